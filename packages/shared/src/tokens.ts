@@ -1,0 +1,81 @@
+import { crc32 } from 'node:zlib';
+import { randomBytes } from 'node:crypto';
+
+/**
+ * Every secret acct issues: a kind prefix, a lookup id, a random secret and a CRC32 checksum,
+ * all base62, e.g. `ba_` + 12 + 32 + 6 characters. The checksum lets clients and the server
+ * refuse a mistyped or truncated token without a database read, and lets secret scanners
+ * recognise a leaked one.
+ */
+export const TOKEN_KINDS = {
+  pat: 'ba_',
+  teamKey: 'bt_',
+  session: 'bc_',
+  bearerSession: 'bs_',
+  emailLink: 'bm_',
+} as const;
+
+export type TokenKind = keyof typeof TOKEN_KINDS;
+
+const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+const ID_LENGTH = 12;
+const SECRET_LENGTH = 32; // 32 × log2(62) ≈ 190 bits
+const CHECKSUM_LENGTH = 6;
+const BODY = new RegExp(`^[0-9A-Za-z]{${ID_LENGTH + SECRET_LENGTH + CHECKSUM_LENGTH}}$`);
+
+/** Uniform random base62 string (rejection sampling, no modulo bias). */
+export function randomBase62(length: number): string {
+  let out = '';
+  while (out.length < length) {
+    for (const byte of randomBytes(length * 2)) {
+      if (byte < 248) out += ALPHABET[byte % 62];
+      if (out.length === length) break;
+    }
+  }
+  return out;
+}
+
+function base62(value: number, width: number): string {
+  let out = '';
+  let n = value;
+  for (let i = 0; i < width; i++) {
+    out = ALPHABET[n % 62] + out;
+    n = Math.floor(n / 62);
+  }
+  return out;
+}
+
+function checksum(text: string): string {
+  return base62(crc32(text) >>> 0, CHECKSUM_LENGTH);
+}
+
+export interface ParsedToken {
+  kind: TokenKind;
+  lookupId: string;
+  secret: string;
+  token: string;
+}
+
+/** Makes a new token of a kind; `lookupId` defaults to a fresh random one. */
+export function issueToken(kind: TokenKind, lookupId = randomBase62(ID_LENGTH)): ParsedToken {
+  const head = `${TOKEN_KINDS[kind]}${lookupId}${randomBase62(SECRET_LENGTH)}`;
+  const token = head + checksum(head);
+  return parseToken(token)!;
+}
+
+/** Splits a token and checks its prefix, length and checksum; null when any is wrong. */
+export function parseToken(token: string, expected?: TokenKind): ParsedToken | null {
+  if (typeof token !== 'string' || token.length > 64) return null;
+  const kind = (Object.keys(TOKEN_KINDS) as TokenKind[]).find((k) => token.startsWith(TOKEN_KINDS[k]));
+  if (!kind || (expected && kind !== expected)) return null;
+  const body = token.slice(3);
+  if (!BODY.test(body)) return null;
+  const head = token.slice(0, token.length - CHECKSUM_LENGTH);
+  if (checksum(head) !== token.slice(-CHECKSUM_LENGTH)) return null;
+  return { kind, lookupId: body.slice(0, ID_LENGTH), secret: body.slice(ID_LENGTH, ID_LENGTH + SECRET_LENGTH), token };
+}
+
+/** `ba_AbCd…`: enough to recognise a token, never enough to use it. */
+export function maskToken(token: string): string {
+  return token.length <= 7 ? '…' : `${token.slice(0, 7)}…`;
+}
