@@ -1,0 +1,51 @@
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import type { AppDeps } from './deps.js';
+import { authRoutes } from './auth/auth.routes.js';
+import { keyRoutes } from './keys/keys.routes.js';
+import { metaRoutes } from './meta/meta.routes.js';
+import { csrf } from './middleware/csrf.js';
+import { errorHandler, notFound } from './middleware/errors.js';
+import { jsonBody } from './middleware/json-body.js';
+import { requestId } from './middleware/request-id.js';
+import { projectRoutes } from './projects/projects.routes.js';
+import { userRoutes } from './users/users.routes.js';
+
+/** Pages a browser posts a form to: their single-use token is their CSRF protection. */
+const FORM_PATHS = new Set(['/api/auth/verify-email', '/api/auth/reset-password']);
+
+/** The Express app, without listening: main.ts and tests decide where it runs. */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', deps.config.trustProxy);
+  app.set('query parser', 'simple');
+
+  app.use(requestId());
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], objectSrc: ["'none'"], formAction: ["'self'"] },
+      },
+      strictTransportSecurity: { maxAge: 31536000, includeSubDomains: true },
+      referrerPolicy: { policy: 'no-referrer' },
+    }),
+  );
+  app.use((_req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
+  app.use(jsonBody(deps.config.bodyLimit, FORM_PATHS));
+  app.use(csrf(() => new URL(deps.baseUrl()).origin, deps.config.trustedOrigins));
+
+  app.use(metaRoutes(deps));
+  app.use(authRoutes(deps));
+  app.use(keyRoutes(deps));
+  app.use(userRoutes(deps));
+  app.use(projectRoutes(deps));
+
+  app.use(notFound());
+  app.use(errorHandler(deps.logger));
+  return app;
+}

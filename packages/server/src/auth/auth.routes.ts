@@ -1,0 +1,189 @@
+import { Router } from 'express';
+import { ROUTES } from '@acct/shared';
+import type { AppDeps } from '../deps.js';
+import { bind, principalOf } from '../http/bind.js';
+import { iso } from '../http/clock.js';
+import { HttpError } from '../http/http-error.js';
+import { userView } from '../users/users.service.js';
+import { checkCredentials, checkNewPassword, sendVerification, signUp } from './auth.service.js';
+import { clearSessionCookie, setSessionCookie } from './cookies.js';
+import { consumeEmailToken, issueEmailToken, peekEmailToken } from './email-tokens.js';
+import { argon2Hash, argon2Verify } from './hashing.js';
+import { invalidLink, resetPasswordForm, verifyEmailForm, wantsHtml } from './pages.js';
+import { createSession, revokeSessions } from './sessions.js';
+import { normalizeEmail } from '../users/users.service.js';
+import type { SessionCredential } from './principal.js';
+
+function sessionOf(ctx: Parameters<typeof principalOf>[0]): SessionCredential {
+  const credential = principalOf(ctx).credential;
+  if (credential.kind !== 'session') throw new HttpError('FORBIDDEN', 'This route needs a signed-in session');
+  return credential;
+}
+
+/** Sign-up, sign-in, sessions, mailed links and passwords (`/api/auth`). */
+export function authRoutes(deps: AppDeps): Router {
+  const r = Router();
+
+  bind(r, deps, ROUTES.signUp, async ({ body }) => {
+    const user = await signUp(deps, body);
+    return { data: { user: await userView(deps.db, user) } };
+  });
+
+  bind(r, deps, ROUTES.signIn, async ({ req, res, body }) => {
+    const user = await checkCredentials(deps, body);
+    const { token, session } = await createSession(deps.db, deps.config, deps.clock, {
+      userId: user.id, bearer: false, ip: req.ip ?? null, userAgent: req.get('user-agent') ?? null,
+    });
+    setSessionCookie(deps, req, res, token, body.rememberMe === false ? null : deps.config.sessionAbsoluteSeconds);
+    return { data: { user: await userView(deps.db, user), session: { id: session.id, expiresAt: session.expires_at } } };
+  });
+
+  bind(r, deps, ROUTES.login, async ({ req, body }) => {
+    const user = await checkCredentials(deps, body);
+    const { token, session } = await createSession(deps.db, deps.config, deps.clock, {
+      userId: user.id, bearer: true, ip: req.ip ?? null, userAgent: req.get('user-agent') ?? null,
+    });
+    return { data: { token, expiresAt: session.expires_at, user: await userView(deps.db, user) } };
+  });
+
+  bind(r, deps, ROUTES.signOut, async (ctx) => {
+    const session = sessionOf(ctx);
+    await deps.db.updateTable('sessions').set({ revoked_at: iso(deps.clock.now()) }).where('id', '=', session.sessionId).execute();
+    if (!session.bearer) clearSessionCookie(deps, ctx.req, ctx.res);
+    return { data: { ok: true as const } };
+  });
+
+  bind(r, deps, ROUTES.getSession, async (ctx) => {
+    const { user } = principalOf(ctx);
+    const { sessionId } = sessionOf(ctx);
+    const row = await deps.db.selectFrom('sessions').selectAll().where('id', '=', sessionId).executeTakeFirstOrThrow();
+    return { data: { session: sessionView(row, sessionId), user: await userView(deps.db, user) } };
+  });
+
+  bind(r, deps, ROUTES.verifyEmailPage, async ({ req, query }) => {
+    const row = await peekEmailToken(deps.db, query.token, 'verify-email', deps.clock.now());
+    if (!row) {
+      if (wantsHtml(req.get('accept'))) return { data: null as never, html: invalidLink(), status: 400 };
+      throw new HttpError('INVALID_TOKEN', 'This verification link has expired or was already used');
+    }
+    if (wantsHtml(req.get('accept'))) return { data: null as never, html: verifyEmailForm(query.token, row.email) };
+    return { data: { email: row.email, confirm: { method: 'POST' as const, path: '/api/auth/verify-email' } } };
+  });
+
+  bind(r, deps, ROUTES.verifyEmail, async ({ req, body }) => {
+    const now = deps.clock.now();
+    const row = await consumeEmailToken(deps.db, body.token, 'verify-email', now);
+    const browser = Boolean(req.is('application/x-www-form-urlencoded'));
+    if (!row) {
+      if (browser) return { data: null as never, html: invalidLink(), status: 400 };
+      throw new HttpError('INVALID_TOKEN', 'This verification link has expired or was already used');
+    }
+    // Bound to the address it was sent to: a changed email needs a new link.
+    const updated = await deps.db
+      .updateTable('users').set({ email_verified_at: iso(now), updated_at: iso(now) })
+      .where('id', '=', row.user_id).where('email', '=', row.email)
+      .executeTakeFirst();
+    if (Number(updated.numUpdatedRows) !== 1) throw new HttpError('INVALID_TOKEN', 'This link was sent to an address the account no longer uses');
+    if (browser) return { data: null as never, html: '<!doctype html><title>Email verified</title><h1>Email verified</h1><p>You can close this page.</p>' };
+    return { data: { email: row.email, verifiedAt: iso(now) } };
+  });
+
+  bind(r, deps, ROUTES.sendVerificationEmail, async ({ body }) => {
+    const user = await deps.db.selectFrom('users').select(['id', 'email', 'email_verified_at', 'is_active'])
+      .where('email', '=', normalizeEmail(body.email)).executeTakeFirst();
+    if (user && !user.email_verified_at && user.is_active) sendVerification(deps, user);
+    return { data: { ok: true as const } };
+  });
+
+  bind(r, deps, ROUTES.requestPasswordReset, async ({ body }) => {
+    const user = await deps.db.selectFrom('users').select(['id', 'email', 'is_active'])
+      .where('email', '=', normalizeEmail(body.email)).executeTakeFirst();
+    if (user && user.is_active) {
+      // Not awaited: the answer and its timing must not depend on whether the account exists.
+      (async () => {
+        const token = await issueEmailToken(deps.db, { userId: user.id, email: user.email, purpose: 'reset-password', now: deps.clock.now() });
+        const link = `${deps.baseUrl()}/api/auth/reset-password?token=${encodeURIComponent(token)}`;
+        await deps.mailer.send({
+          to: user.email,
+          subject: 'Reset your acct password',
+          text: `Someone asked to reset the password of your acct account.\n\nChoose a new password here (valid for 30 minutes, once):\n\n${link}\n\nIf it was not you, ignore this mail: your password is unchanged.\n`,
+          link,
+        });
+      })().catch((err) => deps.logger.error({ err }, 'could not send the reset email'));
+    }
+    return { data: { ok: true as const } };
+  });
+
+  bind(r, deps, ROUTES.resetPasswordPage, async ({ req, query }) => {
+    const row = await peekEmailToken(deps.db, query.token, 'reset-password', deps.clock.now());
+    if (!row) {
+      if (wantsHtml(req.get('accept'))) return { data: null as never, html: invalidLink(), status: 400 };
+      throw new HttpError('INVALID_TOKEN', 'This reset link has expired or was already used');
+    }
+    if (wantsHtml(req.get('accept'))) return { data: null as never, html: resetPasswordForm(query.token) };
+    return { data: { confirm: { method: 'POST' as const, path: '/api/auth/reset-password' } } };
+  });
+
+  bind(r, deps, ROUTES.resetPassword, async ({ body }) => {
+    const now = deps.clock.now();
+    const peek = await peekEmailToken(deps.db, body.token, 'reset-password', now);
+    if (!peek) throw new HttpError('INVALID_TOKEN', 'This reset link has expired or was already used');
+    const user = await deps.db.selectFrom('users').selectAll().where('id', '=', peek.user_id).executeTakeFirstOrThrow();
+    checkNewPassword(deps, body.newPassword, { email: user.email, name: user.full_name, handle: user.handle }, 'newPassword');
+    const hash = await argon2Hash(body.newPassword);
+    const row = await consumeEmailToken(deps.db, body.token, 'reset-password', now);
+    if (!row) throw new HttpError('INVALID_TOKEN', 'This reset link has expired or was already used');
+    await deps.db.updateTable('users').set({ password_hash: hash, failed_sign_ins: 0, updated_at: iso(now) }).where('id', '=', row.user_id).execute();
+    await revokeSessions(deps.db, deps.clock, row.user_id);
+    deps.mailer
+      .send({ to: user.email, subject: 'Your acct password was changed', text: 'The password of your acct account was just reset, and every session was signed out.\n\nIf it was not you, reset it again at once.\n' })
+      .catch((err) => deps.logger.error({ err }, 'could not send the password-changed notice'));
+    return { data: { ok: true as const } };
+  });
+
+  bind(r, deps, ROUTES.changePassword, async (ctx) => {
+    const { user } = principalOf(ctx);
+    const { sessionId } = sessionOf(ctx);
+    const { body } = ctx;
+    if (!(await argon2Verify(user.password_hash, body.currentPassword)))
+      throw new HttpError('VALIDATION_ERROR', 'currentPassword is incorrect', [{ field: 'currentPassword', message: 'currentPassword is incorrect' }]);
+    checkNewPassword(deps, body.newPassword, { email: user.email, name: user.full_name, handle: user.handle }, 'newPassword');
+    const now = iso(deps.clock.now());
+    await deps.db.updateTable('users').set({ password_hash: await argon2Hash(body.newPassword), updated_at: now }).where('id', '=', user.id).execute();
+    const revokedSessions = body.revokeOtherSessions ? await revokeSessions(deps.db, deps.clock, user.id, sessionId) : 0;
+    return { data: { ok: true as const, revokedSessions } };
+  });
+
+  bind(r, deps, ROUTES.listSessions, async (ctx) => {
+    const { user } = principalOf(ctx);
+    const { sessionId } = sessionOf(ctx);
+    const rows = await deps.db.selectFrom('sessions').selectAll()
+      .where('user_id', '=', user.id).where('revoked_at', 'is', null).where('expires_at', '>', iso(deps.clock.now()))
+      .orderBy('created_at', 'desc').limit(100).execute();
+    return { data: rows.map((row) => sessionView(row, sessionId)) };
+  });
+
+  bind(r, deps, ROUTES.revokeSession, async (ctx) => {
+    const { user } = principalOf(ctx);
+    const result = await deps.db.updateTable('sessions').set({ revoked_at: iso(deps.clock.now()) })
+      .where('id', '=', ctx.body.id).where('user_id', '=', user.id).where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) !== 1) throw new HttpError('NOT_FOUND', 'No such session');
+    return { data: { ok: true as const } };
+  });
+
+  bind(r, deps, ROUTES.revokeOtherSessions, async (ctx) => {
+    const { user } = principalOf(ctx);
+    const { sessionId } = sessionOf(ctx);
+    return { data: { ok: true as const, revokedSessions: await revokeSessions(deps.db, deps.clock, user.id, sessionId) } };
+  });
+
+  return r;
+}
+
+function sessionView(row: { id: string; kind: string; created_at: string; last_seen_at: string; expires_at: string; ip: string | null; user_agent: string | null }, currentId: string) {
+  return {
+    id: row.id, kind: row.kind as 'cookie' | 'bearer', current: row.id === currentId, createdAt: row.created_at,
+    lastSeenAt: row.last_seen_at, expiresAt: row.expires_at, ip: row.ip, userAgent: row.user_agent,
+  };
+}

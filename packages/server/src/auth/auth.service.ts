@@ -1,0 +1,99 @@
+import type { AppDeps } from '../deps.js';
+import type { UserRow } from '../db/schema.js';
+import { isUniqueViolation } from '../db/errors.js';
+import { iso } from '../http/clock.js';
+import { HttpError } from '../http/http-error.js';
+import { ulid } from '../http/ids.js';
+import { createOrganization } from '../orgs/orgs.service.js';
+import { freeHandle, normalizeEmail } from '../users/users.service.js';
+import { issueEmailToken } from './email-tokens.js';
+import { argon2Hash, argon2NeedsRehash, argon2Verify } from './hashing.js';
+import { passwordProblem } from './password-policy.js';
+
+/** A real Argon2id hash of a random string: unknown emails are verified against it, so they cost the same. */
+let dummyHash: Promise<string> | null = null;
+function dummy(): Promise<string> {
+  dummyHash ??= argon2Hash(`dummy-${Math.random()}-${Date.now()}`);
+  return dummyHash;
+}
+
+/** Checks a new password against the policy and the account's own words; throws VALIDATION_ERROR. */
+export function checkNewPassword(deps: AppDeps, password: string, context: { email: string; name?: string; handle?: string }, field = 'password'): void {
+  const local = context.email.split('@')[0] ?? '';
+  const problem = passwordProblem(password, deps.config.passwordMinLength, ['acct', context.email, local, context.name ?? '', context.handle ?? '']);
+  if (problem) throw new HttpError('VALIDATION_ERROR', problem.replace(/^password/, field), [{ field, message: problem.replace(/^password/, field) }]);
+}
+
+/** Mails a verification link; failures are logged, never shown (the answer must not depend on them). */
+export function sendVerification(deps: AppDeps, user: Pick<UserRow, 'id' | 'email'>): void {
+  (async () => {
+    const token = await issueEmailToken(deps.db, { userId: user.id, email: user.email, purpose: 'verify-email', now: deps.clock.now() });
+    const link = `${deps.baseUrl()}/api/auth/verify-email?token=${encodeURIComponent(token)}`;
+    await deps.mailer.send({
+      to: user.email,
+      subject: 'Verify your email address for acct',
+      text: `Welcome to acct.\n\nConfirm your email address by opening this link (valid for 24 hours):\n\n${link}\n\nIf you did not sign up, ignore this mail.\n`,
+      link,
+    });
+  })().catch((err) => deps.logger.error({ err }, 'could not send the verification email'));
+}
+
+/** Creates a user, their default organization (owner, included credits) and mails a verification link. */
+export async function signUp(deps: AppDeps, input: { email: string; password: string; name: string }): Promise<UserRow> {
+  const email = normalizeEmail(input.email);
+  const name = input.name.trim();
+  if (!name) throw new HttpError('VALIDATION_ERROR', 'name must not be blank', [{ field: 'name', message: 'name must not be blank' }]);
+  checkNewPassword(deps, input.password, { email, name });
+  // Hash before looking the email up, so a taken email costs the same time as a new one.
+  const passwordHash = await argon2Hash(input.password);
+  const taken = await deps.db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst();
+  if (taken) throw new HttpError('CONFLICT', 'An account with this email already exists; sign in instead');
+  const now = deps.clock.now();
+  const handle = await freeHandle(deps.db, name, email);
+  const user: UserRow = {
+    id: ulid(now.getTime()), email, full_name: name, handle, password_hash: passwordHash, role: 'user', is_active: 1,
+    email_verified_at: null, last_login_at: null, failed_sign_ins: 0, created_at: iso(now), updated_at: iso(now),
+  };
+  try {
+    await deps.db.transaction().execute(async (trx) => {
+      await trx.insertInto('users').values(user).execute();
+      await createOrganization(trx, { name: `${name}'s organization`, ownerId: user.id, now });
+    });
+  } catch (err) {
+    if (isUniqueViolation(err)) throw new HttpError('CONFLICT', 'An account with this email already exists; sign in instead');
+    throw err;
+  }
+  sendVerification(deps, user);
+  return user;
+}
+
+/**
+ * Checks email and password. Unknown emails run the same Argon2 verify against a dummy hash,
+ * and every failure answers the same INVALID_CREDENTIALS.
+ */
+export async function checkCredentials(deps: AppDeps, input: { email: string; password: string }): Promise<UserRow> {
+  const email = normalizeEmail(input.email);
+  const user = await deps.db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
+  const ok = await argon2Verify(user?.password_hash ?? (await dummy()), input.password);
+  if (!user || !ok) {
+    if (user) {
+      await deps.db.updateTable('users').set((eb) => ({ failed_sign_ins: eb('failed_sign_ins', '+', 1) })).where('id', '=', user.id).execute();
+    }
+    throw new HttpError('INVALID_CREDENTIALS');
+  }
+  if (!user.is_active) throw new HttpError('ACCOUNT_DISABLED');
+  if (deps.config.requireEmailVerification && !user.email_verified_at) throw new HttpError('EMAIL_NOT_VERIFIED');
+  const now = iso(deps.clock.now());
+  const rehash = argon2NeedsRehash(user.password_hash) ? await argon2Hash(input.password) : null;
+  await deps.db
+    .updateTable('users')
+    .set({ last_login_at: now, failed_sign_ins: 0, ...(rehash ? { password_hash: rehash } : {}) })
+    .where('id', '=', user.id)
+    .execute();
+  return { ...user, last_login_at: now, failed_sign_ins: 0, password_hash: rehash ?? user.password_hash };
+}
+
+/** Warms the dummy hash at start so the first unknown-email sign-in costs no more than others. */
+export async function warmUp(): Promise<void> {
+  await dummy();
+}

@@ -1,0 +1,39 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { hash, verify } from '@node-rs/argon2';
+
+/** Argon2id with OWASP's parameters (m=19 MiB, t=2, p=1); 2 = Algorithm.Argon2id. */
+export const ARGON2_OPTIONS = { algorithm: 2, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
+
+export function argon2Hash(secret: string): Promise<string> {
+  return hash(secret, ARGON2_OPTIONS);
+}
+
+/** Constant-time by construction; false (never a throw) for a malformed hash. */
+export async function argon2Verify(stored: string, secret: string): Promise<boolean> {
+  try {
+    return await verify(stored, secret);
+  } catch {
+    return false;
+  }
+}
+
+/** True when a stored hash was made with weaker parameters than today's (rehash at sign-in). */
+export function argon2NeedsRehash(stored: string): boolean {
+  const m = /^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$/.exec(stored);
+  if (!m) return true;
+  return Number(m[1]) < ARGON2_OPTIONS.memoryCost || Number(m[2]) < ARGON2_OPTIONS.timeCost;
+}
+
+/** SHA-256 hex: how session and mailed tokens are stored (≥128-bit random, so no stretching needed). */
+export function sha256(value: string): string {
+  return createHash('sha256').update(value).digest('hex');
+}
+
+export function hmac(key: Buffer, value: string): Buffer {
+  return createHmac('sha256', key).update(value).digest();
+}
+
+/** Constant-time comparison of two digests of equal length. */
+export function sameDigest(a: Buffer, b: Buffer): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
+}

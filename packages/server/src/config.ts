@@ -1,0 +1,80 @@
+import path from 'node:path';
+
+/** Everything the server reads from its environment (API.md "Starting the server"). */
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | null;
+  redisUrl: string | null;
+  smtpUrl: string | null;
+  baseUrl: string;
+  requireEmailVerification: boolean;
+  trustProxy: boolean;
+  rateLimits: string | null;
+  creditCosts: Record<string, number>;
+  passwordMinLength: number;
+  /** Body size limit for JSON requests, bytes. */
+  bodyLimit: number;
+  /** Sessions: idle timeout and absolute lifetime, seconds. */
+  sessionIdleSeconds: number;
+  sessionAbsoluteSeconds: number;
+  /** A session older than this cannot mint keys (SECURITY: fresh sign-in), seconds. */
+  freshSessionSeconds: number;
+  trustedOrigins: string[];
+  logLevel: string;
+}
+
+function bool(value: string | undefined, fallback: boolean): boolean {
+  if (value === undefined || value === '') return fallback;
+  return ['1', 'true', 'yes', 'on'].includes(value.toLowerCase());
+}
+
+function int(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+function costs(value: string | undefined): Record<string, number> {
+  const defaults = { 'projects.create': 1 };
+  if (!value) return defaults;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new Error('ACCT_CREDIT_COSTS must be JSON, e.g. {"projects.create": 1}');
+  }
+  if (!parsed || typeof parsed !== 'object' || Object.values(parsed).some((v) => !Number.isInteger(v) || (v as number) < 0))
+    throw new Error('ACCT_CREDIT_COSTS must map operation names to whole numbers of credits');
+  return { ...defaults, ...(parsed as Record<string, number>) };
+}
+
+/** Reads and checks the configuration; throws with a readable message on bad values. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const port = int('PORT', env['PORT'], 3000);
+  const host = env['HOST'] || '127.0.0.1';
+  const baseUrl = (env['ACCT_BASE_URL'] || '').replace(/\/+$/, '');
+  if (baseUrl && !/^https?:\/\//.test(baseUrl)) throw new Error('ACCT_BASE_URL must start with http:// or https://');
+  return {
+    port,
+    host,
+    dataDir: path.resolve(env['ACCT_DATA_DIR'] || './data'),
+    databaseUrl: env['DATABASE_URL'] || null,
+    redisUrl: env['REDIS_URL'] || null,
+    smtpUrl: env['SMTP_URL'] || null,
+    baseUrl,
+    requireEmailVerification: bool(env['ACCT_REQUIRE_EMAIL_VERIFICATION'], false),
+    trustProxy: bool(env['TRUST_PROXY'], false),
+    rateLimits: env['ACCT_RATE_LIMITS'] || null,
+    creditCosts: costs(env['ACCT_CREDIT_COSTS']),
+    passwordMinLength: int('ACCT_PASSWORD_MIN_LENGTH', env['ACCT_PASSWORD_MIN_LENGTH'], 15),
+    bodyLimit: int('ACCT_BODY_LIMIT', env['ACCT_BODY_LIMIT'], 64 * 1024),
+    sessionIdleSeconds: int('ACCT_SESSION_IDLE_SECONDS', env['ACCT_SESSION_IDLE_SECONDS'], 7 * 86400),
+    sessionAbsoluteSeconds: Math.min(int('ACCT_SESSION_MAX_SECONDS', env['ACCT_SESSION_MAX_SECONDS'], 30 * 86400), 30 * 86400),
+    freshSessionSeconds: int('ACCT_FRESH_SESSION_SECONDS', env['ACCT_FRESH_SESSION_SECONDS'], 86400),
+    trustedOrigins: (env['ACCT_TRUSTED_ORIGINS'] || '').split(',').map((s) => s.trim()).filter(Boolean),
+    logLevel: env['LOG_LEVEL'] || 'info',
+  };
+}

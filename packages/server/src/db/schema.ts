@@ -1,0 +1,122 @@
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+// Timestamps are ISO-8601 UTC strings and flags are 0/1 integers, so that one schema
+// serves SQLite and PostgreSQL alike.
+
+export interface UsersTable {
+  id: string;
+  email: string;
+  full_name: string;
+  handle: string;
+  password_hash: string;
+  role: string;
+  is_active: number;
+  email_verified_at: string | null;
+  last_login_at: string | null;
+  failed_sign_ins: Generated<number>;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface OrganizationsTable {
+  id: string;
+  name: string;
+  slug: string;
+  plan: string;
+  seats: number;
+  included_credits: number;
+  credit_balance: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface MembershipsTable {
+  organization_id: string;
+  user_id: string;
+  role: string;
+  created_at: string;
+}
+
+export interface SessionsTable {
+  id: string;
+  user_id: string;
+  token_hash: string;
+  kind: string;
+  ip: string | null;
+  user_agent: string | null;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+  absolute_expires_at: string;
+  revoked_at: string | null;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  lookup_id: string;
+  user_id: string;
+  name: string;
+  start: string;
+  secret_hash: string;
+  scopes: string;
+  organization_id: string | null;
+  enabled: number;
+  expires_at: string | null;
+  revoked_at: string | null;
+  last_used_at: string | null;
+  last_used_ip: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface EmailTokensTable {
+  id: string;
+  token_hash: string;
+  user_id: string;
+  purpose: string;
+  email: string;
+  expires_at: string;
+  consumed_at: string | null;
+  created_at: string;
+}
+
+export interface ProjectsTable {
+  id: string;
+  organization_id: string;
+  name: string;
+  description: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface CreditLedgerTable {
+  id: string;
+  organization_id: string;
+  kind: string;
+  amount: number;
+  description: string;
+  balance_after: number;
+  idempotency_key: string | null;
+  created_at: string;
+}
+
+export interface Database {
+  users: UsersTable;
+  organizations: OrganizationsTable;
+  memberships: MembershipsTable;
+  sessions: SessionsTable;
+  api_keys: ApiKeysTable;
+  email_tokens: EmailTokensTable;
+  projects: ProjectsTable;
+  credit_ledger: CreditLedgerTable;
+}
+
+export type UserRow = Selectable<UsersTable>;
+export type NewUser = Insertable<UsersTable>;
+export type UserUpdate = Updateable<UsersTable>;
+export type OrganizationRow = Selectable<OrganizationsTable>;
+export type SessionRow = Selectable<SessionsTable>;
+export type ApiKeyRow = Selectable<ApiKeysTable>;
+export type EmailTokenRow = Selectable<EmailTokensTable>;
+export type ProjectRow = Selectable<ProjectsTable>;
+export type LedgerRow = Selectable<CreditLedgerTable>;

@@ -1,0 +1,21 @@
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import type { DB } from './db/database.js';
+import type { Clock } from './http/clock.js';
+import type { Mailer } from './mail/mailer.js';
+import type { KeyVerifier } from './keys/key-verifier.js';
+
+/** What the app is built from; tests and main.ts assemble it, nothing reads globals. */
+export interface AppDeps {
+  config: Config;
+  db: DB;
+  clock: Clock;
+  mailer: Mailer;
+  logger: Logger;
+  /** 32 random bytes kept in the data dir: keys the in-memory verification cache. */
+  serverSecret: Buffer;
+  keyVerifier: KeyVerifier;
+  /** The public URL: ACCT_BASE_URL, else the address the server listens on. */
+  baseUrl(): string;
+  version: string;
+}

@@ -1,0 +1,122 @@
+import type { Request, Response, Router } from 'express';
+import { ROLE_SCOPES, validate, validateQuery, type BodyOf, type DataOf, type Pagination, type QueryOf, type Role, type RouteContract } from '@acct/shared';
+import type { AppDeps } from '../deps.js';
+import { hasScope, type Principal } from '../auth/principal.js';
+import { authenticate } from '../middleware/authenticate.js';
+import { sendEnvelope } from './envelope.js';
+import { HttpError } from './http-error.js';
+
+/** The caller's membership in the organization of a tenant route's path. */
+export interface Membership {
+  organizationId: string;
+  role: Role;
+}
+
+export interface RouteContext<C extends RouteContract> {
+  req: Request;
+  res: Response;
+  deps: AppDeps;
+  params: Record<string, string>;
+  body: BodyOf<C>;
+  query: QueryOf<C>;
+  /** Null only on public routes. */
+  principal: Principal | null;
+  /** Set on tenant routes. */
+  membership: Membership | null;
+}
+
+export interface Reply<D> {
+  data: D;
+  message?: string;
+  status?: number;
+  pagination?: Pagination;
+  /** Answer a browser with this page instead of the envelope (mailed-link pages). */
+  html?: string;
+}
+
+export type Handler<C extends RouteContract> = (ctx: RouteContext<C>) => Promise<Reply<DataOf<C>>>;
+
+/** The principal of a non-public route. */
+export function principalOf(ctx: { principal: Principal | null }): Principal {
+  if (!ctx.principal) throw new HttpError('UNAUTHORIZED');
+  return ctx.principal;
+}
+
+/** The membership of a tenant route. */
+export function membershipOf(ctx: { membership: Membership | null }): Membership {
+  if (!ctx.membership) throw new HttpError('ORGANIZATION_MISMATCH');
+  return ctx.membership;
+}
+
+async function authorize(deps: AppDeps, contract: RouteContract, req: Request, res: Response) {
+  const principal = await authenticate(deps, req);
+  const credential = principal.credential;
+  if (credential.kind === 'pat') res.setHeader('X-Token-Scopes', [...credential.scopes].join(', '));
+  if (contract.auth === 'session' && credential.kind !== 'session')
+    throw new HttpError('FORBIDDEN', 'This route needs a signed-in session: API keys cannot mint keys or change credentials');
+  if (contract.scope && !hasScope(principal, contract.scope)) {
+    throw new HttpError('INSUFFICIENT_SCOPE', `The token lacks the scope ${contract.scope}`, [{ field: 'scope', message: `requires ${contract.scope}` }], {
+      'X-Accepted-Scopes': contract.scope,
+    });
+  }
+  let membership: Membership | null = null;
+  if (contract.tenant) {
+    const organizationId = String(req.params['organizationId'] ?? '');
+    if (credential.kind === 'pat' && credential.organizationId && credential.organizationId !== organizationId)
+      throw new HttpError('ORGANIZATION_MISMATCH', 'The token is pinned to another organization');
+    const row = await deps.db
+      .selectFrom('memberships').select('role')
+      .where('organization_id', '=', organizationId).where('user_id', '=', principal.user.id)
+      .executeTakeFirst();
+    if (!row) throw new HttpError('ORGANIZATION_MISMATCH', 'You are not a member of this organization');
+    const role = row.role as Role;
+    if (contract.scope && !ROLE_SCOPES[role].has(contract.scope))
+      throw new HttpError('FORBIDDEN', `Your role (${role}) does not allow ${contract.scope}`);
+    membership = { organizationId, role };
+  }
+  return { principal, membership };
+}
+
+function nextLink(deps: AppDeps, req: Request, cursor: string): string {
+  const url = new URL(req.originalUrl, deps.baseUrl());
+  url.searchParams.set('cursor', cursor);
+  return `<${deps.baseUrl()}${url.pathname}${url.search}>; rel="next"`;
+}
+
+/** Registers one contract: authenticate, authorise, validate, run the handler, answer in the envelope. */
+export function bind<C extends RouteContract>(router: Router, deps: AppDeps, contract: C, handler: Handler<C>): void {
+  const method = contract.method.toLowerCase() as 'get' | 'post' | 'patch' | 'delete';
+  router[method](contract.path, async (req: Request, res: Response) => {
+    const { principal, membership } = contract.auth === 'public' ? { principal: null, membership: null } : await authorize(deps, contract, req, res);
+
+    let query: unknown = undefined;
+    if (contract.query) {
+      const checked = validateQuery(contract.query, req.query as Record<string, unknown>);
+      if (!checked.ok) throw new HttpError('VALIDATION_ERROR', checked.errors.map((e) => e.message).join('; '), checked.errors);
+      query = checked.value;
+    }
+    let body: unknown = undefined;
+    if (contract.body) {
+      const raw = req.body === undefined ? {} : req.body;
+      const checked = validate(contract.body, raw);
+      if (!checked.ok) throw new HttpError('VALIDATION_ERROR', checked.errors.map((e) => e.message).join('; '), checked.errors);
+      body = checked.value;
+    }
+
+    const reply = await handler({
+      req, res, deps, params: req.params as Record<string, string>, body: body as BodyOf<C>, query: query as QueryOf<C>, principal, membership,
+    });
+    if (reply.html !== undefined) {
+      res.status(reply.status ?? contract.status ?? 200).type('html').send(reply.html);
+      return;
+    }
+    if (reply.pagination?.nextCursor) res.setHeader('Link', nextLink(deps, req, reply.pagination.nextCursor));
+    sendEnvelope(res, {
+      status: reply.status ?? contract.status ?? 200,
+      code: 'OK',
+      message: reply.message ?? contract.message,
+      data: reply.data,
+      ...(reply.pagination ? { pagination: reply.pagination } : {}),
+    });
+  });
+}

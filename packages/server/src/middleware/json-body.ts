@@ -1,0 +1,28 @@
+import express, { type RequestHandler } from 'express';
+import { HttpError } from '../http/http-error.js';
+
+const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+function hasBody(req: Parameters<RequestHandler>[0]): boolean {
+  const length = req.headers['content-length'];
+  return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
+}
+
+/**
+ * JSON bodies only (form and text/plain bodies are refused: CSRF "simple content types"),
+ * up to `limit` bytes. `formPaths` may also take urlencoded forms: the mailed-link pages,
+ * whose unguessable token in the body is their own CSRF protection.
+ */
+export function jsonBody(limit: number, formPaths: ReadonlySet<string>): RequestHandler[] {
+  const json = express.json({ limit, strict: true, type: () => true });
+  const form = express.urlencoded({ limit, extended: false, parameterLimit: 10 });
+  return [
+    function requireJson(req, _res, next) {
+      if (!UNSAFE.has(req.method) || !hasBody(req)) return next();
+      const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+      if (type === 'application/json' || type.endsWith('+json')) return json(req, _res, next);
+      if (type === 'application/x-www-form-urlencoded' && formPaths.has(req.path)) return form(req, _res, next);
+      next(new HttpError('BAD_REQUEST', 'Send the body as JSON with Content-Type: application/json'));
+    },
+  ];
+}

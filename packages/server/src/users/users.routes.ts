@@ -1,0 +1,62 @@
+import { Router } from 'express';
+import { ROUTES } from '@acct/shared';
+import type { AppDeps } from '../deps.js';
+import { isUniqueViolation } from '../db/errors.js';
+import { bind, principalOf } from '../http/bind.js';
+import { iso } from '../http/clock.js';
+import { HttpError } from '../http/http-error.js';
+import { createOrganization, toOrganization } from '../orgs/orgs.service.js';
+import type { Role } from '@acct/shared';
+import { userView } from './users.service.js';
+
+/** The signed-in account and its organizations (`/api/user`). */
+export function userRoutes(deps: AppDeps): Router {
+  const r = Router();
+
+  bind(r, deps, ROUTES.getMe, async (ctx) => ({ data: await userView(deps.db, principalOf(ctx).user) }));
+
+  bind(r, deps, ROUTES.updateMe, async (ctx) => {
+    const { user } = principalOf(ctx);
+    const { name, handle } = ctx.body;
+    const now = iso(deps.clock.now());
+    const changes = { ...(name !== undefined ? { full_name: name.trim() } : {}), ...(handle !== undefined ? { handle } : {}) };
+    if (changes.full_name === '') throw new HttpError('VALIDATION_ERROR', 'name must not be blank', [{ field: 'name', message: 'name must not be blank' }]);
+    if (Object.keys(changes).length > 0) {
+      try {
+        await deps.db.updateTable('users').set({ ...changes, updated_at: now }).where('id', '=', user.id).execute();
+      } catch (err) {
+        if (isUniqueViolation(err)) throw new HttpError('CONFLICT', 'That handle is taken', [{ field: 'handle', message: 'handle is taken' }]);
+        throw err;
+      }
+    }
+    const row = await deps.db.selectFrom('users').selectAll().where('id', '=', user.id).executeTakeFirstOrThrow();
+    return { data: await userView(deps.db, row) };
+  });
+
+  bind(r, deps, ROUTES.listOrganizations, async (ctx) => {
+    const { user, credential } = principalOf(ctx);
+    let q = deps.db
+      .selectFrom('memberships').innerJoin('organizations', 'organizations.id', 'memberships.organization_id')
+      .selectAll('organizations').select('memberships.role')
+      .where('memberships.user_id', '=', user.id).orderBy('organizations.id');
+    // A pinned key sees only its organization.
+    if (credential.kind === 'pat' && credential.organizationId) q = q.where('organizations.id', '=', credential.organizationId);
+    const rows = await q.execute();
+    return { data: rows.map((row) => toOrganization(row, row.role as Role)) };
+  });
+
+  bind(r, deps, ROUTES.createOrganization, async (ctx) => {
+    const { user } = principalOf(ctx);
+    const name = ctx.body.name.trim();
+    if (!name) throw new HttpError('VALIDATION_ERROR', 'name must not be blank', [{ field: 'name', message: 'name must not be blank' }]);
+    try {
+      const row = await deps.db.transaction().execute((trx) => createOrganization(trx, { name, slug: ctx.body.slug, ownerId: user.id, now: deps.clock.now() }));
+      return { data: toOrganization(row, 'owner') };
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new HttpError('CONFLICT', 'That slug is taken', [{ field: 'slug', message: 'slug is taken' }]);
+      throw err;
+    }
+  });
+
+  return r;
+}

@@ -1,0 +1,57 @@
+import { randomInt } from 'node:crypto';
+import type { DB } from '../db/database.js';
+import type { UserRow } from '../db/schema.js';
+
+/** The account as the API shows it (seed 000's `GET /api/user/me`). */
+export function toUser(row: UserRow, organizationCount: number) {
+  return {
+    id: row.id,
+    email: row.email,
+    fullName: row.full_name,
+    handle: row.handle,
+    isVerified: row.email_verified_at !== null,
+    verifiedAt: row.email_verified_at,
+    isActive: row.is_active === 1,
+    lastLoginAt: row.last_login_at,
+    role: row.role,
+    organizationCount,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export async function organizationCount(db: DB, userId: string): Promise<number> {
+  const row = await db.selectFrom('memberships').select((eb) => eb.fn.countAll<number>().as('n')).where('user_id', '=', userId).executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
+export async function userView(db: DB, row: UserRow) {
+  return toUser(row, await organizationCount(db, row.id));
+}
+
+/** Emails are compared case-insensitively and stored lowercased; nothing else is changed. */
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+/** `Your Name` → `yourname`; falls back to the email's local part. */
+export function slugify(text: string, max = 32): string {
+  return text
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '')
+    .slice(0, max);
+}
+
+/** A free handle derived from the name (or email), with digits appended when taken. */
+export async function freeHandle(db: DB, name: string, email: string): Promise<string> {
+  let base = slugify(name) || slugify(email.split('@')[0] ?? '') || 'user';
+  if (base.length < 2) base = `${base}user`;
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const candidate = attempt === 0 ? base : `${base.slice(0, 32)}${randomInt(10 ** Math.min(2 + attempt, 8))}`;
+    const taken = await db.selectFrom('users').select('id').where('handle', '=', candidate).executeTakeFirst();
+    if (!taken) return candidate;
+  }
+  return `${base.slice(0, 24)}${randomInt(1e9)}`;
+}
