@@ -1,0 +1,194 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SMTPServer } from 'smtp-server';
+import { simpleParser } from 'mailparser';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const ROOT = path.resolve(here, '../../..');
+export const SERVER_MAIN = path.join(ROOT, 'packages/server/dist/main.js');
+
+export interface RunningServer {
+  url: string;
+  dataDir: string;
+  process: ChildProcess;
+  /** Everything the server wrote to stdout and stderr so far. */
+  output(): string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Starts the real built server on an ephemeral port with a fresh data dir. */
+export async function startServer(env: Record<string, string> = {}, dataDir?: string): Promise<RunningServer> {
+  const dir = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'acct-test-'));
+  const child = spawn(process.execPath, [SERVER_MAIN], {
+    env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', PORT: '0', HOST: '127.0.0.1', ACCT_DATA_DIR: dir, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 20_000);
+    const check = () => {
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    };
+    child.stdout!.on('data', check);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}:\n${out}`));
+    });
+  });
+  return {
+    url,
+    dataDir: dir,
+    process: child,
+    output: () => out,
+    stop: (signal = 'SIGTERM') =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve(child.exitCode);
+        child.once('exit', (code) => resolve(code));
+        child.kill(signal);
+      }),
+  };
+}
+
+export interface CaughtMail {
+  to: string;
+  subject: string;
+  text: string;
+}
+
+export interface SmtpCatcher {
+  url: string;
+  mails: CaughtMail[];
+  /** Waits for a mail to an address whose subject matches. */
+  waitFor(to: string, subject?: RegExp, timeoutMs?: number): Promise<CaughtMail>;
+  close(): Promise<void>;
+}
+
+/** A real SMTP server (smtp-server) that keeps every mail it receives. */
+export async function startSmtp(): Promise<SmtpCatcher> {
+  const mails: CaughtMail[] = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    onData(stream, _session, callback) {
+      simpleParser(stream)
+        .then((parsed) => {
+          const to = Array.isArray(parsed.to) ? parsed.to[0]?.text : parsed.to?.text;
+          mails.push({ to: to ?? '', subject: parsed.subject ?? '', text: parsed.text ?? '' });
+          callback();
+        })
+        .catch(callback);
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.server.address() as { port: number };
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    mails,
+    async waitFor(to, subject, timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = mails.find((m) => m.to.includes(to) && (!subject || subject.test(m.subject)));
+        if (found) return found;
+        if (Date.now() > deadline) throw new Error(`no mail to ${to} matching ${subject} (got: ${mails.map((m) => `${m.to}: ${m.subject}`).join(', ')})`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+export interface ApiResponse<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+  text: string;
+}
+
+export interface CallOptions {
+  body?: unknown;
+  /** Sent as-is, no JSON encoding (malformed bodies, forms). */
+  raw?: string;
+  headers?: Record<string, string>;
+  cookie?: string;
+  apiKey?: string;
+  bearer?: string;
+}
+
+/** One HTTP call; parses the envelope. */
+export async function call<T = any>(base: string, method: string, pathname: string, opts: CallOptions = {}): Promise<ApiResponse<T>> {
+  const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+  let body: string | undefined;
+  if (opts.raw !== undefined) body = opts.raw;
+  else if (opts.body !== undefined) {
+    body = JSON.stringify(opts.body);
+    headers['content-type'] ??= 'application/json';
+  }
+  if (opts.cookie) headers['cookie'] = opts.cookie;
+  if (opts.apiKey) headers['x-api-key'] = opts.apiKey;
+  if (opts.bearer) headers['authorization'] = `Bearer ${opts.bearer}`;
+  const res = await fetch(base + pathname, { method, headers, ...(body !== undefined ? { body } : {}), redirect: 'manual' });
+  const text = await res.text();
+  let parsed: unknown = null;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = null;
+  }
+  return { status: res.status, headers: res.headers, body: parsed as T, text };
+}
+
+export const PASSWORD = 'a-long-secure-passphrase';
+
+let counter = 0;
+/** A unique email for a test user. */
+export function email(label = 'user'): string {
+  counter++;
+  return `${label}-${process.pid}-${counter}-${Date.now()}@example.com`;
+}
+
+export interface TestUser {
+  email: string;
+  password: string;
+  id: string;
+  cookie: string;
+  organizationId: string;
+}
+
+/** Signs up and signs in a user; returns their cookie and default organization. */
+export async function newUser(base: string, label = 'user'): Promise<TestUser> {
+  const address = email(label);
+  const up = await call(base, 'POST', '/api/auth/sign-up/email', { body: { email: address, password: PASSWORD, name: `Test ${label}` } });
+  if (up.status !== 201) throw new Error(`sign-up failed: ${up.text}`);
+  const cookie = await signIn(base, address, PASSWORD);
+  const orgs = await call(base, 'GET', '/api/user/organizations', { cookie });
+  return { email: address, password: PASSWORD, id: up.body.data.user.id, cookie, organizationId: orgs.body.data[0].id };
+}
+
+/** Signs in and returns the `name=value` of the session cookie. */
+export async function signIn(base: string, address: string, password: string): Promise<string> {
+  const res = await fetch(`${base}/api/auth/sign-in/email`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: address, password }),
+  });
+  if (res.status !== 200) throw new Error(`sign-in failed: ${res.status} ${await res.text()}`);
+  const set = res.headers.getSetCookie().find((c) => c.includes('acct_session='));
+  if (!set) throw new Error('no session cookie');
+  return set.split(';')[0]!;
+}
+
+/** Mints a PAT with a cookie. */
+export async function newKey(base: string, cookie: string, scopes: string[], extra: Record<string, unknown> = {}): Promise<{ id: string; key: string }> {
+  const res = await call(base, 'POST', '/api/auth/api-key/create', { cookie, body: { name: 'test key', scopes, ...extra } });
+  if (res.status !== 200) throw new Error(`key creation failed: ${res.text}`);
+  return { id: res.body.data.id, key: res.body.data.key };
+}
