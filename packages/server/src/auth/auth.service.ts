@@ -7,15 +7,8 @@ import { ulid } from '../http/ids.js';
 import { createOrganization } from '../orgs/orgs.service.js';
 import { freeHandle, normalizeEmail } from '../users/users.service.js';
 import { issueEmailToken } from './email-tokens.js';
-import { argon2Hash, argon2NeedsRehash, argon2Verify } from './hashing.js';
+import { argon2Hash, argon2NeedsRehash, argon2Verify, dummyVerify } from './hashing.js';
 import { passwordProblem } from './password-policy.js';
-
-/** A real Argon2id hash of a random string: unknown emails are verified against it, so they cost the same. */
-let dummyHash: Promise<string> | null = null;
-function dummy(): Promise<string> {
-  dummyHash ??= argon2Hash(`dummy-${Math.random()}-${Date.now()}`);
-  return dummyHash;
-}
 
 /** Checks a new password against the policy and the account's own words; throws VALIDATION_ERROR. */
 export function checkNewPassword(deps: AppDeps, password: string, context: { email: string; name?: string; handle?: string }, field = 'password'): void {
@@ -74,7 +67,7 @@ export async function signUp(deps: AppDeps, input: { email: string; password: st
 export async function checkCredentials(deps: AppDeps, input: { email: string; password: string }): Promise<UserRow> {
   const email = normalizeEmail(input.email);
   const user = await deps.db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
-  const ok = await argon2Verify(user?.password_hash ?? (await dummy()), input.password);
+  const ok = user ? await argon2Verify(user.password_hash, input.password) : await dummyVerify(input.password);
   if (!user || !ok) {
     if (user) {
       await deps.db.updateTable('users').set((eb) => ({ failed_sign_ins: eb('failed_sign_ins', '+', 1) })).where('id', '=', user.id).execute();
@@ -95,5 +88,5 @@ export async function checkCredentials(deps: AppDeps, input: { email: string; pa
 
 /** Warms the dummy hash at start so the first unknown-email sign-in costs no more than others. */
 export async function warmUp(): Promise<void> {
-  await dummy();
+  await dummyVerify('warm-up');
 }

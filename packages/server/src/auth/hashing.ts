@@ -17,6 +17,18 @@ export async function argon2Verify(stored: string, secret: string): Promise<bool
   }
 }
 
+let dummyHash: Promise<string> | null = null;
+
+/**
+ * Runs one Argon2 verify against a throwaway hash, so that a lookup that found nothing
+ * (unknown email, unknown key) costs the same time as one that did. Always false.
+ */
+export async function dummyVerify(secret: string): Promise<false> {
+  dummyHash ??= argon2Hash(`dummy-${Math.random()}-${Date.now()}`);
+  await argon2Verify(await dummyHash, secret);
+  return false;
+}
+
 /** True when a stored hash was made with weaker parameters than today's (rehash at sign-in). */
 export function argon2NeedsRehash(stored: string): boolean {
   const m = /^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$/.exec(stored);

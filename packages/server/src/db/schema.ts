@@ -65,8 +65,21 @@ export interface ApiKeysTable {
   revoked_at: string | null;
   last_used_at: string | null;
   last_used_ip: string | null;
+  previous_secret_hash: string | null;
+  previous_expires_at: string | null;
+  rotated_at: string | null;
   created_at: string;
   updated_at: string;
+}
+
+export interface KeyEventsTable {
+  id: string;
+  key_id: string;
+  user_id: string;
+  kind: string;
+  detail: string;
+  ip: string | null;
+  created_at: string;
 }
 
 export interface EmailTokensTable {
@@ -106,6 +119,7 @@ export interface Database {
   memberships: MembershipsTable;
   sessions: SessionsTable;
   api_keys: ApiKeysTable;
+  key_events: KeyEventsTable;
   email_tokens: EmailTokensTable;
   projects: ProjectsTable;
   credit_ledger: CreditLedgerTable;
@@ -117,6 +131,7 @@ export type UserUpdate = Updateable<UsersTable>;
 export type OrganizationRow = Selectable<OrganizationsTable>;
 export type SessionRow = Selectable<SessionsTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
+export type KeyEventRow = Selectable<KeyEventsTable>;
 export type EmailTokenRow = Selectable<EmailTokensTable>;
 export type ProjectRow = Selectable<ProjectsTable>;
 export type LedgerRow = Selectable<CreditLedgerTable>;

@@ -2,9 +2,10 @@ import { Router } from 'express';
 import { ROUTES, SCOPES, type Scope } from '@acct/shared';
 import type { AppDeps } from '../deps.js';
 import { bind, principalOf } from '../http/bind.js';
+import { iso } from '../http/clock.js';
 import { HttpError } from '../http/http-error.js';
 import { decodeCursor, page } from '../http/pagination.js';
-import { createKey, toApiKey } from './keys.service.js';
+import { createKey, findKey, reportLeak, revokeKey, rotateKey, toApiKey, toKeyEvent, updateKey } from './keys.service.js';
 
 /** Personal access tokens (`/api/auth/api-key/*`) and the scope catalogue. */
 export function keyRoutes(deps: AppDeps): Router {
@@ -23,6 +24,7 @@ export function keyRoutes(deps: AppDeps): Router {
       scopes: body.scopes as Scope[],
       expiresIn: body.expiresIn ?? null,
       organizationId: body.metadata?.organizationId,
+      ip: ctx.req.ip ?? null,
     });
     const view = toApiKey(row, deps.clock.now());
     return {
@@ -34,11 +36,56 @@ export function keyRoutes(deps: AppDeps): Router {
     const { user } = principalOf(ctx);
     const limit = ctx.query.limit ?? 20;
     const cursor = decodeCursor(ctx.query.cursor);
+    const now = iso(deps.clock.now());
     let q = deps.db.selectFrom('api_keys').selectAll().where('user_id', '=', user.id).orderBy('id', 'desc').limit(limit + 1);
     if (cursor) q = q.where('id', '<', cursor);
+    switch (ctx.query.status) {
+      case 'revoked':
+        q = q.where('revoked_at', 'is not', null);
+        break;
+      case 'expired':
+        q = q.where('revoked_at', 'is', null).where('expires_at', '<=', now);
+        break;
+      case 'disabled':
+        q = q.where('revoked_at', 'is', null).where('enabled', '=', 0).where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]));
+        break;
+      case 'active':
+        q = q.where('revoked_at', 'is', null).where('enabled', '=', 1).where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]));
+        break;
+    }
     const { items, pagination } = page(await q.execute(), limit);
-    const now = deps.clock.now();
-    return { data: items.map((row) => toApiKey(row, now)), pagination };
+    const at = deps.clock.now();
+    return { data: items.map((row) => toApiKey(row, at)), pagination };
+  });
+
+  bind(r, deps, ROUTES.getApiKey, async (ctx) => {
+    const { user } = principalOf(ctx);
+    const row = await findKey(deps.db, user.id, ctx.query.id);
+    const events = await deps.db.selectFrom('key_events').selectAll().where('key_id', '=', row.id).orderBy('id').limit(100).execute();
+    return { data: { ...toApiKey(row, deps.clock.now()), events: events.map(toKeyEvent) } };
+  });
+
+  bind(r, deps, ROUTES.updateApiKey, async (ctx) => {
+    const { user } = principalOf(ctx);
+    const row = await updateKey(deps, user.id, { ...ctx.body, scopes: ctx.body.scopes as Scope[] | undefined, ip: ctx.req.ip ?? null });
+    return { data: toApiKey(row, deps.clock.now()) };
+  });
+
+  bind(r, deps, ROUTES.deleteApiKey, async (ctx) => {
+    const { user } = principalOf(ctx);
+    const row = await revokeKey(deps, user.id, ctx.body.id, ctx.req.ip ?? null);
+    return { data: toApiKey(row, deps.clock.now()) };
+  });
+
+  bind(r, deps, ROUTES.rotateApiKey, async (ctx) => {
+    const { user } = principalOf(ctx);
+    const { row, key } = await rotateKey(deps, user.id, { id: ctx.body.id, gracePeriod: ctx.body.gracePeriod ?? 0, ip: ctx.req.ip ?? null });
+    return { data: { ...toApiKey(row, deps.clock.now()), key } };
+  });
+
+  bind(r, deps, ROUTES.reportLeakedKey, async (ctx) => {
+    await reportLeak(deps, ctx.body.key, ctx.req.ip ?? null);
+    return { data: { ok: true as const } };
   });
 
   bind(r, deps, ROUTES.listScopes, async () => ({

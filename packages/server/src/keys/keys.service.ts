@@ -1,14 +1,16 @@
-import { issueToken, type ParsedToken, type Scope } from '@acct/shared';
+import { issueToken, parseToken, type Scope } from '@acct/shared';
 import type { AppDeps } from '../deps.js';
-import type { ApiKeyRow, UserRow } from '../db/schema.js';
+import type { DB } from '../db/database.js';
+import type { ApiKeyRow, KeyEventRow } from '../db/schema.js';
 import { addSeconds, iso } from '../http/clock.js';
 import { HttpError } from '../http/http-error.js';
 import { ulid } from '../http/ids.js';
-import { argon2Hash } from '../auth/hashing.js';
-import type { Principal } from '../auth/principal.js';
+import { argon2Hash, argon2Verify, dummyVerify } from '../auth/hashing.js';
 
 export type KeyStatus = 'active' | 'expired' | 'revoked' | 'disabled';
+export type KeyEventKind = 'created' | 'updated' | 'rotated' | 'revoked' | 'leak-reported';
 
+/** Pure: a key's status at `now`. Revocation wins over expiry, expiry over disabling. */
 export function keyStatus(row: Pick<ApiKeyRow, 'revoked_at' | 'enabled' | 'expires_at'>, now: Date): KeyStatus {
   if (row.revoked_at) return 'revoked';
   if (row.expires_at && new Date(row.expires_at) <= now) return 'expired';
@@ -18,6 +20,7 @@ export function keyStatus(row: Pick<ApiKeyRow, 'revoked_at' | 'enabled' | 'expir
 
 /** The API shape of a key: never the secret or its hash. */
 export function toApiKey(row: ApiKeyRow, now: Date) {
+  const graceLive = row.previous_expires_at && new Date(row.previous_expires_at) > now;
   return {
     id: row.id,
     name: row.name,
@@ -30,8 +33,21 @@ export function toApiKey(row: ApiKeyRow, now: Date) {
     lastUsedAt: row.last_used_at,
     lastUsedIp: row.last_used_ip,
     revokedAt: row.revoked_at,
+    rotatedAt: row.rotated_at,
+    previousSecretExpiresAt: graceLive ? row.previous_expires_at : null,
     createdAt: row.created_at,
   };
+}
+
+export function toKeyEvent(row: KeyEventRow) {
+  return { id: row.id, kind: row.kind as KeyEventKind, detail: row.detail, ip: row.ip, createdAt: row.created_at };
+}
+
+export async function recordKeyEvent(db: DB, input: { keyId: string; userId: string; kind: KeyEventKind; detail: string; ip: string | null; now: Date }): Promise<void> {
+  await db
+    .insertInto('key_events')
+    .values({ id: ulid(input.now.getTime()), key_id: input.keyId, user_id: input.userId, kind: input.kind, detail: input.detail, ip: input.ip, created_at: iso(input.now) })
+    .execute();
 }
 
 export interface CreateKeyInput {
@@ -39,6 +55,7 @@ export interface CreateKeyInput {
   scopes: Scope[];
   expiresIn?: number | null;
   organizationId?: string | undefined;
+  ip: string | null;
 }
 
 /** Mints a PAT for a user; the plain key exists only in the returned value. */
@@ -67,55 +84,125 @@ export async function createKey(deps: AppDeps, userId: string, input: CreateKeyI
     revoked_at: null,
     last_used_at: null,
     last_used_ip: null,
+    previous_secret_hash: null,
+    previous_expires_at: null,
+    rotated_at: null,
     created_at: iso(now),
     updated_at: iso(now),
   };
-  await db.insertInto('api_keys').values(row).execute();
+  await db.transaction().execute(async (trx) => {
+    await trx.insertInto('api_keys').values(row).execute();
+    await recordKeyEvent(trx, { keyId: row.id, userId, kind: 'created', detail: `scopes ${row.scopes}`, ip: input.ip, now });
+  });
   return { row, key: token.token };
 }
 
-const LAST_USED_INTERVAL_MS = 60_000;
-
-/**
- * Resolves a PAT: one indexed read (key joined with its owner), a cached constant-time
- * check after the first Argon2 verification, then status. The row is read on every request,
- * so a revocation written by any instance is seen on the very next one.
- */
-export async function authenticateKey(deps: AppDeps, token: ParsedToken, ip: string | null): Promise<Principal> {
-  const row = await deps.db
-    .selectFrom('api_keys')
-    .innerJoin('users', 'users.id', 'api_keys.user_id')
-    .selectAll('users')
-    .select([
-      'api_keys.id as key_id', 'api_keys.secret_hash', 'api_keys.scopes', 'api_keys.organization_id as key_organization_id',
-      'api_keys.enabled', 'api_keys.expires_at as key_expires_at', 'api_keys.revoked_at as key_revoked_at',
-      'api_keys.last_used_at as key_last_used_at', 'api_keys.last_used_ip as key_last_used_ip',
-    ])
-    .where('api_keys.lookup_id', '=', token.lookupId)
-    .executeTakeFirst();
-  if (!row || !(await deps.keyVerifier.verify(row.key_id, row.secret_hash, token)))
-    throw new HttpError('INVALID_TOKEN', 'The API key is invalid');
-  const now = deps.clock.now();
-  const status = keyStatus({ revoked_at: row.key_revoked_at, enabled: row.enabled, expires_at: row.key_expires_at }, now);
-  if (status === 'revoked') throw new HttpError('INVALID_TOKEN', 'The API key has been revoked');
-  if (status === 'expired') throw new HttpError('TOKEN_EXPIRED', 'The API key has expired');
-  if (status === 'disabled') throw new HttpError('INVALID_TOKEN', 'The API key is disabled');
-  if (!row.is_active) throw new HttpError('ACCOUNT_DISABLED');
-
-  const last = row.key_last_used_at ? new Date(row.key_last_used_at).getTime() : 0;
-  if (now.getTime() - last > LAST_USED_INTERVAL_MS || row.key_last_used_ip !== ip) {
-    // Bookkeeping must not fail or slow the request it describes.
-    deps.db.updateTable('api_keys').set({ last_used_at: iso(now), last_used_ip: ip }).where('id', '=', row.key_id)
-      .execute().catch((err) => deps.logger.warn({ err }, 'could not record key use'));
-  }
-  const user: UserRow = {
-    id: row.id, email: row.email, full_name: row.full_name, handle: row.handle, password_hash: row.password_hash,
-    role: row.role, is_active: row.is_active, email_verified_at: row.email_verified_at, last_login_at: row.last_login_at,
-    failed_sign_ins: row.failed_sign_ins, created_at: row.created_at, updated_at: row.updated_at,
-  };
-  return {
-    user,
-    credential: { kind: 'pat', keyId: row.key_id, scopes: new Set(JSON.parse(row.scopes) as Scope[]), organizationId: row.key_organization_id },
-  };
+/** One of the user's keys; someone else's key is the same 404 as no key. */
+export async function findKey(db: DB, userId: string, id: string): Promise<ApiKeyRow> {
+  const row = await db.selectFrom('api_keys').selectAll().where('id', '=', id).where('user_id', '=', userId).executeTakeFirst();
+  if (!row) throw new HttpError('NOT_FOUND', 'No such API key');
+  return row;
 }
 
+/** Renames, enables/disables, or narrows the scopes of a key; scopes can never grow. */
+export async function updateKey(
+  deps: AppDeps, userId: string,
+  input: { id: string; name?: string | undefined; enabled?: boolean | undefined; scopes?: Scope[] | undefined; ip: string | null },
+): Promise<ApiKeyRow> {
+  const row = await findKey(deps.db, userId, input.id);
+  const now = deps.clock.now();
+  if (row.revoked_at) throw new HttpError('CONFLICT', 'A revoked key cannot be changed');
+  const current = new Set(JSON.parse(row.scopes) as Scope[]);
+  if (input.scopes) {
+    const added = input.scopes.filter((s) => !current.has(s));
+    if (added.length) {
+      const message = `scopes can only be narrowed; not held by this key: ${added.join(', ')}`;
+      throw new HttpError('VALIDATION_ERROR', message, [{ field: 'scopes', message }]);
+    }
+  }
+  const changes: Partial<ApiKeyRow> = {
+    ...(input.name !== undefined ? { name: input.name.trim() || input.name } : {}),
+    ...(input.enabled !== undefined ? { enabled: input.enabled ? 1 : 0 } : {}),
+    ...(input.scopes ? { scopes: JSON.stringify([...new Set(input.scopes)]) } : {}),
+  };
+  if (Object.keys(changes).length === 0) return row;
+  const updated = { ...row, ...changes, updated_at: iso(now) };
+  await deps.db.transaction().execute(async (trx) => {
+    await trx.updateTable('api_keys').set({ ...changes, updated_at: iso(now) }).where('id', '=', row.id).where('revoked_at', 'is', null).execute();
+    await recordKeyEvent(trx, { keyId: row.id, userId, kind: 'updated', detail: Object.keys(changes).join(', '), ip: input.ip, now });
+  });
+  return updated;
+}
+
+/** Revokes a key for good: the row stays (status revoked) with its history. Idempotent. */
+export async function revokeKey(deps: AppDeps, userId: string, id: string, ip: string | null, reason = 'revoked by owner'): Promise<ApiKeyRow> {
+  const row = await findKey(deps.db, userId, id);
+  if (row.revoked_at) return row;
+  const now = deps.clock.now();
+  await deps.db.transaction().execute(async (trx) => {
+    await trx.updateTable('api_keys').set({ revoked_at: iso(now), updated_at: iso(now) }).where('id', '=', row.id).where('revoked_at', 'is', null).execute();
+    await recordKeyEvent(trx, { keyId: row.id, userId, kind: 'revoked', detail: reason, ip, now });
+  });
+  deps.keyVerifier.forget(row.id);
+  return { ...row, revoked_at: iso(now), updated_at: iso(now) };
+}
+
+/**
+ * Gives a key a new secret under the same id and lookup id. With `gracePeriod` seconds the
+ * old secret keeps working until then (one previous secret at most); with 0 it stops at once.
+ */
+export async function rotateKey(deps: AppDeps, userId: string, input: { id: string; gracePeriod: number; ip: string | null }) {
+  const row = await findKey(deps.db, userId, input.id);
+  const now = deps.clock.now();
+  const status = keyStatus(row, now);
+  if (status === 'revoked' || status === 'expired') throw new HttpError('CONFLICT', `A ${status} key cannot be rotated; create a new one`);
+  const token = issueToken('pat', row.lookup_id);
+  const changes = {
+    secret_hash: await argon2Hash(token.token),
+    start: token.token.slice(0, 7),
+    previous_secret_hash: input.gracePeriod > 0 ? row.secret_hash : null,
+    previous_expires_at: input.gracePeriod > 0 ? iso(addSeconds(now, input.gracePeriod)) : null,
+    rotated_at: iso(now),
+    updated_at: iso(now),
+  };
+  await deps.db.transaction().execute(async (trx) => {
+    await trx.updateTable('api_keys').set(changes).where('id', '=', row.id).execute();
+    await recordKeyEvent(trx, {
+      keyId: row.id, userId, kind: 'rotated', detail: input.gracePeriod > 0 ? `previous secret valid for ${input.gracePeriod}s` : 'previous secret stopped at once', ip: input.ip, now,
+    });
+  });
+  deps.keyVerifier.forget(row.id);
+  deps.keyVerifier.forget(`${row.id}:previous`);
+  return { row: { ...row, ...changes }, key: token.token };
+}
+
+/**
+ * Revokes a key someone found in the wild and records it for the owner. The caller learns
+ * nothing: the same answer, after the same work, for valid, revoked and made-up keys.
+ */
+export async function reportLeak(deps: AppDeps, key: string, ip: string | null): Promise<void> {
+  const parsed = parseToken(key.trim(), 'pat');
+  const row = parsed ? await deps.db.selectFrom('api_keys').selectAll().where('lookup_id', '=', parsed.lookupId).executeTakeFirst() : undefined;
+  const valid = row && parsed
+    ? (await argon2Verify(row.secret_hash, parsed.token)) || (row.previous_secret_hash !== null && (await argon2Verify(row.previous_secret_hash, parsed.token)))
+    : await dummyVerify(key);
+  if (!row || !valid) return;
+  const now = deps.clock.now();
+  await deps.db.transaction().execute(async (trx) => {
+    if (!row.revoked_at) {
+      await trx.updateTable('api_keys').set({ revoked_at: iso(now), updated_at: iso(now) }).where('id', '=', row.id).where('revoked_at', 'is', null).execute();
+    }
+    await recordKeyEvent(trx, { keyId: row.id, userId: row.user_id, kind: 'leak-reported', detail: 'reported as leaked; revoked', ip, now });
+  });
+  deps.keyVerifier.forget(row.id);
+  const owner = await deps.db.selectFrom('users').select('email').where('id', '=', row.user_id).executeTakeFirst();
+  if (owner) {
+    deps.mailer
+      .send({
+        to: owner.email,
+        subject: `Your acct API key "${row.name}" was reported as leaked and revoked`,
+        text: `Someone reported your API key "${row.name}" (${row.start}…, id ${row.id}) as publicly exposed.\nIt has been revoked. Create a new key and update wherever the old one was used.\n`,
+      })
+      .catch((err: unknown) => deps.logger.error({ err }, 'could not send the leak notice'));
+  }
+}

@@ -4,7 +4,7 @@ import type { AppDeps } from '../deps.js';
 import { HttpError } from '../http/http-error.js';
 import type { Principal } from '../auth/principal.js';
 import { authenticateSession } from '../auth/sessions.js';
-import { authenticateKey } from '../keys/keys.service.js';
+import { authenticateKey } from '../keys/key-auth.js';
 
 export const SESSION_COOKIE = 'acct_session';
 export const SECURE_SESSION_COOKIE = '__Host-acct_session';

@@ -19,6 +19,22 @@ export const ApiKey = Type.Object({
   lastUsedAt: NullableTimestamp,
   lastUsedIp: Type.Union([Type.String(), Type.Null()]),
   revokedAt: NullableTimestamp,
+  rotatedAt: NullableTimestamp,
+  /** While a rotation's grace period runs, the previous secret still works until then. */
+  previousSecretExpiresAt: NullableTimestamp,
+  createdAt: Timestamp,
+});
+
+export const KeyStatusName = Type.Union([Type.Literal('active'), Type.Literal('expired'), Type.Literal('revoked'), Type.Literal('disabled')]);
+
+/** One entry of a key's history: kept after revocation, so the audit trail outlives the key. */
+export const KeyEvent = Type.Object({
+  id: Id,
+  kind: Type.Union([
+    Type.Literal('created'), Type.Literal('updated'), Type.Literal('rotated'), Type.Literal('revoked'), Type.Literal('leak-reported'),
+  ]),
+  detail: Type.String(),
+  ip: Type.Union([Type.String(), Type.Null()]),
   createdAt: Timestamp,
 });
 
@@ -45,8 +61,51 @@ export const createApiKey = defineRoute({
 
 export const listApiKeys = defineRoute({
   method: 'GET', path: '/api/auth/api-key/list', tag: 'api-keys', auth: 'user', scope: 'api-keys:read',
-  summary: 'Your API keys, newest first (never the secret)', message: 'API keys fetched successfully',
-  query: ListQuery, data: Type.Array(ApiKey),
+  summary: 'Your API keys, newest first (never the secret); revoked and expired ones stay listed', message: 'API keys fetched successfully',
+  query: Strict({ ...ListQuery.properties, status: Type.Optional(KeyStatusName) }),
+  data: Type.Array(ApiKey),
+});
+
+const KeyId = Strict({ id: Id });
+
+export const getApiKey = defineRoute({
+  method: 'GET', path: '/api/auth/api-key/get', tag: 'api-keys', auth: 'user', scope: 'api-keys:read',
+  summary: 'One of your keys with its history', message: 'API key fetched successfully',
+  query: KeyId, data: Type.Intersect([ApiKey, Type.Object({ events: Type.Array(KeyEvent) })]),
+});
+
+export const updateApiKey = defineRoute({
+  method: 'POST', path: '/api/auth/api-key/update', tag: 'api-keys', auth: 'user', scope: 'api-keys:write',
+  summary: 'Rename, enable/disable, or narrow the scopes of a key (never widen)', message: 'API key updated',
+  body: Strict({
+    id: Id,
+    name: Type.Optional(KeyName),
+    enabled: Type.Optional(Type.Boolean()),
+    scopes: Type.Optional(Type.Array(ScopeName, { minItems: 1, maxItems: Object.keys(SCOPES).length, uniqueItems: true })),
+  }),
+  data: ApiKey,
+});
+
+export const deleteApiKey = defineRoute({
+  method: 'POST', path: '/api/auth/api-key/delete', tag: 'api-keys', auth: 'user', scope: 'api-keys:write',
+  summary: 'Revoke a key: instant and permanent; it stays listed as revoked', message: 'API key revoked',
+  body: KeyId, data: ApiKey,
+});
+
+export const rotateApiKey = defineRoute({
+  method: 'POST', path: '/api/auth/api-key/rotate', tag: 'api-keys', auth: 'session', scope: 'api-keys:write',
+  summary: 'New secret for the same key id, shown once; the old secret stops now or after gracePeriod seconds',
+  message: 'API key rotated',
+  body: Strict({ id: Id, gracePeriod: Type.Optional(Type.Integer({ minimum: 0, maximum: 7 * 86400 })) }),
+  data: Type.Intersect([ApiKey, Type.Object({ key: Type.String() })]),
+});
+
+export const reportLeakedKey = defineRoute({
+  method: 'POST', path: '/api/auth/api-key/report-leak', tag: 'api-keys', auth: 'public',
+  summary: 'Found a key in the wild? Send it: a valid key is revoked and its owner told; the answer never says whose it was',
+  message: 'Thank you: if this key was valid, it is now revoked and its owner has been told',
+  body: Strict({ key: Type.String({ minLength: 1, maxLength: 200 }) }),
+  data: Type.Object({ ok: Type.Literal(true) }),
 });
 
 export const listScopes = defineRoute({

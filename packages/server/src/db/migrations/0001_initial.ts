@@ -72,10 +72,27 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('revoked_at', 'text')
     .addColumn('last_used_at', 'text')
     .addColumn('last_used_ip', 'text')
+    .addColumn('previous_secret_hash', 'text')
+    .addColumn('previous_expires_at', 'text')
+    .addColumn('rotated_at', 'text')
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('api_keys_user').on('api_keys').columns(['user_id', 'created_at']).execute();
+  await db.schema.createIndex('api_keys_user').on('api_keys').columns(['user_id', 'id']).execute();
+
+  // A key's history outlives the key: rows are never deleted with it.
+  await db.schema
+    .createTable('key_events')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('key_id', 'text', (c) => c.notNull())
+    .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+    .addColumn('kind', 'text', (c) => c.notNull())
+    .addColumn('detail', 'text', (c) => c.notNull())
+    .addColumn('ip', 'text')
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .execute();
+  await db.schema.createIndex('key_events_key').on('key_events').columns(['key_id', 'id']).execute();
+  await db.schema.createIndex('key_events_user').on('key_events').columns(['user_id', 'id']).execute();
 
   await db.schema
     .createTable('email_tokens')
@@ -122,7 +139,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const t of ['credit_ledger', 'projects', 'email_tokens', 'api_keys', 'sessions', 'memberships', 'organizations', 'users']) {
+  for (const t of ['credit_ledger', 'projects', 'email_tokens', 'key_events', 'api_keys', 'sessions', 'memberships', 'organizations', 'users']) {
     await db.schema.dropTable(t).ifExists().execute();
   }
 }
