@@ -3,6 +3,8 @@ import helmet from 'helmet';
 import type { AppDeps } from './deps.js';
 import { authRoutes } from './auth/auth.routes.js';
 import { keyRoutes } from './keys/keys.routes.js';
+import { teamKeyRoutes } from './keys/team-keys.routes.js';
+import { intakeRoutes } from './intake/intake.routes.js';
 import { metaRoutes } from './meta/meta.routes.js';
 import { csrf } from './middleware/csrf.js';
 import { errorHandler, notFound } from './middleware/errors.js';
@@ -10,6 +12,12 @@ import { jsonBody } from './middleware/json-body.js';
 import { requestId } from './middleware/request-id.js';
 import { projectRoutes } from './projects/projects.routes.js';
 import { userRoutes } from './users/users.routes.js';
+import { organizationRoutes } from './orgs/orgs.routes.js';
+import { memberRoutes } from './members/members.routes.js';
+import { invitationRoutes } from './invitations/invitations.routes.js';
+import { teamRoutes } from './teams/teams.routes.js';
+import { paymentRoutes } from './billing/payments.routes.js';
+import { subscriptionRoutes } from './billing/subscription.routes.js';
 
 /** Pages a browser posts a form to: their single-use token is their CSRF protection. */
 const FORM_PATHS = new Set(['/api/auth/verify-email', '/api/auth/reset-password']);
@@ -36,14 +44,22 @@ export function createApp(deps: AppDeps): Express {
     res.setHeader('Cache-Control', 'no-store');
     next();
   });
-  app.use(jsonBody(deps.config.bodyLimit, FORM_PATHS));
+  app.use(jsonBody(deps.config.bodyLimit, FORM_PATHS, deps.config.intakeBodyLimit));
   app.use(csrf(() => new URL(deps.baseUrl()).origin, deps.config.trustedOrigins));
 
   app.use(metaRoutes(deps));
   app.use(authRoutes(deps));
   app.use(keyRoutes(deps));
+  app.use(teamKeyRoutes(deps));
+  app.use(intakeRoutes(deps));
   app.use(userRoutes(deps));
   app.use(projectRoutes(deps));
+  app.use(organizationRoutes(deps));
+  app.use(memberRoutes(deps));
+  app.use(invitationRoutes(deps));
+  app.use(teamRoutes(deps));
+  app.use(paymentRoutes(deps));
+  app.use(subscriptionRoutes(deps));
 
   app.use(notFound());
   app.use(errorHandler(deps.logger));

@@ -6,8 +6,8 @@ import { bind, membershipOf } from '../http/bind.js';
 import { iso } from '../http/clock.js';
 import { HttpError } from '../http/http-error.js';
 import { ulid } from '../http/ids.js';
-import { decodeCursor, page } from '../http/pagination.js';
 import { creditBalance, debitCredits } from '../orgs/orgs.service.js';
+import { listProjects } from './project-list.js';
 
 function toProject(row: ProjectRow) {
   return { id: row.id, organizationId: row.organization_id, name: row.name, description: row.description, createdAt: row.created_at, updatedAt: row.updated_at };
@@ -26,11 +26,9 @@ export function projectRoutes(deps: AppDeps): Router {
 
   bind(r, deps, ROUTES.listProjects, async (ctx) => {
     const { organizationId } = membershipOf(ctx);
-    const limit = ctx.query.limit ?? 20;
-    const cursor = decodeCursor(ctx.query.cursor);
-    let q = deps.db.selectFrom('projects').selectAll().where('organization_id', '=', organizationId).orderBy('id').limit(limit + 1);
-    if (cursor) q = q.where('id', '>', cursor);
-    const { items, pagination } = page(await q.execute(), limit);
+    const { items, pagination } = await listProjects(deps.db, {
+      organizationId, sort: ctx.query.sort ?? 'createdAt', name: ctx.query.name, limit: ctx.query.limit ?? 20, cursor: ctx.query.cursor,
+    });
     return { data: items.map(toProject), pagination };
   });
 

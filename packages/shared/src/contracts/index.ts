@@ -1,10 +1,17 @@
 import * as auth from './auth.js';
+import * as invitations from './invitations.js';
+import * as intake from './intake.js';
 import * as keys from './keys.js';
+import * as members from './members.js';
 import * as organizations from './organizations.js';
+import * as payments from './payments.js';
 import * as projects from './projects.js';
+import * as teamKeys from './team-keys.js';
+import * as subscription from './subscription.js';
+import * as teams from './teams.js';
 import * as users from './users.js';
 
-export { auth, keys, organizations, projects, users };
+export { auth, intake, invitations, keys, members, teamKeys, organizations, payments, projects, subscription, teams, users };
 
 /** Every route of the API, for the server's route binding, the OpenAPI document and the policy test. */
 export const ROUTES = {
@@ -31,6 +38,12 @@ export const ROUTES = {
   rotateApiKey: keys.rotateApiKey,
   reportLeakedKey: keys.reportLeakedKey,
   listScopes: keys.listScopes,
+  createTeamKey: teamKeys.createTeamKey,
+  listTeamKeys: teamKeys.listTeamKeys,
+  revokeTeamKey: teamKeys.revokeTeamKey,
+  rotateTeamKey: teamKeys.rotateTeamKey,
+  receiveIntake: intake.receiveIntake,
+  listIntake: intake.listIntake,
   getMe: users.getMe,
   updateMe: users.updateMe,
   listOrganizations: organizations.listOrganizations,
@@ -40,6 +53,31 @@ export const ROUTES = {
   getProject: projects.getProject,
   updateProject: projects.updateProject,
   deleteProject: projects.deleteProject,
+  getOrganization: organizations.getOrganization,
+  updateOrganization: organizations.updateOrganization,
+  deleteOrganization: organizations.deleteOrganization,
+  leaveOrganization: organizations.leaveOrganization,
+  listMembers: members.listMembers,
+  inviteMember: members.inviteMember,
+  updateMember: members.updateMember,
+  removeMember: members.removeMember,
+  listInvitations: invitations.listInvitations,
+  revokeInvitation: invitations.revokeInvitation,
+  listMyInvitations: invitations.listMyInvitations,
+  acceptInvitation: invitations.acceptInvitation,
+  viewInvitation: invitations.viewInvitation,
+  listTeams: teams.listTeams,
+  createTeam: teams.createTeam,
+  getTeam: teams.getTeam,
+  updateTeam: teams.updateTeam,
+  deleteTeam: teams.deleteTeam,
+  listTeamMembers: teams.listTeamMembers,
+  addTeamMember: teams.addTeamMember,
+  removeTeamMember: teams.removeTeamMember,
+  listPayments: payments.listPayments,
+  createPayment: payments.createPayment,
+  getSubscription: subscription.getSubscription,
+  updateSubscription: subscription.updateSubscription,
 } as const;
 
 export type RouteName = keyof typeof ROUTES;

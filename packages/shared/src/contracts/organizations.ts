@@ -27,3 +27,29 @@ export const createOrganization = defineRoute({
   body: Strict({ name: Type.String({ minLength: 1, maxLength: 100 }), slug: Type.Optional(Slug) }),
   data: Organization,
 });
+
+const org = '/api/user/organizations/:organizationId';
+
+export const getOrganization = defineRoute({
+  method: 'GET', path: org, tag: 'organizations', auth: 'user', scope: 'organizations:read', tenant: true,
+  summary: 'One organization, with your role', message: 'Organization fetched successfully', data: Organization,
+});
+
+export const updateOrganization = defineRoute({
+  method: 'PATCH', path: org, tag: 'organizations', auth: 'user', scope: 'organizations:write', tenant: true,
+  summary: 'Rename an organization or change its slug (owners)', message: 'Organization updated',
+  body: Strict({ name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })), slug: Type.Optional(Slug) }),
+  data: Organization,
+});
+
+export const deleteOrganization = defineRoute({
+  method: 'DELETE', path: org, tag: 'organizations', auth: 'session', scope: 'organizations:write', tenant: true,
+  summary: 'Delete an organization and everything in it (owners, fresh signed-in session)', message: 'Organization deleted',
+  data: Type.Object({ id: Id, deleted: Type.Literal(true) }),
+});
+
+export const leaveOrganization = defineRoute({
+  method: 'POST', path: `${org}/leave`, tag: 'organizations', auth: 'session', scope: 'organizations:read', tenant: true,
+  summary: 'Leave an organization (signed-in session; the last owner cannot leave)', message: 'You left the organization',
+  data: Type.Object({ organizationId: Id, userId: Id, left: Type.Literal(true) }),
+});

@@ -15,10 +15,19 @@ const ProjectName = Type.String({ minLength: 1, maxLength: 100 });
 const Description = Type.String({ maxLength: 2000 });
 const base = '/api/user/organizations/:organizationId/projects';
 
+/** Sort keys of the project list; `-` sorts descending. Each keeps its own keyset cursor. */
+export const ProjectSort = Type.Union([Type.Literal('createdAt'), Type.Literal('-createdAt'), Type.Literal('name'), Type.Literal('-name')], { default: 'createdAt' });
+
+export const ProjectListQuery = Strict({
+  ...ListQuery.properties,
+  sort: Type.Optional(ProjectSort),
+  name: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Only projects whose name contains this, ignoring case' })),
+});
+
 export const listProjects = defineRoute({
   method: 'GET', path: base, tag: 'projects', auth: 'user', scope: 'projects:read', tenant: true,
-  summary: "The organization's projects, oldest first", message: 'Projects fetched successfully',
-  query: ListQuery, data: Type.Array(Project),
+  summary: "The organization's projects (oldest first unless `sort` says otherwise), optionally filtered by name", message: 'Projects fetched successfully',
+  query: ProjectListQuery, data: Type.Array(Project),
 });
 
 export const createProject = defineRoute({

@@ -1,0 +1,170 @@
+import { timingSafeEqual } from 'node:crypto';
+import { issueToken, parseToken, type Role } from '@acct/shared';
+import type { AppDeps } from '../deps.js';
+import type { DB } from '../db/database.js';
+import type { ExpressionBuilder } from 'kysely';
+import type { Database, InvitationRow, UserRow } from '../db/schema.js';
+import { sha256 } from '../auth/hashing.js';
+import { addSeconds, iso } from '../http/clock.js';
+import { HttpError } from '../http/http-error.js';
+import { ulid } from '../http/ids.js';
+import { memberCount, seatsInUse } from '../members/members.service.js';
+import { normalizeEmail } from '../users/users.service.js';
+
+/** SECURITY "Mail flows": invitations live at most 7 days. */
+export const INVITATION_SECONDS = 7 * 86400;
+
+export type InvitationStatus = 'pending' | 'accepted' | 'revoked' | 'expired';
+
+export type InvitationWithOrg = InvitationRow & { org_name: string; org_slug: string };
+
+/** Pure: the status of an invitation at `now`. */
+export function invitationStatus(row: Pick<InvitationRow, 'accepted_at' | 'revoked_at' | 'expires_at'>, now: Date): InvitationStatus {
+  if (row.accepted_at) return 'accepted';
+  if (row.revoked_at) return 'revoked';
+  if (row.expires_at <= iso(now)) return 'expired';
+  return 'pending';
+}
+
+export function toInvitation(row: InvitationWithOrg, now: Date) {
+  return {
+    id: row.id,
+    organization: { id: row.organization_id, name: row.org_name, slug: row.org_slug },
+    email: row.email,
+    role: row.role as Role,
+    status: invitationStatus(row, now),
+    invitedBy: row.invited_by,
+    expiresAt: row.expires_at,
+    acceptedAt: row.accepted_at,
+    createdAt: row.created_at,
+  };
+}
+
+/** Invitations joined with their organization's name and slug. */
+export function invitationsWithOrg(db: DB) {
+  return db
+    .selectFrom('invitations').innerJoin('organizations', 'organizations.id', 'invitations.organization_id')
+    .selectAll('invitations').select(['organizations.name as org_name', 'organizations.slug as org_slug']);
+}
+
+/** The condition for invitations of each status at `now` (pure SQL, both dialects). */
+export function statusIs(status: InvitationStatus, now: Date) {
+  return (eb: ExpressionBuilder<Database, 'invitations'>) => {
+    const open = [eb('invitations.accepted_at', 'is', null), eb('invitations.revoked_at', 'is', null)];
+    switch (status) {
+      case 'accepted': return eb('invitations.accepted_at', 'is not', null);
+      case 'revoked': return eb.and([eb('invitations.accepted_at', 'is', null), eb('invitations.revoked_at', 'is not', null)]);
+      case 'expired': return eb.and([...open, eb('invitations.expires_at', '<=', iso(now))]);
+      case 'pending': return eb.and([...open, eb('invitations.expires_at', '>', iso(now))]);
+    }
+  };
+}
+
+function seatsFull(seats: number): HttpError {
+  return new HttpError('CONFLICT', `All ${seats} seats are taken (members and pending invitations): raise the seats of the subscription first`, [
+    { field: 'seats', message: `all ${seats} seats are taken` },
+  ]);
+}
+
+/**
+ * Invites an address: voids its older pending invitations to this organization (a new link
+ * voids older ones), checks the seats, stores only the token's hash and mails the link.
+ */
+export async function createInvitation(deps: AppDeps, input: { organizationId: string; email: string; role: Role; invitedBy: UserRow }) {
+  const now = deps.clock.now();
+  const email = normalizeEmail(input.email);
+  const token = issueToken('emailLink').token;
+  const row: InvitationRow = {
+    id: ulid(now.getTime()), organization_id: input.organizationId, email, role: input.role, token_hash: sha256(token),
+    invited_by: input.invitedBy.id, expires_at: iso(addSeconds(now, INVITATION_SECONDS)), accepted_at: null, accepted_by: null,
+    revoked_at: null, created_at: iso(now),
+  };
+  const org = await deps.db.transaction().execute(async (trx) => {
+    const member = await trx
+      .selectFrom('memberships').innerJoin('users', 'users.id', 'memberships.user_id').select('users.id')
+      .where('memberships.organization_id', '=', input.organizationId).where('users.email', '=', email)
+      .executeTakeFirst();
+    if (member) throw new HttpError('CONFLICT', 'That address already belongs to a member', [{ field: 'email', message: 'already a member' }]);
+    await trx
+      .updateTable('invitations').set({ revoked_at: iso(now) })
+      .where('organization_id', '=', input.organizationId).where('email', '=', email)
+      .where('accepted_at', 'is', null).where('revoked_at', 'is', null)
+      .execute();
+    const org = await trx.selectFrom('organizations').select(['name', 'slug', 'seats']).where('id', '=', input.organizationId).executeTakeFirstOrThrow();
+    if ((await seatsInUse(trx, input.organizationId, now)) >= org.seats) throw seatsFull(org.seats);
+    await trx.insertInto('invitations').values(row).execute();
+    return org;
+  });
+
+  const link = `${deps.baseUrl()}/api/invitations/${row.id}?token=${encodeURIComponent(token)}`;
+  const accept = `${deps.baseUrl()}/api/user/invitations/${row.id}/accept`;
+  await deps.mailer
+    .send({
+      to: email,
+      subject: `${input.invitedBy.full_name} invited you to ${org.name} on acct`,
+      text:
+        `${input.invitedBy.full_name} (${input.invitedBy.email}) invited ${email} to join the organization "${org.name}" on acct as ${input.role}.\n\n` +
+        `Open this link to see the invitation (valid for 7 days, once):\n\n${link}\n\n` +
+        `To accept, sign in (or sign up) as ${email}, then POST ${accept} with the token from the link in the JSON body ({"token": "…"}).\n` +
+        `If you did not expect this, ignore this mail.\n`,
+      link,
+    })
+    .catch((err) => deps.logger.error({ err, invitationId: row.id }, 'could not send the invitation email'));
+  return toInvitation({ ...row, org_name: org.name, org_slug: org.slug }, now);
+}
+
+function tokenMatches(row: InvitationRow, token: string): boolean {
+  if (!parseToken(token, 'emailLink')) return false;
+  return timingSafeEqual(Buffer.from(sha256(token)), Buffer.from(row.token_hash));
+}
+
+/** The pending invitation a mailed link names, or null (for the public link page). */
+export async function peekInvitation(db: DB, invitationId: string, token: string, now: Date): Promise<InvitationWithOrg | null> {
+  const row = await invitationsWithOrg(db).where('invitations.id', '=', invitationId).executeTakeFirst();
+  if (!row || !tokenMatches(row, token) || invitationStatus(row, now) !== 'pending') return null;
+  return row;
+}
+
+/**
+ * Accepts an invitation for the signed-in user. The user's address must be the invited one and
+ * either verified or proven by the mailed token (which then verifies it: the link reached it).
+ * The invitation is consumed by a conditional update, so of two concurrent accepts one wins.
+ */
+export async function acceptInvitation(deps: AppDeps, input: { user: UserRow; invitationId: string; token: string | undefined; pinnedOrganizationId: string | null }) {
+  const now = deps.clock.now();
+  const { user } = input;
+  const row = await invitationsWithOrg(deps.db).where('invitations.id', '=', input.invitationId).executeTakeFirst();
+  // Someone else's invitation answers as a missing one.
+  if (!row || row.email !== user.email) throw new HttpError('NOT_FOUND', 'No such invitation for your email address');
+  if (input.pinnedOrganizationId && input.pinnedOrganizationId !== row.organization_id)
+    throw new HttpError('ORGANIZATION_MISMATCH', 'The token is pinned to another organization');
+  if (input.token !== undefined) {
+    if (!tokenMatches(row, input.token)) throw new HttpError('INVALID_TOKEN', 'The invitation token is invalid');
+  } else if (!user.email_verified_at) {
+    throw new HttpError('EMAIL_NOT_VERIFIED', 'Verify your email address first, or accept with the token from the invitation mail');
+  }
+  const status = invitationStatus(row, now);
+  if (status === 'accepted') throw new HttpError('CONFLICT', 'This invitation was already accepted');
+  if (status !== 'pending') throw new HttpError('NOT_FOUND', `This invitation was ${status === 'expired' ? 'not accepted in time' : 'revoked'}: ask for a new one`);
+
+  const org = await deps.db.transaction().execute(async (trx) => {
+    const member = await trx.selectFrom('memberships').select('role')
+      .where('organization_id', '=', row.organization_id).where('user_id', '=', user.id).executeTakeFirst();
+    if (member) throw new HttpError('CONFLICT', 'You are already a member of this organization');
+    const org = await trx.selectFrom('organizations').selectAll().where('id', '=', row.organization_id).executeTakeFirstOrThrow();
+    // Seats may have been lowered since the invitation was sent.
+    if ((await memberCount(trx, row.organization_id)) >= org.seats) throw seatsFull(org.seats);
+    const consumed = await trx
+      .updateTable('invitations').set({ accepted_at: iso(now), accepted_by: user.id })
+      .where('id', '=', row.id).where('accepted_at', 'is', null).where('revoked_at', 'is', null).where('expires_at', '>', iso(now))
+      .executeTakeFirst();
+    if (Number(consumed.numUpdatedRows) !== 1) throw new HttpError('CONFLICT', 'This invitation is no longer pending');
+    await trx.insertInto('memberships').values({ organization_id: row.organization_id, user_id: user.id, role: row.role, created_at: iso(now) }).execute();
+    if (input.token !== undefined && !user.email_verified_at) {
+      await trx.updateTable('users').set({ email_verified_at: iso(now), updated_at: iso(now) })
+        .where('id', '=', user.id).where('email', '=', row.email).execute();
+    }
+    return org;
+  });
+  return { org, role: row.role as Role };
+}

@@ -1,0 +1,64 @@
+import { Router } from 'express';
+import { ROUTES, type Role } from '@acct/shared';
+import type { AppDeps } from '../deps.js';
+import { bind, membershipOf, principalOf } from '../http/bind.js';
+import { HttpError } from '../http/http-error.js';
+import { decodeCursor, page } from '../http/pagination.js';
+import { createInvitation } from '../invitations/invitations.service.js';
+import { findMember, removeMembership, setRole, toMember, type MemberRow } from './members.service.js';
+import { inviteProblem, removalProblem, roleChangeProblem } from './role-rules.js';
+
+/** Members of an organization and their roles (`…/organizations/:organizationId/members`). */
+export function memberRoutes(deps: AppDeps): Router {
+  const r = Router();
+
+  async function target(organizationId: string, userId: string): Promise<MemberRow> {
+    const row = await findMember(deps.db, organizationId, userId);
+    if (!row) throw new HttpError('NOT_FOUND', 'No such member in this organization');
+    return row;
+  }
+
+  bind(r, deps, ROUTES.listMembers, async (ctx) => {
+    const { organizationId } = membershipOf(ctx);
+    const limit = ctx.query.limit ?? 20;
+    const cursor = decodeCursor(ctx.query.cursor);
+    let q = deps.db
+      .selectFrom('memberships').innerJoin('users', 'users.id', 'memberships.user_id')
+      .select(['memberships.user_id as id', 'memberships.user_id', 'users.email', 'users.full_name', 'users.handle', 'memberships.role', 'memberships.created_at'])
+      .where('memberships.organization_id', '=', organizationId)
+      .orderBy('memberships.user_id').limit(limit + 1);
+    if (cursor) q = q.where('memberships.user_id', '>', cursor);
+    const { items, pagination } = page(await q.execute(), limit);
+    return { data: items.map(toMember), pagination };
+  });
+
+  bind(r, deps, ROUTES.inviteMember, async (ctx) => {
+    const membership = membershipOf(ctx);
+    const problem = inviteProblem(membership.role, ctx.body.role);
+    if (problem) throw new HttpError('FORBIDDEN', problem);
+    const invitation = await createInvitation(deps, {
+      organizationId: membership.organizationId, email: ctx.body.email, role: ctx.body.role, invitedBy: principalOf(ctx).user,
+    });
+    return { data: invitation };
+  });
+
+  bind(r, deps, ROUTES.updateMember, async (ctx) => {
+    const membership = membershipOf(ctx);
+    const existing = await target(membership.organizationId, ctx.params['userId'] ?? '');
+    const problem = roleChangeProblem(membership.role, existing.role as Role, ctx.body.role);
+    if (problem) throw new HttpError('FORBIDDEN', problem);
+    if (existing.role !== ctx.body.role) await setRole(deps.db, membership.organizationId, existing.user_id, ctx.body.role);
+    return { data: toMember({ ...existing, role: ctx.body.role }) };
+  });
+
+  bind(r, deps, ROUTES.removeMember, async (ctx) => {
+    const membership = membershipOf(ctx);
+    const existing = await target(membership.organizationId, ctx.params['userId'] ?? '');
+    const problem = removalProblem(membership.role, existing.role as Role);
+    if (problem) throw new HttpError('FORBIDDEN', problem);
+    await removeMembership(deps.db, membership.organizationId, existing.user_id);
+    return { data: { userId: existing.user_id, removed: true as const } };
+  });
+
+  return r;
+}

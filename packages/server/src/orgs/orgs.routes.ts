@@ -1,0 +1,59 @@
+import { Router } from 'express';
+import { ROUTES } from '@acct/shared';
+import type { AppDeps } from '../deps.js';
+import { isUniqueViolation } from '../db/errors.js';
+import { bind, membershipOf, principalOf } from '../http/bind.js';
+import { iso } from '../http/clock.js';
+import { HttpError } from '../http/http-error.js';
+import { removeMembership } from '../members/members.service.js';
+import { toOrganization } from './orgs.service.js';
+
+/** One organization: read, rename, delete, leave (`/api/user/organizations/:organizationId`). */
+export function organizationRoutes(deps: AppDeps): Router {
+  const r = Router();
+
+  async function load(organizationId: string) {
+    return deps.db.selectFrom('organizations').selectAll().where('id', '=', organizationId).executeTakeFirstOrThrow();
+  }
+
+  bind(r, deps, ROUTES.getOrganization, async (ctx) => {
+    const { organizationId, role } = membershipOf(ctx);
+    return { data: toOrganization(await load(organizationId), role) };
+  });
+
+  bind(r, deps, ROUTES.updateOrganization, async (ctx) => {
+    const { organizationId, role } = membershipOf(ctx);
+    const name = ctx.body.name?.trim();
+    if (name === '') throw new HttpError('VALIDATION_ERROR', 'name must not be blank', [{ field: 'name', message: 'name must not be blank' }]);
+    const changes = { ...(name !== undefined ? { name } : {}), ...(ctx.body.slug !== undefined ? { slug: ctx.body.slug } : {}) };
+    if (Object.keys(changes).length > 0) {
+      try {
+        await deps.db.updateTable('organizations').set({ ...changes, updated_at: iso(deps.clock.now()) }).where('id', '=', organizationId).execute();
+      } catch (err) {
+        if (isUniqueViolation(err)) throw new HttpError('CONFLICT', 'That slug is taken', [{ field: 'slug', message: 'slug is taken' }]);
+        throw err;
+      }
+    }
+    return { data: toOrganization(await load(organizationId), role) };
+  });
+
+  bind(r, deps, ROUTES.deleteOrganization, async (ctx) => {
+    const { organizationId } = membershipOf(ctx);
+    const { credential } = principalOf(ctx);
+    // SECURITY: deleting an organization needs a fresh sign-in, as minting a key does.
+    if (credential.kind === 'session' && deps.clock.now().getTime() - new Date(credential.createdAt).getTime() > deps.config.freshSessionSeconds * 1000)
+      throw new HttpError('FORBIDDEN', 'Sign in again to delete an organization: this session is too old');
+    // Projects, ledger, memberships, teams and invitations cascade; keys pinned to it fail the membership check.
+    await deps.db.deleteFrom('organizations').where('id', '=', organizationId).execute();
+    return { data: { id: organizationId, deleted: true as const } };
+  });
+
+  bind(r, deps, ROUTES.leaveOrganization, async (ctx) => {
+    const { organizationId } = membershipOf(ctx);
+    const { user } = principalOf(ctx);
+    await removeMembership(deps.db, organizationId, user.id);
+    return { data: { organizationId, userId: user.id, left: true as const } };
+  });
+
+  return r;
+}
