@@ -5,10 +5,8 @@ import { Kysely, SqliteDialect } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
 import type { Config } from '../config.js';
 import type { Database } from './schema.js';
-import { withStatementCache } from './statement-cache.js';
 import * as m0001 from './migrations/0001_initial.js';
 import * as m0002 from './migrations/0002_tenancy.js';
-import * as m0003 from './migrations/0003_team_keys.js';
 
 export type DB = Kysely<Database>;
 
@@ -16,7 +14,6 @@ export type DB = Kysely<Database>;
 const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': m0001,
   '0002_tenancy': m0002,
-  '0003_team_keys': m0003,
 };
 
 class StaticMigrations implements MigrationProvider {
@@ -37,7 +34,7 @@ export function openDatabase(config: Config): DB {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
 }
 
 /** Applies every pending migration; throws if one fails. */
