@@ -1,6 +1,5 @@
 import { FormatRegistry, type Static, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
-import { Value } from '@sinclair/typebox/value';
 import type { FieldError } from './errors.js';
 
 // One email rule for server and CLI: something@something.tld, no spaces or control characters.
@@ -64,11 +63,22 @@ export function validate<T extends TSchema>(schema: T, value: unknown): Validati
   return { ok: false, errors };
 }
 
-/** Query strings arrive as strings: convert what the schema types as numbers/booleans, then validate. */
+/**
+ * Query strings arrive as strings: convert what the schema types as numbers/booleans, then validate.
+ * Only plain decimal numbers and `true`/`false` are converted: TypeBox's own conversion would
+ * read `limit=1.5` and `limit=1e1` as 1 and `limit=0x10` as 16, answering something other than
+ * what was asked instead of a validation error.
+ */
 export function validateQuery<T extends TSchema>(schema: T, query: Record<string, unknown>): Validation<Static<T>> {
+  const properties = (schema as { properties?: Record<string, { type?: string }> }).properties ?? {};
+  const converted: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(query)) {
     if (typeof v !== 'string') return { ok: false, errors: [{ field: k, message: `${k} must be given once, as a plain value` }] };
+    const type = properties[k]?.type;
+    if (type === 'integer' && /^-?\d{1,15}$/.test(v)) converted[k] = Number(v);
+    else if (type === 'number' && /^-?\d{1,15}(\.\d{1,15})?$/.test(v)) converted[k] = Number(v);
+    else if (type === 'boolean' && (v === 'true' || v === 'false')) converted[k] = v === 'true';
+    else converted[k] = v;
   }
-  const converted = Value.Convert(schema, { ...query });
   return validate(schema, converted);
 }
