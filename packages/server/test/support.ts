@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import path from 'node:path';
 import { expect } from 'vitest';
 import { ROUTES, type RouteContract } from '@acct/shared';
-import { call, type ApiResponse, type CallOptions, type CaughtMail, type RunningServer, type SmtpCatcher } from './harness.js';
+import { call, ROOT, type ApiResponse, type CallOptions, type CaughtMail, type RunningServer, type SmtpCatcher } from './harness.js';
 
 /**
  * `call()` that fails the test on any 5xx: no input, however wrong, may make the server
@@ -107,4 +107,42 @@ export function tokenOf(mail: CaughtMail): string {
 /** `path` of a link, with its query, to call on the test server. */
 export function pathOf(url: URL): string {
   return url.pathname + url.search;
+}
+
+export interface LiveRoute extends RouteContract {
+  name: string;
+}
+
+interface Layer {
+  route?: { path: string; methods: Record<string, boolean> };
+  handle?: { stack?: Layer[] };
+}
+
+/**
+ * `METHOD path` of every route the built server's Express app registers, read from the app
+ * that `createApp` builds (the same code the server runs; no request is made, so no database).
+ */
+export async function registeredRoutes(): Promise<Set<string>> {
+  const dist = path.join(ROOT, 'packages/server/dist');
+  const { createApp } = await import(path.join(dist, 'app.js'));
+  const { loadConfig } = await import(path.join(dist, 'config.js'));
+  const { pino } = await import('pino');
+  const app = createApp({ config: loadConfig({}), logger: pino({ level: 'silent' }), baseUrl: () => 'http://127.0.0.1:3000', version: 'test' });
+  const found = new Set<string>();
+  const walk = (stack: Layer[]) => {
+    for (const layer of stack) {
+      if (layer.route) for (const m of Object.keys(layer.route.methods)) found.add(`${m.toUpperCase()} ${layer.route.path}`);
+      else if (layer.handle?.stack) walk(layer.handle.stack);
+    }
+  };
+  walk(app.router.stack as Layer[]);
+  return found;
+}
+
+/** The routes of ROUTES that the server implements today (others are still being built). */
+export async function liveRoutes(): Promise<LiveRoute[]> {
+  const registered = await registeredRoutes();
+  return Object.entries(ROUTES as Record<string, RouteContract>)
+    .filter(([, r]) => registered.has(`${r.method} ${r.path}`))
+    .map(([name, r]) => ({ name, ...r }));
 }
