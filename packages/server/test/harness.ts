@@ -3,6 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+import Database from 'better-sqlite3';
+import pg from 'pg';
 import { SMTPServer } from 'smtp-server';
 import { simpleParser } from 'mailparser';
 
@@ -10,9 +13,42 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT = path.resolve(here, '../../..');
 export const SERVER_MAIN = path.join(ROOT, 'packages/server/dist/main.js');
 
+/** `ACCT_TEST_DATABASE=postgres` runs every server of the suite on PostgreSQL instead of SQLite. */
+export const TEST_DIALECT: 'sqlite' | 'postgres' = process.env['ACCT_TEST_DATABASE'] === 'postgres' ? 'postgres' : 'sqlite';
+const PG_ADMIN_URL = process.env['ACCT_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const DATABASE_URL_FILE = '.test-database-url';
+
+/** A fresh PostgreSQL database (C collation, so text ids sort as bytes, like SQLite). */
+async function createPgDatabase(): Promise<string> {
+  const name = `acct_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(PG_ADMIN_URL);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function dropPgDatabase(databaseUrl: string): Promise<void> {
+  const name = new URL(databaseUrl).pathname.slice(1);
+  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+}
+
 export interface RunningServer {
   url: string;
   dataDir: string;
+  /** Set when the server runs on PostgreSQL. */
+  databaseUrl: string | null;
   process: ChildProcess;
   /** Everything the server wrote to stdout and stderr so far. */
   output(): string;
@@ -22,8 +58,23 @@ export interface RunningServer {
 /** Starts the real built server on an ephemeral port with a fresh data dir. */
 export async function startServer(env: Record<string, string> = {}, dataDir?: string): Promise<RunningServer> {
   const dir = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'acct-test-'));
+  // On PostgreSQL each data dir gets its own database; a second server on the same dir shares it.
+  let databaseUrl: string | null = env['DATABASE_URL'] ?? null;
+  let ownsDatabase = false;
+  if (!databaseUrl && TEST_DIALECT === 'postgres') {
+    const file = path.join(dir, DATABASE_URL_FILE);
+    if (fs.existsSync(file)) databaseUrl = fs.readFileSync(file, 'utf8');
+    else {
+      databaseUrl = await createPgDatabase();
+      fs.writeFileSync(file, databaseUrl);
+      ownsDatabase = true;
+    }
+  }
   const child = spawn(process.execPath, [SERVER_MAIN], {
-    env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', PORT: '0', HOST: '127.0.0.1', ACCT_DATA_DIR: dir, LOG_LEVEL: 'warn', ...env },
+    env: {
+      PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', PORT: '0', HOST: '127.0.0.1', ACCT_DATA_DIR: dir, LOG_LEVEL: 'warn',
+      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}), ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -47,15 +98,63 @@ export async function startServer(env: Record<string, string> = {}, dataDir?: st
   return {
     url,
     dataDir: dir,
+    databaseUrl,
     process: child,
     output: () => out,
-    stop: (signal = 'SIGTERM') =>
-      new Promise((resolve) => {
+    async stop(signal = 'SIGTERM') {
+      const code = await new Promise<number | null>((resolve) => {
         if (child.exitCode !== null) return resolve(child.exitCode);
-        child.once('exit', (code) => resolve(code));
+        child.once('exit', (c) => resolve(c));
         child.kill(signal);
-      }),
+      });
+      if (ownsDatabase && databaseUrl) await dropPgDatabase(databaseUrl).catch(() => {});
+      return code;
+    },
   };
+}
+
+export interface TestDb {
+  /** Rows of a query; write SQL with `?` placeholders, they are numbered for PostgreSQL. */
+  all<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  /** Runs a statement; returns the number of rows it changed. */
+  run(sql: string, params?: unknown[]): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Direct access to a running server's database (SQLite file or PostgreSQL), to set up or inspect state. */
+export async function testDb(server: Pick<RunningServer, 'dataDir' | 'databaseUrl'>): Promise<TestDb> {
+  if (server.databaseUrl) {
+    const client = new pg.Client({ connectionString: server.databaseUrl });
+    await client.connect();
+    const numbered = (sql: string) => {
+      let i = 0;
+      return sql.replace(/\?/g, () => `$${++i}`);
+    };
+    return {
+      all: async (sql, params = []) => (await client.query(numbered(sql), params)).rows,
+      run: async (sql, params = []) => (await client.query(numbered(sql), params)).rowCount ?? 0,
+      close: () => client.end(),
+    };
+  }
+  const db = new Database(path.join(server.dataDir, 'acct.db'));
+  db.pragma('busy_timeout = 5000');
+  return {
+    all: async (sql, params = []) => db.prepare(sql).all(...params) as never[],
+    run: async (sql, params = []) => db.prepare(sql).run(...params).changes,
+    close: async () => {
+      db.close();
+    },
+  };
+}
+
+/** Runs `fn` with a TestDb and closes it. */
+export async function withTestDb<T>(server: Pick<RunningServer, 'dataDir' | 'databaseUrl'>, fn: (db: TestDb) => Promise<T>): Promise<T> {
+  const db = await testDb(server);
+  try {
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
 }
 
 export interface CaughtMail {

@@ -1,7 +1,5 @@
-import Database from 'better-sqlite3';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, newKey, newUser, startServer, type RunningServer, type TestUser } from './harness.js';
+import { call, newKey, newUser, startServer, withTestDb, type RunningServer, type TestUser } from './harness.js';
 
 let server: RunningServer;
 let owner: TestUser;
@@ -53,9 +51,7 @@ describe('key lifecycle', () => {
   it('an expired key answers TOKEN_EXPIRED and lists as expired', async () => {
     const { id, key } = await newKey(server.url, owner.cookie, ['user:read'], { expiresIn: 3600 });
     expect((await me(key)).status).toBe(200);
-    const db = new Database(path.join(server.dataDir, 'acct.db'));
-    db.prepare('UPDATE api_keys SET expires_at = ? WHERE id = ?').run(new Date(Date.now() - 1000).toISOString(), id);
-    db.close();
+    await withTestDb(server, (db) => db.run('UPDATE api_keys SET expires_at = ? WHERE id = ?', [new Date(Date.now() - 1000).toISOString(), id]));
     const res = await me(key);
     expect(res.status).toBe(401);
     expect(res.body.code).toBe('TOKEN_EXPIRED');
@@ -101,9 +97,7 @@ describe('key lifecycle', () => {
     expect((await me(key)).status).toBe(200);
     expect((await me(rotated.body.data.key)).status).toBe(200);
     // End the grace period by moving its end into the past, as time would.
-    const db = new Database(path.join(server.dataDir, 'acct.db'));
-    db.prepare('UPDATE api_keys SET previous_expires_at = ? WHERE id = ?').run(new Date(Date.now() - 1000).toISOString(), id);
-    db.close();
+    await withTestDb(server, (db) => db.run('UPDATE api_keys SET previous_expires_at = ? WHERE id = ?', [new Date(Date.now() - 1000).toISOString(), id]));
     expect((await me(key)).body.code).toBe('INVALID_TOKEN');
     expect((await me(rotated.body.data.key)).status).toBe(200);
   });
