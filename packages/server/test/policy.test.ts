@@ -1,0 +1,69 @@
+/**
+ * The route policy (SECURITY: "one policy table maps every route to role+scope; a test fails on
+ * unmapped routes"): what the server registers is exactly what ROUTES declares, and every
+ * declared route says who may call it.
+ */
+import { describe, expect, it } from 'vitest';
+import { openApiDocument, ROUTES, SCOPE_NAMES, type RouteContract } from '@acct/shared';
+import { registeredRoutes } from './support.js';
+
+const CONTRACTS = Object.entries(ROUTES as Record<string, RouteContract>);
+const declared = new Set(CONTRACTS.map(([, r]) => `${r.method} ${r.path}`));
+
+/** Served outside the contracts: documentation and probes, all GET and public. */
+const META_ROUTES = ['GET /api/openapi.json', 'GET /docs', 'GET /healthz', 'GET /readyz'];
+
+/**
+ * Routes anyone may call. Adding one is a security decision: it belongs in this list, on purpose.
+ * Sign-up/in, the mailed-link pages and their POSTs (the token is the credential), the
+ * leak report (the leaked key is the credential), the scope catalogue and an invitation's preview.
+ */
+const PUBLIC_ROUTES = [
+  'signUp', 'signIn', 'login', 'verifyEmailPage', 'verifyEmail', 'sendVerificationEmail',
+  'requestPasswordReset', 'resetPasswordPage', 'resetPassword', 'reportLeakedKey', 'listScopes', 'viewInvitation',
+];
+
+describe('route policy', () => {
+  it('every route the server registers is declared in ROUTES or is a meta route', async () => {
+    const registered = await registeredRoutes();
+    const undeclared = [...registered].filter((r) => !declared.has(r) && !META_ROUTES.includes(r));
+    expect(undeclared).toEqual([]);
+    for (const meta of META_ROUTES) expect(registered).toContain(meta);
+  });
+
+  it('every route declared in ROUTES is served (no contract without a handler)', async () => {
+    const registered = await registeredRoutes();
+    expect([...declared].filter((r) => !registered.has(r))).toEqual([]);
+  });
+
+  it('no two contracts claim the same method and path', () => {
+    expect(declared.size).toBe(CONTRACTS.length);
+  });
+
+  it('every non-public route names a scope or is session-only', () => {
+    const unmapped = CONTRACTS.filter(([, r]) => r.auth !== 'public' && !r.scope && r.auth !== 'session').map(([name]) => name);
+    expect(unmapped).toEqual([]);
+  });
+
+  it('every scope a route names is in the catalogue', () => {
+    for (const [name, r] of CONTRACTS) if (r.scope) expect(SCOPE_NAMES, name).toContain(r.scope);
+  });
+
+  it('only the allowlisted routes are public, and none of them is a tenant route', () => {
+    const publicRoutes = CONTRACTS.filter(([, r]) => r.auth === 'public').map(([name]) => name);
+    expect(publicRoutes.sort()).toEqual([...PUBLIC_ROUTES].sort());
+    for (const [name, r] of CONTRACTS) if (r.auth === 'public') expect(r.tenant, name).toBeFalsy();
+  });
+
+  it('a path carrying :organizationId is a tenant route, so membership and key pins are checked', () => {
+    for (const [name, r] of CONTRACTS) expect(Boolean(r.tenant), name).toBe(r.path.includes(':organizationId'));
+  });
+
+  it('the OpenAPI document describes every declared route', () => {
+    const doc = openApiDocument(ROUTES, 'http://127.0.0.1:3000', 'test') as { paths: Record<string, Record<string, unknown>> };
+    for (const [name, r] of CONTRACTS) {
+      const path = r.path.replace(/:(\w+)/g, '{$1}');
+      expect(doc.paths[path]?.[r.method.toLowerCase()], `${name}: ${r.method} ${path}`).toBeDefined();
+    }
+  });
+});
