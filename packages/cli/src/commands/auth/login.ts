@@ -1,0 +1,66 @@
+import type { auth, DataOf, users } from '@acct/shared';
+import type { Context } from '../../context.js';
+import { apiErrorFrom } from '../../lib/http.js';
+import { UsageError } from '../../lib/errors.js';
+import { readSecretFromStdin, valueOrPrompt } from '../../lib/io.js';
+import { printJson } from '../../lib/output.js';
+import { chooseStore, saveToken } from '../../lib/token-store.js';
+
+export interface LoginOptions {
+  email?: string;
+  passwordStdin: boolean;
+  withToken: boolean;
+  insecureStorage: boolean;
+}
+
+/** `acct login`: a session cookie in the jar, or (`--with-token`) a PAT from stdin in the keychain. */
+export async function run(ctx: Context, opts: LoginOptions): Promise<number> {
+  if (opts.withToken) return loginWithToken(ctx, opts);
+  const { io } = ctx;
+  const known = ctx.config.data.hosts[ctx.origin]?.user?.email;
+  const email = await valueOrPrompt(io, opts.email, '--email', () => io.prompter.input('Email:', known));
+  let password: string;
+  if (opts.passwordStdin) password = await readSecretFromStdin(io, 'password');
+  else if (io.canPrompt) password = await io.prompter.password('Password:');
+  else throw new UsageError('--password-stdin is required when not running interactively');
+
+  const { data } = await ctx.http.api<DataOf<typeof auth.signIn>>({
+    method: 'POST',
+    path: '/api/auth/sign-in/email',
+    json: { email, password },
+    credential: 'none',
+  });
+  const host = ctx.config.host(ctx.origin);
+  host.user = { id: data.user.id, email: data.user.email, handle: data.user.handle };
+  ctx.config.data.currentHost = ctx.origin;
+  ctx.config.save();
+  if (ctx.json) printJson(io, { host: ctx.origin, user: data.user, session: data.session });
+  else io.err(`✓ Logged in to ${ctx.origin} as ${data.user.email}\n`);
+  if (host.tokens?.length && !ctx.json)
+    io.err(`  Note: a saved token (${host.tokens[0]!.masked}) still goes before this session for most requests; \`acct logout --forget-token\` removes it.\n`);
+  return 0;
+}
+
+async function loginWithToken(ctx: Context, opts: LoginOptions): Promise<number> {
+  const { io } = ctx;
+  if (io.stdinIsTTY) throw new UsageError('--with-token reads the token from stdin: acct login --with-token < token.txt');
+  const token = await readSecretFromStdin(io, 'token');
+  const { parseToken } = await import('@acct/shared');
+  if (!parseToken(token)) throw new UsageError('stdin does not hold an acct token (wrong prefix, length or checksum)');
+  const store = await chooseStore(ctx, opts.insecureStorage);
+
+  // Check the token before keeping it; a token without user:read is still a good token.
+  const res = await ctx.http.request({ method: 'GET', path: '/api/user/me', headers: { authorization: `Bearer ${token}` }, credential: 'none' });
+  if (res.status === 401 || (res.status >= 400 && res.status !== 403)) throw apiErrorFrom(res);
+  const scopesHeader = res.headers['x-token-scopes'];
+  const scopes = typeof scopesHeader === 'string' ? scopesHeader.split(/,\s*/).filter(Boolean) : undefined;
+  const user = res.status === 200 ? ((res.json() as { data: DataOf<typeof users.getMe> }).data ?? null) : null;
+
+  const saved = await saveToken(ctx, store, token, { ...(scopes ? { scopes } : {}) });
+  ctx.config.data.currentHost = ctx.origin;
+  if (user) ctx.config.host(ctx.origin).user ??= { id: user.id, email: user.email, handle: user.handle };
+  ctx.config.save();
+  if (ctx.json) printJson(io, { host: ctx.origin, token: saved.masked, storage: saved.storage, user });
+  else io.err(`✓ Saved token ${saved.masked} for ${ctx.origin} in ${store.description}${user ? ` (${user.email})` : ''}\n`);
+  return 0;
+}

@@ -1,0 +1,41 @@
+import type { Context } from '../../context.js';
+import { printJson } from '../../lib/output.js';
+import { forgetTokens } from '../../lib/token-store.js';
+
+export interface LogoutOptions {
+  forgetToken: boolean;
+}
+
+/**
+ * `acct logout`: ends the session on the server first (so a copied cookie dies too), then
+ * forgets the host's cookies and, with --forget-token, its saved PATs (SECURITY.md "CLI storage").
+ */
+export async function run(ctx: Context, opts: LogoutOptions): Promise<number> {
+  const { io } = ctx;
+  const jar = ctx.jar();
+  let signedOut = false;
+  if (jar.cookieHeader(ctx.origin) !== '') {
+    const res = await ctx.http.request({ method: 'POST', path: '/api/auth/sign-out', credential: 'session' });
+    // 401: the session had already ended on the server; either way the local cookie goes.
+    signedOut = res.status >= 200 && res.status < 300;
+    if (!signedOut && res.status !== 401) io.err(`acct: warning: the server answered ${res.status} to sign-out; clearing the local session anyway\n`);
+  }
+  jar.clearHost(ctx.origin);
+  jar.save();
+  const host = ctx.config.data.hosts[ctx.origin];
+  const hadUser = Boolean(host?.user);
+  if (host) delete host.user;
+  ctx.config.save();
+  const forgotten = opts.forgetToken ? await forgetTokens(ctx) : [];
+
+  if (ctx.json) {
+    printJson(io, { host: ctx.origin, signedOut, forgottenTokens: forgotten.map((t) => t.masked) });
+    return 0;
+  }
+  if (signedOut || hadUser) io.err(`✓ Logged out of ${ctx.origin}\n`);
+  else io.err(`Not signed in to ${ctx.origin}\n`);
+  for (const t of forgotten) io.err(`✓ Deleted saved token ${t.masked}\n`);
+  const left = ctx.config.data.hosts[ctx.origin]?.tokens ?? [];
+  if (left.length) io.err(`  A saved token (${left[0]!.masked}) still works for this host; \`acct logout --forget-token\` deletes it.\n`);
+  return 0;
+}

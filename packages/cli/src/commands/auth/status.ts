@@ -1,0 +1,95 @@
+import type { DataOf, users } from '@acct/shared';
+import type { Context } from '../../context.js';
+import { describeSource, type Credential } from '../../lib/credentials.js';
+import { apiErrorFrom, header } from '../../lib/http.js';
+import { EXIT } from '../../lib/errors.js';
+import { formatDate, printJson } from '../../lib/output.js';
+
+type User = DataOf<typeof users.getMe>;
+
+export interface Status {
+  host: string;
+  credential: { source: Credential['source']; description: string; token: string | null };
+  user: { id: string; email: string; handle: string } | null;
+  /** `null` when unknown; a session holds every scope. */
+  scopes: string[] | 'all' | null;
+  expiresAt: string | null;
+  ok: boolean;
+  error?: { status: number; code: string; message: string };
+}
+
+/** Works out who the current credential is and what it may do. */
+export async function gatherStatus(ctx: Context): Promise<Status> {
+  const credential = await ctx.http.credential();
+  const { maskToken } = await import('@acct/shared');
+  const status: Status = {
+    host: ctx.origin,
+    credential: { source: credential.source, description: describeSource(credential), token: 'token' in credential ? maskToken(credential.token) : null },
+    user: null,
+    scopes: credential.source === 'cookie' ? 'all' : null,
+    expiresAt: null,
+    ok: false,
+  };
+  if (credential.source === 'none') return status;
+  if (credential.source === 'keychain' || credential.source === 'file') {
+    status.scopes = credential.saved.scopes ?? null;
+    status.expiresAt = credential.saved.expiresAt ?? null;
+  }
+  const res = await ctx.http.request({ method: 'GET', path: '/api/user/me' });
+  const tokenScopes = header(res, 'x-token-scopes');
+  if (tokenScopes !== undefined) status.scopes = tokenScopes.split(/,\s*/).filter(Boolean);
+  if (res.status === 200) {
+    const user = (res.json() as { data: User }).data;
+    status.user = { id: user.id, email: user.email, handle: user.handle };
+    status.ok = true;
+  } else {
+    const err = apiErrorFrom(res);
+    status.error = { status: err.status, code: err.code, message: err.serverMessage };
+    // A token without user:read is still a working credential.
+    status.ok = res.status === 403;
+  }
+  if ('token' in credential && status.ok && status.expiresAt === null) status.expiresAt = await tokenExpiry(ctx, credential.token);
+  if (credential.source === 'cookie' && status.ok) {
+    const session = await ctx.http.request({ method: 'GET', path: '/api/auth/get-session', credential: 'session' });
+    if (session.status === 200) status.expiresAt = (session.json() as { data: { session: { expiresAt: string } } }).data.session.expiresAt;
+  }
+  return status;
+}
+
+/** A token's expiry from the key list, when the token may read it (api-keys:read); else null. */
+async function tokenExpiry(ctx: Context, token: string): Promise<string | null> {
+  const res = await ctx.http.request({ method: 'GET', path: '/api/auth/api-key/list', query: { limit: 100 } });
+  if (res.status !== 200) return null;
+  const keys = (res.json() as { data: { start: string; expiresAt: string | null }[] }).data ?? [];
+  return keys.find((k) => k.start && token.startsWith(k.start))?.expiresAt ?? null;
+}
+
+/** Exit code of a status: 0 signed in, 4 not (or the credential was refused). */
+export function statusExitCode(status: Status): number {
+  if (status.ok) return EXIT.OK;
+  if (status.error && status.error.status !== 401) return EXIT.FAILURE;
+  return EXIT.UNAUTHORIZED;
+}
+
+/** `acct auth status`: host, credential in use, user, scopes, expiry; the secret masked. */
+export async function run(ctx: Context): Promise<number> {
+  const status = await gatherStatus(ctx);
+  const { io } = ctx;
+  if (ctx.json) {
+    printJson(io, status);
+    return statusExitCode(status);
+  }
+  const lines = [`${status.host}`];
+  if (status.credential.source === 'none') {
+    lines.push('  ✗ Not signed in. Run `acct login`, or set ACCT_TOKEN.');
+  } else {
+    const mark = status.ok ? '✓' : '✗';
+    const who = status.user ? `${status.user.email} (${status.user.handle})` : status.error ? `${status.error.code}: ${status.error.message}` : 'unknown';
+    lines.push(`  ${mark} ${status.ok && status.user ? 'Signed in as' : 'Credential'}: ${who}`);
+    lines.push(`  - Credential: ${status.credential.description}${status.credential.token ? ` ${status.credential.token}` : ''}`);
+    lines.push(`  - Scopes: ${status.scopes === 'all' ? 'all (session)' : status.scopes ? status.scopes.join(', ') || 'none' : 'unknown'}`);
+    lines.push(`  - Expires: ${formatDate(status.expiresAt, status.credential.source === 'cookie' || status.expiresAt === null ? 'never or unknown' : '-')}`);
+  }
+  io.err(`${lines.join('\n')}\n`);
+  return statusExitCode(status);
+}

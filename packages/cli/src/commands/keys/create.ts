@@ -1,0 +1,47 @@
+import type { BodyOf, DataOf, keys } from '@acct/shared';
+import type { Context } from '../../context.js';
+import { parseDuration } from '../../lib/duration.js';
+import { UsageError } from '../../lib/errors.js';
+import { printJson } from '../../lib/output.js';
+import { chooseStore, saveToken } from '../../lib/token-store.js';
+import { printNewKey } from './show.js';
+
+export interface CreateOptions {
+  name?: string;
+  scopes: string[];
+  expires?: string;
+  org?: string;
+  save: boolean;
+  insecureStorage: boolean;
+}
+
+/** Checks scope names against the catalogue before asking the server. */
+export async function checkScopes(scopes: string[]): Promise<void> {
+  const { isScope, SCOPE_NAMES } = await import('@acct/shared');
+  const unknown = scopes.filter((s) => !isScope(s));
+  if (unknown.length) throw new UsageError(`unknown scope${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`, `scopes are: ${SCOPE_NAMES.join(' ')}`);
+}
+
+/** `acct keys create`: mints a PAT; at least one --scope (there is no all-scopes default). */
+export async function run(ctx: Context, opts: CreateOptions): Promise<number> {
+  if (!opts.name) throw new UsageError('--name is required: say what the key is for, e.g. --name "CI deploy bot"');
+  if (opts.scopes.length === 0)
+    throw new UsageError('at least one --scope is required (there is no all-scopes default)', 'e.g. --scope user:read --scope projects:read; `acct call /api/auth/scopes` lists them');
+  await checkScopes(opts.scopes);
+  const body: BodyOf<typeof keys.createApiKey> = { name: opts.name, scopes: [...new Set(opts.scopes)] as BodyOf<typeof keys.createApiKey>['scopes'] };
+  if (opts.expires) body.expiresIn = parseDuration(opts.expires);
+  if (opts.org) body.metadata = { organizationId: opts.org };
+  // Find out whether the key can be kept before minting it, so a missing keychain loses nothing.
+  const store = opts.save ? await chooseStore(ctx, opts.insecureStorage) : null;
+
+  const { data } = await ctx.http.api<DataOf<typeof keys.createApiKey>>({ method: 'POST', path: '/api/auth/api-key/create', json: body, credential: 'session' });
+  const saved = store
+    ? await saveToken(ctx, store, data.key, { id: data.id, name: data.name, scopes: data.scopes, expiresAt: data.expiresAt, organizationId: data.organizationId })
+    : null;
+  if (ctx.json) {
+    printJson(ctx.io, { ...data, ...(saved ? { savedTo: saved.storage } : {}) });
+    return 0;
+  }
+  printNewKey(ctx, data, saved ? `Saved to ${store!.description} for ${ctx.origin}: acct uses it for this host from now on.` : null);
+  return 0;
+}

@@ -1,0 +1,16 @@
+import type { DataOf, keys } from '@acct/shared';
+import type { Context } from '../../context.js';
+import { printJson } from '../../lib/output.js';
+import { printKey } from './show.js';
+
+export interface GetOptions {
+  id: string;
+}
+
+/** `acct keys get ID`: one key and its history. */
+export async function run(ctx: Context, opts: GetOptions): Promise<number> {
+  const { data } = await ctx.http.api<DataOf<typeof keys.getApiKey>>({ method: 'GET', path: '/api/auth/api-key/get', query: { id: opts.id }, credential: 'session' });
+  if (ctx.json) printJson(ctx.io, data);
+  else printKey(ctx, data);
+  return 0;
+}

@@ -1,0 +1,65 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { CookieJar, type SerializedCookieJar } from 'tough-cookie';
+import { readPrivateFile, writePrivateFile } from './files.js';
+
+/**
+ * One tough-cookie jar for every host, persisted between runs in `cookies.json` (0600), so a
+ * second `acct` process sees the session the first created. Cookies are scoped by host as
+ * RFC 6265 says (not by port).
+ */
+export class PersistentJar {
+  private changed = false;
+
+  private constructor(
+    readonly file: string,
+    private jar: CookieJar,
+  ) {}
+
+  /** Loads the jar, refusing one that others can read. */
+  static load(dir: string): PersistentJar {
+    const file = path.join(dir, 'cookies.json');
+    const text = readPrivateFile(file, 'cookie jar');
+    const jar = text ? CookieJar.deserializeSync(JSON.parse(text) as SerializedCookieJar) : new CookieJar();
+    return new PersistentJar(file, jar);
+  }
+
+  /** True when a jar file exists, without reading it (to skip loading it when a token is in use). */
+  static exists(dir: string): boolean {
+    return fs.existsSync(path.join(dir, 'cookies.json'));
+  }
+
+  cookieHeader(url: string): string {
+    return this.jar.getCookieStringSync(url);
+  }
+
+  /** Stores the Set-Cookie headers of a response (expired ones remove the cookie). */
+  store(url: string, setCookies: string[]): void {
+    for (const header of setCookies) {
+      try {
+        this.jar.setCookieSync(header, url, { ignoreError: false });
+        this.changed = true;
+      } catch {
+        // A cookie the jar rejects (wrong domain, bad syntax) is dropped, as a browser would.
+      }
+    }
+  }
+
+  /** Forgets every cookie of a host. */
+  clearHost(url: string): void {
+    const hostname = new URL(url).hostname.replace(/^\[|\]$/g, '');
+    const serialized = this.jar.serializeSync();
+    if (!serialized) return;
+    const kept = serialized.cookies.filter((c) => c['domain'] !== hostname);
+    if (kept.length === serialized.cookies.length) return;
+    this.jar = CookieJar.deserializeSync({ ...serialized, cookies: kept });
+    this.changed = true;
+  }
+
+  /** Writes the jar back if anything changed. */
+  save(): void {
+    if (!this.changed) return;
+    writePrivateFile(this.file, JSON.stringify(this.jar.serializeSync()));
+    this.changed = false;
+  }
+}

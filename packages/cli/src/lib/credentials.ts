@@ -1,0 +1,76 @@
+import type { Config, SavedToken } from './config.js';
+import { KeychainUnavailableError, type Secrets, type SecretStore } from './secrets.js';
+
+/** The credential a request carries, and where it came from (shown by `acct auth status`). */
+export type Credential =
+  | { source: 'flag' | 'env'; token: string }
+  | { source: 'keychain' | 'file'; token: string; saved: SavedToken }
+  | { source: 'cookie' }
+  | { source: 'none' };
+
+/**
+ * `auto`: the contract's precedence, --token > ACCT_TOKEN > saved PAT > session cookie.
+ * `session`: for routes only a signed-in session may call (minting and managing keys): an
+ * explicit --token/ACCT_TOKEN still wins, but the session cookie goes before a saved PAT.
+ * `none`: send nothing (sign-up, sign-in).
+ */
+export type CredentialPreference = 'auto' | 'session' | 'none';
+
+export interface CredentialSources {
+  origin: string;
+  flagToken: string | undefined;
+  env: NodeJS.ProcessEnv;
+  config: Config;
+  secrets: Secrets;
+  hasSessionCookie: () => boolean;
+  warn: (text: string) => void;
+}
+
+/** Resolves which credential a request sends. */
+export async function resolveCredential(src: CredentialSources, prefer: CredentialPreference = 'auto'): Promise<Credential> {
+  if (prefer === 'none') return { source: 'none' };
+  if (src.flagToken) return { source: 'flag', token: src.flagToken.trim() };
+  const envToken = src.env['ACCT_TOKEN']?.trim();
+  if (envToken) return { source: 'env', token: envToken };
+  if (prefer === 'session' && src.hasSessionCookie()) return { source: 'cookie' };
+  const saved = await loadSavedToken(src);
+  if (saved) return saved;
+  return src.hasSessionCookie() ? { source: 'cookie' } : { source: 'none' };
+}
+
+async function loadSavedToken(src: CredentialSources): Promise<Credential | null> {
+  const saved = src.config.data.hosts[src.origin]?.tokens?.[0];
+  if (!saved) return null;
+  const store = storeFor(src.secrets, saved);
+  try {
+    const token = await store.get(saved.account);
+    if (token) return { source: saved.storage, token, saved };
+    src.warn(`acct: warning: the token saved for ${src.origin} (${saved.masked}) is missing from ${store.description}\n`);
+  } catch (err) {
+    if (!(err instanceof KeychainUnavailableError)) throw err;
+    src.warn(`acct: warning: could not read the saved token for ${src.origin}: ${err.message}\n`);
+  }
+  return null;
+}
+
+export function storeFor(secrets: Secrets, saved: Pick<SavedToken, 'storage'>): SecretStore {
+  return saved.storage === 'file' ? secrets.file : secrets.keychain;
+}
+
+/** Human name of a credential source. */
+export function describeSource(credential: Credential): string {
+  switch (credential.source) {
+    case 'flag':
+      return 'token from --token';
+    case 'env':
+      return 'token from ACCT_TOKEN';
+    case 'keychain':
+      return 'saved token (OS keychain)';
+    case 'file':
+      return 'saved token (plain file, --insecure-storage)';
+    case 'cookie':
+      return 'session cookie';
+    case 'none':
+      return 'none';
+  }
+}

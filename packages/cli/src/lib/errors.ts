@@ -1,0 +1,88 @@
+/**
+ * Every way `acct` can fail, and the one place where a failure becomes an exit code (CLI.md).
+ * Commands throw; `reportError` in the top-level runner prints and maps.
+ */
+export const EXIT = {
+  OK: 0,
+  FAILURE: 1,
+  USAGE: 2,
+  NETWORK: 3,
+  UNAUTHORIZED: 4,
+  FORBIDDEN: 5,
+  RATE_LIMITED: 6,
+  PAYMENT_REQUIRED: 7,
+} as const;
+
+/** The exit code an HTTP status maps to. */
+export function exitCodeForStatus(status: number): number {
+  if (status >= 200 && status < 300) return EXIT.OK;
+  if (status === 401) return EXIT.UNAUTHORIZED;
+  if (status === 402) return EXIT.PAYMENT_REQUIRED;
+  if (status === 403) return EXIT.FORBIDDEN;
+  if (status === 429) return EXIT.RATE_LIMITED;
+  return EXIT.FAILURE;
+}
+
+/** A failure with a message meant for people and a fixed exit code. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number = EXIT.FAILURE,
+    readonly hint?: string,
+  ) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+/** Wrong or missing arguments, or an input that cannot be prompted for: exit 2. */
+export class UsageError extends CliError {
+  constructor(message: string, hint?: string) {
+    super(message, EXIT.USAGE, hint);
+    this.name = 'UsageError';
+  }
+}
+
+/** The server could not be reached: exit 3. */
+export class NetworkError extends CliError {
+  constructor(message: string) {
+    super(message, EXIT.NETWORK);
+    this.name = 'NetworkError';
+  }
+}
+
+/** A non-2xx answer of the server, carrying its envelope's `code` and `message`. */
+export class ApiError extends CliError {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly serverMessage: string,
+    readonly acceptedScopes: string | null = null,
+    readonly requestId: string | null = null,
+  ) {
+    super(`${status} ${code}: ${serverMessage}`, exitCodeForStatus(status), hintFor(status, code, acceptedScopes));
+    this.name = 'ApiError';
+  }
+}
+
+function hintFor(status: number, code: string, acceptedScopes: string | null): string | undefined {
+  if (status === 401) return 'sign in with `acct login`, or check the token in ACCT_TOKEN / --token';
+  if (status === 403 && acceptedScopes)
+    return `this request needs the scope ${acceptedScopes}; create a key that has it: acct keys create --name … --scope ${acceptedScopes.split(/[ ,]+/).join(' --scope ')}`;
+  if (code === 'ORGANIZATION_MISMATCH') return 'the credential is pinned to another organization, or you are not a member of this one';
+  if (status === 402) return 'top up the organization\'s credits, or check `acct call /api/user/organizations/ID/subscription`';
+  if (status === 429) return 'still rate limited after retrying; wait and try again, or raise --retries';
+  return undefined;
+}
+
+/** Prints a failure on stderr (never stdout) and returns its exit code. */
+export function reportError(err: unknown, writeErr: (text: string) => void): number {
+  if (err instanceof CliError) {
+    writeErr(`acct: ${err.message}\n`);
+    if (err.hint) writeErr(`hint: ${err.hint}\n`);
+    return err.exitCode;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  writeErr(`acct: unexpected error: ${message}\n`);
+  return EXIT.FAILURE;
+}

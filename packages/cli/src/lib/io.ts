@@ -1,0 +1,74 @@
+import { UsageError } from './errors.js';
+
+/** Asks a person for input; only used when `IO.canPrompt`. */
+export interface Prompter {
+  input(message: string, defaultValue?: string): Promise<string>;
+  /** Masked: nothing the person types is echoed. */
+  password(message: string): Promise<string>;
+}
+
+/** The streams a command talks through: data to `out`, people to `err` (as gh does). */
+export interface IO {
+  out(text: string): void;
+  err(text: string): void;
+  /** Reads all of stdin (for `--password-stdin`, `--with-token`, `-d -`). */
+  readStdin(): Promise<string>;
+  stdinIsTTY: boolean;
+  stdoutIsTTY: boolean;
+  stderrIsTTY: boolean;
+  /** Colour on stdout: a TTY and NO_COLOR unset. */
+  color: boolean;
+  /** Prompts need a person: stdin and stderr (where prompts render) are terminals. */
+  canPrompt: boolean;
+  prompter: Prompter;
+}
+
+/** The real terminal. Inquirer is imported only when a prompt is shown. */
+export function systemIO(env: NodeJS.ProcessEnv): IO {
+  const stdinIsTTY = Boolean(process.stdin.isTTY);
+  const stdoutIsTTY = Boolean(process.stdout.isTTY);
+  const stderrIsTTY = Boolean(process.stderr.isTTY);
+  const noColor = env['NO_COLOR'] !== undefined && env['NO_COLOR'] !== '';
+  const context = { input: process.stdin, output: process.stderr, clearPromptOnDone: false };
+  return {
+    out: (text) => void process.stdout.write(text),
+    err: (text) => void process.stderr.write(text),
+    readStdin: () => readAll(process.stdin),
+    stdinIsTTY,
+    stdoutIsTTY,
+    stderrIsTTY,
+    color: stdoutIsTTY && !noColor && env['TERM'] !== 'dumb',
+    canPrompt: stdinIsTTY && stderrIsTTY,
+    prompter: {
+      async input(message, defaultValue) {
+        const { input } = await import('@inquirer/prompts');
+        return input({ message, required: true, ...(defaultValue ? { default: defaultValue } : {}) }, context);
+      },
+      async password(message) {
+        const { password } = await import('@inquirer/prompts');
+        return password({ message, mask: false }, context);
+      },
+    },
+  };
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** A value from a flag, else from a prompt, else a usage error naming the flag. */
+export async function valueOrPrompt(io: IO, value: string | undefined, flag: string, ask: () => Promise<string>): Promise<string> {
+  if (value !== undefined && value !== '') return value;
+  if (!io.canPrompt) throw new UsageError(`${flag} is required when not running interactively`);
+  return ask();
+}
+
+/** The first line of stdin without its line ending (passwords keep their spaces). */
+export async function readSecretFromStdin(io: IO, what: string): Promise<string> {
+  const text = await io.readStdin();
+  const line = text.replace(/\r?\n$/, '').split(/\r?\n/)[0] ?? '';
+  if (line === '') throw new UsageError(`no ${what} on stdin`);
+  return line;
+}

@@ -1,0 +1,114 @@
+import path from 'node:path';
+import { CliError } from './errors.js';
+import { readPrivateFile, writePrivateFile } from './files.js';
+
+export const KEYCHAIN_SERVICE = 'acct';
+
+/** Where PATs are kept: the OS keychain, or the opt-in plain file. */
+export interface SecretStore {
+  readonly kind: 'keychain' | 'file';
+  /** Where, for messages. */
+  readonly description: string;
+  get(account: string): Promise<string | null>;
+  set(account: string, secret: string): Promise<void>;
+  /** True when something was deleted. */
+  delete(account: string): Promise<boolean>;
+  /** Throws KeychainUnavailableError when the store cannot be used at all. */
+  probe(): Promise<void>;
+}
+
+/** No keychain answered (no Secret Service on D-Bus, locked, no default collection, …). */
+export class KeychainUnavailableError extends CliError {
+  constructor(reason: string) {
+    super(`no OS keychain available (${reason})`, 1, 'pass --insecure-storage to keep the token in a 0600 file instead, or use ACCT_TOKEN');
+    this.name = 'KeychainUnavailableError';
+  }
+}
+
+/**
+ * The OS keychain through @napi-rs/keyring: service `acct`, one account per host and key.
+ * On Linux the entry is pinned to the Secret Service, because the library's default would fall
+ * back silently to the kernel keyring, which forgets everything at logout.
+ */
+export class KeychainStore implements SecretStore {
+  readonly kind = 'keychain';
+  readonly description = 'the OS keychain';
+
+  private async entry(account: string) {
+    const { Entry } = await import('@napi-rs/keyring');
+    return new Entry(KEYCHAIN_SERVICE, account, { linux: { store: 'secret-service' } });
+  }
+
+  private async attempt<T>(fn: () => T | Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw new KeychainUnavailableError(err instanceof Error ? err.message : String(err));
+    }
+  }
+
+  async get(account: string) {
+    const entry = await this.entry(account);
+    return this.attempt(() => entry.getPassword() ?? null);
+  }
+
+  async set(account: string, secret: string) {
+    const entry = await this.entry(account);
+    await this.attempt(() => entry.setPassword(secret));
+  }
+
+  async delete(account: string) {
+    const entry = await this.entry(account);
+    return this.attempt(() => entry.deleteCredential());
+  }
+
+  async probe() {
+    const entry = await this.entry('probe');
+    await this.attempt(() => entry.getPassword());
+  }
+}
+
+/** `--insecure-storage`: a JSON file of account → token, 0600, refused when others can read it. */
+export class FileStore implements SecretStore {
+  readonly kind = 'file';
+  readonly file: string;
+  readonly description: string;
+
+  constructor(dir: string) {
+    this.file = path.join(dir, 'tokens.json');
+    this.description = `the plain-text file ${this.file} (mode 0600)`;
+  }
+
+  private read(): Record<string, string> {
+    const text = readPrivateFile(this.file, 'token file');
+    return text ? (JSON.parse(text) as Record<string, string>) : {};
+  }
+
+  async get(account: string) {
+    return this.read()[account] ?? null;
+  }
+
+  async set(account: string, secret: string) {
+    const all = this.read();
+    all[account] = secret;
+    writePrivateFile(this.file, `${JSON.stringify(all, null, 2)}\n`);
+  }
+
+  async delete(account: string) {
+    const all = this.read();
+    if (!(account in all)) return false;
+    delete all[account];
+    writePrivateFile(this.file, `${JSON.stringify(all, null, 2)}\n`);
+    return true;
+  }
+
+  async probe() {
+    this.read();
+  }
+}
+
+/** Both stores, so commands can pick one and tests can swap both. */
+export interface Secrets {
+  keychain: SecretStore;
+  file: SecretStore;
+}
