@@ -3,6 +3,8 @@ import helmet from 'helmet';
 import type { AppDeps } from './deps.js';
 import { authRoutes } from './auth/auth.routes.js';
 import { keyRoutes } from './keys/keys.routes.js';
+import { teamKeyRoutes } from './keys/team-keys.routes.js';
+import { intakeRoutes } from './intake/intake.routes.js';
 import { metaRoutes } from './meta/meta.routes.js';
 import { csrf } from './middleware/csrf.js';
 import { errorHandler, notFound } from './middleware/errors.js';
@@ -42,12 +44,14 @@ export function createApp(deps: AppDeps): Express {
     res.setHeader('Cache-Control', 'no-store');
     next();
   });
-  app.use(jsonBody(deps.config.bodyLimit, FORM_PATHS));
+  app.use(jsonBody(deps.config.bodyLimit, FORM_PATHS, deps.config.intakeBodyLimit));
   app.use(csrf(() => new URL(deps.baseUrl()).origin, deps.config.trustedOrigins));
 
   app.use(metaRoutes(deps));
   app.use(authRoutes(deps));
   app.use(keyRoutes(deps));
+  app.use(teamKeyRoutes(deps));
+  app.use(intakeRoutes(deps));
   app.use(userRoutes(deps));
   app.use(projectRoutes(deps));
   app.use(organizationRoutes(deps));

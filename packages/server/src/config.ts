@@ -16,6 +16,8 @@ export interface Config {
   passwordMinLength: number;
   /** Body size limit for JSON requests, bytes. */
   bodyLimit: number;
+  /** Body size limit of intake webhook payloads, bytes. */
+  intakeBodyLimit: number;
   /** Sessions: idle timeout and absolute lifetime, seconds. */
   sessionIdleSeconds: number;
   sessionAbsoluteSeconds: number;
@@ -71,6 +73,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     creditCosts: costs(env['ACCT_CREDIT_COSTS']),
     passwordMinLength: int('ACCT_PASSWORD_MIN_LENGTH', env['ACCT_PASSWORD_MIN_LENGTH'], 15),
     bodyLimit: int('ACCT_BODY_LIMIT', env['ACCT_BODY_LIMIT'], 64 * 1024),
+    intakeBodyLimit: int('ACCT_INTAKE_BODY_LIMIT', env['ACCT_INTAKE_BODY_LIMIT'], 256 * 1024),
     sessionIdleSeconds: int('ACCT_SESSION_IDLE_SECONDS', env['ACCT_SESSION_IDLE_SECONDS'], 7 * 86400),
     sessionAbsoluteSeconds: Math.min(int('ACCT_SESSION_MAX_SECONDS', env['ACCT_SESSION_MAX_SECONDS'], 30 * 86400), 30 * 86400),
     freshSessionSeconds: int('ACCT_FRESH_SESSION_SECONDS', env['ACCT_FRESH_SESSION_SECONDS'], 86400),

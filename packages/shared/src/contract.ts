@@ -28,6 +28,11 @@ export interface RouteContract<
   scope?: Scope;
   /** Path carries `:organizationId`: membership and key pin are checked. */
   tenant?: boolean;
+  /**
+   * Team keys (`bt_…`) may call this route, acting for their team (never for a person):
+   * on tenant routes only in their own organization, and only for their own `:teamId`.
+   */
+  teamKeys?: boolean;
   body?: B;
   query?: Q;
   /** Schema of `data` in the success envelope. */

@@ -19,10 +19,31 @@ export interface KeyCredential {
 
 export type Credential = SessionCredential | KeyCredential;
 
-/** Who is calling, resolved once per request by `authenticate`. */
+/** A team key: a machine identity that belongs to a team, not to a person. */
+export interface TeamKeyCredential {
+  kind: 'team-key';
+  keyId: string;
+  teamId: string;
+  organizationId: string;
+  scopes: ReadonlySet<Scope>;
+}
+
+/** A person calling, resolved once per request by `authenticate`. */
 export interface Principal {
   user: UserRow;
   credential: Credential;
+}
+
+/** A team calling through one of its keys. */
+export interface TeamPrincipal {
+  team: { id: string; organizationId: string };
+  credential: TeamKeyCredential;
+}
+
+export type Caller = Principal | TeamPrincipal;
+
+export function isTeamCaller(caller: Caller): caller is TeamPrincipal {
+  return caller.credential.kind === 'team-key';
 }
 
 /** Whether the credential holds a scope (sessions hold them all). */

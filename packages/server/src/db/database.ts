@@ -1,13 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
 import type { Config } from '../config.js';
 import type { Database } from './schema.js';
-import { withStatementCache } from './statement-cache.js';
 import * as m0001 from './migrations/0001_initial.js';
 import * as m0002 from './migrations/0002_tenancy.js';
+import * as m0003 from './migrations/0003_team_keys.js';
 
 export type DB = Kysely<Database>;
 
@@ -15,6 +16,7 @@ export type DB = Kysely<Database>;
 const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': m0001,
   '0002_tenancy': m0002,
+  '0003_team_keys': m0003,
 };
 
 class StaticMigrations implements MigrationProvider {
@@ -23,10 +25,22 @@ class StaticMigrations implements MigrationProvider {
   }
 }
 
-/** Opens the database the configuration names (SQLite file in the data dir by default). */
+export type Dialect = 'sqlite' | 'postgres';
+
+export function dialectOf(config: Pick<Config, 'databaseUrl'>): Dialect {
+  return config.databaseUrl && /^postgres(ql)?:\/\//.test(config.databaseUrl) ? 'postgres' : 'sqlite';
+}
+
+// COUNT(*) and other int8 results: numbers, as SQLite gives them (our counts fit easily).
+pg.types.setTypeParser(20, (value) => Number(value));
+
+/** Opens the database the configuration names: SQLite in the data dir by default, or PostgreSQL. */
 export function openDatabase(config: Config): DB {
-  if (config.databaseUrl && /^postgres(ql)?:\/\//.test(config.databaseUrl)) {
-    throw new Error('DATABASE_URL=postgres://… is not supported by this build yet');
+  if (dialectOf(config) === 'postgres') {
+    const pool = new pg.Pool({ connectionString: config.databaseUrl!, max: Number(process.env['ACCT_PG_POOL_SIZE'] ?? 10), connectionTimeoutMillis: 5000 });
+    // A dropped idle connection must not crash the process; the next query gets a fresh one.
+    pool.on('error', () => {});
+    return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   }
   const file = config.databaseUrl?.startsWith('file:') ? config.databaseUrl.slice(5) : path.join(config.dataDir, 'acct.db');
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
@@ -35,7 +49,7 @@ export function openDatabase(config: Config): DB {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
 }
 
 /** Applies every pending migration; throws if one fails. */

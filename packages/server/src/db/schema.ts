@@ -144,6 +144,37 @@ export interface InvitationsTable {
   created_at: string;
 }
 
+export interface TeamKeysTable {
+  id: string;
+  lookup_id: string;
+  team_id: string;
+  organization_id: string;
+  name: string;
+  start: string;
+  secret_hash: string;
+  scopes: string;
+  created_by: string | null;
+  expires_at: string | null;
+  revoked_at: string | null;
+  last_used_at: string | null;
+  last_used_ip: string | null;
+  previous_secret_hash: string | null;
+  previous_expires_at: string | null;
+  rotated_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface IntakeEventsTable {
+  id: string;
+  team_id: string;
+  via_kind: string;
+  via_id: string;
+  size: number;
+  payload: string;
+  created_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   organizations: OrganizationsTable;
@@ -151,6 +182,8 @@ export interface Database {
   sessions: SessionsTable;
   api_keys: ApiKeysTable;
   key_events: KeyEventsTable;
+  team_keys: TeamKeysTable;
+  intake_events: IntakeEventsTable;
   email_tokens: EmailTokensTable;
   projects: ProjectsTable;
   credit_ledger: CreditLedgerTable;
@@ -166,6 +199,8 @@ export type OrganizationRow = Selectable<OrganizationsTable>;
 export type SessionRow = Selectable<SessionsTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type KeyEventRow = Selectable<KeyEventsTable>;
+export type TeamKeyRow = Selectable<TeamKeysTable>;
+export type IntakeEventRow = Selectable<IntakeEventsTable>;
 export type EmailTokenRow = Selectable<EmailTokensTable>;
 export type ProjectRow = Selectable<ProjectsTable>;
 export type LedgerRow = Selectable<CreditLedgerTable>;

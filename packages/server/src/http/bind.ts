@@ -1,7 +1,7 @@
 import type { Request, Response, Router } from 'express';
 import { ROLE_SCOPES, validate, validateQuery, type BodyOf, type DataOf, type Pagination, type QueryOf, type Role, type RouteContract } from '@acct/shared';
 import type { AppDeps } from '../deps.js';
-import { hasScope, type Principal } from '../auth/principal.js';
+import { hasScope, isTeamCaller, type Principal, type TeamPrincipal } from '../auth/principal.js';
 import { authenticate } from '../middleware/authenticate.js';
 import { sendEnvelope } from './envelope.js';
 import { HttpError } from './http-error.js';
@@ -19,8 +19,10 @@ export interface RouteContext<C extends RouteContract> {
   params: Record<string, string>;
   body: BodyOf<C>;
   query: QueryOf<C>;
-  /** Null only on public routes. */
+  /** The person calling; null on public routes and when a team key calls. */
   principal: Principal | null;
+  /** The team calling through a team key (routes with `teamKeys: true` only). */
+  team: TeamPrincipal | null;
   /** Set on tenant routes. */
   membership: Membership | null;
 }
@@ -48,17 +50,39 @@ export function membershipOf(ctx: { membership: Membership | null }): Membership
   return ctx.membership;
 }
 
+function insufficientScope(scope: string): HttpError {
+  return new HttpError('INSUFFICIENT_SCOPE', `The token lacks the scope ${scope}`, [{ field: 'scope', message: `requires ${scope}` }], {
+    'X-Accepted-Scopes': scope,
+  });
+}
+
+/** A team key acts for its team: only where the contract allows, only in its organization and team. */
+function authorizeTeam(contract: RouteContract, req: Request, res: Response, team: TeamPrincipal) {
+  const credential = team.credential;
+  res.setHeader('X-Token-Scopes', [...credential.scopes].join(', '));
+  if (!contract.teamKeys) throw new HttpError('FORBIDDEN', 'Team keys act for a team and cannot call this route; use a personal access token');
+  if (contract.scope && !credential.scopes.has(contract.scope)) throw insufficientScope(contract.scope);
+  const teamId = req.params['teamId'];
+  let membership: Membership | null = null;
+  if (contract.tenant) {
+    if (String(req.params['organizationId'] ?? '') !== credential.organizationId)
+      throw new HttpError('ORGANIZATION_MISMATCH', 'The team key belongs to another organization');
+    membership = { organizationId: credential.organizationId, role: 'member' };
+    if (contract.scope && !ROLE_SCOPES.member.has(contract.scope)) throw new HttpError('FORBIDDEN', `Team keys cannot use ${contract.scope}`);
+  }
+  if (teamId !== undefined && String(teamId) !== credential.teamId) throw new HttpError('FORBIDDEN', "A team key can only act for its own team");
+  return { principal: null, team, membership };
+}
+
 async function authorize(deps: AppDeps, contract: RouteContract, req: Request, res: Response) {
-  const principal = await authenticate(deps, req);
+  const caller = await authenticate(deps, req);
+  if (isTeamCaller(caller)) return authorizeTeam(contract, req, res, caller);
+  const principal = caller;
   const credential = principal.credential;
   if (credential.kind === 'pat') res.setHeader('X-Token-Scopes', [...credential.scopes].join(', '));
   if (contract.auth === 'session' && credential.kind !== 'session')
     throw new HttpError('FORBIDDEN', 'This route needs a signed-in session: API keys cannot mint keys or change credentials');
-  if (contract.scope && !hasScope(principal, contract.scope)) {
-    throw new HttpError('INSUFFICIENT_SCOPE', `The token lacks the scope ${contract.scope}`, [{ field: 'scope', message: `requires ${contract.scope}` }], {
-      'X-Accepted-Scopes': contract.scope,
-    });
-  }
+  if (contract.scope && !hasScope(principal, contract.scope)) throw insufficientScope(contract.scope);
   let membership: Membership | null = null;
   if (contract.tenant) {
     const organizationId = String(req.params['organizationId'] ?? '');
@@ -74,7 +98,7 @@ async function authorize(deps: AppDeps, contract: RouteContract, req: Request, r
       throw new HttpError('FORBIDDEN', `Your role (${role}) does not allow ${contract.scope}`);
     membership = { organizationId, role };
   }
-  return { principal, membership };
+  return { principal, team: null, membership };
 }
 
 function nextLink(deps: AppDeps, req: Request, cursor: string): string {
@@ -87,7 +111,7 @@ function nextLink(deps: AppDeps, req: Request, cursor: string): string {
 export function bind<C extends RouteContract>(router: Router, deps: AppDeps, contract: C, handler: Handler<C>): void {
   const method = contract.method.toLowerCase() as 'get' | 'post' | 'patch' | 'delete';
   router[method](contract.path, async (req: Request, res: Response) => {
-    const { principal, membership } = contract.auth === 'public' ? { principal: null, membership: null } : await authorize(deps, contract, req, res);
+    const { principal, team, membership } = contract.auth === 'public' ? { principal: null, team: null, membership: null } : await authorize(deps, contract, req, res);
 
     let query: unknown = undefined;
     if (contract.query) {
@@ -104,7 +128,7 @@ export function bind<C extends RouteContract>(router: Router, deps: AppDeps, con
     }
 
     const reply = await handler({
-      req, res, deps, params: req.params as Record<string, string>, body: body as BodyOf<C>, query: query as QueryOf<C>, principal, membership,
+      req, res, deps, params: req.params as Record<string, string>, body: body as BodyOf<C>, query: query as QueryOf<C>, principal, team, membership,
     });
     if (reply.html !== undefined) {
       res.status(reply.status ?? contract.status ?? 200).type('html').send(reply.html);

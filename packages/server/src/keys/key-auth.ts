@@ -6,7 +6,23 @@ import { HttpError } from '../http/http-error.js';
 import type { Principal } from '../auth/principal.js';
 import { keyStatus } from './keys.service.js';
 
-const LAST_USED_INTERVAL_MS = 60_000;
+/** Seconds between two writes of a key's last use (and on every change of IP). */
+export const LAST_USED_INTERVAL_MS = 60_000;
+
+interface Secrets {
+  secret_hash: string;
+  previous_secret_hash: string | null;
+  previous_expires_at: string | null;
+}
+
+/** Checks a token against a key's secret, or its previous secret while a rotation's grace period runs. */
+export async function verifyWithGrace(verifier: AppDeps['keyVerifier'], cacheKey: string, row: Secrets, token: ParsedToken, now: Date): Promise<boolean> {
+  if (await verifier.verify(cacheKey, row.secret_hash, token)) return true;
+  if (row.previous_secret_hash && row.previous_expires_at && new Date(row.previous_expires_at) > now) {
+    return verifier.verify(`${cacheKey}:previous`, row.previous_secret_hash, token);
+  }
+  return false;
+}
 
 /**
  * Resolves a PAT: one indexed read (key joined with its owner), a cached constant-time
@@ -28,11 +44,7 @@ export async function authenticateKey(deps: AppDeps, token: ParsedToken, ip: str
     .executeTakeFirst();
   if (!row) throw new HttpError('INVALID_TOKEN', 'The API key is invalid');
   const now = deps.clock.now();
-  let valid = await deps.keyVerifier.verify(row.key_id, row.secret_hash, token);
-  // During a rotation's grace period the previous secret still works, until then and no longer.
-  if (!valid && row.previous_secret_hash && row.previous_expires_at && new Date(row.previous_expires_at) > now) {
-    valid = await deps.keyVerifier.verify(`${row.key_id}:previous`, row.previous_secret_hash, token);
-  }
+  const valid = await verifyWithGrace(deps.keyVerifier, row.key_id, { secret_hash: row.secret_hash, previous_secret_hash: row.previous_secret_hash, previous_expires_at: row.previous_expires_at }, token, now);
   if (!valid) throw new HttpError('INVALID_TOKEN', 'The API key is invalid');
   const status = keyStatus({ revoked_at: row.key_revoked_at, enabled: row.enabled, expires_at: row.key_expires_at }, now);
   if (status === 'revoked') throw new HttpError('INVALID_TOKEN', 'The API key has been revoked');

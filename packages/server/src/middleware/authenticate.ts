@@ -2,9 +2,10 @@ import type { Request } from 'express';
 import { parseToken, type ParsedToken, type TokenKind } from '@acct/shared';
 import type { AppDeps } from '../deps.js';
 import { HttpError } from '../http/http-error.js';
-import type { Principal } from '../auth/principal.js';
+import type { Caller } from '../auth/principal.js';
 import { authenticateSession } from '../auth/sessions.js';
 import { authenticateKey } from '../keys/key-auth.js';
+import { authenticateTeamKey } from '../keys/team-keys.service.js';
 
 export const SESSION_COOKIE = 'acct_session';
 export const SECURE_SESSION_COOKIE = '__Host-acct_session';
@@ -18,13 +19,14 @@ export type Carrier = 'cookie' | 'authorization' | 'x-api-key';
  */
 export interface CredentialKind {
   carriers: readonly Carrier[];
-  resolve(deps: AppDeps, token: ParsedToken, req: Request): Promise<Principal>;
+  resolve(deps: AppDeps, token: ParsedToken, req: Request): Promise<Caller>;
 }
 
 export const CREDENTIAL_KINDS: Partial<Record<TokenKind, CredentialKind>> = {
   session: { carriers: ['cookie'], resolve: (d, t) => authenticateSession(d.db, d.config, d.clock, t) },
   bearerSession: { carriers: ['authorization'], resolve: (d, t) => authenticateSession(d.db, d.config, d.clock, t) },
   pat: { carriers: ['authorization', 'x-api-key'], resolve: (d, t, req) => authenticateKey(d, t, req.ip ?? null) },
+  teamKey: { carriers: ['authorization', 'x-api-key'], resolve: (d, t, req) => authenticateTeamKey(d, t, req.ip ?? null) },
 };
 
 /** Reads one cookie from the Cookie header without a parser dependency. */
@@ -60,8 +62,8 @@ export function presentedCredential(req: Request): { carrier: Carrier; value: st
   return null;
 }
 
-/** Resolves the request's principal once; 401 with the precise code when it cannot. */
-export async function authenticate(deps: AppDeps, req: Request): Promise<Principal> {
+/** Resolves the request's caller once; 401 with the precise code when it cannot. */
+export async function authenticate(deps: AppDeps, req: Request): Promise<Caller> {
   const presented = presentedCredential(req);
   if (!presented) throw new HttpError('UNAUTHORIZED', undefined, undefined, { 'WWW-Authenticate': 'Bearer realm="acct"' });
   const token = parseToken(presented.value);

@@ -13,14 +13,16 @@ function hasBody(req: Parameters<RequestHandler>[0]): boolean {
  * up to `limit` bytes. `formPaths` may also take urlencoded forms: the mailed-link pages,
  * whose unguessable token in the body is their own CSRF protection.
  */
-export function jsonBody(limit: number, formPaths: ReadonlySet<string>): RequestHandler[] {
+export function jsonBody(limit: number, formPaths: ReadonlySet<string>, intakeLimit: number): RequestHandler[] {
   const json = express.json({ limit, strict: true, type: () => true });
+  // Intake webhooks carry other systems' payloads: any JSON value, with their own size limit.
+  const intake = express.json({ limit: intakeLimit, strict: false, type: () => true });
   const form = express.urlencoded({ limit, extended: false, parameterLimit: 10 });
   return [
     function requireJson(req, _res, next) {
       if (!UNSAFE.has(req.method) || !hasBody(req)) return next();
       const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-      if (type === 'application/json' || type.endsWith('+json')) return json(req, _res, next);
+      if (type === 'application/json' || type.endsWith('+json')) return (req.path.startsWith('/api/intake/') ? intake : json)(req, _res, next);
       if (type === 'application/x-www-form-urlencoded' && formPaths.has(req.path)) return form(req, _res, next);
       next(new HttpError('BAD_REQUEST', 'Send the body as JSON with Content-Type: application/json'));
     },

@@ -1,15 +1,17 @@
 import * as auth from './auth.js';
 import * as invitations from './invitations.js';
+import * as intake from './intake.js';
 import * as keys from './keys.js';
 import * as members from './members.js';
 import * as organizations from './organizations.js';
 import * as payments from './payments.js';
 import * as projects from './projects.js';
+import * as teamKeys from './team-keys.js';
 import * as subscription from './subscription.js';
 import * as teams from './teams.js';
 import * as users from './users.js';
 
-export { auth, invitations, keys, members, organizations, payments, projects, subscription, teams, users };
+export { auth, intake, invitations, keys, members, teamKeys, organizations, payments, projects, subscription, teams, users };
 
 /** Every route of the API, for the server's route binding, the OpenAPI document and the policy test. */
 export const ROUTES = {
@@ -36,6 +38,12 @@ export const ROUTES = {
   rotateApiKey: keys.rotateApiKey,
   reportLeakedKey: keys.reportLeakedKey,
   listScopes: keys.listScopes,
+  createTeamKey: teamKeys.createTeamKey,
+  listTeamKeys: teamKeys.listTeamKeys,
+  revokeTeamKey: teamKeys.revokeTeamKey,
+  rotateTeamKey: teamKeys.rotateTeamKey,
+  receiveIntake: intake.receiveIntake,
+  listIntake: intake.listIntake,
   getMe: users.getMe,
   updateMe: users.updateMe,
   listOrganizations: organizations.listOrganizations,

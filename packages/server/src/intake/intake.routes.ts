@@ -1,0 +1,65 @@
+import { Router } from 'express';
+import { ROUTES } from '@acct/shared';
+import type { AppDeps } from '../deps.js';
+import type { IntakeEventRow } from '../db/schema.js';
+import { bind, membershipOf } from '../http/bind.js';
+import { iso } from '../http/clock.js';
+import { HttpError } from '../http/http-error.js';
+import { ulid } from '../http/ids.js';
+import { decodeCursor, page } from '../http/pagination.js';
+import { findTeam } from '../keys/team-keys.service.js';
+
+function toIntakeEvent(row: IntakeEventRow) {
+  return {
+    id: row.id, teamId: row.team_id, via: { kind: row.via_kind as 'team-key' | 'pat', id: row.via_id }, size: row.size,
+    payload: JSON.parse(row.payload) as unknown, receivedAt: row.created_at,
+  };
+}
+
+/** Intake webhooks: `POST /api/intake/:teamId` stores a JSON payload; the team lists what arrived. */
+export function intakeRoutes(deps: AppDeps): Router {
+  const r = Router();
+
+  bind(r, deps, ROUTES.receiveIntake, async (ctx) => {
+    const teamId = ctx.params['teamId'] ?? '';
+    let via: { kind: 'team-key' | 'pat'; id: string };
+    if (ctx.team) {
+      via = { kind: 'team-key', id: ctx.team.credential.keyId }; // bind() checked it is this team's key
+    } else {
+      const principal = ctx.principal!;
+      // A person's PAT (or session) may deliver only to a team they belong to; any other team is a 404.
+      const member = await deps.db
+        .selectFrom('team_members').innerJoin('teams', 'teams.id', 'team_members.team_id').select(['teams.organization_id'])
+        .where('team_members.team_id', '=', teamId).where('team_members.user_id', '=', principal.user.id)
+        .executeTakeFirst();
+      if (!member) throw new HttpError('NOT_FOUND', 'No such team, or you are not a member of it');
+      const credential = principal.credential;
+      if (credential.kind === 'pat' && credential.organizationId && credential.organizationId !== member.organization_id)
+        throw new HttpError('ORGANIZATION_MISMATCH', 'The token is pinned to another organization');
+      const inOrg = await deps.db.selectFrom('memberships').select('role').where('organization_id', '=', member.organization_id).where('user_id', '=', principal.user.id).executeTakeFirst();
+      if (!inOrg) throw new HttpError('NOT_FOUND', 'No such team, or you are not a member of it');
+      via = { kind: 'pat', id: credential.kind === 'pat' ? credential.keyId : credential.sessionId };
+    }
+    const payload = JSON.stringify(ctx.body ?? null);
+    const now = deps.clock.now();
+    const id = ulid(now.getTime());
+    await deps.db
+      .insertInto('intake_events')
+      .values({ id, team_id: teamId, via_kind: via.kind, via_id: via.id, size: Buffer.byteLength(payload), payload, created_at: iso(now) })
+      .execute();
+    return { data: { id, receivedAt: iso(now) } };
+  });
+
+  bind(r, deps, ROUTES.listIntake, async (ctx) => {
+    const { organizationId } = membershipOf(ctx);
+    const team = await findTeam(deps.db, organizationId, ctx.params['teamId'] ?? '');
+    const limit = ctx.query.limit ?? 20;
+    const cursor = decodeCursor(ctx.query.cursor);
+    let q = deps.db.selectFrom('intake_events').selectAll().where('team_id', '=', team.id).orderBy('id', 'desc').limit(limit + 1);
+    if (cursor) q = q.where('id', '<', cursor);
+    const { items, pagination } = page(await q.execute(), limit);
+    return { data: items.map(toIntakeEvent), pagination };
+  });
+
+  return r;
+}
