@@ -1,97 +1,51 @@
 #!/usr/bin/env node
-import fs from 'node:fs';
-import path from 'node:path';
-import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import { pino } from 'pino';
-import { createApp } from './app.js';
-import { loadConfig } from './config.js';
-import type { AppDeps } from './deps.js';
-import { migrate, openDatabase } from './db/database.js';
-import { systemClock } from './http/clock.js';
-import { createMailer } from './mail/mailer.js';
-import { KeyVerifier } from './keys/key-verifier.js';
-import { warmUp } from './auth/auth.service.js';
+import { VERSION } from './version.js';
 
-export const VERSION = '0.1.0';
+const HELP = `acct-server ${VERSION}: the acct account and API-key server
 
-/** The server's own secret, made once per data dir (0600), keys the verification cache. */
-function serverSecret(dataDir: string): Buffer {
-  const file = path.join(dataDir, 'server-secret');
-  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  try {
-    const existing = fs.readFileSync(file);
-    if (existing.length === 32) return existing;
-  } catch {
-    // first start: made below
+usage:
+  acct-server [serve]        start the server (env: PORT, HOST, ACCT_DATA_DIR, DATABASE_URL, …)
+  acct-server migrate        apply pending database migrations and exit
+  acct-server backup FILE    online backup of the SQLite database to FILE
+  acct-server doctor         check configuration, data dir, database, SMTP and Redis
+  acct-server --version      print the version
+`;
+
+/** Dispatches the subcommand; the server itself is loaded only when serving. */
+async function main(argv: string[]): Promise<number | null> {
+  const [command = 'serve', ...args] = argv;
+  switch (command) {
+    case 'serve':
+      await (await import('./serve.js')).serve();
+      return null;
+    case 'migrate':
+      return (await import('./commands/migrate.js')).migrateCommand(process.stdout);
+    case 'backup':
+      return (await import('./commands/backup.js')).backupCommand(args, process.stdout, process.stderr);
+    case 'doctor':
+      return (await import('./commands/doctor.js')).doctorCommand(process.stdout);
+    case '--version':
+    case '-v':
+    case 'version':
+      process.stdout.write(`${VERSION}\n`);
+      return 0;
+    case '--help':
+    case '-h':
+    case 'help':
+      process.stdout.write(HELP);
+      return 0;
+    default:
+      process.stderr.write(`acct-server: unknown command ${JSON.stringify(command)}\n\n${HELP}`);
+      return 2;
   }
-  const secret = randomBytes(32);
-  fs.writeFileSync(file, secret, { mode: 0o600 });
-  return secret;
 }
 
-async function main(): Promise<void> {
-  const config = loadConfig();
-  const logger = pino({
-    level: config.logLevel,
-    base: { service: 'acct' },
-    timestamp: pino.stdTimeFunctions.isoTime,
-    redact: { paths: ['req.headers.cookie', 'req.headers.authorization', 'req.headers["x-api-key"]', '*.password', '*.token', '*.key'], censor: '[redacted]' },
-  });
-  const db = openDatabase(config);
-  const applied = await migrate(db);
-  if (applied.length) logger.info({ migrations: applied }, 'migrations applied');
-  if (config.rateLimits === 'off') logger.warn('ACCT_RATE_LIMITS=off: rate limits are disabled');
-
-  let listeningUrl = `http://${config.host}:${config.port}`;
-  const secret = serverSecret(config.dataDir);
-  const deps: AppDeps = {
-    config,
-    db,
-    clock: systemClock,
-    logger,
-    mailer: createMailer({ smtpUrl: config.smtpUrl, outboxDir: path.join(config.dataDir, 'outbox'), logger }),
-    serverSecret: secret,
-    keyVerifier: new KeyVerifier(secret),
-    baseUrl: () => config.baseUrl || listeningUrl,
-    version: VERSION,
-  };
-  await warmUp();
-  const app = createApp(deps);
-  const server = app.listen(config.port, config.host);
-  server.on('error', (err) => {
-    logger.fatal({ err }, 'could not listen');
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== null) process.exit(code);
+  },
+  (err: unknown) => {
+    process.stderr.write(`acct-server: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);
-  });
-  server.on('listening', () => {
-    const { port } = server.address() as AddressInfo;
-    const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-    listeningUrl = `http://${host}:${port}`;
-    process.stdout.write(`listening on ${listeningUrl}\n`);
-  });
-
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'draining');
-    // Stop accepting, let in-flight requests finish, then close the database.
-    server.close(async () => {
-      await db.destroy();
-      logger.info('stopped');
-      process.exit(0);
-    });
-    server.closeIdleConnections();
-    setTimeout(() => {
-      logger.warn('drain timed out; closing connections');
-      server.closeAllConnections();
-    }, 10_000).unref();
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
-}
-
-main().catch((err: unknown) => {
-  process.stderr.write(`acct-server: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-});
+  },
+);

@@ -42,7 +42,7 @@ export function openDatabase(config: Config): DB {
     pool.on('error', () => {});
     return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   }
-  const file = config.databaseUrl?.startsWith('file:') ? config.databaseUrl.slice(5) : path.join(config.dataDir, 'acct.db');
+  const file = sqliteFile(config);
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const sqlite = new SQLite(file);
   sqlite.pragma('journal_mode = WAL');
@@ -50,6 +50,17 @@ export function openDatabase(config: Config): DB {
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+}
+
+/** The SQLite file: `file:PATH` in DATABASE_URL, else acct.db in the data dir. */
+export function sqliteFile(config: Pick<Config, 'databaseUrl' | 'dataDir'>): string {
+  return config.databaseUrl?.startsWith('file:') ? config.databaseUrl.slice(5) : path.join(config.dataDir, 'acct.db');
+}
+
+/** Migrations not yet applied. */
+export async function pendingMigrations(db: DB): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: new StaticMigrations() });
+  return (await migrator.getMigrations()).filter((m) => !m.executedAt).map((m) => m.name);
 }
 
 /** Applies every pending migration; throws if one fails. */

@@ -1,0 +1,87 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { createApp } from './app.js';
+import { loadConfig } from './config.js';
+import { createLogger } from './logger.js';
+import type { AppDeps } from './deps.js';
+import { migrate, openDatabase } from './db/database.js';
+import { systemClock } from './http/clock.js';
+import { createMailer } from './mail/mailer.js';
+import { KeyVerifier } from './keys/key-verifier.js';
+import { warmUp } from './auth/auth.service.js';
+
+import { VERSION } from './version.js';
+
+/** The server's own secret, made once per data dir (0600), keys the verification cache. */
+function serverSecret(dataDir: string): Buffer {
+  const file = path.join(dataDir, 'server-secret');
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  try {
+    const existing = fs.readFileSync(file);
+    if (existing.length === 32) return existing;
+  } catch {
+    // first start: made below
+  }
+  const secret = randomBytes(32);
+  fs.writeFileSync(file, secret, { mode: 0o600 });
+  return secret;
+}
+
+/** Starts the HTTP server: migrate, listen, drain on SIGTERM. */
+export async function serve(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel);
+  const db = openDatabase(config);
+  const applied = await migrate(db);
+  if (applied.length) logger.info({ migrations: applied }, 'migrations applied');
+  if (config.rateLimits === 'off') logger.warn('ACCT_RATE_LIMITS=off: rate limits are disabled');
+
+  let listeningUrl = `http://${config.host}:${config.port}`;
+  const secret = serverSecret(config.dataDir);
+  const deps: AppDeps = {
+    config,
+    db,
+    clock: systemClock,
+    logger,
+    mailer: createMailer({ smtpUrl: config.smtpUrl, outboxDir: path.join(config.dataDir, 'outbox'), logger }),
+    serverSecret: secret,
+    keyVerifier: new KeyVerifier(secret),
+    baseUrl: () => config.baseUrl || listeningUrl,
+    version: VERSION,
+  };
+  await warmUp();
+  const app = createApp(deps);
+  const server = app.listen(config.port, config.host);
+  server.on('error', (err) => {
+    logger.fatal({ err }, 'could not listen');
+    process.exit(1);
+  });
+  server.on('listening', () => {
+    const { port } = server.address() as AddressInfo;
+    const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+    listeningUrl = `http://${host}:${port}`;
+    process.stdout.write(`listening on ${listeningUrl}\n`);
+  });
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'draining');
+    // Stop accepting, let in-flight requests finish, then close the database.
+    server.close(async () => {
+      await db.destroy();
+      logger.info('stopped');
+      process.exit(0);
+    });
+    server.closeIdleConnections();
+    setTimeout(() => {
+      logger.warn('drain timed out; closing connections');
+      server.closeAllConnections();
+    }, 10_000).unref();
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
