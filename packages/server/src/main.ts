@@ -42,7 +42,8 @@ async function main(argv: string[]): Promise<number | null> {
 
 main(process.argv.slice(2)).then(
   (code) => {
-    if (code !== null) process.exit(code);
+    // Exit once stdout has drained: a pipe is written asynchronously, and exit() would cut it.
+    if (code !== null) process.stdout.write('', () => process.exit(code));
   },
   (err: unknown) => {
     process.stderr.write(`acct-server: ${err instanceof Error ? err.message : String(err)}\n`);
