@@ -1,0 +1,124 @@
+/**
+ * CSRF (fetch-metadata), security headers, caching and request ids (SECURITY "CSRF/CORS/headers").
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { email, newKey, newUser, PASSWORD, startServer, type RunningServer, type TestUser } from './harness.js';
+import { api, expectEnvelope, expectNoServerErrors } from './support.js';
+
+let server: RunningServer;
+let user: TestUser;
+let apiKey: string;
+const EVIL = 'https://evil.example';
+
+beforeAll(async () => {
+  server = await startServer({ ACCT_TRUSTED_ORIGINS: 'https://app.example' });
+  user = await newUser(server.url, 'csrf');
+  apiKey = (await newKey(server.url, user.cookie, ['user:read', 'user:write', 'projects:write'])).key;
+});
+afterAll(async () => {
+  expectNoServerErrors(server);
+  await server.stop();
+});
+
+const rename = (headers: Record<string, string>, auth: { cookie?: string; apiKey?: string } = { cookie: user.cookie }) =>
+  api(server.url, 'PATCH', '/api/user/me', { ...auth, headers, body: { name: 'Renamed By Test' } });
+
+describe('CSRF', () => {
+  it('refuses an unsafe cookie request from a foreign Origin with 403, and changes nothing', async () => {
+    const before = (await api(server.url, 'GET', '/api/user/me', { cookie: user.cookie })).body.data.fullName;
+    const res = await api(server.url, 'PATCH', '/api/user/me', { cookie: user.cookie, headers: { origin: EVIL }, body: { name: 'Pwned' } });
+    expectEnvelope(res, 403, 'FORBIDDEN');
+    expect(res.body.message).toMatch(/Origin/);
+    const projects = `/api/user/organizations/${user.organizationId}/projects`;
+    expectEnvelope(await api(server.url, 'POST', projects, { cookie: user.cookie, headers: { origin: EVIL }, body: { name: 'Pwned' } }), 403, 'FORBIDDEN');
+    expect((await api(server.url, 'GET', '/api/user/me', { cookie: user.cookie })).body.data.fullName).toBe(before);
+  });
+
+  it('refuses cross-site fetch metadata and the opaque null Origin', async () => {
+    expectEnvelope(await rename({ 'sec-fetch-site': 'cross-site' }), 403, 'FORBIDDEN');
+    expectEnvelope(await rename({ 'sec-fetch-site': 'same-site' }), 403, 'FORBIDDEN');
+    expectEnvelope(await rename({ origin: 'null' }), 403, 'FORBIDDEN');
+  });
+
+  it('refuses login CSRF: sign-in and sign-up from a foreign Origin', async () => {
+    const signIn = await api(server.url, 'POST', '/api/auth/sign-in/email', { headers: { origin: EVIL }, body: { email: user.email, password: PASSWORD } });
+    expectEnvelope(signIn, 403, 'FORBIDDEN');
+    expect(signIn.headers.get('set-cookie')).toBeNull();
+    expectEnvelope(await api(server.url, 'POST', '/api/auth/sign-up/email', { headers: { origin: EVIL }, body: { email: email(), password: PASSWORD, name: 'X' } }), 403, 'FORBIDDEN');
+  });
+
+  it('lets through the same request without browser signals (curl, the CLI)', async () => {
+    expectEnvelope(await rename({}), 200, 'OK');
+  });
+
+  it('lets through our own origin, an allowlisted origin and same-origin fetch metadata', async () => {
+    expectEnvelope(await rename({ origin: server.url }), 200, 'OK');
+    expectEnvelope(await rename({ origin: 'https://app.example' }), 200, 'OK');
+    expectEnvelope(await rename({ 'sec-fetch-site': 'same-origin' }), 200, 'OK');
+  });
+
+  it('lets through a foreign Origin that carries an X-Api-Key: a cross-site page cannot set that header', async () => {
+    expectEnvelope(await rename({ origin: EVIL }, { apiKey }), 200, 'OK');
+  });
+
+  it('lets safe methods through from anywhere', async () => {
+    expectEnvelope(await api(server.url, 'GET', '/api/user/me', { cookie: user.cookie, headers: { origin: EVIL, 'sec-fetch-site': 'cross-site' } }), 200, 'OK');
+  });
+
+  it('refuses form and text/plain bodies, which a cross-site form could send without a preflight', async () => {
+    for (const type of ['application/x-www-form-urlencoded', 'text/plain', 'multipart/form-data; boundary=x']) {
+      const res = await api(server.url, 'PATCH', '/api/user/me', { cookie: user.cookie, raw: 'name=Pwned', headers: { 'content-type': type } });
+      expectEnvelope(res, 400, 'BAD_REQUEST');
+    }
+  });
+});
+
+describe('headers', () => {
+  it.each([
+    ['an API success', () => api(server.url, 'GET', '/api/user/me', { cookie: user.cookie })],
+    ['an API error', () => api(server.url, 'GET', '/api/user/me')],
+    ['a 404', () => api(server.url, 'GET', '/no/such/route')],
+    ['a body-parser error', () => api(server.url, 'POST', '/api/auth/sign-in/email', { raw: '{', headers: { 'content-type': 'application/json' } })],
+    ['the docs page', () => api(server.url, 'GET', '/docs')],
+  ])('%s carries the security headers and no-store', async (_, request) => {
+    const res = await request();
+    const h = res.headers;
+    const csp = h.get('content-security-policy') ?? '';
+    expect(csp).toMatch(/(^|;)\s*default-src 'none'/);
+    expect(csp).toMatch(/frame-ancestors 'none'/);
+    expect(csp).toMatch(/base-uri 'none'/);
+    expect(csp).toMatch(/object-src 'none'/);
+    expect(h.get('x-content-type-options')).toBe('nosniff');
+    expect(h.get('referrer-policy')).toBe('no-referrer');
+    const hsts = /max-age=(\d+)/.exec(h.get('strict-transport-security') ?? '');
+    expect(Number(hsts?.[1])).toBeGreaterThanOrEqual(31536000);
+    expect(h.get('strict-transport-security')).toMatch(/includeSubDomains/);
+    expect(h.get('cache-control')).toBe('no-store');
+    expect(h.get('x-powered-by')).toBeNull();
+    expect(h.get('access-control-allow-origin')).toBeNull(); // CORS stays off
+    expect(h.get('x-request-id')).toBeTruthy();
+  });
+
+  it('echoes a sane X-Request-Id, in the header and in meta.requestId', async () => {
+    const res = await api(server.url, 'GET', '/api/user/me', { cookie: user.cookie, headers: { 'x-request-id': 'trace-123.abc:9' } });
+    expect(res.headers.get('x-request-id')).toBe('trace-123.abc:9');
+    expect(res.body.meta.requestId).toBe('trace-123.abc:9');
+    const failed = await api(server.url, 'GET', '/api/user/me', { headers: { 'x-request-id': 'trace-456' } });
+    expect(failed.body.meta.requestId).toBe('trace-456');
+  });
+
+  it('replaces an X-Request-Id that could forge log lines, and makes one when none is sent', async () => {
+    const res = await api(server.url, 'GET', '/healthz', { headers: { 'x-request-id': 'bad id"}{' } });
+    expect(res.headers.get('x-request-id')).not.toBe('bad id"}{');
+    const a = (await api(server.url, 'GET', '/healthz')).headers.get('x-request-id');
+    const b = (await api(server.url, 'GET', '/healthz')).headers.get('x-request-id');
+    expect(a).toMatch(/^[A-Za-z0-9._:-]{8,}$/);
+    expect(a).not.toBe(b);
+  });
+
+  it('never leaks a stack trace or SQL in an error', async () => {
+    const res = await api(server.url, 'POST', '/api/auth/sign-in/email', { raw: '{"email": "a@b.c", "password": ', headers: { 'content-type': 'application/json' } });
+    expectEnvelope(res, 400, 'BAD_REQUEST');
+    expect(res.text).not.toMatch(/at .*\.js:\d+|SyntaxError|node_modules|SELECT|sqlite/i);
+  });
+});
