@@ -136,7 +136,8 @@ export class HttpClient implements Http {
         const cookie = cookies.header(url);
         if (cookie) headers['cookie'] = cookie;
       }
-    } else {
+    } else if (headers['authorization'] === undefined && headers['x-api-key'] === undefined) {
+      // An explicit -H Authorization / X-Api-Key is the user's choice and goes as given.
       headers['authorization'] = `Bearer ${credential.token}`;
     }
     const raw: RawRequest = { url, method: req.method.toUpperCase(), headers, ...(body !== undefined ? { body } : {}) };

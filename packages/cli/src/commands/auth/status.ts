@@ -60,8 +60,9 @@ export async function gatherStatus(ctx: Context): Promise<Status> {
 async function tokenExpiry(ctx: Context, token: string): Promise<string | null> {
   const res = await ctx.http.request({ method: 'GET', path: '/api/auth/api-key/list', query: { limit: 100 } });
   if (res.status !== 200) return null;
-  const keys = (res.json() as { data: { start: string; expiresAt: string | null }[] }).data ?? [];
-  return keys.find((k) => k.start && token.startsWith(k.start))?.expiresAt ?? null;
+  const keys = (res.json() as { data?: unknown } | undefined)?.data;
+  if (!Array.isArray(keys)) return null;
+  return (keys as { start: string; expiresAt: string | null }[]).find((k) => k.start && token.startsWith(k.start))?.expiresAt ?? null;
 }
 
 /** Exit code of a status: 0 signed in, 4 not (or the credential was refused). */

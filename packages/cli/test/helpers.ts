@@ -1,0 +1,267 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createContext, type Context, type GlobalOptions } from '../src/context.js';
+import type { Clock } from '../src/lib/clock.js';
+import type { IO, Prompter } from '../src/lib/io.js';
+import { KeychainUnavailableError, FileStore, type Secrets, type SecretStore } from '../src/lib/secrets.js';
+import type { RawRequest, RawResponse, Transport } from '../src/lib/transport.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const ROOT = path.resolve(here, '../../..');
+export const BIN = path.join(ROOT, 'packages/cli/dist/bin.js');
+
+// ---------------------------------------------------------------------------------------------
+// The built CLI as a person or a CI job runs it: its own process, a throwaway HOME.
+
+export interface Home {
+  dir: string;
+  configDir: string;
+  env: Record<string, string>;
+}
+
+/** A fresh HOME and XDG config dir, and an environment holding only what the CLI needs. */
+export function tempHome(extra: Record<string, string> = {}): Home {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'acct-cli-'));
+  const config = path.join(dir, 'config');
+  return {
+    dir,
+    configDir: path.join(config, 'acct'),
+    env: { PATH: process.env['PATH'] ?? '', HOME: dir, XDG_CONFIG_HOME: config, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/acct-test-bus', ...extra },
+  };
+}
+
+export interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `node dist/bin.js …` with exactly this environment (no inherited ACCT_*). */
+export function acct(args: string[], env: Record<string, string>, input?: string, timeoutMs = 30_000): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`acct ${args.join(' ')} timed out\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin.end(input ?? '');
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// A private Secret Service: its own D-Bus session and gnome-keyring with a login collection.
+// (A keyring unlocked with an empty password has no default collection, so libsecret clients,
+// @napi-rs/keyring included, find nowhere to store; a non-empty one creates "login".)
+
+export interface Keyring {
+  env: { DBUS_SESSION_BUS_ADDRESS: string };
+  /** Reads an item as another Secret Service client would (secret-tool is not installed: use the CLI's library). */
+  stop(): Promise<void>;
+}
+
+function lineFrom(child: ChildProcess, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const timer = setTimeout(() => reject(new Error(`no output from ${child.spawnfile}`)), timeoutMs);
+    child.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const nl = buf.indexOf('\n');
+      if (nl >= 0) {
+        clearTimeout(timer);
+        resolve(buf.slice(0, nl).trim());
+      }
+    });
+  });
+}
+
+export async function startKeyring(): Promise<Keyring> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'acct-keyring-'));
+  const bus = spawn('dbus-daemon', ['--session', '--nofork', '--print-address=1'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const address = await lineFrom(bus, 5_000);
+  const env = { PATH: process.env['PATH'] ?? '', HOME: dir, XDG_DATA_HOME: path.join(dir, 'data'), XDG_RUNTIME_DIR: dir, DBUS_SESSION_BUS_ADDRESS: address };
+  const daemon = spawn('gnome-keyring-daemon', ['--unlock', '--components=secrets', '--foreground'], { env, stdio: ['pipe', 'ignore', 'ignore'] });
+  daemon.stdin!.end('acct-test-keyring-password');
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const probe = spawnSync('dbus-send', ['--session', '--print-reply', '--dest=org.freedesktop.secrets', '/org/freedesktop/secrets', 'org.freedesktop.Secret.Service.ReadAlias', 'string:default'], { env, encoding: 'utf8' });
+    if (probe.status === 0 && /collection\/login/.test(probe.stdout)) break;
+    if (Date.now() > deadline) throw new Error(`gnome-keyring did not come up: ${probe.stderr}${probe.stdout}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    env: { DBUS_SESSION_BUS_ADDRESS: address },
+    async stop() {
+      for (const p of [daemon, bus]) {
+        if (p.exitCode !== null || p.signalCode !== null) continue;
+        await new Promise<void>((resolve) => {
+          p.once('exit', () => resolve());
+          p.kill('SIGTERM');
+        });
+      }
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fakes for unit tests: the real context and HTTP client over a scripted transport.
+
+export interface FakeIO extends IO {
+  stdout: string;
+  stderr: string;
+}
+
+export interface FakeIOOptions {
+  stdin?: string;
+  tty?: boolean;
+  /** Answers to prompts in order. */
+  answers?: string[];
+}
+
+export function fakeIO(opts: FakeIOOptions = {}): FakeIO & { prompts: string[] } {
+  const answers = [...(opts.answers ?? [])];
+  const prompts: string[] = [];
+  const tty = Boolean(opts.tty);
+  const next = async (message: string) => {
+    prompts.push(message);
+    const a = answers.shift();
+    if (a === undefined) throw new Error(`unexpected prompt: ${message}`);
+    return a;
+  };
+  const prompter: Prompter = { input: next, password: next };
+  const io = {
+    stdout: '',
+    stderr: '',
+    prompts,
+    out(text: string) {
+      io.stdout += text;
+    },
+    err(text: string) {
+      io.stderr += text;
+    },
+    readStdin: async () => opts.stdin ?? '',
+    stdinIsTTY: tty,
+    stdoutIsTTY: tty,
+    stderrIsTTY: tty,
+    color: false,
+    canPrompt: tty,
+    prompter,
+  };
+  return io;
+}
+
+/** An in-memory keychain; `unavailable` makes it behave like a machine without one. */
+export class MemoryStore implements SecretStore {
+  readonly kind = 'keychain' as const;
+  readonly description = 'the test keychain';
+  readonly items = new Map<string, string>();
+  constructor(public unavailable = false) {}
+  private check() {
+    if (this.unavailable) throw new KeychainUnavailableError('no secret service in this test');
+  }
+  async get(a: string) {
+    this.check();
+    return this.items.get(a) ?? null;
+  }
+  async set(a: string, s: string) {
+    this.check();
+    this.items.set(a, s);
+  }
+  async delete(a: string) {
+    this.check();
+    return this.items.delete(a);
+  }
+  async probe() {
+    this.check();
+  }
+}
+
+export interface FakeReply {
+  status?: number;
+  body?: unknown;
+  headers?: Record<string, string | string[]>;
+}
+
+export type Route = (req: RawRequest & { json: any; pathname: string; query: URLSearchParams }) => FakeReply | Promise<FakeReply>;
+
+/** A transport answering from a function; records every request. */
+export function fakeTransport(route: Route): Transport & { requests: RawRequest[] } {
+  const requests: RawRequest[] = [];
+  const t = (async (req: RawRequest): Promise<RawResponse> => {
+    requests.push(req);
+    const url = new URL(req.url);
+    let json: unknown;
+    try {
+      json = req.body ? JSON.parse(req.body.toString()) : undefined;
+    } catch {
+      json = undefined;
+    }
+    const reply = await route({ ...req, json, pathname: url.pathname, query: url.searchParams });
+    const status = reply.status ?? 200;
+    const body = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body ?? { success: true, status, code: 'OK', message: 'ok', data: null, meta: { requestId: 'r' } });
+    return { status, statusText: '', headers: { 'content-type': 'application/json', ...(reply.headers ?? {}) }, body };
+  }) as Transport & { requests: RawRequest[] };
+  t.requests = requests;
+  return t;
+}
+
+/** A success envelope. */
+export function ok(data: unknown, status = 200): FakeReply {
+  return { status, body: { success: true, status, code: 'OK', message: 'ok', data, meta: { requestId: 'req-1' } } };
+}
+
+/** An error envelope. */
+export function fail(status: number, code: string, message: string, headers: Record<string, string> = {}): FakeReply {
+  return { status, headers, body: { success: false, status, code, message, data: null, meta: { requestId: 'req-1' } } };
+}
+
+export class FakeClock implements Clock {
+  readonly sleeps: number[] = [];
+  private t = Date.parse('2026-05-05T10:00:00Z');
+  now() {
+    return new Date(this.t);
+  }
+  async sleep(ms: number) {
+    this.sleeps.push(ms);
+    this.t += ms;
+  }
+}
+
+export interface Fake {
+  ctx: Context;
+  io: ReturnType<typeof fakeIO>;
+  transport: ReturnType<typeof fakeTransport>;
+  keychain: MemoryStore;
+  clock: FakeClock;
+  home: Home;
+}
+
+/** The real context (config in a temp dir, real HttpClient) over fakes for IO, network, keychain and time. */
+export function fake(route: Route, opts: FakeIOOptions & { globals?: GlobalOptions; env?: Record<string, string>; keychainUnavailable?: boolean; home?: Home } = {}): Fake {
+  const home = opts.home ?? tempHome();
+  const io = fakeIO(opts);
+  const transport = fakeTransport(route);
+  const keychain = new MemoryStore(Boolean(opts.keychainUnavailable));
+  const clock = new FakeClock();
+  const secrets: Secrets = { keychain, file: new FileStore(home.configDir) };
+  const ctx = createContext({ host: 'http://127.0.0.1:3999', ...opts.globals }, { io, env: { ...home.env, ...opts.env }, transport, secrets, clock });
+  return { ctx, io, transport, keychain, clock, home };
+}
+
+/** A syntactically valid PAT (right prefix, length and checksum) that no server issued. */
+export async function fakePat(): Promise<string> {
+  const { issueToken } = await import('@acct/shared');
+  return issueToken('pat').token;
+}

@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { main, type Runner } from '../src/program.js';
+
+/** Parses argv with a runner that records instead of running (gh's "argv → options" tables). */
+async function parse(argv: string[]) {
+  const calls: { name: string; opts: any; globals: any }[] = [];
+  const runner: Runner = async (name, _load, opts, globals) => {
+    calls.push({ name, opts, globals });
+    return 0;
+  };
+  const stderr: string[] = [];
+  const write = process.stderr.write;
+  process.stderr.write = ((s: string) => (stderr.push(String(s)), true)) as typeof process.stderr.write;
+  const stdout = process.stdout.write;
+  process.stdout.write = (() => true) as typeof process.stdout.write;
+  try {
+    const code = await main(argv, runner);
+    return { code, call: calls[0], stderr: stderr.join('') };
+  } finally {
+    process.stderr.write = write;
+    process.stdout.write = stdout;
+  }
+}
+
+describe('argv → command and options', () => {
+  const table: [string[], string, object][] = [
+    [['signup'], 'signup', { passwordStdin: false }],
+    [['signup', '--email', 'a@example.com', '--name', 'A B', '--password-stdin'], 'signup', { email: 'a@example.com', name: 'A B', passwordStdin: true }],
+    [['login'], 'login', { passwordStdin: false, withToken: false, insecureStorage: false }],
+    [['login', '--with-token', '--insecure-storage'], 'login', { withToken: true, insecureStorage: true }],
+    [['auth', 'login', '--email', 'a@example.com', '--password-stdin'], 'login', { email: 'a@example.com', passwordStdin: true }],
+    [['logout', '--forget-token'], 'logout', { forgetToken: true }],
+    [['whoami'], 'whoami', {}],
+    [['auth', 'status'], 'auth status', {}],
+    [
+      ['keys', 'create', '--name', 'CI deploy bot', '--scope', 'user:read', '--scope', 'projects:read', '--expires', '30d', '--save'],
+      'keys create',
+      { name: 'CI deploy bot', scopes: ['user:read', 'projects:read'], expires: '30d', save: true, insecureStorage: false },
+    ],
+    [['keys', 'create', '--name', 'x', '--scope', 'user:read', '--org', 'org_1'], 'keys create', { org: 'org_1', scopes: ['user:read'], save: false }],
+    [['keys', 'create', '--name', 'x'], 'keys create', { scopes: [] }],
+    [['keys', 'list'], 'keys list', {}],
+    [['keys', 'get', 'ak_1'], 'keys get', { id: 'ak_1' }],
+    [['keys', 'update', 'ak_1', '--name', 'n', '--disable'], 'keys update', { id: 'ak_1', name: 'n', enable: false, disable: true }],
+    [['keys', 'update', 'ak_1', '--scope', 'user:read'], 'keys update', { id: 'ak_1', scopes: ['user:read'] }],
+    [['keys', 'revoke', 'ak_1'], 'keys revoke', { id: 'ak_1' }],
+    [['keys', 'delete', 'ak_1'], 'keys revoke', { id: 'ak_1' }],
+    [['keys', 'rotate', 'ak_1', '--grace', '1h', '--save'], 'keys rotate', { id: 'ak_1', grace: '1h', save: true }],
+    [['orgs', 'list'], 'orgs list', {}],
+    [['projects', 'list', '--org', 'o1'], 'projects list', { org: 'o1' }],
+    [['projects', 'create', '--name', 'Site', '--description', 'd'], 'projects create', { name: 'Site', description: 'd' }],
+    [['call', '/api/user/me'], 'call', { path: '/api/user/me', rawFields: [], fields: [], headers: [], include: false, paginate: false }],
+    [['call', 'DELETE', '/api/x'], 'call', { method: 'DELETE', path: '/api/x' }],
+    [['call', '-X', 'PATCH', '/api/user/me', '-f', 'name=A'], 'call', { method: 'PATCH', path: '/api/user/me', rawFields: ['name=A'] }],
+    [
+      ['call', '/api/x', '-F', 'n=1', '-F', 'a[b]=true', '-H', 'X-One: 1', '-H', 'X-Two: 2', '-i', '--paginate', '-d', '@body.json'],
+      'call',
+      { fields: ['n=1', 'a[b]=true'], headers: ['X-One: 1', 'X-Two: 2'], include: true, paginate: true, data: '@body.json' },
+    ],
+    [['completion', 'bash'], 'completion', { shell: 'bash' }],
+  ];
+  it.each(table)('%j runs %s', async (argv, name, expected) => {
+    const { code, call } = await parse(argv);
+    expect(code).toBe(0);
+    expect(call?.name).toBe(name);
+    expect(call?.opts).toMatchObject(expected);
+  });
+
+  it('passes global flags before or after the command', async () => {
+    const { call } = await parse(['--host', 'https://acct.example.com', 'call', '/api/user/me', '--json', '--verbose', '--retries', '5', '--insecure-http']);
+    expect(call?.globals).toMatchObject({ host: 'https://acct.example.com', json: true, verbose: true, retries: '5', insecureHttp: true });
+  });
+
+  const usage: string[][] = [['nope'], ['keys', 'create', '--bogus'], ['keys', 'get'], ['call', '-d'], ['--host']];
+  it.each(usage)('%j is a usage error (exit 2) that runs nothing', async (...argv) => {
+    const { code, call, stderr } = await parse(argv);
+    expect(code).toBe(2);
+    expect(call).toBeUndefined();
+    expect(stderr).toMatch(/error/);
+  });
+
+  it('--version and --help exit 0 without running a command', async () => {
+    for (const argv of [['--version'], ['--help'], ['keys', '--help'], ['call', '--help']]) {
+      const { code, call } = await parse(argv);
+      expect(code).toBe(0);
+      expect(call).toBeUndefined();
+    }
+  });
+});
