@@ -108,7 +108,7 @@ const inputs = Object.keys(result.metafile.inputs);
 for (const needed of ['better-sqlite3', '@node-rs/argon2', 'kysely', 'pino', 'pg', 'express']) {
   if (!inputs.some((p) => p.includes(`/${needed}/`) || p.includes(`/${needed.replace('/', '+')}@`))) throw new Error(`the bundle lacks ${needed}`);
 }
-log(`bundled ${inputs.length} modules, ${(fs.statSync(bundle).size / 1e6).toFixed(1)} MB`);
+log(`bundled ${inputs.length} modules, ${(fs.statSync(bundle).size / 2 ** 20).toFixed(1)} MiB`);
 
 // --- 2. SEA preparation blob ------------------------------------------------------------------
 const blob = path.join(WORK, 'sea-prep.blob');
@@ -122,11 +122,19 @@ fs.writeFileSync(seaConfig, JSON.stringify({
   assets: ASSETS,
 }, null, 2));
 execFileSync(process.execPath, ['--experimental-sea-config', seaConfig], { cwd: WORK, stdio: ['ignore', 'ignore', 'inherit'] });
+log(`SEA blob ${(fs.statSync(blob).size / 2 ** 20).toFixed(1)} MiB (bundle, code cache, addons)`);
 
 // --- 3. inject into a copy of node ------------------------------------------------------------
 const tmp = path.join(WORK, 'acct-server');
 fs.copyFileSync(process.execPath, tmp);
 fs.chmodSync(tmp, 0o755);
+// Official Node builds carry their symbol table and debug info (~18 MB); the addons need only
+// the dynamic symbols (napi_*), which strip keeps. Skipped where binutils is missing or --no-strip.
+let stripped = false;
+if (!process.argv.includes('--no-strip') && spawnSync('strip', ['--version'], { stdio: 'ignore' }).status === 0) {
+  execFileSync('strip', ['--strip-all', tmp], { stdio: ['ignore', 'ignore', 'inherit'] });
+  stripped = true;
+}
 const postject = path.join(path.dirname(createRequire(import.meta.url).resolve('postject/package.json')), 'dist/cli.js');
 const injected = spawnSync(process.execPath, [postject, tmp, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', FUSE], { encoding: 'utf8' });
 // LIEF warns about Node's unnamed .note sections on every run; those lines are noise.
@@ -137,4 +145,4 @@ for (const line of said) if (/warn|error/i.test(line)) log(`postject: ${line}`);
 fs.renameSync(tmp, BINARY);
 // --keep leaves the bundle and the SEA config in dist/binary-build/ to look at.
 if (!process.argv.includes('--keep')) fs.rmSync(WORK, { recursive: true, force: true });
-log(`wrote ${path.relative(ROOT, BINARY)} (${(fs.statSync(BINARY).size / 1e6).toFixed(1)} MB, node ${process.version}) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+log(`wrote ${path.relative(ROOT, BINARY)} (${(fs.statSync(BINARY).size / 2 ** 20).toFixed(1)} MiB, node ${process.version}${stripped ? ', stripped' : ''}) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
