@@ -1,0 +1,65 @@
+/**
+ * SIGTERM (API.md "Starting the server"): stop accepting, let in-flight requests finish, close
+ * the database, exit 0, as a rolling deploy or `docker stop` expects.
+ */
+import http from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { email, PASSWORD, startServer, type RunningServer } from './harness.js';
+import { expectNoServerErrors, withDb } from './support.js';
+
+let server: RunningServer;
+
+beforeAll(async () => {
+  server = await startServer();
+});
+afterAll(async () => {
+  await server.stop('SIGKILL');
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('SIGTERM', () => {
+  it('drains a request that is in flight, refuses new connections, and exits 0', async () => {
+    const address = email('drain');
+    const body = JSON.stringify({ email: address, password: PASSWORD, name: 'Drained' });
+    const { hostname, port } = new URL(server.url);
+
+    // A client that sends its body slowly: the request is in flight when SIGTERM arrives.
+    const req = http.request({ hostname, port, method: 'POST', path: '/api/auth/sign-up/email', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
+    const response = new Promise<{ status: number; text: string }>((resolve, reject) => {
+      req.on('response', (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      });
+      req.on('error', reject);
+    });
+    req.write(body.slice(0, 20));
+    await sleep(150);
+
+    const exited = new Promise<number | null>((resolve) => server.process.once('exit', (code) => resolve(code)));
+    server.process.kill('SIGTERM');
+    await sleep(300);
+    expect(server.process.exitCode).toBeNull(); // still draining
+
+    // No new connections while draining.
+    const refused = await fetch(`${server.url}/healthz`).then(() => 'answered', (err: Error) => (err.cause as { code?: string })?.code ?? err.message);
+    expect(refused).toBe('ECONNREFUSED');
+
+    req.end(body.slice(20));
+    const res = await response;
+    expect(res.status, res.text).toBe(201);
+    expect(JSON.parse(res.text).data.user.email).toBe(address);
+
+    const started = Date.now();
+    expect(await exited).toBe(0);
+    // Promptly: not after the client's keep-alive timeout (5 s) or the drain timeout (10 s).
+    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(server.output()).not.toMatch(/drain timed out/);
+    expectNoServerErrors(server);
+
+    // The drained request was committed, and the database was closed cleanly (WAL checkpointed).
+    const row = withDb(server, (db) => db.prepare('SELECT email FROM users WHERE email = ?').get(address));
+    expect(row).toEqual({ email: address });
+  });
+});
