@@ -18,6 +18,8 @@ import { invitationRoutes } from './invitations/invitations.routes.js';
 import { teamRoutes } from './teams/teams.routes.js';
 import { paymentRoutes } from './billing/payments.routes.js';
 import { subscriptionRoutes } from './billing/subscription.routes.js';
+import { rateLimitRoutes } from './middleware/rate-limit/rate-limits.routes.js';
+import { testClockRoutes } from './http/test-clock.js';
 
 /** Pages a browser posts a form to: their single-use token is their CSRF protection. */
 const FORM_PATHS = new Set(['/api/auth/verify-email', '/api/auth/reset-password']);
@@ -47,6 +49,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(jsonBody(deps.config.bodyLimit, FORM_PATHS, deps.config.intakeBodyLimit));
   app.use(csrf(() => new URL(deps.baseUrl()).origin, deps.config.trustedOrigins));
 
+  if (deps.testClock) app.use(testClockRoutes(deps.testClock));
   app.use(metaRoutes(deps));
   app.use(authRoutes(deps));
   app.use(keyRoutes(deps));
@@ -60,6 +63,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(teamRoutes(deps));
   app.use(paymentRoutes(deps));
   app.use(subscriptionRoutes(deps));
+  app.use(rateLimitRoutes(deps));
 
   app.use(notFound());
   app.use(errorHandler(deps.logger));

@@ -25,6 +25,11 @@ export interface Config {
   freshSessionSeconds: number;
   trustedOrigins: string[];
   logLevel: string;
+  /**
+   * Tests may move the clock (POST /__test/clock): only with ACCT_TEST_CLOCK=1 and NODE_ENV=test
+   * together, on a loopback address, so no single stray variable opens it on a reachable server.
+   */
+  testClock: boolean;
 }
 
 function bool(value: string | undefined, fallback: boolean): boolean {
@@ -79,5 +84,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     freshSessionSeconds: int('ACCT_FRESH_SESSION_SECONDS', env['ACCT_FRESH_SESSION_SECONDS'], 86400),
     trustedOrigins: (env['ACCT_TRUSTED_ORIGINS'] || '').split(',').map((s) => s.trim()).filter(Boolean),
     logLevel: env['LOG_LEVEL'] || 'info',
+    testClock: env['ACCT_TEST_CLOCK'] === '1' && env['NODE_ENV'] === 'test' && ['127.0.0.1', '::1', 'localhost'].includes(host),
   };
 }

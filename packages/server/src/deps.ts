@@ -4,6 +4,9 @@ import type { DB } from './db/database.js';
 import type { Clock } from './http/clock.js';
 import type { Mailer } from './mail/mailer.js';
 import type { KeyVerifier } from './keys/key-verifier.js';
+import type { SignInLockout } from './auth/lockout.js';
+import type { RateLimits } from './middleware/rate-limit/rate-limits.js';
+import type { OffsetClock } from './http/test-clock.js';
 
 /** What the app is built from; tests and main.ts assemble it, nothing reads globals. */
 export interface AppDeps {
@@ -18,4 +21,10 @@ export interface AppDeps {
   /** The public URL: ACCT_BASE_URL, else the address the server listens on. */
   baseUrl(): string;
   version: string;
+  /** Request limits by IP, email and credential (ACCT_RATE_LIMITS, REDIS_URL). */
+  rateLimits: RateLimits;
+  /** Failed sign-ins: growing locks per (email, IP) and per email, block until password reset. */
+  signInLockout: SignInLockout;
+  /** Set only when tests may move the clock (ACCT_TEST_CLOCK=1 with NODE_ENV=test, loopback). */
+  testClock?: OffsetClock;
 }

@@ -11,6 +11,8 @@ import { systemClock } from './http/clock.js';
 import { createMailer } from './mail/mailer.js';
 import { KeyVerifier } from './keys/key-verifier.js';
 import { warmUp } from './auth/auth.service.js';
+import { createRateLimiting } from './middleware/rate-limit/create-rate-limiting.js';
+import { OffsetClock } from './http/test-clock.js';
 
 import { VERSION } from './version.js';
 
@@ -36,20 +38,26 @@ export async function serve(): Promise<void> {
   const db = openDatabase(config);
   const applied = await migrate(db);
   if (applied.length) logger.info({ migrations: applied }, 'migrations applied');
-  if (config.rateLimits === 'off') logger.warn('ACCT_RATE_LIMITS=off: rate limits are disabled');
 
   let listeningUrl = `http://${config.host}:${config.port}`;
   const secret = serverSecret(config.dataDir);
+  const testClock = config.testClock ? new OffsetClock() : undefined;
+  if (testClock) logger.warn('TEST CLOCK ENABLED (ACCT_TEST_CLOCK=1, NODE_ENV=test): POST /__test/clock moves this server\'s time. Never run a real server like this.');
+  const clock = testClock ?? systemClock;
+  const limiting = await createRateLimiting(config, { clock, logger, serverSecret: secret });
   const deps: AppDeps = {
     config,
     db,
-    clock: systemClock,
+    clock,
     logger,
     mailer: createMailer({ smtpUrl: config.smtpUrl, outboxDir: path.join(config.dataDir, 'outbox'), logger }),
     serverSecret: secret,
     keyVerifier: new KeyVerifier(secret),
     baseUrl: () => config.baseUrl || listeningUrl,
     version: VERSION,
+    rateLimits: limiting.rateLimits,
+    signInLockout: limiting.signInLockout,
+    ...(testClock ? { testClock } : {}),
   };
   await warmUp();
   const app = createApp(deps);
@@ -73,6 +81,7 @@ export async function serve(): Promise<void> {
     // Stop accepting, let in-flight requests finish, then close the database.
     server.close(async () => {
       await db.destroy();
+      await limiting.close();
       logger.info('stopped');
       process.exit(0);
     });

@@ -55,6 +55,13 @@ export interface RunningServer {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/**
+ * Rate limits of harness-started servers: other test files sign many users up and in from
+ * 127.0.0.1, so every request is still counted but budgets are huge and per-endpoint ones
+ * are off. rate-limits*.test.ts pass their own ACCT_RATE_LIMITS (or none: the real defaults).
+ */
+export const TEST_RATE_LIMITS = JSON.stringify({ defaults: false, ip: { limit: 1_000_000, windowSeconds: 60 }, credential: { limit: 1_000_000, windowSeconds: 60 } });
+
 /** Starts the real built server on an ephemeral port with a fresh data dir. */
 export async function startServer(env: Record<string, string> = {}, dataDir?: string): Promise<RunningServer> {
   const dir = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'acct-test-'));
@@ -73,7 +80,7 @@ export async function startServer(env: Record<string, string> = {}, dataDir?: st
   const child = spawn(process.execPath, [SERVER_MAIN], {
     env: {
       PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', PORT: '0', HOST: '127.0.0.1', ACCT_DATA_DIR: dir, LOG_LEVEL: 'warn',
-      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}), ...env,
+      ACCT_RATE_LIMITS: TEST_RATE_LIMITS, ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}), ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

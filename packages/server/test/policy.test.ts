@@ -16,11 +16,13 @@ const META_ROUTES = ['GET /api/openapi.json', 'GET /docs', 'GET /healthz', 'GET 
 /**
  * Routes anyone may call. Adding one is a security decision: it belongs in this list, on purpose.
  * Sign-up/in, the mailed-link pages and their POSTs (the token is the credential), the
- * leak report (the leaked key is the credential), the scope catalogue and an invitation's preview.
+ * leak report (the leaked key is the credential), the scope catalogue, an invitation's preview
+ * and the caller's rate limits (a credential, when sent, is checked and adds its own budgets).
  */
 const PUBLIC_ROUTES = [
   'signUp', 'signIn', 'login', 'verifyEmailPage', 'verifyEmail', 'sendVerificationEmail',
   'requestPasswordReset', 'resetPasswordPage', 'resetPassword', 'reportLeakedKey', 'listScopes', 'viewInvitation',
+  'getRateLimits',
 ];
 
 describe('route policy', () => {

@@ -6,6 +6,7 @@ import { iso } from '../http/clock.js';
 import { HttpError } from '../http/http-error.js';
 import { userView } from '../users/users.service.js';
 import { checkCredentials, checkNewPassword, sendVerification, signUp } from './auth.service.js';
+import { clientIp } from '../middleware/rate-limit/rate-limits.js';
 import { clearSessionCookie, setSessionCookie } from './cookies.js';
 import { consumeEmailToken, issueEmailToken, peekEmailToken } from './email-tokens.js';
 import { argon2Hash, argon2Verify } from './hashing.js';
@@ -30,7 +31,7 @@ export function authRoutes(deps: AppDeps): Router {
   });
 
   bind(r, deps, ROUTES.signIn, async ({ req, res, body }) => {
-    const user = await checkCredentials(deps, body);
+    const user = await checkCredentials(deps, body, clientIp(req));
     const { token, session } = await createSession(deps.db, deps.config, deps.clock, {
       userId: user.id, bearer: false, ip: req.ip ?? null, userAgent: req.get('user-agent') ?? null,
     });
@@ -39,7 +40,7 @@ export function authRoutes(deps: AppDeps): Router {
   });
 
   bind(r, deps, ROUTES.login, async ({ req, body }) => {
-    const user = await checkCredentials(deps, body);
+    const user = await checkCredentials(deps, body, clientIp(req));
     const { token, session } = await createSession(deps.db, deps.config, deps.clock, {
       userId: user.id, bearer: true, ip: req.ip ?? null, userAgent: req.get('user-agent') ?? null,
     });
@@ -135,6 +136,7 @@ export function authRoutes(deps: AppDeps): Router {
     if (!row) throw new HttpError('INVALID_TOKEN', 'This reset link has expired or was already used');
     await deps.db.updateTable('users').set({ password_hash: hash, failed_sign_ins: 0, updated_at: iso(now) }).where('id', '=', row.user_id).execute();
     await revokeSessions(deps.db, deps.clock, row.user_id);
+    await deps.signInLockout.clear(user.email);
     deps.mailer
       .send({ to: user.email, subject: 'Your acct password was changed', text: 'The password of your acct account was just reset, and every session was signed out.\n\nIf it was not you, reset it again at once.\n' })
       .catch((err) => deps.logger.error({ err }, 'could not send the password-changed notice'));

@@ -62,13 +62,16 @@ export async function signUp(deps: AppDeps, input: { email: string; password: st
 
 /**
  * Checks email and password. Unknown emails run the same Argon2 verify against a dummy hash,
- * and every failure answers the same INVALID_CREDENTIALS.
+ * and every failure answers the same INVALID_CREDENTIALS. The lockout (auth/lockout.ts) is
+ * asked first, by email and client IP, so a locked attempt costs no Argon2.
  */
-export async function checkCredentials(deps: AppDeps, input: { email: string; password: string }): Promise<UserRow> {
+export async function checkCredentials(deps: AppDeps, input: { email: string; password: string }, ip: string): Promise<UserRow> {
   const email = normalizeEmail(input.email);
   const user = await deps.db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
+  const attempt = await deps.signInLockout.admit(email, ip, user?.failed_sign_ins ?? 0);
   const ok = user ? await argon2Verify(user.password_hash, input.password) : await dummyVerify(input.password);
   if (!user || !ok) {
+    await attempt.failed();
     if (user) {
       await deps.db.updateTable('users').set((eb) => ({ failed_sign_ins: eb('failed_sign_ins', '+', 1) })).where('id', '=', user.id).execute();
     }
@@ -83,6 +86,7 @@ export async function checkCredentials(deps: AppDeps, input: { email: string; pa
     .set({ last_login_at: now, failed_sign_ins: 0, ...(rehash ? { password_hash: rehash } : {}) })
     .where('id', '=', user.id)
     .execute();
+  await attempt.succeeded();
   return { ...user, last_login_at: now, failed_sign_ins: 0, password_hash: rehash ?? user.password_hash };
 }
 

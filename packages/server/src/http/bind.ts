@@ -76,6 +76,8 @@ function authorizeTeam(contract: RouteContract, req: Request, res: Response, tea
 
 async function authorize(deps: AppDeps, contract: RouteContract, req: Request, res: Response) {
   const caller = await authenticate(deps, req);
+  // Per-credential limits count here: the caller is known, nothing else has been read yet.
+  await deps.rateLimits.byCredential(contract, req, res, caller);
   if (isTeamCaller(caller)) return authorizeTeam(contract, req, res, caller);
   const principal = caller;
   const credential = principal.credential;
@@ -111,6 +113,7 @@ function nextLink(deps: AppDeps, req: Request, cursor: string): string {
 export function bind<C extends RouteContract>(router: Router, deps: AppDeps, contract: C, handler: Handler<C>): void {
   const method = contract.method.toLowerCase() as 'get' | 'post' | 'patch' | 'delete';
   router[method](contract.path, async (req: Request, res: Response) => {
+    await deps.rateLimits.byIp(contract, req, res);
     const { principal, team, membership } = contract.auth === 'public' ? { principal: null, team: null, membership: null } : await authorize(deps, contract, req, res);
 
     let query: unknown = undefined;
@@ -125,6 +128,7 @@ export function bind<C extends RouteContract>(router: Router, deps: AppDeps, con
       const checked = validate(contract.body, raw);
       if (!checked.ok) throw new HttpError('VALIDATION_ERROR', checked.errors.map((e) => e.message).join('; '), checked.errors);
       body = checked.value;
+      await deps.rateLimits.byBody(contract, req, res, body);
     }
 
     const reply = await handler({

@@ -6,12 +6,13 @@ import * as members from './members.js';
 import * as organizations from './organizations.js';
 import * as payments from './payments.js';
 import * as projects from './projects.js';
+import * as rateLimits from './rate-limits.js';
 import * as teamKeys from './team-keys.js';
 import * as subscription from './subscription.js';
 import * as teams from './teams.js';
 import * as users from './users.js';
 
-export { auth, intake, invitations, keys, members, teamKeys, organizations, payments, projects, subscription, teams, users };
+export { auth, intake, invitations, keys, members, teamKeys, organizations, payments, projects, rateLimits, subscription, teams, users };
 
 /** Every route of the API, for the server's route binding, the OpenAPI document and the policy test. */
 export const ROUTES = {
@@ -38,6 +39,7 @@ export const ROUTES = {
   rotateApiKey: keys.rotateApiKey,
   reportLeakedKey: keys.reportLeakedKey,
   listScopes: keys.listScopes,
+  getRateLimits: rateLimits.getRateLimits,
   createTeamKey: teamKeys.createTeamKey,
   listTeamKeys: teamKeys.listTeamKeys,
   revokeTeamKey: teamKeys.revokeTeamKey,

@@ -1,0 +1,35 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../../http/clock.js';
+import { MemoryFailureStore, RedisFailureStore, SignInLockout } from '../../auth/lockout.js';
+import { loadRateLimitConfig } from './rate-limit-config.js';
+import { RateLimits } from './rate-limits.js';
+import { connectRedis, type RedisClient } from './redis.js';
+
+/** The request limits and the sign-in lockout, sharing one store: memory, or Redis with REDIS_URL. */
+export interface RateLimiting {
+  rateLimits: RateLimits;
+  signInLockout: SignInLockout;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds everything rate limiting needs from ACCT_RATE_LIMITS and REDIS_URL, once at startup
+ * (throws a readable error on a bad ACCT_RATE_LIMITS). `off` disables the request limits with
+ * a warning; the sign-in lockout stays on, as SECURITY.md asks of every deployment.
+ */
+export async function createRateLimiting(
+  options: { rateLimits: string | null; redisUrl: string | null },
+  deps: { clock: Clock; logger: Logger; serverSecret: Buffer },
+): Promise<RateLimiting> {
+  const config = loadRateLimitConfig(options.rateLimits);
+  if (!config.enabled) deps.logger.warn('ACCT_RATE_LIMITS=off: request rate limits are disabled (the sign-in lockout stays on); never run a public server like this');
+  const redis: RedisClient | null = options.redisUrl ? await connectRedis(options.redisUrl, deps.logger) : null;
+  const failures = redis ? new RedisFailureStore(redis, `${config.redisPrefix}lock:`) : new MemoryFailureStore();
+  return {
+    rateLimits: new RateLimits(config, deps.clock, deps.logger, deps.serverSecret, redis),
+    signInLockout: new SignInLockout(failures, config.lockout, deps.clock, deps.serverSecret, deps.logger),
+    close: async () => {
+      if (redis?.isOpen) await redis.close().catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,171 @@
+import { createHmac } from 'node:crypto';
+import type { Request, Response } from 'express';
+import { ipKeyGenerator, MemoryStore, rateLimit, type RateLimitInfo, type RateLimitRequestHandler, type Store } from 'express-rate-limit';
+import { RedisStore } from 'rate-limit-redis';
+import type { Logger } from 'pino';
+import { ROUTES, type RouteContract, type RouteName } from '@acct/shared';
+import type { Clock } from '../../http/clock.js';
+import { HttpError } from '../../http/http-error.js';
+import { ClockWindowStore } from './clock-window-store.js';
+import { hasEmailBody, SHARED_BUDGETS, type RateLimitConfig, type Rule, type Subject } from './rate-limit-config.js';
+import type { RedisClient } from './redis.js';
+import { rateLimitHeaders, retryAfterSeconds, tighter, type LimitState } from './window.js';
+
+/** Who a credential-limited request comes from; team keys and PATs count by key id, sessions by session id. */
+export interface CredentialOf {
+  credential: { kind: string; keyId?: string; sessionId?: string };
+}
+
+/** One budget: a rule, what it counts by, the routes that spend it, and its express-rate-limit middleware. */
+export interface Limit {
+  name: string;
+  per: Subject;
+  rule: Rule;
+  routes: RouteContract[];
+  middleware: RateLimitRequestHandler;
+  property: string;
+}
+
+const KEYS = 'rateLimitKeys';
+const TIGHTEST = 'rateLimitTightest';
+
+/** The client address limits count by: IPv6 by its /56 network, which one subscriber usually holds. */
+export function clientIp(req: Request): string {
+  return ipKeyGenerator(req.ip ?? req.socket.remoteAddress ?? 'unknown', 56);
+}
+
+/** `kind:id` of a caller's credential, or null when it has none to count by. */
+export function credentialKey(caller: CredentialOf): string | null {
+  const id = caller.credential.sessionId ?? caller.credential.keyId;
+  return id ? `${caller.credential.kind}:${id}` : null;
+}
+
+function routeLabel(contract: RouteContract): string {
+  return `${contract.method} ${contract.path}`;
+}
+
+/**
+ * Every request limit of the server, built once from the configuration. `bind` calls the
+ * three stages: by IP before anything else, by email once the body is valid, by credential
+ * right after authentication resolved the caller (no extra database read or hash). Each
+ * budget counts a request at most once; the headers show the tightest budget the request
+ * spent; exceeding one answers 429 RATE_LIMITED with Retry-After.
+ */
+export class RateLimits {
+  readonly limits: Limit[] = [];
+  private readonly byRoute = new Map<RouteContract, Record<Subject, Limit[]>>();
+
+  constructor(
+    readonly config: RateLimitConfig,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly secret: Buffer,
+    private readonly redis: RedisClient | null,
+  ) {
+    if (!config.enabled) return;
+    const routes = Object.entries(ROUTES) as [RouteName, RouteContract][];
+    const publicRoutes = routes.filter(([, c]) => c.auth === 'public').map(([, c]) => c);
+    const authenticated = routes.filter(([, c]) => c.auth !== 'public').map(([, c]) => c);
+    if (config.ip) this.add('ip', 'ip', config.ip, publicRoutes);
+    if (config.credential) this.add('credential', 'credential', config.credential, authenticated);
+    for (const [name, rules] of Object.entries(config.endpoints) as [RouteName, Record<Subject, Rule | undefined>][]) {
+      const spenders = routes.filter(([n]) => n === name || SHARED_BUDGETS[n] === name).map(([, c]) => c);
+      for (const per of ['ip', 'email', 'credential'] as const) {
+        const rule = rules[per];
+        if (rule) this.add(`${name}.${per}`, per, rule, per === 'email' ? spenders.filter(hasEmailBody) : spenders);
+      }
+    }
+  }
+
+  /** Counts the request against the per-IP budgets of its route. */
+  async byIp(contract: RouteContract, req: Request, res: Response): Promise<void> {
+    await this.spend('ip', contract, req, res, clientIp(req));
+  }
+
+  /** Counts the request against the per-email budgets of its route (the body was validated). */
+  async byBody(contract: RouteContract, req: Request, res: Response, body: unknown): Promise<void> {
+    const email = (body as { email?: unknown } | undefined)?.email;
+    if (typeof email !== 'string') return;
+    await this.spend('email', contract, req, res, this.emailKey(email));
+  }
+
+  /** Counts the request against the per-credential budgets of its route (the caller is resolved). */
+  async byCredential(contract: RouteContract, req: Request, res: Response, caller: CredentialOf): Promise<void> {
+    const key = credentialKey(caller);
+    if (key) await this.spend('credential', contract, req, res, key);
+  }
+
+  /** The budgets a caller spends, with what is left of the IP and credential ones now. */
+  async describe(req: Request, caller: CredentialOf | null) {
+    const keys: Partial<Record<Subject, string>> = { ip: clientIp(req), ...(caller ? { credential: credentialKey(caller) ?? undefined } : {}) };
+    const nowMs = this.clock.now().getTime();
+    const out = [];
+    for (const limit of this.limits) {
+      if (limit.per === 'credential' && !keys.credential) continue;
+      const key = keys[limit.per];
+      const info = key ? await limit.middleware.getKey(`${limit.name}:${key}`) : undefined;
+      out.push({
+        name: limit.name, per: limit.per, routes: limit.routes.map(routeLabel), limit: limit.rule.limit, windowSeconds: limit.rule.windowSeconds,
+        remaining: key ? Math.max(0, limit.rule.limit - (info?.totalHits ?? 0)) : null,
+        reset: key ? Math.ceil((info?.resetTime?.getTime() ?? nowMs) / 1000) : null,
+      });
+    }
+    return out;
+  }
+
+  private emailKey(email: string): string {
+    // Counters are kept by an HMAC: the store (Redis) never holds an address.
+    return createHmac('sha256', this.secret).update(`rate-limit:${email.trim().toLowerCase()}`).digest('base64url').slice(0, 32);
+  }
+
+  private add(name: string, per: Subject, rule: Rule, routes: RouteContract[]): void {
+    const property = `rateLimit:${name}`;
+    const inner: Store = this.redis
+      ? new RedisStore({ sendCommand: (...args: string[]) => this.redis!.sendCommand(args), prefix: `${this.config.redisPrefix}rl:` })
+      : new MemoryStore();
+    const clock = this.clock;
+    const middleware = rateLimit({
+      windowMs: rule.windowSeconds * 1000,
+      limit: rule.limit,
+      store: new ClockWindowStore(inner, clock, this.logger),
+      keyGenerator: (_req, res) => `${name}:${(res.locals[KEYS] as string | undefined) ?? 'unknown'}`,
+      requestPropertyName: property,
+      legacyHeaders: false,
+      standardHeaders: false,
+      passOnStoreError: false,
+      logger: { warn: (...args: unknown[]) => this.logger.warn(args), error: (...args: unknown[]) => this.logger.error(args) },
+      handler: (req, _res, next) => {
+        const info = (req as unknown as Record<string, RateLimitInfo>)[property]!;
+        const nowMs = clock.now().getTime();
+        const resetMs = info.resetTime?.getTime() ?? nowMs + rule.windowSeconds * 1000;
+        const wait = retryAfterSeconds(resetMs, nowMs);
+        this.logger.warn({ limit: name, requestId: _res.locals['requestId'], ip: clientIp(req) }, 'rate limit exceeded');
+        next(new HttpError('RATE_LIMITED', `Too many requests: ${rule.limit} per ${rule.windowSeconds} s (${name}); retry in ${wait} s`, undefined, {
+          ...rateLimitHeaders({ limit: info.limit, remaining: 0, resetMs }),
+          'Retry-After': String(wait),
+        }));
+      },
+    });
+    const limit: Limit = { name, per, rule, routes, middleware, property };
+    this.limits.push(limit);
+    for (const route of routes) {
+      let entry = this.byRoute.get(route);
+      if (!entry) this.byRoute.set(route, (entry = { ip: [], email: [], credential: [] }));
+      entry[per].push(limit);
+    }
+  }
+
+  private async spend(per: Subject, contract: RouteContract, req: Request, res: Response, key: string): Promise<void> {
+    const limits = this.byRoute.get(contract)?.[per];
+    if (!limits?.length) return;
+    res.locals[KEYS] = key;
+    for (const limit of limits) {
+      await new Promise<void>((resolve, reject) => limit.middleware(req, res, (err?: unknown) => (err ? reject(err) : resolve())));
+      const info = (req as unknown as Record<string, RateLimitInfo>)[limit.property]!;
+      const state: LimitState = { limit: info.limit, remaining: info.remaining, resetMs: info.resetTime?.getTime() ?? 0 };
+      const tightest = tighter(res.locals[TIGHTEST] as LimitState | undefined, state);
+      res.locals[TIGHTEST] = tightest;
+      for (const [name, value] of Object.entries(rateLimitHeaders(tightest))) res.setHeader(name, value);
+    }
+  }
+}
