@@ -1,6 +1,6 @@
 // Raw Argon2id verify rate with the server's parameters (m=19456 KiB, t=2, p=1), measured with
 // @node-rs/argon2 `verify` in its own process: BENCH_CONCURRENCY verifications in flight at all
-// times for BENCH_DURATION_MS. Prints one JSON line: { rate, p50, p99, count, peakRssMb }.
+// times for BENCH_DURATION_MS. Prints one JSON line: { rate, p50, p99, count, peakRssMb, cpuSeconds, cpuUsPerVerify, elapsedSeconds }.
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -44,9 +44,12 @@ function peakRssMb() {
 }
 
 await phase(warmupMs, false);
+const measuredFrom = process.cpuUsage();
 const { latencies, elapsedMs } = await phase(durationMs, true);
+const cpu = process.cpuUsage(); // since start: the parent counts all of it as ours
+const measuredCpu = process.cpuUsage(measuredFrom);
 latencies.sort((a, b) => a - b);
 const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
 process.stdout.write(
-  `${JSON.stringify({ rate: (latencies.length * 1000) / elapsedMs, p50: pct(50), p99: pct(99), count: latencies.length, concurrency, peakRssMb: peakRssMb() })}\n`,
+  `${JSON.stringify({ rate: (latencies.length * 1000) / elapsedMs, p50: pct(50), p99: pct(99), count: latencies.length, concurrency, peakRssMb: peakRssMb(), cpuSeconds: (cpu.user + cpu.system) / 1e6, cpuUsPerVerify: (measuredCpu.user + measuredCpu.system) / latencies.length, elapsedSeconds: elapsedMs / 1000 })}\n`,
 );

@@ -156,6 +156,51 @@ export function sampleRss(pid, everyMs = 100) {
   };
 }
 
+/** Clock ticks of all CPUs (busy) and of the given processes, to tell how busy the rest of the machine was. */
+export function cpuSnapshot(pids) {
+  const at = performance.now();
+  try {
+    const cpu = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal: busy = all but idle and iowait
+    const busy = cpu[0] + cpu[1] + cpu[2] + cpu[5] + cpu[6] + (cpu[7] ?? 0);
+    let ours = 0;
+    for (const pid of pids) {
+      try {
+        const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        ours += Number(fields[11]) + Number(fields[12]); // utime, stime
+      } catch {
+        // process gone
+      }
+    }
+    return { at, busy, ours };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Cores' worth of CPU used by processes other than the snapshots' pids between two snapshots (null
+ * without /proc); `oursExtraSeconds` is CPU of our own processes that exited meanwhile.
+ */
+export function foreignCores(before, after, oursExtraSeconds = 0) {
+  if (!before || !after) return null;
+  const ticks = 100; // USER_HZ on Linux
+  const seconds = (after.at - before.at) / 1000;
+  return Math.max(0, ((after.busy - before.busy - (after.ours - before.ours)) / ticks - oursExtraSeconds) / seconds);
+}
+
+/** CPU seconds (user + system, all threads) a process has used so far; null when unreadable. */
+export function cpuSecondsOf(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
 /** One autocannon run; throws when responses are not what the scenario expects. */
 export async function cannon(opts, { expectStatus = 200 } = {}) {
   const autocannon = serverRequire('autocannon');

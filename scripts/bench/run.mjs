@@ -14,7 +14,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import {
-  ROOT, SERVER_MAIN, call, cannon, fmtInt, fmtMs, fmtPct, fmtRatio, killChildren, runJson, sampleRss, startListening,
+  ROOT, SERVER_MAIN, call, cannon, cpuSecondsOf, cpuSnapshot, fmtInt, foreignCores, fmtMs, fmtPct, fmtRatio, killChildren, runJson, sampleRss, startListening,
 } from './lib.mjs';
 import { seedFiller } from './seed.mjs';
 
@@ -33,6 +33,7 @@ const CLI_RUNS = num('BENCH_CLI_RUNS', 10);
 const TARGETS = { authOverBare: 0.5, signInOverArgon2: 0.8, maxDropWithData: -0.1, peakRssMb: 150 };
 
 const startedAt = new Date();
+const NOISE_CORES = 0.15;
 const log = (line = '') => process.stdout.write(`${line}\n`);
 const step = (line) => process.stdout.write(`  · ${line}\n`);
 
@@ -46,12 +47,36 @@ function gitDescribe() {
   }
 }
 
+/** Processes whose CPU is ours (the load generator and the servers); the rest is noise. */
+const ourPids = new Set([process.pid]);
+/** Runs during which other processes used a noticeable share of the machine. */
+const noisy = [];
+
+function noiseNote(title, cores) {
+  if (cores === null || cores < NOISE_CORES) return '';
+  noisy.push({ title, cores });
+  return `; other processes used ${cores.toFixed(2)} cores meanwhile: figure unreliable`;
+}
+
 /** Warm-up (discarded) then the measured run. */
-async function measure(title, opts, expectStatus = 200) {
+async function measure(title, pid, opts, expectStatus = 200) {
   if (WARMUP > 0) await cannon({ ...opts, title: `${title} (warm-up)`, duration: WARMUP }, { expectStatus });
+  const before = cpuSnapshot(ourPids);
+  const cpuBefore = cpuSecondsOf(pid);
   const r = await cannon({ ...opts, title, duration: DURATION }, { expectStatus });
-  step(`${title}: ${fmtInt(r.rps)} req/s, p50 ${fmtMs(r.p50)}, p99 ${fmtMs(r.p99)} (${fmtInt(r.total)} requests)`);
+  const cpuAfter = cpuSecondsOf(pid);
+  r.noise = foreignCores(before, cpuSnapshot(ourPids));
+  // Server CPU per request: unlike req/s, barely moved by other load on the machine.
+  r.cpuUs = cpuBefore !== null && cpuAfter !== null ? ((cpuAfter - cpuBefore) * 1e6) / r.total : null;
+  step(
+    `${title}: ${fmtInt(r.rps)} req/s, p50 ${fmtMs(r.p50)}, p99 ${fmtMs(r.p99)}, server CPU ${fmtUs(r.cpuUs)}/request ` +
+      `(${fmtInt(r.total)} requests${noiseNote(title, r.noise)})`,
+  );
   return r;
+}
+
+function fmtUs(us) {
+  return us === null || us === undefined ? '?' : us >= 10_000 ? `${(us / 1000).toFixed(1)} ms` : `${Math.round(us)} µs`;
 }
 
 /** Prints a table to the console; returns it as Markdown. */
@@ -117,6 +142,7 @@ async function main() {
   const server = await startListening('acct server', [SERVER_MAIN], {
     ...baseEnv, PORT: '0', HOST: '127.0.0.1', ACCT_DATA_DIR: dataDir, ACCT_RATE_LIMITS: 'off',
   });
+  ourPids.add(server.pid);
   const rss = sampleRss(server.pid);
   const peaks = [];
   const notePeak = (phase) => peaks.push({ phase, mb: rss.peakMb() });
@@ -147,36 +173,43 @@ async function main() {
   log();
   log('1. GET /api/user/me vs a bare Express 5 route');
   const bare = await startListening('bare server', [path.join(ROOT, 'scripts/bench/bare-server.mjs')], { ...baseEnv, BENCH_BODY: mePat.text });
+  ourPids.add(bare.pid);
   const bareCheck = await call(`${bare.url}/api/user/me`);
   if (bareCheck.status !== 200) throw new Error(`bare server answered ${bareCheck.status}`);
   const bareBytes = Buffer.byteLength(bareCheck.text);
   const meUrl = `${url}/api/user/me`;
-  const rBare = await measure('bare Express 5', { url: `${bare.url}/api/user/me`, connections: CONNECTIONS });
+  const rBare = await measure('bare Express 5', bare.pid, { url: `${bare.url}/api/user/me`, connections: CONNECTIONS });
   await bare.stop();
-  const rPat = await measure('/me with PAT (X-Api-Key)', { url: meUrl, connections: CONNECTIONS, headers: { 'x-api-key': pat } });
-  const rCookie = await measure('/me with session cookie', { url: meUrl, connections: CONNECTIONS, headers: { cookie } });
+  const rPat = await measure('/me with PAT (X-Api-Key)', server.pid, { url: meUrl, connections: CONNECTIONS, headers: { 'x-api-key': pat } });
+  const rCookie = await measure('/me with session cookie', server.pid, { url: meUrl, connections: CONNECTIONS, headers: { cookie } });
   notePeak('/me (small database)');
 
   // 2. Sign-in against the raw Argon2id verify rate.
   log();
   log('2. POST /api/auth/sign-in/email vs raw Argon2id verify (m=19456, t=2, p=1)');
-  const rSignIn = await measure('sign-in', {
+  const rSignIn = await measure('sign-in', server.pid, {
     url: `${url}/api/auth/sign-in/email`, method: 'POST', connections: SIGNIN_CONNECTIONS,
     headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }),
   });
   notePeak('sign-in');
+  const argonBefore = cpuSnapshot(ourPids);
   const argon = await runJson('argon2 rate', [path.join(ROOT, 'scripts/bench/argon2-rate.mjs')], {
     ...baseEnv, BENCH_CONCURRENCY: String(SIGNIN_CONNECTIONS), BENCH_DURATION_MS: String(DURATION * 1000), BENCH_WARMUP_MS: '1000',
   });
-  step(`raw Argon2id verify: ${argon.rate.toFixed(1)}/s, p50 ${fmtMs(argon.p50)}, p99 ${fmtMs(argon.p99)} (${argon.count} verifications, ${argon.concurrency} in flight; that process peaked at ${argon.peakRssMb?.toFixed(0) ?? '?'} MB)`);
+  // The Argon2 child has exited by now: it reported its own CPU time, which is not noise.
+  argon.noise = foreignCores(argonBefore, cpuSnapshot(ourPids), argon.cpuSeconds);
+  step(
+    `raw Argon2id verify: ${argon.rate.toFixed(1)}/s, p50 ${fmtMs(argon.p50)}, p99 ${fmtMs(argon.p99)}, CPU ${fmtUs(argon.cpuUsPerVerify)} each (${argon.count} verifications, ` +
+      `${argon.concurrency} in flight; that process peaked at ${argon.peakRssMb?.toFixed(0) ?? '?'} MB${noiseNote('raw Argon2id verify', argon.noise)})`,
+  );
 
   // 3. /me again with filler data in the database.
   log();
   log(`3. /me with ${fmtInt(FILLER_KEYS)} API keys and ${fmtInt(FILLER_USERS)} users in the database`);
   const seeded = seedFiller(path.join(dataDir, 'acct.db'), { users: FILLER_USERS, keys: FILLER_KEYS });
   step(`seeded in ${seeded.seconds.toFixed(1)} s: ${fmtInt(seeded.users)} users, ${fmtInt(seeded.apiKeys)} API keys, ${fmtInt(seeded.sessions)} sessions`);
-  const rPatBig = await measure('/me with PAT (X-Api-Key)', { url: meUrl, connections: CONNECTIONS, headers: { 'x-api-key': pat } });
-  const rCookieBig = await measure('/me with session cookie', { url: meUrl, connections: CONNECTIONS, headers: { cookie } });
+  const rPatBig = await measure('/me with PAT (X-Api-Key)', server.pid, { url: meUrl, connections: CONNECTIONS, headers: { 'x-api-key': pat } });
+  const rCookieBig = await measure('/me with session cookie', server.pid, { url: meUrl, connections: CONNECTIONS, headers: { cookie } });
   notePeak('/me (filled database)');
 
   // 4. Bad keys: refused by the checksum, and refused after the lookup.
@@ -186,8 +219,8 @@ async function main() {
   const last = pat.at(-1);
   const badChecksum = pat.slice(0, -1) + (last === 'A' ? 'B' : 'A');
   const unknownLookup = issueToken('pat').token;
-  const rBadChecksum = await measure('wrong checksum', { url: meUrl, connections: CONNECTIONS, headers: { 'x-api-key': badChecksum } }, 401);
-  const rUnknown = await measure('valid checksum, unknown lookup id', { url: meUrl, connections: CONNECTIONS, headers: { 'x-api-key': unknownLookup } }, 401);
+  const rBadChecksum = await measure('wrong checksum', server.pid, { url: meUrl, connections: CONNECTIONS, headers: { 'x-api-key': badChecksum } }, 401);
+  const rUnknown = await measure('valid checksum, unknown lookup id', server.pid, { url: meUrl, connections: CONNECTIONS, headers: { 'x-api-key': unknownLookup } }, 401);
   notePeak('bad keys');
 
   // 7. CLI start-up, when the other half of the benchmark exists.
@@ -207,16 +240,26 @@ async function main() {
   await server.stop();
   fs.rmSync(dataDir, { recursive: true, force: true });
 
-  // Figures and verdicts.
+  // Figures and verdicts. Throughput ratios are the targets' measure; CPU-per-request ratios
+  // (bare CPU / acct CPU) say the same for a CPU-bound server and hold up when the machine is busy.
+  const cpuRatio = (base, r) => (base && r ? base / r : null);
+  const fmtCpuRatio = (x) => (x === null ? '?' : fmtRatio(x));
   const ratioPat = rPat.rps / rBare.rps;
   const ratioCookie = rCookie.rps / rBare.rps;
   const ratioSignIn = rSignIn.rps / argon.rate;
   const dPat = rPatBig.rps / rPat.rps - 1;
   const dCookie = rCookieBig.rps / rCookie.rps - 1;
+  const cpuPat = cpuRatio(rBare.cpuUs, rPat.cpuUs);
+  const cpuCookie = cpuRatio(rBare.cpuUs, rCookie.cpuUs);
+  const cpuSignIn = cpuRatio(argon.cpuUsPerVerify, rSignIn.cpuUs);
+  const cpuDPat = rPat.cpuUs && rPatBig.cpuUs ? rPat.cpuUs / rPatBig.cpuUs - 1 : null;
+  const cpuDCookie = rCookie.cpuUs && rCookieBig.cpuUs ? rCookie.cpuUs / rCookieBig.cpuUs - 1 : null;
   const peakMb = Math.max(...peaks.map((p) => p.mb));
   const peakPhase = peaks.find((p) => p.mb === peakMb)?.phase ?? '?';
   // An Argon2id verify per request would cap /me at the raw verify rate.
   const argonMultiple = Math.min(rPat.rps, rPatBig.rps) / argon.rate;
+  const noisyRun = (...runs) => runs.some((r) => r.noise !== null && r.noise >= NOISE_CORES);
+  const verdictOf = (ok, ...runs) => `${verdict(ok)}${noisyRun(...runs) ? ' (busy machine: see CPU ratio)' : ''}`;
 
   log();
   log('Summary');
@@ -226,19 +269,21 @@ async function main() {
   md.push(`- Machine: ${cpus.length} cores (${cpus[0]?.model?.trim() ?? 'unknown CPU'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, ${os.platform()} ${os.release()}`);
   md.push(`- Node ${process.version}; commit ${commit}; server and load generator share the machine, loopback only`);
   md.push(`- Each run: ${WARMUP} s warm-up, then ${DURATION} s measured with autocannon; ${CONNECTIONS} connections for /me, ${SIGNIN_CONNECTIONS} for sign-in and the raw Argon2 rate`);
-  md.push('- Ratios compare figures measured in the same run; absolute numbers depend on the machine.', '');
+  md.push('- Ratios compare figures measured in the same run; absolute numbers depend on the machine.');
+  md.push('- "CPU" is the server process\'s CPU time (all threads) per request; "vs bare (CPU)" = bare CPU ÷ acct CPU, the throughput ratio a CPU-bound server would show, and robust to other load on the machine.', '');
 
   log();
   log('  GET /api/user/me');
   md.push('## GET /api/user/me', '');
+  const meRow = (label, r) => [label, fmtInt(r.rps), fmtMs(r.p99), fmtUs(r.cpuUs), fmtRatio(r.rps / rBare.rps), fmtCpuRatio(cpuRatio(rBare.cpuUs, r.cpuUs))];
   md.push(table(
-    ['scenario', 'req/s', 'p99', 'vs bare'],
+    ['scenario', 'req/s', 'p99', 'CPU/request', 'vs bare', 'vs bare (CPU)'],
     [
-      [`bare Express 5 route (${bareBytes} B JSON)`, fmtInt(rBare.rps), fmtMs(rBare.p99), fmtRatio(1)],
-      ['acct, PAT (X-Api-Key)', fmtInt(rPat.rps), fmtMs(rPat.p99), fmtRatio(ratioPat)],
-      ['acct, session cookie', fmtInt(rCookie.rps), fmtMs(rCookie.p99), fmtRatio(ratioCookie)],
-      [`acct, PAT, ${fmtInt(FILLER_KEYS)} keys / ${fmtInt(FILLER_USERS)} users`, fmtInt(rPatBig.rps), fmtMs(rPatBig.p99), fmtRatio(rPatBig.rps / rBare.rps)],
-      [`acct, cookie, ${fmtInt(FILLER_KEYS)} keys / ${fmtInt(FILLER_USERS)} users`, fmtInt(rCookieBig.rps), fmtMs(rCookieBig.p99), fmtRatio(rCookieBig.rps / rBare.rps)],
+      meRow(`bare Express 5 route (${bareBytes} B JSON)`, rBare),
+      meRow('acct, PAT (X-Api-Key)', rPat),
+      meRow('acct, session cookie', rCookie),
+      meRow(`acct, PAT, ${fmtInt(FILLER_KEYS)} keys / ${fmtInt(FILLER_USERS)} users`, rPatBig),
+      meRow(`acct, cookie, ${fmtInt(FILLER_KEYS)} keys / ${fmtInt(FILLER_USERS)} users`, rCookieBig),
     ],
   ));
   md.push('');
@@ -247,10 +292,10 @@ async function main() {
   log('  Sign-in');
   md.push('## Sign-in', '');
   md.push(table(
-    ['scenario', 'per second', 'p99', 'ratio'],
+    ['scenario', 'per second', 'p99', 'CPU each', 'ratio', 'ratio (CPU)'],
     [
-      [`raw Argon2id verify, ${argon.concurrency} in flight`, argon.rate.toFixed(1), fmtMs(argon.p99), fmtRatio(1)],
-      [`POST /api/auth/sign-in/email, ${SIGNIN_CONNECTIONS} connections`, rSignIn.rps.toFixed(1), fmtMs(rSignIn.p99), fmtRatio(ratioSignIn)],
+      [`raw Argon2id verify, ${argon.concurrency} in flight`, argon.rate.toFixed(1), fmtMs(argon.p99), fmtUs(argon.cpuUsPerVerify), fmtRatio(1), fmtRatio(1)],
+      [`POST /api/auth/sign-in/email, ${SIGNIN_CONNECTIONS} connections`, rSignIn.rps.toFixed(1), fmtMs(rSignIn.p99), fmtUs(rSignIn.cpuUs), fmtRatio(ratioSignIn), fmtCpuRatio(cpuSignIn)],
     ],
   ));
   md.push('');
@@ -259,11 +304,8 @@ async function main() {
   log('  Bad keys (401), filled database');
   md.push('## Bad keys (401 INVALID_TOKEN, filled database)', '');
   md.push(table(
-    ['scenario', 'req/s', 'p99', 'vs bare'],
-    [
-      ['well-formed prefix, wrong checksum', fmtInt(rBadChecksum.rps), fmtMs(rBadChecksum.p99), fmtRatio(rBadChecksum.rps / rBare.rps)],
-      ['valid checksum, unknown lookup id', fmtInt(rUnknown.rps), fmtMs(rUnknown.p99), fmtRatio(rUnknown.rps / rBare.rps)],
-    ],
+    ['scenario', 'req/s', 'p99', 'CPU/request', 'vs bare', 'vs bare (CPU)'],
+    [meRow('well-formed prefix, wrong checksum', rBadChecksum), meRow('valid checksum, unknown lookup id', rUnknown)],
   ));
   md.push('');
 
@@ -277,21 +319,33 @@ async function main() {
   log('  Targets');
   md.push('## Targets', '');
   const targetRows = [
-    ['/me authenticated ≥ 0.5 × bare (PAT, cookie)', `${fmtRatio(ratioPat)}, ${fmtRatio(ratioCookie)}`, verdict(ratioPat >= TARGETS.authOverBare && ratioCookie >= TARGETS.authOverBare)],
-    ['sign-in ≥ 0.8 × raw Argon2 verify', fmtRatio(ratioSignIn), verdict(ratioSignIn >= TARGETS.signInOverArgon2)],
-    ['/me drop with filler data ≤ 10% (PAT, cookie)', `${fmtPct(dPat)}, ${fmtPct(dCookie)}`, verdict(dPat >= TARGETS.maxDropWithData && dCookie >= TARGETS.maxDropWithData)],
-    ['peak server RSS < 150 MB', `${peakMb.toFixed(0)} MB (during ${peakPhase})`, verdict(peakMb < TARGETS.peakRssMb)],
+    ['/me authenticated ≥ 0.5 × bare (PAT, cookie)', `${fmtRatio(ratioPat)}, ${fmtRatio(ratioCookie)} (CPU: ${fmtCpuRatio(cpuPat)}, ${fmtCpuRatio(cpuCookie)})`,
+      verdictOf(ratioPat >= TARGETS.authOverBare && ratioCookie >= TARGETS.authOverBare, rBare, rPat, rCookie)],
+    ['sign-in ≥ 0.8 × raw Argon2 verify', `${fmtRatio(ratioSignIn)} (CPU: ${fmtCpuRatio(cpuSignIn)})`,
+      verdictOf(ratioSignIn >= TARGETS.signInOverArgon2, rSignIn, argon)],
+    ['/me drop with filler data ≤ 10% (PAT, cookie)', `${fmtPct(dPat)}, ${fmtPct(dCookie)} (CPU: ${cpuDPat === null ? '?' : fmtPct(cpuDPat)}, ${cpuDCookie === null ? '?' : fmtPct(cpuDCookie)})`,
+      verdictOf(dPat >= TARGETS.maxDropWithData && dCookie >= TARGETS.maxDropWithData, rPat, rCookie, rPatBig, rCookieBig)],
+    ['peak server RSS < 150 MB', `${peakMb.toFixed(0)} MB (reached by: ${peakPhase})`, verdict(peakMb < TARGETS.peakRssMb)],
     ['no Argon2 on repeated key use (PAT /me ≫ raw verify rate)', `${fmtRatio(argonMultiple)} the raw rate`, verdict(argonMultiple > 5)],
   ];
   md.push(table(['target', 'measured', 'verdict'], targetRows));
   md.push('');
   const argonLine =
-    `Argon2 on the key path: PAT /me served ${fmtInt(Math.min(rPat.rps, rPatBig.rps))} req/s, ${argonMultiple.toFixed(0)}× the ` +
-    `${argon.rate.toFixed(1)}/s that Argon2id verify alone reaches on these cores, so repeated requests cannot be running ` +
-    'Argon2: only the first use of the key paid for one verification (the verifier then compares an HMAC).';
+    `Argon2 on the key path: PAT /me served ${fmtInt(Math.min(rPat.rps, rPatBig.rps))} req/s at ${fmtUs(rPat.cpuUs)} of server CPU each, ` +
+    `${argonMultiple.toFixed(0)}× the ${argon.rate.toFixed(1)}/s that Argon2id verify alone reaches on these cores ` +
+    `(${fmtUs(argon.cpuUsPerVerify)} of CPU each), so repeated requests cannot be running Argon2: only the first use of the ` +
+    'key paid for one verification (the verifier then compares an HMAC).';
   log();
   log(`  ${argonLine}`);
   md.push(argonLine, '');
+
+  const noiseLine = noisy.length
+    ? `Other processes were busy during ${noisy.length} measured run(s) (${noisy.map((n) => `${n.title}: ${n.cores.toFixed(2)} cores`).join('; ')}): ` +
+      'those figures and the ratios built on them are unreliable; rerun on a quiet machine.'
+    : `No other process used more than ${NOISE_CORES} cores during any measured run.`;
+  log();
+  log(`  ${noiseLine}`);
+  md.push(noiseLine, '');
 
   log();
   log('  CLI start-up');

@@ -1,0 +1,44 @@
+// Profiles one scenario of the benchmark: starts the built server under `node --cpu-prof`, drives
+// GET /api/user/me (BENCH_PROFILE_CREDENTIAL = pat | cookie | bad-checksum) for BENCH_DURATION s,
+// stops the server and prints the top self-time functions and the profile's path.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { SERVER_MAIN, call, cannon, fmtInt, startListening } from './lib.mjs';
+
+const DURATION = Number(process.env.BENCH_DURATION ?? 8);
+const credential = process.env.BENCH_PROFILE_CREDENTIAL ?? 'pat';
+const profDir = process.env.BENCH_PROFILE_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'acct-prof-'));
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'acct-bench-'));
+const server = await startListening('acct server', ['--cpu-prof', `--cpu-prof-dir=${profDir}`, SERVER_MAIN], {
+  PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', HOST: '127.0.0.1', ACCT_DATA_DIR: dataDir, ACCT_RATE_LIMITS: 'off',
+});
+const { url } = server;
+const email = `bench-${Date.now()}@example.com`;
+const password = `Bench ${randomBytes(18).toString('base64url')}`;
+await call(`${url}/api/auth/sign-up/email`, { method: 'POST', body: { email, password, name: 'Bench User' } });
+const signIn = await call(`${url}/api/auth/sign-in/email`, { method: 'POST', body: { email, password } });
+const cookie = /((?:__Host-)?acct_session=[^;]+)/.exec(signIn.headers.get('set-cookie') ?? '')[1];
+const created = await call(`${url}/api/auth/api-key/create`, { method: 'POST', headers: { cookie }, body: { name: 'bench', scopes: ['user:read'] } });
+const pat = created.json.data.key;
+const headers = { pat: { 'x-api-key': pat }, cookie: { cookie }, 'bad-checksum': { 'x-api-key': pat.slice(0, -1) + (pat.at(-1) === 'A' ? 'B' : 'A') } }[credential];
+const r = await cannon({ url: `${url}/api/user/me`, connections: 20, duration: DURATION, headers }, { expectStatus: credential === 'bad-checksum' ? 401 : 200 });
+process.stdout.write(`${credential}: ${fmtInt(r.rps)} req/s\n`);
+await server.stop();
+fs.rmSync(dataDir, { recursive: true, force: true });
+
+const file = fs.readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile')).map((f) => path.join(profDir, f)).sort().pop();
+const prof = JSON.parse(fs.readFileSync(file, 'utf8'));
+const dt = new Map();
+for (let i = 0; i < prof.samples.length; i++) dt.set(prof.samples[i], (dt.get(prof.samples[i]) ?? 0) + (prof.timeDeltas[i] ?? 0));
+const total = [...dt.values()].reduce((a, b) => a + b, 0);
+const byKey = new Map();
+const where = (n) => `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.replace(/^.*node_modules\/\.pnpm\/([^/]+)\/node_modules\//, '$1: ').replace(/^file:\/\/.*\/packages\//, '')}:${n.callFrame.lineNumber + 1}`;
+for (const n of prof.nodes) {
+  const k = where(n);
+  byKey.set(k, (byKey.get(k) ?? 0) + (dt.get(n.id) ?? 0));
+}
+const top = [...byKey.entries()].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.BENCH_PROFILE_TOP ?? 30));
+for (const [k, v] of top) process.stdout.write(`${((v / total) * 100).toFixed(1).padStart(5)}%  ${k}\n`);
+process.stdout.write(`profile: ${file}\n`);
