@@ -18,7 +18,6 @@ import * as esbuild from 'esbuild';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const OUT = path.join(ROOT, 'dist');
-const WORK = path.join(OUT, 'binary-build');
 const BINARY = path.join(OUT, 'acct-server');
 const ENTRY = path.join(ROOT, 'packages/server/dist/main.js');
 const LOADER = path.join(ROOT, 'scripts/binary/native-loader.cjs');
@@ -84,8 +83,17 @@ const nativeRedirect = {
   },
 };
 
-fs.rmSync(WORK, { recursive: true, force: true });
-fs.mkdirSync(WORK, { recursive: true });
+// A private work dir per build, so two builds at once (two test runs in one tree) cannot collide;
+// each renames its finished binary into place atomically.
+fs.mkdirSync(OUT, { recursive: true });
+const WORK = fs.mkdtempSync(path.join(OUT, '.binary-build-'));
+// --keep leaves the bundle and the SEA config in the work dir to look at; otherwise it goes,
+// on success and on failure alike.
+const keep = process.argv.includes('--keep');
+process.on('exit', () => {
+  if (keep) log(`kept ${path.relative(ROOT, WORK)}/`);
+  else fs.rmSync(WORK, { recursive: true, force: true });
+});
 const bundle = path.join(WORK, 'acct-server.cjs');
 const result = await esbuild.build({
   entryPoints: [ENTRY],
@@ -121,7 +129,8 @@ fs.writeFileSync(seaConfig, JSON.stringify({
   useCodeCache: true,
   assets: ASSETS,
 }, null, 2));
-execFileSync(process.execPath, ['--experimental-sea-config', seaConfig], { cwd: WORK, stdio: ['ignore', 'ignore', 'inherit'] });
+const prepared = spawnSync(process.execPath, ['--experimental-sea-config', seaConfig], { cwd: WORK, encoding: 'utf8' });
+if (prepared.status !== 0 || !fs.existsSync(blob)) throw new Error(`node --experimental-sea-config failed:\n${prepared.stdout}${prepared.stderr}`);
 log(`SEA blob ${(fs.statSync(blob).size / 2 ** 20).toFixed(1)} MiB (bundle, code cache, addons)`);
 
 // --- 3. inject into a copy of node ------------------------------------------------------------
@@ -143,6 +152,4 @@ const said = `${injected.stdout}${injected.stderr}`.split('\n').filter((l) => l.
 if (injected.status !== 0) throw new Error(`postject failed (${injected.status ?? injected.signal}):\n${said.join('\n')}`);
 for (const line of said) if (/warn|error/i.test(line)) log(`postject: ${line}`);
 fs.renameSync(tmp, BINARY);
-// --keep leaves the bundle and the SEA config in dist/binary-build/ to look at.
-if (!process.argv.includes('--keep')) fs.rmSync(WORK, { recursive: true, force: true });
 log(`wrote ${path.relative(ROOT, BINARY)} (${(fs.statSync(BINARY).size / 2 ** 20).toFixed(1)} MiB, node ${process.version}${stripped ? ', stripped' : ''}) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
