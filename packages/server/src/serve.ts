@@ -80,8 +80,9 @@ export async function serve(): Promise<void> {
     logger.info({ signal }, 'draining');
     // Stop accepting, let in-flight requests finish, then close the database.
     server.close(async () => {
-      await db.destroy();
-      await limiting.close();
+      // A database that went away must not keep the process from exiting.
+      const giveUp = new Promise((resolve) => setTimeout(resolve, 5000).unref());
+      await Promise.race([Promise.allSettled([db.destroy(), limiting.close()]), giveUp]);
       logger.info('stopped');
       process.exit(0);
     });

@@ -38,8 +38,10 @@ pg.types.setTypeParser(20, (value) => Number(value));
 export function openDatabase(config: Config): DB {
   if (dialectOf(config) === 'postgres') {
     const pool = new pg.Pool({ connectionString: config.databaseUrl!, max: Number(process.env['ACCT_PG_POOL_SIZE'] ?? 10), connectionTimeoutMillis: 5000 });
-    // A dropped idle connection must not crash the process; the next query gets a fresh one.
+    // A dropped connection must not crash the process: the query in flight fails (503) and
+    // the next one gets a fresh connection. pg emits 'error' on idle and checked-out clients alike.
     pool.on('error', () => {});
+    pool.on('connect', (client) => client.on('error', () => {}));
     return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   }
   const file = sqliteFile(config);

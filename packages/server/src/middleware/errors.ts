@@ -36,9 +36,23 @@ function toHttpError(err: unknown): HttpError | null {
   }
 }
 
-function isUnavailable(err: unknown): boolean {
-  const code = (err as { code?: string })?.code ?? '';
-  return ['SQLITE_BUSY', 'SQLITE_LOCKED', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '08006', '08001'].includes(code);
+const UNAVAILABLE_CODES = new Set([
+  'SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_IOERR', 'SQLITE_CANTOPEN', 'SQLITE_FULL',
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND',
+  // PostgreSQL: connection exceptions (08…), shutdown and too many connections (57P…, 53300).
+  '08000', '08001', '08003', '08004', '08006', '57P01', '57P02', '57P03', '53300',
+]);
+const UNAVAILABLE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|The client is closed|Socket closed unexpectedly/i;
+
+/** A dependency (database, Redis) is unreachable: the client should retry later (503), not re-authenticate. */
+export function isUnavailable(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 4; depth++) {
+    const { code, message, errors, cause } = e as { code?: string; message?: string; errors?: unknown[]; cause?: unknown };
+    if ((code && UNAVAILABLE_CODES.has(code)) || (message && UNAVAILABLE_MESSAGES.test(message))) return true;
+    if (Array.isArray(errors) && errors.some((inner) => isUnavailable(inner))) return true;
+    e = cause;
+  }
+  return false;
 }
 
 /** The one place errors become responses: envelope, never a stack trace or SQL. */
@@ -46,8 +60,14 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   return function errorMiddleware(err, req, res, _next) {
     let httpError = toHttpError(err);
     if (!httpError) {
-      httpError = isUnavailable(err) ? new HttpError('UNAVAILABLE') : new HttpError('INTERNAL_ERROR');
-      logger.error({ err, requestId: res.locals['requestId'], method: req.method, path: req.path }, 'request failed');
+      const context = { err, requestId: res.locals['requestId'], method: req.method, path: req.path };
+      if (isUnavailable(err)) {
+        httpError = new HttpError('UNAVAILABLE');
+        logger.warn(context, 'dependency unavailable');
+      } else {
+        httpError = new HttpError('INTERNAL_ERROR');
+        logger.error(context, 'request failed');
+      }
     }
     if (res.headersSent) return;
     for (const [k, v] of Object.entries(httpError.headers ?? {})) res.setHeader(k, v);
