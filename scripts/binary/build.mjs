@@ -151,5 +151,8 @@ const noise = /^warning: Can't find string offset for section name/;
 const said = `${injected.stdout}${injected.stderr}`.split('\n').filter((l) => l.trim() && !noise.test(l));
 if (injected.status !== 0) throw new Error(`postject failed (${injected.status ?? injected.signal}):\n${said.join('\n')}`);
 for (const line of said) if (/warn|error/i.test(line)) log(`postject: ${line}`);
+// Smoke check before it takes the name: the injected app runs and answers --version.
+const smoke = spawnSync(tmp, ['--version'], { cwd: WORK, env: { PATH: process.env.PATH ?? '' }, encoding: 'utf8', timeout: 30_000 });
+if (smoke.status !== 0 || !/^\d+\.\d+\.\d+/.test(smoke.stdout)) throw new Error(`the built binary does not run (--version: ${smoke.status ?? smoke.signal}):\n${smoke.stdout}${smoke.stderr}`);
 fs.renameSync(tmp, BINARY);
 log(`wrote ${path.relative(ROOT, BINARY)} (${(fs.statSync(BINARY).size / 2 ** 20).toFixed(1)} MiB, node ${process.version}${stripped ? ', stripped' : ''}) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
