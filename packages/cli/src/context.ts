@@ -1,6 +1,8 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { systemClock, type Clock } from './lib/clock.js';
 import { Config, configDir } from './lib/config.js';
-import { PersistentJar } from './lib/cookie-jar.js';
+import type { PersistentJar } from './lib/cookie-jar.js';
 import { resolveCredential } from './lib/credentials.js';
 import { UsageError } from './lib/errors.js';
 import { checkTransport, resolveHost } from './lib/host.js';
@@ -40,7 +42,7 @@ export interface Context {
   origin: string;
   /** `--json`: machine output. */
   json: boolean;
-  jar(): Jar;
+  jar(): Promise<Jar>;
 }
 
 export interface ContextOverrides {
@@ -71,8 +73,9 @@ export function createContext(globals: GlobalOptions, overrides: ContextOverride
   if (globals.token)
     io.err('acct: warning: --token puts the token in your shell history and in process lists; prefer ACCT_TOKEN or `acct login --with-token` (stdin)\n');
 
+  // tough-cookie loads only when a request goes without a token (CI with ACCT_TOKEN never pays for it).
   let jar: PersistentJar | null = null;
-  const loadJar = () => (jar ??= PersistentJar.load(dir));
+  const loadJar = async () => (jar ??= (await import('./lib/cookie-jar.js')).PersistentJar.load(dir));
   const http = new HttpClient({
     origin,
     transport: overrides.transport ?? undiciTransport,
@@ -90,12 +93,12 @@ export function createContext(globals: GlobalOptions, overrides: ContextOverride
           config,
           secrets,
           warn: io.err,
-          hasSessionCookie: () => PersistentJar.exists(dir) && loadJar().cookieHeader(origin) !== '',
+          hasSessionCookie: async () => fs.existsSync(path.join(dir, 'cookies.json')) && (await loadJar()).cookieHeader(origin) !== '',
         },
         prefer,
       ),
-    cookies: () => {
-      const j = loadJar();
+    cookies: async () => {
+      const j = await loadJar();
       return { header: (url) => j.cookieHeader(url), store: (url, sc) => j.store(url, sc), save: () => j.save() };
     },
   });

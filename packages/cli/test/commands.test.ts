@@ -321,7 +321,7 @@ describe('acct logout', () => {
     expect(await exec(f, logout, { forgetToken: true })).toBe(0);
     const signOut = f.transport.requests.find((r) => r.url.endsWith('/api/auth/sign-out'))!;
     expect(signOut.headers['cookie']).toBe('acct_session=bc_cookie');
-    expect(f.ctx.jar().cookieHeader('http://127.0.0.1:3999')).toBe('');
+    expect((await f.ctx.jar()).cookieHeader('http://127.0.0.1:3999')).toBe('');
     expect(fs.readFileSync(path.join(f.home.configDir, 'cookies.json'), 'utf8')).not.toContain('bc_cookie');
     expect(f.keychain.items.size).toBe(0);
     expect((await f.ctx.http.credential()).source).toBe('none');

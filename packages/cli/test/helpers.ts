@@ -94,8 +94,12 @@ export async function startKeyring(): Promise<Keyring> {
   const daemon = spawn('gnome-keyring-daemon', ['--unlock', '--components=secrets', '--foreground'], { env, stdio: ['pipe', 'ignore', 'ignore'] });
   daemon.stdin!.end('acct-test-keyring-password');
   const deadline = Date.now() + 10_000;
+  // Ask the bus whether our daemon owns the name yet: calling the service itself would make
+  // D-Bus activate a second, locked gnome-keyring that has no login collection.
+  const dbus = (...args: string[]) => spawnSync('dbus-send', ['--session', '--print-reply', ...args], { env, encoding: 'utf8' });
   for (;;) {
-    const probe = spawnSync('dbus-send', ['--session', '--print-reply', '--dest=org.freedesktop.secrets', '/org/freedesktop/secrets', 'org.freedesktop.Secret.Service.ReadAlias', 'string:default'], { env, encoding: 'utf8' });
+    const owned = dbus('--dest=org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus.NameHasOwner', 'string:org.freedesktop.secrets');
+    const probe = /boolean true/.test(owned.stdout) ? dbus('--dest=org.freedesktop.secrets', '/org/freedesktop/secrets', 'org.freedesktop.Secret.Service.ReadAlias', 'string:default') : owned;
     if (probe.status === 0 && /collection\/login/.test(probe.stdout)) break;
     if (Date.now() > deadline) throw new Error(`gnome-keyring did not come up: ${probe.stderr}${probe.stdout}`);
     await new Promise((r) => setTimeout(r, 50));

@@ -22,7 +22,7 @@ export interface CredentialSources {
   env: NodeJS.ProcessEnv;
   config: Config;
   secrets: Secrets;
-  hasSessionCookie: () => boolean;
+  hasSessionCookie: () => Promise<boolean>;
   warn: (text: string) => void;
 }
 
@@ -32,10 +32,10 @@ export async function resolveCredential(src: CredentialSources, prefer: Credenti
   if (src.flagToken) return { source: 'flag', token: src.flagToken.trim() };
   const envToken = src.env['ACCT_TOKEN']?.trim();
   if (envToken) return { source: 'env', token: envToken };
-  if (prefer === 'session' && src.hasSessionCookie()) return { source: 'cookie' };
+  if (prefer === 'session' && (await src.hasSessionCookie())) return { source: 'cookie' };
   const saved = await loadSavedToken(src);
   if (saved) return saved;
-  return src.hasSessionCookie() ? { source: 'cookie' } : { source: 'none' };
+  return (await src.hasSessionCookie()) ? { source: 'cookie' } : { source: 'none' };
 }
 
 async function loadSavedToken(src: CredentialSources): Promise<Credential | null> {

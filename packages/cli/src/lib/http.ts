@@ -63,7 +63,7 @@ export interface HttpClientOptions {
   retries: number;
   userAgent: string;
   resolveCredential: (prefer: CredentialPreference) => Promise<Credential>;
-  cookies: () => CookieAccess;
+  cookies: () => Promise<CookieAccess>;
 }
 
 const MAX_BACKOFF_MS = 60_000;
@@ -131,7 +131,7 @@ export class HttpClient implements Http {
     let cookies: CookieAccess | null = null;
     if (credential.source === 'cookie' || credential.source === 'none') {
       // Sign-in needs the jar to keep the cookie it sets, even though it sends none.
-      cookies = this.opts.cookies();
+      cookies = await this.opts.cookies();
       if (credential.source === 'cookie') {
         const cookie = cookies.header(url);
         if (cookie) headers['cookie'] = cookie;

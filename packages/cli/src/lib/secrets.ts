@@ -34,37 +34,30 @@ export class KeychainStore implements SecretStore {
   readonly kind = 'keychain';
   readonly description = 'the OS keychain';
 
-  private async entry(account: string) {
+  /** Runs one keychain operation; any failure (constructing the entry connects to D-Bus) means "unavailable". */
+  private async with<T>(account: string, fn: (entry: import('@napi-rs/keyring').Entry) => T): Promise<T> {
     const { Entry } = await import('@napi-rs/keyring');
-    return new Entry(KEYCHAIN_SERVICE, account, { linux: { store: 'secret-service' } });
-  }
-
-  private async attempt<T>(fn: () => T | Promise<T>): Promise<T> {
     try {
-      return await fn();
+      return fn(new Entry(KEYCHAIN_SERVICE, account, { linux: { store: 'secret-service' } }));
     } catch (err) {
       throw new KeychainUnavailableError(err instanceof Error ? err.message : String(err));
     }
   }
 
-  async get(account: string) {
-    const entry = await this.entry(account);
-    return this.attempt(() => entry.getPassword() ?? null);
+  get(account: string) {
+    return this.with(account, (e) => e.getPassword() ?? null);
   }
 
-  async set(account: string, secret: string) {
-    const entry = await this.entry(account);
-    await this.attempt(() => entry.setPassword(secret));
+  set(account: string, secret: string) {
+    return this.with(account, (e) => e.setPassword(secret));
   }
 
-  async delete(account: string) {
-    const entry = await this.entry(account);
-    return this.attempt(() => entry.deleteCredential());
+  delete(account: string) {
+    return this.with(account, (e) => e.deleteCredential());
   }
 
   async probe() {
-    const entry = await this.entry('probe');
-    await this.attempt(() => entry.getPassword());
+    await this.with('probe', (e) => e.getPassword());
   }
 }
 

@@ -12,7 +12,7 @@ export interface LogoutOptions {
  */
 export async function run(ctx: Context, opts: LogoutOptions): Promise<number> {
   const { io } = ctx;
-  const jar = ctx.jar();
+  const jar = await ctx.jar();
   let signedOut = false;
   if (jar.cookieHeader(ctx.origin) !== '') {
     const res = await ctx.http.request({ method: 'POST', path: '/api/auth/sign-out', credential: 'session' });
