@@ -113,4 +113,16 @@ describe('interactive prompts in a terminal', () => {
     expect(r.screen).toContain('INVALID_CREDENTIALS');
     expect(r.screen).not.toContain('wrong-password-typed');
   });
+
+  it('acct call pretty-prints JSON in colour on a terminal, and NO_COLOR turns colour off', async () => {
+    const home = tempHome({ ACCT_HOST: server.url });
+    const colour = await inTerminal(['call', '/api/auth/scopes'], [], home.env);
+    expect(colour.code, colour.screen).toBe(0);
+    expect(colour.screen).toContain('\x1b[');
+    expect(colour.screen).toMatch(/\n {2}"?.*success/);
+    const plain = await inTerminal(['call', '/api/auth/scopes'], [], { ...home.env, NO_COLOR: '1' });
+    expect(plain.code, plain.screen).toBe(0);
+    expect(plain.screen).not.toContain('\x1b[');
+    expect(plain.screen).toContain('  "success": true');
+  });
 });

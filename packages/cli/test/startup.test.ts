@@ -1,0 +1,68 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, tempHome } from './helpers.js';
+
+// Records every module the CLI resolves (Node's synchronous module hooks), to prove that the
+// fast paths never load the heavy ones.
+const HOOK = `
+import { registerHooks } from 'node:module';
+import { appendFileSync } from 'node:fs';
+registerHooks({
+  resolve(specifier, context, next) {
+    const result = next(specifier, context);
+    appendFileSync(process.env.ACCT_TEST_MODULE_LOG, result.url + '\\n');
+    return result;
+  },
+});
+`;
+
+let server: http.Server;
+let base = '';
+beforeAll(async () => {
+  server = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"success":true,"data":{}}'));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+function loadedModules(args: string[], env: Record<string, string>): Promise<{ code: number | null; modules: string[] }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'acct-startup-'));
+  const hook = path.join(dir, 'hook.mjs');
+  const log = path.join(dir, 'modules.log');
+  fs.writeFileSync(hook, HOOK);
+  fs.writeFileSync(log, '');
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', hook, BIN, ...args], { env: { ...env, ACCT_TEST_MODULE_LOG: log }, stdio: 'ignore' });
+    child.on('close', (code) => resolve({ code, modules: fs.readFileSync(log, 'utf8').split('\n').filter(Boolean) }));
+  });
+}
+
+// Packages resolve to their real paths: node_modules/.pnpm/…/node_modules/<name>/, or packages/shared/ for the workspace one.
+const heavy = (modules: string[], names: string[]) =>
+  modules.filter((m) => names.some((n) => m.includes(`/node_modules/${n}/`) || (n === '@acct/shared' && m.includes('/packages/shared/'))));
+
+describe('cold start', () => {
+  it('--version loads commander only: no undici, tough-cookie, keyring, prompts or shared contracts', async () => {
+    const { code, modules } = await loadedModules(['--version'], tempHome().env);
+    expect(code).toBe(0);
+    expect(modules.some((m) => m.includes('commander'))).toBe(true);
+    expect(heavy(modules, ['undici', 'tough-cookie', '@napi-rs/keyring', '@inquirer/prompts', '@acct/shared', '@sinclair/typebox'])).toEqual([]);
+  });
+
+  it('acct call with ACCT_TOKEN skips the cookie jar, the keychain, prompts and the shared contracts', async () => {
+    const { code, modules } = await loadedModules(['call', '/api/user/me'], tempHome({ ACCT_HOST: base, ACCT_TOKEN: 'x' }).env);
+    expect(code).toBe(0);
+    expect(modules.some((m) => m.includes('undici'))).toBe(true);
+    expect(heavy(modules, ['tough-cookie', '@napi-rs/keyring', '@inquirer/prompts', '@acct/shared', '@sinclair/typebox'])).toEqual([]);
+  });
+
+  it('(control) a signed-out run does load the cookie jar, so the checks above can fail', async () => {
+    const { modules } = await loadedModules(['call', '/api/user/me'], tempHome({ ACCT_HOST: base }).env);
+    expect(heavy(modules, ['tough-cookie'])).not.toEqual([]);
+  });
+});
