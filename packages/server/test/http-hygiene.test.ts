@@ -1,6 +1,7 @@
 /**
  * CSRF (fetch-metadata), security headers, caching and request ids (SECURITY "CSRF/CORS/headers").
  */
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { email, newKey, newUser, PASSWORD, startServer, type RunningServer, type TestUser } from './harness.js';
 import { api, expectEnvelope, expectNoServerErrors } from './support.js';
@@ -70,6 +71,30 @@ describe('CSRF', () => {
       const res = await api(server.url, 'PATCH', '/api/user/me', { cookie: user.cookie, raw: 'name=Pwned', headers: { 'content-type': type } });
       expectEnvelope(res, 400, 'BAD_REQUEST');
     }
+  });
+});
+
+describe('hostile bodies', () => {
+  it('counts the limit after decompression: a gzip bomb is 413, not 20 MB in memory', async () => {
+    const bomb = gzipSync(Buffer.from(JSON.stringify({ email: 'a@example.com', password: 'a'.repeat(20_000_000) })));
+    expect(bomb.length).toBeLessThan(64 * 1024);
+    const res = await fetch(`${server.url}/api/auth/sign-in/email`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: bomb });
+    expect(res.status).toBe(413);
+    expect((await res.json()).code).toBe('PAYLOAD_TOO_LARGE');
+  });
+
+  it('refuses __proto__ and constructor keys as unknown fields, and pollutes nothing', async () => {
+    for (const raw of ['{"__proto__": {"isAdmin": true}, "name": "Proto"}', '{"constructor": {"prototype": {"isAdmin": true}}, "name": "Proto"}']) {
+      const res = await api(server.url, 'PATCH', '/api/user/me', { cookie: user.cookie, raw, headers: { 'content-type': 'application/json' } });
+      expectEnvelope(res, 400, 'VALIDATION_ERROR');
+    }
+    const me = await api(server.url, 'GET', '/api/user/me', { cookie: user.cookie });
+    expect(me.body.data).not.toHaveProperty('isAdmin');
+  });
+
+  it('refuses a charset other than UTF-8', async () => {
+    const res = await api(server.url, 'PATCH', '/api/user/me', { cookie: user.cookie, raw: '{"name":"x"}', headers: { 'content-type': 'application/json; charset=latin1' } });
+    expectEnvelope(res, 400, 'BAD_REQUEST');
   });
 });
 

@@ -158,6 +158,13 @@ describe('what the happy paths promise beyond their shape', () => {
     expect(res.body.errors[0].field).toMatch(/^scopes/);
   });
 
+  it("revoking someone else's session answers 404 and leaves it working", async () => {
+    const stranger = await newUser(server.url, 'stranger');
+    const theirs = (await get('/api/auth/get-session', stranger.cookie)).body.data.session.id;
+    expectEnvelope(await post('/api/auth/revoke-session', { id: theirs }), 404, 'NOT_FOUND');
+    expectEnvelope(await get('/api/user/me', stranger.cookie), 200, 'OK');
+  });
+
   it('unknown routes answer 404 in the envelope', async () => {
     expectEnvelope(await get('/api/nope'), 404, 'NOT_FOUND');
     expectEnvelope(await api(server.url, 'DELETE', '/api/user/me', { cookie: owner.cookie }), 404, 'NOT_FOUND');
