@@ -44,7 +44,7 @@ export async function serve(): Promise<void> {
   const testClock = config.testClock ? new OffsetClock() : undefined;
   if (testClock) logger.warn('TEST CLOCK ENABLED (ACCT_TEST_CLOCK=1, NODE_ENV=test): POST /__test/clock moves this server\'s time. Never run a real server like this.');
   const clock = testClock ?? systemClock;
-  const limiting = await createRateLimiting(config, { clock, logger, serverSecret: secret });
+  const limiting = await createRateLimiting(config, { clock, logger });
   const deps: AppDeps = {
     config,
     db,

@@ -1,9 +1,9 @@
-import { createHmac } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Clock } from '../http/clock.js';
 import { HttpError } from '../http/http-error.js';
 import type { DelayPolicy, LockoutPolicy } from '../middleware/rate-limit/rate-limit-config.js';
 import type { RedisClient } from '../middleware/rate-limit/redis.js';
+import { emailDigest } from '../middleware/rate-limit/rate-limits.js';
 import { rateLimitHeaders, retryAfterSeconds } from '../middleware/rate-limit/window.js';
 
 /** Consecutive failed sign-ins of one scope and when the last one happened (ms). */
@@ -142,7 +142,7 @@ export interface SignInAttempt {
 /**
  * The sign-in lockout (docs/rate-limits.md "Lockout"): per (email, IP) a lock that grows after
  * a few failures, per email a delay that grows after more, and a block at `blockAt`
- * consecutive failures until a password reset. Keyed by an HMAC of the email, so unknown
+ * consecutive failures until a password reset. Keyed by a digest of the email, so unknown
  * emails get exactly the same treatment and the store never holds an address.
  */
 export class SignInLockout {
@@ -150,7 +150,6 @@ export class SignInLockout {
     private readonly store: FailureStore,
     readonly policy: LockoutPolicy,
     private readonly clock: Clock,
-    private readonly secret: Buffer,
     private readonly logger: Logger,
   ) {}
 
@@ -173,7 +172,7 @@ export class SignInLockout {
   }
 
   private keyOf(email: string): string {
-    return createHmac('sha256', this.secret).update(`sign-in:${email}`).digest('base64url').slice(0, 32);
+    return emailDigest(email);
   }
 
   private refusal(decision: Exclude<SignInDecision, { allowed: true }>, nowMs: number): HttpError {

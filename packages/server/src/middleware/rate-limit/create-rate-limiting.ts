@@ -19,15 +19,15 @@ export interface RateLimiting {
  */
 export async function createRateLimiting(
   options: { rateLimits: string | null; redisUrl: string | null },
-  deps: { clock: Clock; logger: Logger; serverSecret: Buffer },
+  deps: { clock: Clock; logger: Logger },
 ): Promise<RateLimiting> {
   const config = loadRateLimitConfig(options.rateLimits);
   if (!config.enabled) deps.logger.warn('ACCT_RATE_LIMITS=off: request rate limits are disabled (the sign-in lockout stays on); never run a public server like this');
   const redis: RedisClient | null = options.redisUrl ? await connectRedis(options.redisUrl, deps.logger) : null;
   const failures = redis ? new RedisFailureStore(redis, `${config.redisPrefix}lock:`) : new MemoryFailureStore();
   return {
-    rateLimits: new RateLimits(config, deps.clock, deps.logger, deps.serverSecret, redis),
-    signInLockout: new SignInLockout(failures, config.lockout, deps.clock, deps.serverSecret, deps.logger),
+    rateLimits: new RateLimits(config, deps.clock, deps.logger, redis),
+    signInLockout: new SignInLockout(failures, config.lockout, deps.clock, deps.logger),
     close: async () => {
       if (redis?.isOpen) await redis.close().catch(() => undefined);
     },

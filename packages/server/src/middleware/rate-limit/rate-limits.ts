@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { ipKeyGenerator, MemoryStore, rateLimit, type RateLimitInfo, type RateLimitRequestHandler, type Store } from 'express-rate-limit';
 import { RedisStore } from 'rate-limit-redis';
@@ -34,6 +34,14 @@ export function clientIp(req: Request): string {
   return ipKeyGenerator(req.ip ?? req.socket.remoteAddress ?? 'unknown', 56);
 }
 
+/**
+ * The key of an email in counters: a digest, so the store (Redis) never holds an address.
+ * Unsalted on purpose: every instance must derive the same key to share the budget.
+ */
+export function emailDigest(email: string): string {
+  return createHash('sha256').update(`acct-email:${email.trim().toLowerCase()}`).digest('base64url').slice(0, 32);
+}
+
 /** `kind:id` of a caller's credential, or null when it has none to count by. */
 export function credentialKey(caller: CredentialOf): string | null {
   const id = caller.credential.sessionId ?? caller.credential.keyId;
@@ -59,7 +67,6 @@ export class RateLimits {
     readonly config: RateLimitConfig,
     private readonly clock: Clock,
     private readonly logger: Logger,
-    private readonly secret: Buffer,
     private readonly redis: RedisClient | null,
   ) {
     if (!config.enabled) return;
@@ -86,7 +93,7 @@ export class RateLimits {
   async byBody(contract: RouteContract, req: Request, res: Response, body: unknown): Promise<void> {
     const email = (body as { email?: unknown } | undefined)?.email;
     if (typeof email !== 'string') return;
-    await this.spend('email', contract, req, res, this.emailKey(email));
+    await this.spend('email', contract, req, res, emailDigest(email));
   }
 
   /** Counts the request against the per-credential budgets of its route (the caller is resolved). */
@@ -111,11 +118,6 @@ export class RateLimits {
       });
     }
     return out;
-  }
-
-  private emailKey(email: string): string {
-    // Counters are kept by an HMAC: the store (Redis) never holds an address.
-    return createHmac('sha256', this.secret).update(`rate-limit:${email.trim().toLowerCase()}`).digest('base64url').slice(0, 32);
   }
 
   private add(name: string, per: Subject, rule: Rule, routes: RouteContract[]): void {
