@@ -259,7 +259,10 @@ async function main() {
   // An Argon2id verify per request would cap /me at the raw verify rate.
   const argonMultiple = Math.min(rPat.rps, rPatBig.rps) / argon.rate;
   const noisyRun = (...runs) => runs.some((r) => r.noise !== null && r.noise >= NOISE_CORES);
-  const verdictOf = (ok, ...runs) => `${verdict(ok)}${noisyRun(...runs) ? ' (busy machine: see CPU ratio)' : ''}`;
+  // On a busy machine req/s says more about the neighbours than about acct: judge by CPU cost then.
+  const verdictOf = (okRps, okCpu, ...runs) =>
+    noisyRun(...runs) ? `${verdict(okCpu)} by CPU cost (machine busy; req/s: ${verdict(okRps)})` : verdict(okRps);
+  const atLeast = (x, min) => x !== null && x >= min;
 
   log();
   log('Summary');
@@ -320,11 +323,13 @@ async function main() {
   md.push('## Targets', '');
   const targetRows = [
     ['/me authenticated ≥ 0.5 × bare (PAT, cookie)', `${fmtRatio(ratioPat)}, ${fmtRatio(ratioCookie)} (CPU: ${fmtCpuRatio(cpuPat)}, ${fmtCpuRatio(cpuCookie)})`,
-      verdictOf(ratioPat >= TARGETS.authOverBare && ratioCookie >= TARGETS.authOverBare, rBare, rPat, rCookie)],
+      verdictOf(ratioPat >= TARGETS.authOverBare && ratioCookie >= TARGETS.authOverBare,
+        atLeast(cpuPat, TARGETS.authOverBare) && atLeast(cpuCookie, TARGETS.authOverBare), rBare, rPat, rCookie)],
     ['sign-in ≥ 0.8 × raw Argon2 verify', `${fmtRatio(ratioSignIn)} (CPU: ${fmtCpuRatio(cpuSignIn)})`,
-      verdictOf(ratioSignIn >= TARGETS.signInOverArgon2, rSignIn, argon)],
+      verdictOf(ratioSignIn >= TARGETS.signInOverArgon2, atLeast(cpuSignIn, TARGETS.signInOverArgon2), rSignIn, argon)],
     ['/me drop with filler data ≤ 10% (PAT, cookie)', `${fmtPct(dPat)}, ${fmtPct(dCookie)} (CPU: ${cpuDPat === null ? '?' : fmtPct(cpuDPat)}, ${cpuDCookie === null ? '?' : fmtPct(cpuDCookie)})`,
-      verdictOf(dPat >= TARGETS.maxDropWithData && dCookie >= TARGETS.maxDropWithData, rPat, rCookie, rPatBig, rCookieBig)],
+      verdictOf(dPat >= TARGETS.maxDropWithData && dCookie >= TARGETS.maxDropWithData,
+        atLeast(cpuDPat, TARGETS.maxDropWithData) && atLeast(cpuDCookie, TARGETS.maxDropWithData), rPat, rCookie, rPatBig, rCookieBig)],
     ['peak server RSS < 150 MB', `${peakMb.toFixed(0)} MB (reached by: ${peakPhase})`, verdict(peakMb < TARGETS.peakRssMb)],
     ['no Argon2 on repeated key use (PAT /me ≫ raw verify rate)', `${fmtRatio(argonMultiple)} the raw rate`, verdict(argonMultiple > 5)],
   ];
@@ -350,7 +355,7 @@ async function main() {
   log();
   log('  CLI start-up');
   md.push('## CLI start-up', '');
-  if (cli.note) log(`  ${cli.note}`);
+  log(cli.note ? `  ${cli.note}` : '  (table in section 7 above)');
   md.push(cliMd, '');
 
   const out = path.join(ROOT, 'docs/bench-results.md');
