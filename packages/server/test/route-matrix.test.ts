@@ -7,8 +7,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueToken, SCOPE_NAMES, type Scope } from '@acct/shared';
-import { newKey, newUser, startServer, type RunningServer, type TestUser } from './harness.js';
-import { api, expectEnvelope, expectNoServerErrors, expectValidationError, expireKey, fieldsOf, liveRoutes, revokeKey, type LiveRoute } from './support.js';
+import { createHash } from 'node:crypto';
+import { newKey, newUser, PASSWORD, signIn, startServer, type RunningServer, type TestUser } from './harness.js';
+import { api, expectEnvelope, expectNoServerErrors, expectValidationError, expireKey, fieldsOf, liveRoutes, revokeKey, withDb, type LiveRoute } from './support.js';
 import { allowsNull, bodyProperties, invalidValues, queryProperties, requiredOf, wrongTypeValue } from './schema-cases.js';
 
 const LIVE = await liveRoutes();
@@ -28,6 +29,8 @@ let stranger: TestUser;
 let secondOrgId: string;
 let projectId: string;
 const keys: Record<'full' | 'expired' | 'revoked' | 'pinned' | 'userRead' | 'intake', string> = {} as never;
+const cookies: Record<'expired' | 'signedOut', string> = {} as never;
+let disabled: { cookie: string; key: string };
 const exactKeys = new Map<Scope, string>();
 
 beforeAll(async () => {
@@ -52,6 +55,17 @@ beforeAll(async () => {
   expireKey(server, expired.id);
   await revokeKey(server, owner.cookie, revoked.id);
   Object.assign(keys, { full: full.key, expired: expired.key, revoked: revoked.key, pinned: pinned.key, userRead: userRead.key, intake: intake.key });
+  // Sessions that ended: one past its expiry, one signed out.
+  cookies.expired = await signIn(server.url, owner.email, PASSWORD);
+  const expiredHash = createHash('sha256').update(cookies.expired.split('=')[1]!).digest('hex');
+  expect(withDb(server, (db) => db.prepare('UPDATE sessions SET expires_at = ? WHERE token_hash = ?').run(new Date(Date.now() - 60_000).toISOString(), expiredHash).changes)).toBe(1);
+  cookies.signedOut = await signIn(server.url, owner.email, PASSWORD);
+  expectEnvelope(await api(server.url, 'POST', '/api/auth/sign-out', { cookie: cookies.signedOut }), 200, 'OK');
+  // An account an operator disabled, with a session and a key it had before.
+  const victim = await newUser(server.url, 'disabled');
+  disabled = { cookie: victim.cookie, key: (await newKey(server.url, victim.cookie, [...SCOPE_NAMES])).key };
+  withDb(server, (db) => db.prepare('UPDATE users SET is_active = 0 WHERE id = ?').run(victim.id));
+
   const scopes = [...new Set(SCOPED_USER_ROUTES.map((r) => r.scope!))];
   const made = await Promise.all(scopes.map((s) => newKey(server.url, owner.cookie, [s])));
   scopes.forEach((s, i) => exactKeys.set(s, made[i]!.key));
@@ -98,6 +112,16 @@ describe('credentials', () => {
     for (const opts of [{ apiKey: wellFormedButUnknown }, { apiKey: badChecksum }, { bearer: 'not-a-token' }, { cookie: 'acct_session=bc_garbage' }, { headers: { authorization: 'Basic dXNlcjpwYXNz' } }]) {
       expectEnvelope(await send(route, opts), 401, 'INVALID_TOKEN');
     }
+  });
+
+  it.each(AUTHENTICATED.map((r) => [label(r), r] as const))('%s with an expired session: 401 TOKEN_EXPIRED; a signed-out one: 401 INVALID_TOKEN', async (_, route) => {
+    expectEnvelope(await send(route, { cookie: cookies.expired }), 401, 'TOKEN_EXPIRED');
+    expectEnvelope(await send(route, { cookie: cookies.signedOut }), 401, 'INVALID_TOKEN');
+  });
+
+  it.each(AUTHENTICATED.map((r) => [label(r), r] as const))('%s refuses a disabled account, by session and by key: 403 ACCOUNT_DISABLED', async (_, route) => {
+    expectEnvelope(await send(route, { cookie: disabled.cookie }), 403, 'ACCOUNT_DISABLED');
+    expectEnvelope(await send(route, { apiKey: disabled.key }), 403, 'ACCOUNT_DISABLED');
   });
 
   it.each(SESSION_ONLY.map((r) => [label(r), r] as const))('%s refuses a personal access token, even with every scope: 403 FORBIDDEN', async (_, route) => {
