@@ -74,6 +74,41 @@ describe('CSRF', () => {
   });
 });
 
+describe('session cookie', () => {
+  it('is HttpOnly, SameSite=Lax, Path=/ and host-only on plain-http localhost', async () => {
+    const res = await api(server.url, 'POST', '/api/auth/sign-in/email', { body: { email: user.email, password: PASSWORD } });
+    const cookie = res.headers.get('set-cookie') ?? '';
+    expect(cookie).toMatch(/^acct_session=bc_\w+; /);
+    expect(cookie).toMatch(/; HttpOnly/);
+    expect(cookie).toMatch(/; SameSite=Lax/);
+    expect(cookie).toMatch(/; Path=\//);
+    expect(cookie).not.toMatch(/Domain=/i);
+    // The cookie's value never appears in a body.
+    expect(res.text).not.toContain(cookie.split(';')[0]!.split('=')[1]!);
+  });
+
+  it('takes the __Host- prefix and Secure when the base URL is https', async () => {
+    const https = await startServer({ ACCT_BASE_URL: 'https://acct.example' });
+    try {
+      const address = email('https');
+      await api(https.url, 'POST', '/api/auth/sign-up/email', { body: { email: address, password: PASSWORD, name: 'Secure' } });
+      const res = await api(https.url, 'POST', '/api/auth/sign-in/email', { body: { email: address, password: PASSWORD } });
+      expectEnvelope(res, 200, 'OK');
+      const cookie = res.headers.get('set-cookie') ?? '';
+      expect(cookie).toMatch(/^__Host-acct_session=bc_\w+; Path=\/; /);
+      expect(cookie).toMatch(/; Secure/);
+      expect(cookie).not.toMatch(/Domain=/i);
+      // And the base URL is the trusted origin for CSRF.
+      const cookieHeader = cookie.split(';')[0]!;
+      expectEnvelope(await api(https.url, 'PATCH', '/api/user/me', { cookie: cookieHeader, headers: { origin: 'https://acct.example' }, body: { name: 'Ok' } }), 200, 'OK');
+      expectEnvelope(await api(https.url, 'PATCH', '/api/user/me', { cookie: cookieHeader, headers: { origin: https.url }, body: { name: 'No' } }), 403, 'FORBIDDEN');
+      expectNoServerErrors(https);
+    } finally {
+      await https.stop();
+    }
+  });
+});
+
 describe('hostile bodies', () => {
   it('counts the limit after decompression: a gzip bomb is 413, not 20 MB in memory', async () => {
     const bomb = gzipSync(Buffer.from(JSON.stringify({ email: 'a@example.com', password: 'a'.repeat(20_000_000) })));

@@ -2,6 +2,7 @@
  * Email verification, password reset and password change, with mail delivered through a real
  * SMTP server: the links are followed as a person (or their mail client) would.
  */
+import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { email, newKey, newUser, PASSWORD, signIn, startServer, startSmtp, type RunningServer, type SmtpCatcher } from './harness.js';
 import { api, expectEnvelope, expectNoServerErrors, expectValidationError, linkOf, mailsTo, nextMail, pathOf, RESET_SUBJECT, tokenOf, VERIFY_SUBJECT } from './support.js';
@@ -164,6 +165,24 @@ describe('password reset', () => {
     expectEnvelope(await api(server.url, 'POST', '/api/auth/sign-in/email', { body: { email: user.email, password: NEW_PASSWORD } }), 200, 'OK');
     expectEnvelope(await api(server.url, 'POST', '/api/auth/reset-password', { body: { token, newPassword: 'yet-another-long-passphrase' } }), 401, 'INVALID_TOKEN');
     await nextMail(smtp, user.email, /password was changed/i);
+  });
+
+  it("builds links from the configured base URL, never from the request's Host header", async () => {
+    const user = await newUser(server.url, 'reset-host');
+    const { hostname, port } = new URL(server.url);
+    const body = JSON.stringify({ email: user.email });
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = http.request({ hostname, port, method: 'POST', path: '/api/auth/request-password-reset', headers: { host: 'evil.example', 'x-forwarded-host': 'evil.example', 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+    expect(status).toBe(200);
+    const mail = await nextMail(smtp, user.email, RESET_SUBJECT);
+    expect(linkOf(mail).origin).toBe(server.url);
+    expect(mail.text).not.toContain('evil.example');
   });
 
   it('a newer reset link voids the older one', async () => {
