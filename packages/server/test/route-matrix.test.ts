@@ -187,11 +187,9 @@ describe('request bodies', () => {
     expectEnvelope(await send(route, { ...asOwner(route), raw, headers: { 'content-type': 'application/json' } }), 413, 'PAYLOAD_TOO_LARGE');
   });
 
-  it.each(WITH_BODY.map((r) => [label(r), r] as const))('%s names every missing required field', async (_, route) => {
-    const required = requiredOf(route.body!);
-    const res = await send(route, { ...asOwner(route), body: {} });
-    if (required.length === 0) expect(res.body.code).not.toBe('VALIDATION_ERROR');
-    else expectValidationError(res, ...required);
+  it.each(WITH_BODY.filter((r) => requiredOf(r.body!).length > 0).map((r) => [label(r), r] as const))('%s names every missing required field', async (_, route) => {
+    expectValidationError(await send(route, { ...asOwner(route), body: {} }), ...requiredOf(route.body!));
+    expectValidationError(await send(route, { ...asOwner(route) }), ...requiredOf(route.body!)); // no body at all
   });
 
   it.each(WITH_BODY.map((r) => [label(r), r] as const))('%s names an unknown field (no mass assignment)', async (_, route) => {
