@@ -6,6 +6,7 @@ import pg from 'pg';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
 import type { Config } from '../config.js';
 import type { Database } from './schema.js';
+import { withStatementCache } from './statement-cache.js';
 import * as m0001 from './migrations/0001_initial.js';
 import * as m0002 from './migrations/0002_tenancy.js';
 import * as m0003 from './migrations/0003_team_keys.js';
@@ -51,7 +52,7 @@ export function openDatabase(config: Config): DB {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
 }
 
 /** The SQLite file: `file:PATH` in DATABASE_URL, else acct.db in the data dir. */
