@@ -8,8 +8,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueToken, SCOPE_NAMES, type Scope } from '@acct/shared';
 import { createHash } from 'node:crypto';
-import { newKey, newUser, PASSWORD, signIn, startServer, type RunningServer, type TestUser } from './harness.js';
-import { api, expectEnvelope, expectNoServerErrors, expectValidationError, expireKey, fieldsOf, liveRoutes, revokeKey, withDb, type LiveRoute } from './support.js';
+import { newKey, newUser, PASSWORD, signIn, startServer, withTestDb, type RunningServer, type TestUser } from './harness.js';
+import { api, expectEnvelope, expectNoServerErrors, expectValidationError, expireKey, fieldsOf, liveRoutes, revokeKey, type LiveRoute } from './support.js';
 import { allowsNull, bodyProperties, invalidValues, queryProperties, requiredOf, wrongTypeValue } from './schema-cases.js';
 
 const LIVE = await liveRoutes();
@@ -34,7 +34,7 @@ let disabled: { cookie: string; key: string };
 const exactKeys = new Map<Scope, string>();
 
 beforeAll(async () => {
-  server = await startServer({ ACCT_RATE_LIMITS: 'off' });
+  server = await startServer();
   [owner, stranger] = await Promise.all([newUser(server.url, 'owner'), newUser(server.url, 'stranger')]);
   const org = await api(server.url, 'POST', '/api/user/organizations', { cookie: owner.cookie, body: { name: 'Second organization' } });
   expectEnvelope(org, 201, 'OK');
@@ -52,19 +52,19 @@ beforeAll(async () => {
     newKey(server.url, owner.cookie, ['user:read']),
     newKey(server.url, owner.cookie, ['intake:write']),
   ]);
-  expireKey(server, expired.id);
+  await expireKey(server, expired.id);
   await revokeKey(server, owner.cookie, revoked.id);
   Object.assign(keys, { full: full.key, expired: expired.key, revoked: revoked.key, pinned: pinned.key, userRead: userRead.key, intake: intake.key });
   // Sessions that ended: one past its expiry, one signed out.
   cookies.expired = await signIn(server.url, owner.email, PASSWORD);
   const expiredHash = createHash('sha256').update(cookies.expired.split('=')[1]!).digest('hex');
-  expect(withDb(server, (db) => db.prepare('UPDATE sessions SET expires_at = ? WHERE token_hash = ?').run(new Date(Date.now() - 60_000).toISOString(), expiredHash).changes)).toBe(1);
+  expect(await withTestDb(server, (db) => db.run('UPDATE sessions SET expires_at = ? WHERE token_hash = ?', [new Date(Date.now() - 60_000).toISOString(), expiredHash]))).toBe(1);
   cookies.signedOut = await signIn(server.url, owner.email, PASSWORD);
   expectEnvelope(await api(server.url, 'POST', '/api/auth/sign-out', { cookie: cookies.signedOut }), 200, 'OK');
   // An account an operator disabled, with a session and a key it had before.
   const victim = await newUser(server.url, 'disabled');
   disabled = { cookie: victim.cookie, key: (await newKey(server.url, victim.cookie, [...SCOPE_NAMES])).key };
-  withDb(server, (db) => db.prepare('UPDATE users SET is_active = 0 WHERE id = ?').run(victim.id));
+  expect(await withTestDb(server, (db) => db.run('UPDATE users SET is_active = 0 WHERE id = ?', [victim.id]))).toBe(1);
 
   const scopes = [...new Set(SCOPED_USER_ROUTES.map((r) => r.scope!))];
   const made = await Promise.all(scopes.map((s) => newKey(server.url, owner.cookie, [s])));

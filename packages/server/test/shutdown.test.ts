@@ -4,8 +4,8 @@
  */
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { email, PASSWORD, startServer, type RunningServer } from './harness.js';
-import { expectNoServerErrors, withDb } from './support.js';
+import { email, PASSWORD, startServer, withTestDb, type RunningServer } from './harness.js';
+import { expectNoServerErrors } from './support.js';
 
 let server: RunningServer;
 
@@ -58,8 +58,8 @@ describe('SIGTERM', () => {
     expect(server.output()).not.toMatch(/drain timed out/);
     expectNoServerErrors(server);
 
-    // The drained request was committed, and the database was closed cleanly (WAL checkpointed).
-    const row = withDb(server, (db) => db.prepare('SELECT email FROM users WHERE email = ?').get(address));
-    expect(row).toEqual({ email: address });
+    // The drained request was committed before the database closed.
+    const rows = await withTestDb(server, (db) => db.all('SELECT email FROM users WHERE email = ?', [address]));
+    expect(rows).toEqual([{ email: address }]);
   });
 });

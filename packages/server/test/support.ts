@@ -1,8 +1,7 @@
-import Database from 'better-sqlite3';
 import path from 'node:path';
 import { expect } from 'vitest';
 import { ROUTES, type RouteContract } from '@acct/shared';
-import { call, ROOT, type ApiResponse, type CallOptions, type CaughtMail, type RunningServer, type SmtpCatcher } from './harness.js';
+import { call, ROOT, withTestDb, type ApiResponse, type CallOptions, type CaughtMail, type RunningServer, type SmtpCatcher } from './harness.js';
 
 /**
  * `call()` that fails the test on any 5xx: no input, however wrong, may make the server
@@ -41,20 +40,9 @@ export function expectValidationError(res: ApiResponse, ...fields: string[]): vo
   for (const e of res.body.errors) expect(e.message).toEqual(expect.any(String));
 }
 
-/** Runs `fn` on the server's SQLite file; the server runs in its own process, so this is how tests move its state. */
-export function withDb<T>(server: RunningServer, fn: (db: Database.Database) => T): T {
-  const db = new Database(path.join(server.dataDir, 'acct.db'));
-  db.pragma('busy_timeout = 5000');
-  try {
-    return fn(db);
-  } finally {
-    db.close();
-  }
-}
-
-/** Makes a key expired by moving its expiry into the past. */
-export function expireKey(server: RunningServer, keyId: string): void {
-  const changed = withDb(server, (db) => db.prepare('UPDATE api_keys SET expires_at = ? WHERE id = ?').run(new Date(Date.now() - 60_000).toISOString(), keyId).changes);
+/** Makes a key expired by moving its expiry into the past (in the server's database: it runs in its own process). */
+export async function expireKey(server: RunningServer, keyId: string): Promise<void> {
+  const changed = await withTestDb(server, (db) => db.run('UPDATE api_keys SET expires_at = ? WHERE id = ?', [new Date(Date.now() - 60_000).toISOString(), keyId]));
   expect(changed).toBe(1);
 }
 
@@ -67,7 +55,7 @@ export async function revokeKey(server: RunningServer, cookie: string, keyId: st
     expectEnvelope(res, 200, 'OK');
     return;
   }
-  const changed = withDb(server, (db) => db.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ?').run(new Date().toISOString(), keyId).changes);
+  const changed = await withTestDb(server, (db) => db.run('UPDATE api_keys SET revoked_at = ? WHERE id = ?', [new Date().toISOString(), keyId]));
   expect(changed).toBe(1);
 }
 
