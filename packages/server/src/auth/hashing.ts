@@ -1,17 +1,39 @@
 import { createHash, createHmac, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { hash, verify } from '@node-rs/argon2';
 
 /** Argon2id with OWASP's parameters (m=19 MiB, t=2, p=1); 2 = Algorithm.Argon2id. */
 export const ARGON2_OPTIONS = { algorithm: 2, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
 
+/**
+ * At most one Argon2 computation per core at a time. More in flight cannot go faster (each is
+ * CPU-bound) but each holds 19 MiB, and the allocator keeps what the peak took: bounding them
+ * bounds the server's memory under a sign-in storm.
+ */
+const ARGON2_SLOTS = Math.max(1, Number(process.env['ACCT_ARGON2_CONCURRENCY']) || availableParallelism());
+let running = 0;
+const waiting: (() => void)[] = [];
+
+async function limited<T>(work: () => Promise<T>): Promise<T> {
+  if (running >= ARGON2_SLOTS) await new Promise<void>((resolve) => waiting.push(resolve));
+  else running++;
+  try {
+    return await work();
+  } finally {
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
+  }
+}
+
 export function argon2Hash(secret: string): Promise<string> {
-  return hash(secret, ARGON2_OPTIONS);
+  return limited(() => hash(secret, ARGON2_OPTIONS));
 }
 
 /** Constant-time by construction; false (never a throw) for a malformed hash. */
 export async function argon2Verify(stored: string, secret: string): Promise<boolean> {
   try {
-    return await verify(stored, secret);
+    return await limited(() => verify(stored, secret));
   } catch {
     return false;
   }

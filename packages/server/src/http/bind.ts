@@ -3,6 +3,7 @@ import { ROLE_SCOPES, validate, validateQuery, type BodyOf, type DataOf, type Pa
 import type { AppDeps } from '../deps.js';
 import { hasScope, isTeamCaller, type Principal, type TeamPrincipal } from '../auth/principal.js';
 import { authenticate } from '../middleware/authenticate.js';
+import { prepared } from '../db/prepared.js';
 import { sendEnvelope } from './envelope.js';
 import { HttpError } from './http-error.js';
 
@@ -74,6 +75,8 @@ function authorizeTeam(contract: RouteContract, req: Request, res: Response, tea
   return { principal: null, team, membership };
 }
 
+const membershipRole = prepared((db) => db.selectFrom('memberships').select('role').where('organization_id', '=', '').where('user_id', '=', ''));
+
 async function authorize(deps: AppDeps, contract: RouteContract, req: Request, res: Response) {
   const caller = await authenticate(deps, req);
   // Per-credential limits count here: the caller is known, nothing else has been read yet.
@@ -90,10 +93,7 @@ async function authorize(deps: AppDeps, contract: RouteContract, req: Request, r
     const organizationId = String(req.params['organizationId'] ?? '');
     if (credential.kind === 'pat' && credential.organizationId && credential.organizationId !== organizationId)
       throw new HttpError('ORGANIZATION_MISMATCH', 'The token is pinned to another organization');
-    const row = await deps.db
-      .selectFrom('memberships').select('role')
-      .where('organization_id', '=', organizationId).where('user_id', '=', principal.user.id)
-      .executeTakeFirst();
+    const row = await membershipRole.first(deps.db, [organizationId, principal.user.id]);
     if (!row) throw new HttpError('ORGANIZATION_MISMATCH', 'You are not a member of this organization');
     const role = row.role as Role;
     if (contract.scope && !ROLE_SCOPES[role].has(contract.scope))

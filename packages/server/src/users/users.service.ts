@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import type { DB } from '../db/database.js';
 import type { UserRow } from '../db/schema.js';
+import { prepared } from '../db/prepared.js';
 
 /** The account as the API shows it (seed 000's `GET /api/user/me`). */
 export function toUser(row: UserRow, organizationCount: number) {
@@ -20,8 +21,13 @@ export function toUser(row: UserRow, organizationCount: number) {
   };
 }
 
+/** The user row by id, compiled once: read on every authenticated request. */
+export const userById = prepared((db) => db.selectFrom('users').selectAll().where('id', '=', ''));
+
+const countMemberships = prepared((db) => db.selectFrom('memberships').select((eb) => eb.fn.countAll<number>().as('n')).where('user_id', '=', ''));
+
 export async function organizationCount(db: DB, userId: string): Promise<number> {
-  const row = await db.selectFrom('memberships').select((eb) => eb.fn.countAll<number>().as('n')).where('user_id', '=', userId).executeTakeFirst();
+  const row = await countMemberships.first(db, [userId]);
   return Number(row?.n ?? 0);
 }
 
