@@ -3,7 +3,8 @@
  * expired, revoked, forged, wrong kind), scopes, tenancy, and request validation (missing,
  * mistyped, invalid and unknown fields; bad queries; malformed, mistyped and oversized bodies).
  * The cases are generated from the route table, so a new route is covered the day it is bound.
- * Every case stops before the handler runs, so none changes state.
+ * The cases stop before the handler runs, except those proving a scope suffices, which name
+ * unknown resources; so none changes state, and each route is probed with the same fixtures.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueToken, SCOPE_NAMES, type Scope } from '@acct/shared';
