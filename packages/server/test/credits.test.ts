@@ -93,10 +93,10 @@ describe('top-ups', () => {
   it('refuses a different body under a used key with 409 and credits nothing', async () => {
     const user = await newUser(server.url, 'clash');
     expectEnvelope(await topUp(user, { amount: 10 }, 'k-1'), 201, 'OK');
-    const before = dumpDb(server);
+    const before = await dumpDb(server);
     expectEnvelope(await topUp(user, { amount: 11 }, 'k-1'), 409, 'CONFLICT');
     expectEnvelope(await topUp(user, { amount: 10, description: 'other' }, 'k-1'), 409, 'CONFLICT');
-    expect(dumpDb(server)).toEqual(before);
+    expect(await dumpDb(server)).toEqual(before);
     // Keys are per organization: another organization may use the same one.
     const other = await newUser(server.url, 'clash-other');
     expect((await topUp(other, { amount: 10 }, 'k-1')).body.data.balanceAfter).toBe(110);

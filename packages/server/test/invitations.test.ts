@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, email, newKey, newUser, PASSWORD, signIn, startServer, startSmtp, type RunningServer, type SmtpCatcher, type TestUser } from './harness.js';
-import { api, expectEnvelope, expectNoServerErrors, expectValidationError, linkOf, nextMail, pathOf, tokenOf, VERIFY_SUBJECT, withDb } from './support.js';
-import { dumpDb, INVITE_SUBJECT, joinOrg, orgPath } from './tenancy-support.js';
+import { api, expectEnvelope, expectNoServerErrors, expectValidationError, linkOf, nextMail, pathOf, tokenOf, VERIFY_SUBJECT } from './support.js';
+import { dumpDb, INVITE_SUBJECT, joinOrg, orgPath, sqlOn } from './tenancy-support.js';
 
 let server: RunningServer;
 let smtp: SmtpCatcher;
@@ -95,7 +95,7 @@ describe('invitation by mail', () => {
     const sent = await invite(owner, address);
     const token = tokenOf(await nextMail(smtp, address, INVITE_SUBJECT));
     const thief = await newUser(server.url, 'thief');
-    const before = dumpDb(server);
+    const before = await dumpDb(server);
     expectEnvelope(await accept(thief.cookie, sent.body.data.id, token), 404, 'NOT_FOUND');
     expectEnvelope(await accept(thief.cookie, sent.body.data.id), 404, 'NOT_FOUND');
     const cookie = await signUp(address);
@@ -103,7 +103,7 @@ describe('invitation by mail', () => {
     expectValidationError(await accept(cookie, sent.body.data.id, ''), 'token');
     expectEnvelope(await api(server.url, 'GET', `/api/invitations/${sent.body.data.id}?token=bm_nope`), 401, 'INVALID_TOKEN');
     expectValidationError(await api(server.url, 'GET', `/api/invitations/${sent.body.data.id}`), 'token');
-    const after = dumpDb(server);
+    const after = await dumpDb(server);
     expect(after['invitations']).toEqual(before['invitations']);
     const ofOrg = (rows: unknown[] | undefined) => (rows ?? []).filter((r) => String(r).includes(owner.organizationId));
     expect(ofOrg(after['memberships'])).toEqual(ofOrg(before['memberships']));
@@ -136,7 +136,7 @@ describe('invitation by mail', () => {
     const address = email('late');
     const sent = await invite(owner, address);
     const token = tokenOf(await nextMail(smtp, address, INVITE_SUBJECT));
-    withDb(server, (db) => db.prepare('UPDATE invitations SET expires_at = ? WHERE id = ?').run(new Date(Date.now() - 1000).toISOString(), sent.body.data.id));
+    await sqlOn(server, 'UPDATE invitations SET expires_at = ? WHERE id = ?', [new Date(Date.now() - 1000).toISOString(), sent.body.data.id]);
     const cookie = await signUp(address);
     const late = await accept(cookie, sent.body.data.id, token);
     expectEnvelope(late, 404, 'NOT_FOUND');

@@ -118,7 +118,7 @@ describe('members', () => {
 
   it('validates role changes, refuses members and missing credentials, and changes nothing when it refuses', async () => {
     const o = await org();
-    const before = dumpDb(server);
+    const before = await dumpDb(server);
     expectValidationError(await setRole(o.owner, o.id, o.member.id, 'superuser'), 'role');
     expectValidationError(await setRole(o.owner, o.id, o.member.id, undefined), 'role');
     expectValidationError(await api(server.url, 'PATCH', orgPath(o.id, `/members/${o.member.id}`), { cookie: o.owner.cookie, body: { role: 'admin', userId: 'x' } }), 'userId');
@@ -132,7 +132,7 @@ describe('members', () => {
     const scoped = await api(server.url, 'DELETE', orgPath(o.id, `/members/${o.member.id}`), { apiKey: readKey.key });
     expectEnvelope(scoped, 403, 'INSUFFICIENT_SCOPE');
     expectEnvelope(await api(server.url, 'GET', orgPath(o.id, '/members'), { apiKey: readKey.key }), 200, 'OK');
-    const after = dumpDb(server);
+    const after = await dumpDb(server);
     expect(after['memberships']).toEqual(before['memberships']);
   });
 });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newKey, newUser, startServer, startSmtp, type RunningServer, type SmtpCatcher } from './harness.js';
-import { api, expectEnvelope, expectNoServerErrors, expectValidationError, withDb } from './support.js';
-import { dumpDb, joinOrg, orgPath } from './tenancy-support.js';
+import { api, expectEnvelope, expectNoServerErrors, expectValidationError } from './support.js';
+import { dumpDb, joinOrg, orgPath, sqlOn } from './tenancy-support.js';
 
 let server: RunningServer;
 let smtp: SmtpCatcher;
@@ -63,12 +63,12 @@ describe('organizations', () => {
     await api(server.url, 'POST', orgPath(bystander.organizationId, '/projects'), { cookie: bystander.cookie, body: { name: 'Safe' } });
 
     expectEnvelope(await api(server.url, 'DELETE', orgPath(id), { apiKey: pinned.key }), 403, 'FORBIDDEN');
-    const before = dumpDb(server);
+    const before = await dumpDb(server);
     const deleted = await api(server.url, 'DELETE', orgPath(id), { cookie: owner.cookie });
     expectEnvelope(deleted, 200, 'OK');
     expect(deleted.body.data).toEqual({ id, deleted: true });
 
-    const after = dumpDb(server);
+    const after = await dumpDb(server);
     for (const table of ['organizations', 'memberships', 'projects', 'credit_ledger', 'teams', 'invitations']) {
       expect(after[table]!.filter((r) => String(r).includes(id)), table).toEqual([]);
       expect(after[table]!.filter((r) => String(r).includes(bystander.organizationId)), table).toEqual(before[table]!.filter((r) => String(r).includes(bystander.organizationId)));
@@ -82,7 +82,7 @@ describe('organizations', () => {
 
   it('needs a fresh sign-in to delete', async () => {
     const owner = await newUser(server.url, 'stale');
-    withDb(server, (db) => db.prepare('UPDATE sessions SET created_at = ? WHERE user_id = ?').run(new Date(Date.now() - 2 * 86_400_000).toISOString(), owner.id));
+    await sqlOn(server, 'UPDATE sessions SET created_at = ? WHERE user_id = ?', [new Date(Date.now() - 2 * 86_400_000).toISOString(), owner.id]);
     const res = await api(server.url, 'DELETE', orgPath(owner.organizationId), { cookie: owner.cookie });
     expectEnvelope(res, 403, 'FORBIDDEN');
     expect(res.body.message).toMatch(/Sign in again/);

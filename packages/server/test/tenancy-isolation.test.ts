@@ -125,14 +125,14 @@ describe('tenant isolation matrix', () => {
         if (!want) continue;
         const credential = caller.credential();
         if (credential.apiKey === 'scoped') credential.apiKey = withoutScope.get(route.scope!)!;
-        const before = dumpDb(server);
+        const before = await dumpDb(server);
         const res = await api(server.url, route.method, fill(route, victim), {
           ...credential, body: bodyOf(route), headers: { 'idempotency-key': `isolation-${route.name}` },
         });
         expect({ route: route.name, status: res.status, code: res.body?.code }).toEqual({ route: route.name, ...want });
         expect(res.body.data).toBeNull();
         if (want.code === 'INSUFFICIENT_SCOPE') expect(res.headers.get('x-accepted-scopes')).toBe(route.scope);
-        expect(dumpDb(server), `${route.name} changed the database`).toEqual(before);
+        expect(await dumpDb(server), `${route.name} changed the database`).toEqual(before);
         checked.push(route.name);
       }
       expect(checked.length).toBeGreaterThan(0);
@@ -144,10 +144,10 @@ describe('tenant isolation matrix', () => {
     const nested = TENANT.filter((r) => r.path.replace(':organizationId', '').includes(':') && (!r.body || r.name in BODIES));
     expect(nested.length).toBeGreaterThan(10);
     for (const route of nested) {
-      const before = dumpDb(server);
+      const before = await dumpDb(server);
       const res = await api(server.url, route.method, fill(route, outsider.organizationId), { cookie: outsider.cookie, body: bodyOf(route) });
       expect({ route: route.name, status: res.status, code: res.body?.code }).toEqual({ route: route.name, status: 404, code: 'NOT_FOUND' });
-      expect(dumpDb(server), `${route.name} changed the database`).toEqual(before);
+      expect(await dumpDb(server), `${route.name} changed the database`).toEqual(before);
     }
   });
 

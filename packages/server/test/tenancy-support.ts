@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import path from 'node:path';
+import pg from 'pg';
 import { expect } from 'vitest';
 import type { RunningServer, SmtpCatcher, TestUser } from './harness.js';
 import { api, expectEnvelope, nextMail, mailsTo, tokenOf } from './support.js';
@@ -13,21 +14,40 @@ const VOLATILE: Record<string, string[]> = {
   team_keys: ['last_used_at', 'last_used_ip'],
 };
 
-/** Every row of every table of the server's SQLite file, read-only, volatile columns left out. */
-export function dumpDb(server: RunningServer): Record<string, unknown[]> {
-  const db = new Database(path.join(server.dataDir, 'acct.db'), { readonly: true, fileMustExist: true });
-  try {
-    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string }[];
-    const out: Record<string, unknown[]> = {};
-    for (const { name } of tables) {
-      const rows = db.prepare(`SELECT * FROM "${name}"`).all() as Record<string, unknown>[];
-      for (const row of rows) for (const c of VOLATILE[name] ?? []) delete row[c];
-      out[name] = rows.map((r) => JSON.stringify(r)).sort();
+/** Runs one statement (`?` placeholders) on the server's database, SQLite file or PostgreSQL; returns the rows. */
+export async function sqlOn(server: RunningServer, text: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
+  if (server.databaseUrl) {
+    const client = new pg.Client({ connectionString: server.databaseUrl });
+    await client.connect();
+    try {
+      let n = 0;
+      return (await client.query(text.replace(/\?/g, () => `$${++n}`), params)).rows;
+    } finally {
+      await client.end();
     }
-    return out;
+  }
+  const db = new Database(path.join(server.dataDir, 'acct.db'), { fileMustExist: true });
+  db.pragma('busy_timeout = 5000');
+  try {
+    const stmt = db.prepare(text);
+    return stmt.reader ? (stmt.all(...params) as Record<string, unknown>[]) : (stmt.run(...params), []);
   } finally {
     db.close();
   }
+}
+
+/** Every row of every table of the server's database, volatile columns left out, for before/after comparisons. */
+export async function dumpDb(server: RunningServer): Promise<Record<string, string[]>> {
+  const tables = server.databaseUrl
+    ? (await sqlOn(server, "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'"))
+    : await sqlOn(server, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'");
+  const out: Record<string, string[]> = {};
+  for (const { name } of tables as { name: string }[]) {
+    const rows = await sqlOn(server, `SELECT * FROM "${name}"`);
+    for (const row of rows) for (const c of VOLATILE[name] ?? []) delete row[c];
+    out[name] = rows.map((r) => JSON.stringify(r)).sort();
+  }
+  return out;
 }
 
 /** The path of an organization's sub-resource. */

@@ -5,7 +5,7 @@ import type { OrganizationRow } from '../db/schema.js';
 import { bind, membershipOf } from '../http/bind.js';
 import { iso } from '../http/clock.js';
 import { HttpError } from '../http/http-error.js';
-import { memberCount } from '../members/members.service.js';
+import { lockOrganization, memberCount } from '../members/members.service.js';
 import { applyCredit } from './credits.service.js';
 
 type PlanName = subscription.PlanName;
@@ -28,6 +28,7 @@ export function subscriptionRoutes(deps: AppDeps): Router {
     const { organizationId } = membershipOf(ctx);
     const now = deps.clock.now();
     const updated = await deps.db.transaction().execute(async (trx) => {
+      await lockOrganization(trx, organizationId);
       const org = await trx.selectFrom('organizations').selectAll().where('id', '=', organizationId).executeTakeFirstOrThrow();
       const plan = (ctx.body.plan ?? org.plan) as PlanName;
       const limits = PLANS[plan];

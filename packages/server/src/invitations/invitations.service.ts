@@ -8,7 +8,7 @@ import { sha256 } from '../auth/hashing.js';
 import { addSeconds, iso } from '../http/clock.js';
 import { HttpError } from '../http/http-error.js';
 import { ulid } from '../http/ids.js';
-import { memberCount, seatsInUse } from '../members/members.service.js';
+import { lockOrganization, memberCount, seatsInUse } from '../members/members.service.js';
 import { normalizeEmail } from '../users/users.service.js';
 
 /** SECURITY "Mail flows": invitations live at most 7 days. */
@@ -80,6 +80,7 @@ export async function createInvitation(deps: AppDeps, input: { organizationId: s
     revoked_at: null, created_at: iso(now),
   };
   const org = await deps.db.transaction().execute(async (trx) => {
+    await lockOrganization(trx, input.organizationId);
     const member = await trx
       .selectFrom('memberships').innerJoin('users', 'users.id', 'memberships.user_id').select('users.id')
       .where('memberships.organization_id', '=', input.organizationId).where('users.email', '=', email)
@@ -148,6 +149,7 @@ export async function acceptInvitation(deps: AppDeps, input: { user: UserRow; in
   if (status !== 'pending') throw new HttpError('NOT_FOUND', `This invitation was ${status === 'expired' ? 'not accepted in time' : 'revoked'}: ask for a new one`);
 
   const org = await deps.db.transaction().execute(async (trx) => {
+    await lockOrganization(trx, row.organization_id);
     const member = await trx.selectFrom('memberships').select('role')
       .where('organization_id', '=', row.organization_id).where('user_id', '=', user.id).executeTakeFirst();
     if (member) throw new HttpError('CONFLICT', 'You are already a member of this organization');

@@ -36,14 +36,26 @@ function keepsAnOwner(organizationId: string) {
   return sql<boolean>`(role <> 'owner' or (select count(*) from memberships as m where m.organization_id = ${organizationId} and m.role = 'owner') > 1)`;
 }
 
+/**
+ * Serialises changes to one organization's members, invitations and seats: a no-op UPDATE of
+ * its row takes the row lock on PostgreSQL (SQLite already runs one writer at a time), and
+ * is plain SQL on both. Call first inside the transaction that checks and changes them.
+ */
+export async function lockOrganization(db: DB, organizationId: string): Promise<void> {
+  await db.updateTable('organizations').set((eb) => ({ seats: eb.ref('seats') })).where('id', '=', organizationId).execute();
+}
+
 const LAST_OWNER = 'The organization must keep an owner: make someone else an owner first';
 
 /** Changes a member's role; 409 when it would leave the organization without an owner. */
 export async function setRole(db: DB, organizationId: string, userId: string, role: Role): Promise<void> {
-  let q = db.updateTable('memberships').set({ role }).where('organization_id', '=', organizationId).where('user_id', '=', userId);
-  if (role !== 'owner') q = q.where(keepsAnOwner(organizationId));
-  const result = await q.executeTakeFirst();
-  if (Number(result.numUpdatedRows) !== 1) throw new HttpError('CONFLICT', LAST_OWNER, [{ field: 'role', message: 'the last owner cannot be demoted' }]);
+  await db.transaction().execute(async (trx) => {
+    await lockOrganization(trx, organizationId);
+    let q = trx.updateTable('memberships').set({ role }).where('organization_id', '=', organizationId).where('user_id', '=', userId);
+    if (role !== 'owner') q = q.where(keepsAnOwner(organizationId));
+    const result = await q.executeTakeFirst();
+    if (Number(result.numUpdatedRows) !== 1) throw new HttpError('CONFLICT', LAST_OWNER, [{ field: 'role', message: 'the last owner cannot be demoted' }]);
+  });
 }
 
 /**
@@ -52,6 +64,7 @@ export async function setRole(db: DB, organizationId: string, userId: string, ro
  */
 export async function removeMembership(db: DB, organizationId: string, userId: string): Promise<void> {
   await db.transaction().execute(async (trx) => {
+    await lockOrganization(trx, organizationId);
     const result = await trx
       .deleteFrom('memberships')
       .where('organization_id', '=', organizationId).where('user_id', '=', userId)
