@@ -9,7 +9,7 @@ export interface CommandModule<O> {
 
 /**
  * Runs a parsed command. The default builds the real context and imports the command module
- * only now, so `acct --version` and `--help` never load undici, tough-cookie or the keychain.
+ * only now, so `acct --version` and `--help` never load the HTTP client, tough-cookie or the keychain.
  * Unit tests pass a runner that records the options instead.
  */
 export type Runner = (name: string, load: () => Promise<CommandModule<any>>, opts: object, globals: GlobalOptions) => Promise<number>;
