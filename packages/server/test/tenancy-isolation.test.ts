@@ -1,6 +1,6 @@
 /**
  * Tenant isolation, generated from the route table: every route with `tenant: true` is called
- * by five callers that must not get through, and the database must be byte-for-byte the same
+ * by six callers that must not get through, and the database must be byte-for-byte the same
  * afterwards. A route added to ROUTES tomorrow is covered without touching this file.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,7 +35,7 @@ let dual: TestUser; // owner in both; their key is pinned to their own organizat
 let removed: TestUser; // was an owner, then removed
 let victim: string;
 const ids: Record<string, string> = {};
-const keys: { pinned?: string; removed?: string } = {};
+const keys: { pinned?: string; removed?: string; member?: string } = {};
 const withoutScope = new Map<Scope, string>();
 
 beforeAll(async () => {
@@ -57,6 +57,7 @@ beforeAll(async () => {
   const all = [...SCOPE_NAMES];
   keys.pinned = (await newKey(server.url, dual.cookie, all, { metadata: { organizationId: dual.organizationId } })).key;
   keys.removed = (await newKey(server.url, removed.cookie, all)).key;
+  keys.member = (await newKey(server.url, member.cookie, all, { metadata: { organizationId: victim } })).key;
   expectEnvelope(await api(server.url, 'DELETE', orgPath(victim, `/members/${removed.id}`), { cookie: owner.cookie }), 200, 'OK');
   const pending = await api(server.url, 'POST', orgPath(victim, '/members'), { cookie: owner.cookie, body: { email: 'pending-invitee@example.com', role: 'admin' } });
   expectEnvelope(pending, 201, 'OK');
@@ -102,6 +103,11 @@ const CALLERS: Caller[] = [
     name: 'a role without the permission',
     credential: () => ({ cookie: member.cookie }),
     expected: (r) => (r.scope && !ROLE_SCOPES.member.has(r.scope) ? FORBIDDEN : null),
+  },
+  {
+    name: "a key holding every scope, of a member whose role lacks the permission",
+    credential: () => ({ apiKey: keys.member! }),
+    expected: (r) => (r.auth === 'session' ? FORBIDDEN : r.scope && !ROLE_SCOPES.member.has(r.scope) ? FORBIDDEN : null),
   },
   {
     name: 'a token without the scope',
