@@ -67,7 +67,6 @@ export function acct(args: string[], env: Record<string, string>, input?: string
 
 export interface Keyring {
   env: { DBUS_SESSION_BUS_ADDRESS: string };
-  /** Reads an item as another Secret Service client would (secret-tool is not installed: use the CLI's library). */
   stop(): Promise<void>;
 }
 
@@ -101,7 +100,11 @@ export async function startKeyring(): Promise<Keyring> {
     const owned = dbus('--dest=org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus.NameHasOwner', 'string:org.freedesktop.secrets');
     const probe = /boolean true/.test(owned.stdout) ? dbus('--dest=org.freedesktop.secrets', '/org/freedesktop/secrets', 'org.freedesktop.Secret.Service.ReadAlias', 'string:default') : owned;
     if (probe.status === 0 && /collection\/login/.test(probe.stdout)) break;
-    if (Date.now() > deadline) throw new Error(`gnome-keyring did not come up: ${probe.stderr}${probe.stdout}`);
+    if (Date.now() > deadline) {
+      daemon.kill('SIGTERM');
+      bus.kill('SIGTERM'); // its bus-activated helpers exit with it
+      throw new Error(`gnome-keyring did not come up: ${probe.stderr}${probe.stdout}`);
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
   return {
