@@ -110,7 +110,7 @@ export async function startServer(env: Record<string, string> = {}, dataDir?: st
     output: () => out,
     async stop(signal = 'SIGTERM') {
       const code = await new Promise<number | null>((resolve) => {
-        if (child.exitCode !== null) return resolve(child.exitCode);
+        if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
         child.once('exit', (c) => resolve(c));
         child.kill(signal);
       });
