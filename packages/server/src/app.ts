@@ -10,6 +10,7 @@ import { csrf } from './middleware/csrf.js';
 import { errorHandler, notFound } from './middleware/errors.js';
 import { jsonBody } from './middleware/json-body.js';
 import { requestId } from './middleware/request-id.js';
+import { HttpError } from './http/http-error.js';
 import { projectRoutes } from './projects/projects.routes.js';
 import { userRoutes } from './users/users.routes.js';
 import { organizationRoutes } from './orgs/orgs.routes.js';
@@ -60,6 +61,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(jsonBody(deps.config.bodyLimit, FORM_PATHS, deps.config.intakeBodyLimit));
   app.use(csrf(() => new URL(deps.baseUrl()).origin, deps.config.trustedOrigins));
 
+  // CORS is off: no preflight to answer, and Express's automatic OPTIONS reply is not the envelope.
+  app.use((req, _res, next) => next(req.method === 'OPTIONS' ? new HttpError('NOT_FOUND', 'OPTIONS is not supported: this API does not serve cross-origin requests') : undefined));
   if (deps.testClock) app.use(testClockRoutes(deps.testClock));
   app.use(metaRoutes(deps));
   app.use(authRoutes(deps));

@@ -111,6 +111,18 @@ describe('key lifecycle', () => {
     expect(create.status).toBe(403);
   });
 
+  it('a key with api-keys:write may revoke keys but not change them (re-enabling is a credential change)', async () => {
+    const manager = await newKey(server.url, owner.cookie, ['api-keys:write', 'api-keys:read']);
+    const target = await newKey(server.url, owner.cookie, ['user:read']);
+    await call(server.url, 'POST', '/api/auth/api-key/update', { cookie: owner.cookie, body: { id: target.id, enabled: false } });
+    const enable = await call(server.url, 'POST', '/api/auth/api-key/update', { apiKey: manager.key, body: { id: target.id, enabled: true } });
+    expect(enable.status).toBe(403);
+    expect((await me(target.key)).status).toBe(401);
+    const revoke = await call(server.url, 'POST', '/api/auth/api-key/delete', { apiKey: manager.key, body: { id: target.id } });
+    expect(revoke.status).toBe(200);
+    expect(revoke.body.data.status).toBe('revoked');
+  });
+
   it("someone else's key is a 404 for get, update, revoke and rotate", async () => {
     const other = await newUser(server.url, 'other');
     const { id } = await newKey(server.url, other.cookie, ['user:read']);

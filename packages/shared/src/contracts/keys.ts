@@ -75,8 +75,9 @@ export const getApiKey = defineRoute({
 });
 
 export const updateApiKey = defineRoute({
-  method: 'POST', path: '/api/auth/api-key/update', tag: 'api-keys', auth: 'user', scope: 'api-keys:write',
-  summary: 'Rename, enable/disable, or narrow the scopes of a key (never widen)', message: 'API key updated',
+  method: 'POST', path: '/api/auth/api-key/update', tag: 'api-keys', auth: 'session', scope: 'api-keys:write',
+  summary: 'Rename, enable/disable, or narrow the scopes of a key (never widen); re-enabling is a credential change, so it needs a session',
+  message: 'API key updated',
   body: Strict({
     id: Id,
     name: Type.Optional(KeyName),
