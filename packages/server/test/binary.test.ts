@@ -150,7 +150,9 @@ describe('dist/acct-server, alone in an empty directory', () => {
   });
 
   it('backup copies the live SQLite database (and points PostgreSQL to pg_dump)', () => {
-    const target = path.join(os.tmpdir(), `acct-binary-backup-${randomBytes(4).toString('hex')}.db`);
+    // Inside the scratch dir (removed after the file): reading the copy makes -wal/-shm beside it.
+    const target = path.join(scratch, 'backups', 'acct.db');
+    fs.mkdirSync(path.dirname(target));
     try {
       const r = run(['backup', target]);
       if (databaseUrl) {
@@ -168,7 +170,7 @@ describe('dist/acct-server, alone in an empty directory', () => {
       `, target], { encoding: 'utf8' });
       expect(Number(rows.trim())).toBe(1);
     } finally {
-      fs.rmSync(target, { force: true });
+      fs.rmSync(path.dirname(target), { recursive: true, force: true });
     }
   });
 
