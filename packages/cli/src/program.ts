@@ -35,11 +35,19 @@ function examples(lines: string[]): string {
 /** The command tree (CLI.md). */
 export function createProgram(runner: Runner = defaultRunner, onExit: (code: number) => void = () => {}): Command {
   const program = new Command('acct');
-  const act = (name: string, load: () => Promise<CommandModule<any>>, build: (...args: any[]) => object) =>
+  type Adjust = (globals: GlobalOptions, cmd: Command) => { options: object; globals: GlobalOptions };
+  const act = (name: string, load: () => Promise<CommandModule<any>>, build: (...args: any[]) => object, adjust?: Adjust) =>
     async (...args: any[]) => {
       const cmd = args[args.length - 1] as Command;
-      const globals = cmd.optsWithGlobals() as GlobalOptions;
-      const code = await runner(name, load, build(...args), { host: globals.host, json: globals.json, verbose: globals.verbose, token: globals.token, retries: globals.retries, insecureHttp: globals.insecureHttp });
+      const all = cmd.optsWithGlobals() as GlobalOptions;
+      let globals: GlobalOptions = { host: all.host, json: all.json, verbose: all.verbose, token: all.token, retries: all.retries, insecureHttp: all.insecureHttp };
+      let opts = build(...args);
+      if (adjust) {
+        const adjusted = adjust(globals, cmd);
+        globals = adjusted.globals;
+        opts = { ...opts, ...adjusted.options };
+      }
+      const code = await runner(name, load, opts, globals);
       onExit(code);
     };
 
@@ -62,8 +70,9 @@ export function createProgram(runner: Runner = defaultRunner, onExit: (code: num
         'acct keys create --name "CI deploy bot" --scope user:read --scope projects:read --expires 30d --save',
         'acct call /api/user/me',
         'ACCT_TOKEN=ba_… acct call /api/user/organizations',
+        'acct orgs switch acme && acct projects list',
       ]) +
-        '\nEnvironment:\n  ACCT_TOKEN  token for every request (CI)\n  ACCT_HOST   default host\n  NO_COLOR    no colours\n' +
+        '\nEnvironment:\n  ACCT_TOKEN  token for every request (CI)\n  ACCT_HOST   default host\n  ACCT_ORG    organization (id or slug) for projects, members and credits\n  NO_COLOR    no colours\n' +
         '\nExit codes: 0 ok, 1 request failed, 2 usage, 3 network, 4 unauthorized (401), 5 forbidden (403), 6 rate limited (429), 7 insufficient credits (402)\n',
     );
 
@@ -155,25 +164,87 @@ export function createProgram(runner: Runner = defaultRunner, onExit: (code: num
     .option('--insecure-storage', 'with --save and no keychain, use a 0600 file')
     .action(act('keys rotate', () => import('./commands/keys/rotate.js'), (id, o) => ({ id, grace: o.grace, save: Boolean(o.save), insecureStorage: Boolean(o.insecureStorage) })));
 
-  // Organizations and projects -------------------------------------------------------------
-  const orgs = program.command('orgs').description('organizations you belong to');
+  // Organizations, members, invitations, projects, credits -----------------------------------
+  const orgFlag = (c: Command) => c.option('--org <id|slug>', 'organization (default: $ACCT_ORG, the current one from `acct orgs switch`, or your only one)');
+  const listFlags = (c: Command) =>
+    c.option('-L, --limit <n>', 'show at most this many (default: 30)').option('--paginate', 'show every one, following all pages');
+  const listOpts = (o: { limit?: string; paginate?: boolean }) => ({ ...(o.limit !== undefined ? { limit: o.limit } : {}), paginate: Boolean(o.paginate) });
+
+  const orgs = program.command('orgs').description('organizations you belong to, and the current one for this host');
   orgs
     .command('list')
-    .description('list your organizations and your role in each')
+    .description('list your organizations and your role in each (* marks the current one)')
     .action(act('orgs list', () => import('./commands/orgs/list.js'), () => ({})));
-  const projects = program.command('projects').description("an organization's projects");
-  projects
-    .command('list')
-    .description('list projects (all pages)')
-    .option('--org <id>', 'organization (default: $ACCT_ORG, or your only organization)')
-    .action(act('projects list', () => import('./commands/projects/list.js'), (o) => ({ org: o.org })));
-  projects
+  orgs
     .command('create')
-    .description('create a project')
+    .description('create an organization (you become its owner)')
+    .argument('<name>', 'its name')
+    .option('--slug <slug>', 'its slug, lower case letters, digits and dashes (default: made from the name)')
+    .addHelpText('after', examples(['acct orgs create "Acme Inc"', 'acct orgs create "Acme Inc" --slug acme', 'ORG=$(acct orgs create Acme)']))
+    .action(act('orgs create', () => import('./commands/orgs/create.js'), (name, o) => ({ name, slug: o.slug })));
+  orgs
+    .command('switch')
+    .description('choose the organization commands use on this host without --org')
+    .argument('[id|slug]', 'the organization')
+    .option('--unset', 'forget the current organization for this host')
+    .addHelpText('after', examples(['acct orgs switch acme', 'acct orgs switch 01HZX3…', 'acct orgs switch --unset']))
+    .action(act('orgs switch', () => import('./commands/orgs/switch.js'), (org, o) => ({ org, unset: Boolean(o.unset) })));
+
+  const members = program.command('members').description("an organization's members");
+  listFlags(orgFlag(members.command('list').description('list members and their roles')))
+    .addHelpText('after', examples(['acct members list', 'acct members list --org acme --paginate --json']))
+    .action(act('members list', () => import('./commands/members/list.js'), (o) => ({ org: o.org, ...listOpts(o) })));
+  orgFlag(members.command('invite').description('invite someone by email (mails a single-use link, valid 7 days)'))
+    .argument('<email>', 'their email address')
+    .option('--role <role>', 'member, admin or owner (no higher than yours)', 'member')
+    .addHelpText('after', examples(['acct members invite ana@example.com', 'acct members invite ana@example.com --role admin --org acme']))
+    .action(act('members invite', () => import('./commands/members/invite.js'), (email, o) => ({ org: o.org, email, role: o.role })));
+  orgFlag(members.command('remove').description('remove a member (their keys stop working for the organization at once)'))
+    .argument('<user-id|email>', 'the member')
+    .addHelpText('after', examples(['acct members remove ana@example.com', 'acct members remove 01HZX3…']))
+    .action(act('members remove', () => import('./commands/members/remove.js'), (member, o) => ({ org: o.org, member })));
+
+  const invitations = program.command('invitations').description('invitations to your email address');
+  invitations
+    .command('list')
+    .description('list pending invitations to your verified email address')
+    .action(act('invitations list', () => import('./commands/invitations/list.js'), () => ({})));
+  invitations
+    .command('accept')
+    .description('join an organization you were invited to')
+    .argument('<id|link>', 'the invitation id, or the link from the mail')
+    .option('--token <token>', 'the token from the invitation mail (not needed once your address is verified)')
+    .addHelpText('after', examples(['acct invitations accept 01HZX3…', 'acct invitations accept 01HZX3… --token bm_…', "acct invitations accept 'https://acct.example.com/api/invitations/01HZX3…?token=bm_…'"]))
+    .action(
+      act('invitations accept', () => import('./commands/invitations/accept.js'), (invitation) => ({ invitation }), (globals, cmd) => {
+        // `--token` after `accept` is the invitation's; the global --token (a credential) goes before it.
+        const split = splitSubcommandOption(cmd, '--token');
+        return { options: { token: split.after }, globals: { ...globals, token: split.before } };
+      }),
+    );
+
+  const projects = program.command('projects').description("an organization's projects");
+  listFlags(orgFlag(projects.command('list').description('list projects (oldest first)')))
+    .option('--sort <key>', 'createdAt, -createdAt, name or -name (- is descending)')
+    .option('--name <text>', 'only projects whose name contains this, ignoring case')
+    .addHelpText('after', examples(['acct projects list', 'acct projects list --sort -createdAt --limit 5', 'acct projects list --name site --paginate --json']))
+    .action(act('projects list', () => import('./commands/projects/list.js'), (o) => ({ org: o.org, sort: o.sort, name: o.name, ...listOpts(o) })));
+  orgFlag(projects.command('create').description('create a project (costs credits)'))
     .option('--name <name>', 'project name')
     .option('--description <text>', 'description')
-    .option('--org <id>', 'organization (default: $ACCT_ORG, or your only organization)')
+    .addHelpText('after', examples(['acct projects create --name Site', 'acct projects create --name Site --description "Our site" --org acme']))
     .action(act('projects create', () => import('./commands/projects/create.js'), (o) => ({ org: o.org, name: o.name, description: o.description })));
+
+  const credits = program.command('credits').description("an organization's credits: balance, ledger, top-ups");
+  listFlags(orgFlag(credits.command('show', { isDefault: true }).description('the balance, plan and seats, then the ledger, newest first (the default)')))
+    .addHelpText('after', examples(['acct credits', 'acct credits --org acme --paginate --json']))
+    .action(act('credits show', () => import('./commands/credits/show.js'), (o) => ({ org: o.org, ...listOpts(o) })));
+  orgFlag(credits.command('top-up').description('add credits (safe to retry with the same --idempotency-key)'))
+    .argument('<amount>', 'whole credits, 1 to 1000000')
+    .option('--description <text>', 'what the top-up is for')
+    .option('--idempotency-key <key>', 'reuse the key of an attempt whose outcome you did not see (default: a new UUID, printed)')
+    .addHelpText('after', examples(['acct credits top-up 500', 'acct credits top-up 500 --idempotency-key 4f1c…  # a retry: credits at most once']))
+    .action(act('credits top-up', () => import('./commands/credits/top-up.js'), (amount, o) => ({ org: o.org, amount, description: o.description, idempotencyKey: o.idempotencyKey })));
 
   // Any request ------------------------------------------------------------------------------
   program
@@ -241,6 +312,41 @@ export async function main(argv: string[], runner: Runner = defaultRunner): Prom
     throw err;
   }
   return code;
+}
+
+/**
+ * The last value of `flag` before and after `cmd`'s own name on the command line. Commander
+ * hands a flag the program also defines (the global `--token`) to the program wherever it
+ * appears, so a subcommand with a flag of the same name reads its value here.
+ */
+export function splitSubcommandOption(cmd: Command, flag: string): { before: string | undefined; after: string | undefined } {
+  let root = cmd;
+  while (root.parent) root = root.parent;
+  const argv = (root as unknown as { rawArgs: string[] }).rawArgs ?? [];
+  const path: string[] = [];
+  for (let c: Command | null = cmd; c && c.parent; c = c.parent) path.unshift(c.name());
+  // The subcommand's position: its path's words in order, skipping options and their values.
+  let at = -1;
+  for (let i = 0, want = 0; i < argv.length && want < path.length; i++) {
+    const word = argv[i]!;
+    if (word === '--') break;
+    if (word === path[want]) {
+      want++;
+      if (want === path.length) at = i;
+    }
+  }
+  const out: { before: string | undefined; after: string | undefined } = { before: undefined, after: undefined };
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i]!;
+    if (word === '--') break;
+    let value: string | undefined;
+    if (word === flag) value = argv[++i];
+    else if (word.startsWith(`${flag}=`)) value = word.slice(flag.length + 1);
+    else continue;
+    if (at >= 0 && i > at) out.after = value;
+    else out.before = value;
+  }
+  return out;
 }
 
 function allCommands(cmd: Command): Command[] {

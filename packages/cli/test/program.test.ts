@@ -47,8 +47,34 @@ describe('argv → command and options', () => {
     [['keys', 'delete', 'ak_1'], 'keys revoke', { id: 'ak_1' }],
     [['keys', 'rotate', 'ak_1', '--grace', '1h', '--save'], 'keys rotate', { id: 'ak_1', grace: '1h', save: true }],
     [['orgs', 'list'], 'orgs list', {}],
-    [['projects', 'list', '--org', 'o1'], 'projects list', { org: 'o1' }],
+    [['orgs', 'create', 'Acme Inc'], 'orgs create', { name: 'Acme Inc', slug: undefined }],
+    [['orgs', 'create', 'Acme Inc', '--slug', 'acme'], 'orgs create', { name: 'Acme Inc', slug: 'acme' }],
+    [['orgs', 'switch', 'acme'], 'orgs switch', { org: 'acme', unset: false }],
+    [['orgs', 'switch', '--unset'], 'orgs switch', { org: undefined, unset: true }],
+    [['members', 'list'], 'members list', { org: undefined, paginate: false }],
+    [['members', 'list', '--org', 'acme', '--limit', '5'], 'members list', { org: 'acme', limit: '5', paginate: false }],
+    [['members', 'list', '--paginate'], 'members list', { paginate: true }],
+    [['members', 'invite', 'ana@example.com'], 'members invite', { email: 'ana@example.com', role: 'member' }],
+    [['members', 'invite', 'ana@example.com', '--role', 'admin', '--org', 'o1'], 'members invite', { email: 'ana@example.com', role: 'admin', org: 'o1' }],
+    [['members', 'remove', 'ana@example.com'], 'members remove', { member: 'ana@example.com' }],
+    [['members', 'remove', 'u_1', '--org', 'acme'], 'members remove', { member: 'u_1', org: 'acme' }],
+    [['invitations', 'list'], 'invitations list', {}],
+    [['invitations', 'accept', 'inv_1'], 'invitations accept', { invitation: 'inv_1', token: undefined }],
+    [['invitations', 'accept', 'inv_1', '--token', 'bm_x'], 'invitations accept', { invitation: 'inv_1', token: 'bm_x' }],
+    [['invitations', 'accept', '--token=bm_x', 'inv_1'], 'invitations accept', { invitation: 'inv_1', token: 'bm_x' }],
+    [['projects', 'list', '--org', 'o1'], 'projects list', { org: 'o1', paginate: false }],
+    [['projects', 'list', '--sort', '-name', '--name', 'site', '-L', '5'], 'projects list', { sort: '-name', name: 'site', limit: '5', paginate: false }],
+    [['projects', 'list', '--paginate'], 'projects list', { paginate: true }],
     [['projects', 'create', '--name', 'Site', '--description', 'd'], 'projects create', { name: 'Site', description: 'd' }],
+    [['credits'], 'credits show', { org: undefined, paginate: false }],
+    [['credits', '--org', 'acme', '--limit', '10'], 'credits show', { org: 'acme', limit: '10' }],
+    [['credits', 'show', '--paginate'], 'credits show', { paginate: true }],
+    [['credits', 'top-up', '500'], 'credits top-up', { amount: '500', description: undefined, idempotencyKey: undefined }],
+    [
+      ['credits', 'top-up', '500', '--description', 'May budget', '--idempotency-key', 'k-1', '--org', 'acme'],
+      'credits top-up',
+      { amount: '500', description: 'May budget', idempotencyKey: 'k-1', org: 'acme' },
+    ],
     [['call', '/api/user/me'], 'call', { path: '/api/user/me', rawFields: [], fields: [], headers: [], include: false, paginate: false }],
     [['call', 'DELETE', '/api/x'], 'call', { method: 'DELETE', path: '/api/x' }],
     [['call', '-X', 'PATCH', '/api/user/me', '-f', 'name=A'], 'call', { method: 'PATCH', path: '/api/user/me', rawFields: ['name=A'] }],
@@ -66,12 +92,27 @@ describe('argv → command and options', () => {
     expect(call?.opts).toMatchObject(expected);
   });
 
+  it("invitations accept: --token after the command is the invitation's, before it the credential", async () => {
+    const after = await parse(['invitations', 'accept', 'inv_1', '--token', 'bm_invite']);
+    expect(after.call?.opts).toMatchObject({ token: 'bm_invite' });
+    expect(after.call?.globals.token).toBeUndefined();
+    const both = await parse(['--token', 'ba_cred', 'invitations', 'accept', 'inv_1', '--token', 'bm_invite']);
+    expect(both.call?.opts).toMatchObject({ token: 'bm_invite' });
+    expect(both.call?.globals.token).toBe('ba_cred');
+    const before = await parse(['--token', 'ba_cred', 'invitations', 'accept', 'inv_1']);
+    expect(before.call?.opts.token).toBeUndefined();
+    expect(before.call?.globals.token).toBe('ba_cred');
+  });
+
   it('passes global flags before or after the command', async () => {
     const { call } = await parse(['--host', 'https://acct.example.com', 'call', '/api/user/me', '--json', '--verbose', '--retries', '5', '--insecure-http']);
     expect(call?.globals).toMatchObject({ host: 'https://acct.example.com', json: true, verbose: true, retries: '5', insecureHttp: true });
   });
 
-  const usage: string[][] = [['nope'], ['keys', 'create', '--bogus'], ['keys', 'get'], ['call', '-d'], ['--host']];
+  const usage: string[][] = [
+    ['nope'], ['keys', 'create', '--bogus'], ['keys', 'get'], ['call', '-d'], ['--host'],
+    ['orgs', 'create'], ['members', 'invite'], ['members', 'remove'], ['invitations', 'accept'], ['credits', 'top-up'], ['projects', 'list', '--limit'],
+  ];
   it.each(usage)('%j is a usage error (exit 2) that runs nothing', async (...argv) => {
     const { code, call, stderr } = await parse(argv);
     expect(code).toBe(2);
@@ -80,7 +121,7 @@ describe('argv → command and options', () => {
   });
 
   it('--version and --help exit 0 without running a command', async () => {
-    for (const argv of [['--version'], ['--help'], ['keys', '--help'], ['call', '--help']]) {
+    for (const argv of [['--version'], ['--help'], ['keys', '--help'], ['call', '--help'], ['orgs', 'switch', '--help'], ['credits', 'top-up', '--help']]) {
       const { code, call } = await parse(argv);
       expect(code).toBe(0);
       expect(call).toBeUndefined();

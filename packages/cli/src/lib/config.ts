@@ -19,8 +19,17 @@ export interface SavedToken {
   savedAt: string;
 }
 
+/** The organization commands use on a host when neither --org nor ACCT_ORG says otherwise. */
+export interface CurrentOrganization {
+  id: string;
+  slug: string;
+  name: string;
+}
+
 export interface HostConfig {
   user?: { id: string; email: string; handle?: string };
+  /** Set by `acct orgs switch`. */
+  organization?: CurrentOrganization;
   /** Newest first; the first one is the one in use. */
   tokens?: SavedToken[];
 }

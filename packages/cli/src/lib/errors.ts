@@ -70,7 +70,8 @@ function hintFor(status: number, code: string, acceptedScopes: string | null): s
   if (status === 403 && acceptedScopes)
     return `this request needs the scope ${acceptedScopes}; create a key that has it: acct keys create --name … --scope ${acceptedScopes.split(/[ ,]+/).join(' --scope ')}`;
   if (code === 'ORGANIZATION_MISMATCH') return 'the credential is pinned to another organization, or you are not a member of this one';
-  if (status === 402) return 'top up the organization\'s credits, or check `acct call /api/user/organizations/ID/subscription`';
+  if (status === 402) return "the organization is out of credits: see `acct credits`, add some with `acct credits top-up AMOUNT`";
+  if (code === 'EMAIL_NOT_VERIFIED') return 'verify your email address with the link mailed to you, or accept with the token from the invitation mail: acct invitations accept ID --token T';
   if (status === 429) return 'still rate limited after retrying; wait and try again, or raise --retries';
   return undefined;
 }

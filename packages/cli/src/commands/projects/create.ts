@@ -1,8 +1,8 @@
 import type { BodyOf, DataOf, projects } from '@acct/shared';
 import type { Context } from '../../context.js';
 import { UsageError } from '../../lib/errors.js';
+import { inOrg, orgLabel, orgPath } from '../../lib/org.js';
 import { printJson } from '../../lib/output.js';
-import { resolveOrg } from './org.js';
 
 export interface CreateOptions {
   org?: string;
@@ -13,11 +13,12 @@ export interface CreateOptions {
 /** `acct projects create --name N`: costs credits (402 → exit 7 when short). */
 export async function run(ctx: Context, opts: CreateOptions): Promise<number> {
   if (!opts.name) throw new UsageError('--name is required');
-  const org = await resolveOrg(ctx, opts.org);
   const body: BodyOf<typeof projects.createProject> = { name: opts.name, ...(opts.description !== undefined ? { description: opts.description } : {}) };
-  const { data } = await ctx.http.api<DataOf<typeof projects.createProject>>({ method: 'POST', path: `/api/user/organizations/${encodeURIComponent(org)}/projects`, json: body });
-  if (ctx.json) printJson(ctx.io, data);
-  else if (ctx.io.stdoutIsTTY) ctx.io.out(`✓ Created project ${data.id} "${data.name}" in ${data.organizationId}\n`);
-  else ctx.io.out(`${data.id}\n`);
-  return 0;
+  return inOrg(ctx, opts.org, async (org) => {
+    const { data } = await ctx.http.api<DataOf<typeof projects.createProject>>({ method: 'POST', path: orgPath(org, '/projects'), json: body });
+    if (ctx.json) printJson(ctx.io, data);
+    else if (ctx.io.stdoutIsTTY) ctx.io.out(`✓ Created project ${data.id} "${data.name}" in ${orgLabel(org)}\n`);
+    else ctx.io.out(`${data.id}\n`);
+    return 0;
+  });
 }

@@ -1,0 +1,25 @@
+import type { DataOf, invitations } from '@acct/shared';
+import type { Context } from '../../context.js';
+import { formatDate, printJson, printTable } from '../../lib/output.js';
+
+type Invitation = DataOf<typeof invitations.listMyInvitations>[number];
+
+/** `acct invitations list`: pending invitations to your (verified) email address. */
+export async function run(ctx: Context): Promise<number> {
+  const { data } = await ctx.http.api<Invitation[]>({ method: 'GET', path: '/api/user/invitations' });
+  if (ctx.json) {
+    printJson(ctx.io, data);
+    return 0;
+  }
+  if (data.length === 0) {
+    ctx.io.err('No pending invitations.\n');
+    return 0;
+  }
+  printTable(
+    ctx.io,
+    ['ID', 'ORGANIZATION', 'SLUG', 'ROLE', 'EXPIRES'],
+    data.map((i) => [i.id, i.organization.name, i.organization.slug, i.role, formatDate(i.expiresAt)]),
+  );
+  if (ctx.io.stdoutIsTTY) ctx.io.err('Accept one with `acct invitations accept ID`\n');
+  return 0;
+}

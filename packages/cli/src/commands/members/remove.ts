@@ -1,0 +1,33 @@
+import type { DataOf, members } from '@acct/shared';
+import type { Context } from '../../context.js';
+import { CliError, UsageError } from '../../lib/errors.js';
+import { inOrg, orgLabel, orgPath } from '../../lib/org.js';
+import { printJson } from '../../lib/output.js';
+import { collectList } from '../../lib/paginate.js';
+import type { Member } from './list.js';
+
+export interface RemoveOptions {
+  org?: string;
+  member?: string;
+}
+
+/** `acct members remove USER_ID|EMAIL`: their keys stop working for the organization at once. */
+export async function run(ctx: Context, opts: RemoveOptions): Promise<number> {
+  const ref = opts.member?.trim();
+  if (!ref) throw new UsageError('who? acct members remove USER_ID|EMAIL (`acct members list` shows them)');
+  return inOrg(ctx, opts.org, async (org) => {
+    let userId = ref;
+    let label = ref;
+    if (ref.includes('@')) {
+      const { items } = await collectList<Member>(ctx.http, { method: 'GET', path: orgPath(org, '/members') }, null);
+      const found = items.find((m) => m.email.toLowerCase() === ref.toLowerCase());
+      if (!found) throw new CliError(`${ref} is not a member of ${orgLabel(org)}`, 1, 'see `acct members list`; a pending invitation is not a membership yet');
+      userId = found.userId;
+      label = `${found.email} (${found.userId})`;
+    }
+    const { data } = await ctx.http.api<DataOf<typeof members.removeMember>>({ method: 'DELETE', path: orgPath(org, `/members/${encodeURIComponent(userId)}`) });
+    if (ctx.json) printJson(ctx.io, data);
+    else ctx.io.err(`✓ Removed ${label} from ${orgLabel(org)}\n`);
+    return 0;
+  });
+}
