@@ -356,6 +356,13 @@ describe('acct invitations', () => {
     expect(f.transport.requests).toHaveLength(0);
   });
 
+  it('a wrong invitation token: exit 4, with a hint about the invitation rather than the credential', async () => {
+    const f = fake(() => fail(401, 'INVALID_TOKEN', 'Invalid or expired invitation token'));
+    expect(await exec(f, invitationsAccept, { invitation: 'inv_1', token: 'bm_wrong' })).toBe(4);
+    expect(f.io.stderr).toMatch(/hint: the invitation token is wrong/);
+    expect(f.io.stderr).not.toMatch(/acct login/);
+  });
+
   it('accepting twice: the server 409 is exit 1', async () => {
     const f = fake(() => fail(409, 'CONFLICT', 'This invitation was already accepted'));
     expect(await exec(f, invitationsAccept, { invitation: 'inv_1' })).toBe(1);

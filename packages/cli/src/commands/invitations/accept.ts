@@ -1,6 +1,6 @@
 import type { DataOf, invitations } from '@acct/shared';
 import type { Context } from '../../context.js';
-import { UsageError } from '../../lib/errors.js';
+import { ApiError, CliError, UsageError } from '../../lib/errors.js';
 import { printJson } from '../../lib/output.js';
 
 export interface AcceptOptions {
@@ -33,11 +33,19 @@ export async function run(ctx: Context, opts: AcceptOptions): Promise<number> {
   if (!opts.invitation) throw new UsageError('which invitation? acct invitations accept ID (`acct invitations list` shows them)');
   if (opts.token !== undefined && opts.token.trim() === '') throw new UsageError('--token is empty');
   const { id, token } = parseInvitation(opts.invitation.trim(), opts.token?.trim());
-  const { data } = await ctx.http.api<DataOf<typeof invitations.acceptInvitation>>({
-    method: 'POST',
-    path: `/api/user/invitations/${encodeURIComponent(id)}/accept`,
-    json: token === undefined ? {} : { token },
-  });
+  let data: DataOf<typeof invitations.acceptInvitation>;
+  try {
+    ({ data } = await ctx.http.api<DataOf<typeof invitations.acceptInvitation>>({
+      method: 'POST',
+      path: `/api/user/invitations/${encodeURIComponent(id)}/accept`,
+      json: token === undefined ? {} : { token },
+    }));
+  } catch (err) {
+    // A 401 here is about the invitation's token, not the credential the generic hint talks about.
+    if (err instanceof ApiError && err.code === 'INVALID_TOKEN' && token !== undefined)
+      throw new CliError(err.message, err.exitCode, 'the invitation token is wrong or was replaced by a newer invitation; use the link from the latest mail');
+    throw err;
+  }
   if (ctx.json) printJson(ctx.io, data);
   else {
     ctx.io.err(`✓ Joined ${data.name} (${data.slug}) as ${data.role}\n`);
