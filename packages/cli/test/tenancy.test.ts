@@ -445,6 +445,11 @@ describe('acct credits top-up', () => {
     const json = fake(paid(true), { globals: { json: true } });
     expect(await exec(json, topUp, { amount: '50', idempotencyKey: 'k' })).toBe(0);
     expect(JSON.parse(json.io.stdout)).toEqual({ id: 'pay_9', amount: 50, balanceAfter: 150, idempotencyKey: 'k', replayed: true });
+    const generated = fake(paid(), { globals: { json: true } });
+    expect(await exec(generated, topUp, { amount: '50' })).toBe(0);
+    const key = generated.transport.requests.at(-1)!.headers['idempotency-key'];
+    expect(JSON.parse(generated.io.stdout).idempotencyKey).toBe(key);
+    expect(generated.io.stderr).toContain(`Idempotency key: ${key}`);
     const plain = fake(paid());
     expect(await exec(plain, topUp, { amount: '50' })).toBe(0);
     expect(plain.io.stdout).toBe('pay_9\n');

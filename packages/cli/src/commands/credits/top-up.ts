@@ -32,7 +32,7 @@ export async function run(ctx: Context, opts: TopUpOptions): Promise<number> {
   const key = opts.idempotencyKey ?? randomUUID();
   const retry = `retry with --idempotency-key ${key}: it credits at most once`;
   // Said before the request, so the key survives a timeout or a dropped connection.
-  if (!opts.idempotencyKey && !ctx.json) ctx.io.err(`Idempotency key: ${key}\n`);
+  if (!opts.idempotencyKey) ctx.io.err(`Idempotency key: ${key}\n`);
 
   const body: BodyOf<typeof payments.createPayment> = { amount, ...(opts.description !== undefined ? { description: opts.description } : {}) };
   return inOrg(ctx, opts.org, async (org) => {
