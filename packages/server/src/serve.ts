@@ -33,6 +33,8 @@ function serverSecret(dataDir: string): Buffer {
 
 /** Starts the HTTP server: migrate, listen, drain on SIGTERM. */
 export async function serve(): Promise<void> {
+  // Everything the server writes (database, WAL, outbox, server secret) is for its user alone.
+  process.umask(0o077);
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   const db = openDatabase(config);

@@ -17,6 +17,8 @@ export const TOKEN_KINDS = {
 
 export type TokenKind = keyof typeof TOKEN_KINDS;
 
+const KIND_BY_PREFIX = new Map((Object.entries(TOKEN_KINDS) as [TokenKind, string][]).map(([kind, prefix]) => [prefix, kind]));
+
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const ID_LENGTH = 12;
 const SECRET_LENGTH = 32; // 32 × log2(62) ≈ 190 bits
@@ -66,7 +68,7 @@ export function issueToken(kind: TokenKind, lookupId = randomBase62(ID_LENGTH)):
 /** Splits a token and checks its prefix, length and checksum; null when any is wrong. */
 export function parseToken(token: string, expected?: TokenKind): ParsedToken | null {
   if (typeof token !== 'string' || token.length > 64) return null;
-  const kind = (Object.keys(TOKEN_KINDS) as TokenKind[]).find((k) => token.startsWith(TOKEN_KINDS[k]));
+  const kind = KIND_BY_PREFIX.get(token.slice(0, 3));
   if (!kind || (expected && kind !== expected)) return null;
   const body = token.slice(3);
   if (!BODY.test(body)) return null;

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { requestIp } from '../http/client-ip.js';
 import { ROUTES } from '@acct/shared';
 import type { AppDeps } from '../deps.js';
 import { bind, principalOf } from '../http/bind.js';
@@ -22,8 +23,7 @@ function sessionOf(ctx: Parameters<typeof principalOf>[0]): SessionCredential {
 }
 
 /** Sign-up, sign-in, sessions, mailed links and passwords (`/api/auth`). */
-export function authRoutes(deps: AppDeps): Router {
-  const r = Router();
+export function authRoutes(deps: AppDeps, r: Router = Router()): Router {
 
   bind(r, deps, ROUTES.signUp, async ({ body }) => {
     const user = await signUp(deps, body);
@@ -33,7 +33,7 @@ export function authRoutes(deps: AppDeps): Router {
   bind(r, deps, ROUTES.signIn, async ({ req, res, body }) => {
     const user = await checkCredentials(deps, body, clientIp(req));
     const { token, session } = await createSession(deps.db, deps.config, deps.clock, {
-      userId: user.id, bearer: false, ip: req.ip ?? null, userAgent: req.get('user-agent') ?? null,
+      userId: user.id, bearer: false, ip: requestIp(req), userAgent: req.get('user-agent') ?? null,
     });
     setSessionCookie(deps, req, res, token, body.rememberMe === false ? null : deps.config.sessionAbsoluteSeconds);
     return { data: { user: await userView(deps.db, user), session: { id: session.id, expiresAt: session.expires_at } } };
@@ -42,7 +42,7 @@ export function authRoutes(deps: AppDeps): Router {
   bind(r, deps, ROUTES.login, async ({ req, body }) => {
     const user = await checkCredentials(deps, body, clientIp(req));
     const { token, session } = await createSession(deps.db, deps.config, deps.clock, {
-      userId: user.id, bearer: true, ip: req.ip ?? null, userAgent: req.get('user-agent') ?? null,
+      userId: user.id, bearer: true, ip: requestIp(req), userAgent: req.get('user-agent') ?? null,
     });
     return { data: { token, expiresAt: session.expires_at, user: await userView(deps.db, user) } };
   });

@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { hash, verify } from '@node-rs/argon2';
 
@@ -61,14 +61,6 @@ export function argon2NeedsRehash(stored: string): boolean {
 /** SHA-256 hex: how session and mailed tokens are stored (≥128-bit random, so no stretching needed). */
 export function sha256(value: string): string {
   return createHash('sha256').update(value).digest('hex');
-}
-
-/**
- * HMAC-SHA-256. On a hot path pass a KeyObject made once with `createSecretKey`: given a Buffer,
- * Node builds a new KeyObject on every call, which costs ~5x the HMAC itself.
- */
-export function hmac(key: Buffer | KeyObject, value: string): Buffer {
-  return createHmac('sha256', key).update(value).digest();
 }
 
 /** Constant-time comparison of two digests of equal length. */

@@ -11,8 +11,7 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 const DEFAULT_DESCRIPTION = 'Top-up';
 
 /** The credit ledger and top-ups (`…/organizations/:organizationId/payments`). */
-export function paymentRoutes(deps: AppDeps): Router {
-  const r = Router();
+export function paymentRoutes(deps: AppDeps, r: Router = Router()): Router {
 
   bind(r, deps, ROUTES.listPayments, async (ctx) => {
     const { organizationId } = membershipOf(ctx);

@@ -16,8 +16,7 @@ function toSubscription(row: OrganizationRow) {
 }
 
 /** Plan, seats and credit balance (`…/organizations/:organizationId/subscription`). */
-export function subscriptionRoutes(deps: AppDeps): Router {
-  const r = Router();
+export function subscriptionRoutes(deps: AppDeps, r: Router = Router()): Router {
 
   bind(r, deps, ROUTES.getSubscription, async (ctx) => {
     const { organizationId } = membershipOf(ctx);

@@ -28,6 +28,12 @@ class StaticMigrations implements MigrationProvider {
 
 export type Dialect = 'sqlite' | 'postgres';
 
+/** The better-sqlite3 handle behind a SQLite `DB`, for reads that skip kysely's async driver. */
+interface SqliteHandle {
+  prepare(sql: string): { all(parameters: readonly unknown[]): unknown[]; get(parameters: readonly unknown[]): unknown };
+}
+export const sqliteHandles = new WeakMap<DB, SqliteHandle>();
+
 export function dialectOf(config: Pick<Config, 'databaseUrl'>): Dialect {
   return config.databaseUrl && /^postgres(ql)?:\/\//.test(config.databaseUrl) ? 'postgres' : 'sqlite';
 }
@@ -52,7 +58,10 @@ export function openDatabase(config: Config): DB {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const cached = withStatementCache(sqlite);
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cached }) });
+  sqliteHandles.set(db, cached as unknown as SqliteHandle);
+  return db;
 }
 
 /** The SQLite file: `file:PATH` in DATABASE_URL, else acct.db in the data dir. */

@@ -51,6 +51,14 @@ export function membershipOf(ctx: { membership: Membership | null }): Membership
   return ctx.membership;
 }
 
+const scopeHeaders = new WeakMap<ReadonlySet<string>, string>();
+/** `X-Token-Scopes`; scope sets are shared per distinct list (parseScopes), so the text is too. */
+function scopeHeader(scopes: ReadonlySet<string>): string {
+  let text = scopeHeaders.get(scopes);
+  if (text === undefined) scopeHeaders.set(scopes, (text = [...scopes].join(', ')));
+  return text;
+}
+
 function insufficientScope(scope: string): HttpError {
   return new HttpError('INSUFFICIENT_SCOPE', `The token lacks the scope ${scope}`, [{ field: 'scope', message: `requires ${scope}` }], {
     'X-Accepted-Scopes': scope,
@@ -60,7 +68,7 @@ function insufficientScope(scope: string): HttpError {
 /** A team key acts for its team: only where the contract allows, only in its organization and team. */
 function authorizeTeam(contract: RouteContract, req: Request, res: Response, team: TeamPrincipal) {
   const credential = team.credential;
-  res.setHeader('X-Token-Scopes', [...credential.scopes].join(', '));
+  res.setHeader('X-Token-Scopes', scopeHeader(credential.scopes));
   if (!contract.teamKeys) throw new HttpError('FORBIDDEN', 'Team keys act for a team and cannot call this route; use a personal access token');
   if (contract.scope && !credential.scopes.has(contract.scope)) throw insufficientScope(contract.scope);
   const teamId = req.params['teamId'];
@@ -84,7 +92,7 @@ async function authorize(deps: AppDeps, contract: RouteContract, req: Request, r
   if (isTeamCaller(caller)) return authorizeTeam(contract, req, res, caller);
   const principal = caller;
   const credential = principal.credential;
-  if (credential.kind === 'pat') res.setHeader('X-Token-Scopes', [...credential.scopes].join(', '));
+  if (credential.kind === 'pat') res.setHeader('X-Token-Scopes', scopeHeader(credential.scopes));
   if (contract.auth === 'session' && credential.kind !== 'session')
     throw new HttpError('FORBIDDEN', 'This route needs a signed-in session: API keys cannot mint keys or change credentials');
   if (contract.scope && !hasScope(principal, contract.scope)) throw insufficientScope(contract.scope);

@@ -15,5 +15,11 @@ export function sendEnvelope(
     ...(body.errors ? { errors: body.errors } : {}),
     meta: { requestId: String(res.locals['requestId'] ?? ''), ...(body.pagination ? { pagination: body.pagination } : {}) },
   };
-  res.status(body.status).json(envelope);
+  // Written directly: Express's res.json() would also parse and re-format the content type and
+  // check request freshness, on every response of an API that sends no validators.
+  const json = JSON.stringify(envelope);
+  res.statusCode = body.status;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(json));
+  res.end(json);
 }

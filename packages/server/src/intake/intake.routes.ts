@@ -17,8 +17,7 @@ function toIntakeEvent(row: IntakeEventRow) {
 }
 
 /** Intake webhooks: `POST /api/intake/:teamId` stores a JSON payload; the team lists what arrived. */
-export function intakeRoutes(deps: AppDeps): Router {
-  const r = Router();
+export function intakeRoutes(deps: AppDeps, r: Router = Router()): Router {
 
   bind(r, deps, ROUTES.receiveIntake, async (ctx) => {
     const teamId = ctx.params['teamId'] ?? '';

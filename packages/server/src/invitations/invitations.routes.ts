@@ -10,8 +10,7 @@ import { toOrganization } from '../orgs/orgs.service.js';
 import { acceptInvitation, invitationStatus, invitationsWithOrg, peekInvitation, statusIs, toInvitation } from './invitations.service.js';
 
 /** Invitations: the organization's side, the invited user's side, and the mailed link. */
-export function invitationRoutes(deps: AppDeps): Router {
-  const r = Router();
+export function invitationRoutes(deps: AppDeps, r: Router = Router()): Router {
 
   bind(r, deps, ROUTES.listInvitations, async (ctx) => {
     const { organizationId } = membershipOf(ctx);

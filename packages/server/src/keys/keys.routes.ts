@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { requestIp } from '../http/client-ip.js';
 import { ROUTES, SCOPES, type Scope } from '@acct/shared';
 import type { AppDeps } from '../deps.js';
 import { bind, principalOf } from '../http/bind.js';
@@ -8,8 +9,7 @@ import { decodeCursor, page } from '../http/pagination.js';
 import { createKey, findKey, reportLeak, revokeKey, rotateKey, toApiKey, toKeyEvent, updateKey } from './keys.service.js';
 
 /** Personal access tokens (`/api/auth/api-key/*`) and the scope catalogue. */
-export function keyRoutes(deps: AppDeps): Router {
-  const r = Router();
+export function keyRoutes(deps: AppDeps, r: Router = Router()): Router {
 
   bind(r, deps, ROUTES.createApiKey, async (ctx) => {
     const { user, credential } = principalOf(ctx);
@@ -24,7 +24,7 @@ export function keyRoutes(deps: AppDeps): Router {
       scopes: body.scopes as Scope[],
       expiresIn: body.expiresIn ?? null,
       organizationId: body.metadata?.organizationId,
-      ip: ctx.req.ip ?? null,
+      ip: requestIp(ctx.req),
     });
     const view = toApiKey(row, deps.clock.now());
     return {
@@ -67,24 +67,24 @@ export function keyRoutes(deps: AppDeps): Router {
 
   bind(r, deps, ROUTES.updateApiKey, async (ctx) => {
     const { user } = principalOf(ctx);
-    const row = await updateKey(deps, user.id, { ...ctx.body, scopes: ctx.body.scopes as Scope[] | undefined, ip: ctx.req.ip ?? null });
+    const row = await updateKey(deps, user.id, { ...ctx.body, scopes: ctx.body.scopes as Scope[] | undefined, ip: requestIp(ctx.req) });
     return { data: toApiKey(row, deps.clock.now()) };
   });
 
   bind(r, deps, ROUTES.deleteApiKey, async (ctx) => {
     const { user } = principalOf(ctx);
-    const row = await revokeKey(deps, user.id, ctx.body.id, ctx.req.ip ?? null);
+    const row = await revokeKey(deps, user.id, ctx.body.id, requestIp(ctx.req));
     return { data: toApiKey(row, deps.clock.now()) };
   });
 
   bind(r, deps, ROUTES.rotateApiKey, async (ctx) => {
     const { user } = principalOf(ctx);
-    const { row, key } = await rotateKey(deps, user.id, { id: ctx.body.id, gracePeriod: ctx.body.gracePeriod ?? 0, ip: ctx.req.ip ?? null });
+    const { row, key } = await rotateKey(deps, user.id, { id: ctx.body.id, gracePeriod: ctx.body.gracePeriod ?? 0, ip: requestIp(ctx.req) });
     return { data: { ...toApiKey(row, deps.clock.now()), key } };
   });
 
   bind(r, deps, ROUTES.reportLeakedKey, async (ctx) => {
-    await reportLeak(deps, ctx.body.key, ctx.req.ip ?? null);
+    await reportLeak(deps, ctx.body.key, requestIp(ctx.req));
     return { data: { ok: true as const } };
   });
 

@@ -7,8 +7,7 @@ import { decodeCursor, page } from '../http/pagination.js';
 import { createTeamKey, findTeam, requireTeamAdmin, revokeTeamKey, rotateTeamKey, toTeamKey } from './team-keys.service.js';
 
 /** Team keys (`…/teams/:teamId/keys`): created, revoked and rotated by team admins. */
-export function teamKeyRoutes(deps: AppDeps): Router {
-  const r = Router();
+export function teamKeyRoutes(deps: AppDeps, r: Router = Router()): Router {
 
   bind(r, deps, ROUTES.createTeamKey, async (ctx) => {
     const { organizationId, role } = membershipOf(ctx);

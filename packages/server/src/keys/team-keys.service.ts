@@ -7,7 +7,7 @@ import { HttpError } from '../http/http-error.js';
 import { ulid } from '../http/ids.js';
 import { argon2Hash } from '../auth/hashing.js';
 import type { TeamPrincipal } from '../auth/principal.js';
-import { LAST_USED_INTERVAL_MS, verifyWithGrace } from './key-auth.js';
+import { LAST_USED_INTERVAL_MS, parseScopes, verifyWithGrace } from './key-auth.js';
 import { keyStatus } from './keys.service.js';
 
 export function toTeamKey(row: TeamKeyRow, now: Date) {
@@ -102,6 +102,6 @@ export async function authenticateTeamKey(deps: AppDeps, token: ParsedToken, ip:
   }
   return {
     team: { id: row.team_id, organizationId: row.organization_id },
-    credential: { kind: 'team-key', keyId: row.id, teamId: row.team_id, organizationId: row.organization_id, scopes: new Set(JSON.parse(row.scopes) as Scope[]) },
+    credential: { kind: 'team-key', keyId: row.id, teamId: row.team_id, organizationId: row.organization_id, scopes: parseScopes(row.scopes) },
   };
 }

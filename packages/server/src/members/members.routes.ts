@@ -9,8 +9,7 @@ import { findMember, removeMembership, setRole, toMember, type MemberRow } from 
 import { inviteProblem, removalProblem, roleChangeProblem } from './role-rules.js';
 
 /** Members of an organization and their roles (`…/organizations/:organizationId/members`). */
-export function memberRoutes(deps: AppDeps): Router {
-  const r = Router();
+export function memberRoutes(deps: AppDeps, r: Router = Router()): Router {
 
   async function target(organizationId: string, userId: string): Promise<MemberRow> {
     const row = await findMember(deps.db, organizationId, userId);

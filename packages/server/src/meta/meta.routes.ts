@@ -17,8 +17,7 @@ function docsPage(routes: Record<string, RouteContract>): string {
 }
 
 /** OpenAPI document, docs page, health and readiness. */
-export function metaRoutes(deps: AppDeps): Router {
-  const r = Router();
+export function metaRoutes(deps: AppDeps, r: Router = Router()): Router {
   r.get('/api/openapi.json', (_req, res) => {
     res.json(openApiDocument(ROUTES, deps.baseUrl(), deps.version));
   });

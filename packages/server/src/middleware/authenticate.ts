@@ -1,4 +1,5 @@
 import type { Request } from 'express';
+import { requestIp } from '../http/client-ip.js';
 import { parseToken, type ParsedToken, type TokenKind } from '@acct/shared';
 import type { AppDeps } from '../deps.js';
 import { HttpError } from '../http/http-error.js';
@@ -25,8 +26,8 @@ export interface CredentialKind {
 export const CREDENTIAL_KINDS: Partial<Record<TokenKind, CredentialKind>> = {
   session: { carriers: ['cookie'], resolve: (d, t) => authenticateSession(d.db, d.config, d.clock, t) },
   bearerSession: { carriers: ['authorization'], resolve: (d, t) => authenticateSession(d.db, d.config, d.clock, t) },
-  pat: { carriers: ['authorization', 'x-api-key'], resolve: (d, t, req) => authenticateKey(d, t, req.ip ?? null) },
-  teamKey: { carriers: ['authorization', 'x-api-key'], resolve: (d, t, req) => authenticateTeamKey(d, t, req.ip ?? null) },
+  pat: { carriers: ['authorization', 'x-api-key'], resolve: (d, t, req) => authenticateKey(d, t, requestIp(req)) },
+  teamKey: { carriers: ['authorization', 'x-api-key'], resolve: (d, t, req) => authenticateTeamKey(d, t, requestIp(req)) },
 };
 
 /** Reads one cookie from the Cookie header without a parser dependency. */

@@ -9,8 +9,7 @@ import { removeMembership } from '../members/members.service.js';
 import { toOrganization } from './orgs.service.js';
 
 /** One organization: read, rename, delete, leave (`/api/user/organizations/:organizationId`). */
-export function organizationRoutes(deps: AppDeps): Router {
-  const r = Router();
+export function organizationRoutes(deps: AppDeps, r: Router = Router()): Router {
 
   async function load(organizationId: string) {
     return deps.db.selectFrom('organizations').selectAll().where('id', '=', organizationId).executeTakeFirstOrThrow();

@@ -14,8 +14,7 @@ function toProject(row: ProjectRow) {
 }
 
 /** Projects of an organization (`/api/user/organizations/:organizationId/projects`). */
-export function projectRoutes(deps: AppDeps): Router {
-  const r = Router();
+export function projectRoutes(deps: AppDeps, r: Router = Router()): Router {
 
   async function find(organizationId: string, projectId: string): Promise<ProjectRow> {
     const row = await deps.db.selectFrom('projects').selectAll().where('organization_id', '=', organizationId).where('id', '=', projectId).executeTakeFirst();

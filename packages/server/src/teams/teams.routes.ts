@@ -32,8 +32,7 @@ function blankName(name: string | undefined): void {
 }
 
 /** Teams of an organization and their members (`…/organizations/:organizationId/teams`). */
-export function teamRoutes(deps: AppDeps): Router {
-  const r = Router();
+export function teamRoutes(deps: AppDeps, r: Router = Router()): Router {
 
   bind(r, deps, ROUTES.listTeams, async (ctx) => {
     const { organizationId } = membershipOf(ctx);

@@ -10,8 +10,7 @@ import type { Role } from '@acct/shared';
 import { userView } from './users.service.js';
 
 /** The signed-in account and its organizations (`/api/user`). */
-export function userRoutes(deps: AppDeps): Router {
-  const r = Router();
+export function userRoutes(deps: AppDeps, r: Router = Router()): Router {
 
   bind(r, deps, ROUTES.getMe, async (ctx) => ({ data: await userView(deps.db, principalOf(ctx).user) }));
 

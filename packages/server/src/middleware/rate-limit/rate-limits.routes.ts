@@ -6,8 +6,7 @@ import { authenticate, presentedCredential } from '../authenticate.js';
 import { clientIp, type CredentialOf } from './rate-limits.js';
 
 /** `GET /api/auth/rate-limits`: public; a caller who sends a credential also sees its own budgets. */
-export function rateLimitRoutes(deps: AppDeps): Router {
-  const r = Router();
+export function rateLimitRoutes(deps: AppDeps, r: Router = Router()): Router {
   bind(r, deps, ROUTES.getRateLimits, async ({ req }) => {
     const caller = presentedCredential(req) ? ((await authenticate(deps, req)) as CredentialOf) : null;
     const id = caller ? (caller.credential.sessionId ?? caller.credential.keyId ?? null) : null;

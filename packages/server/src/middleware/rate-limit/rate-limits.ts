@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { requestIp } from '../../http/client-ip.js';
 import type { Request, Response } from 'express';
 import { ipKeyGenerator, MemoryStore, rateLimit, type RateLimitInfo, type RateLimitRequestHandler, type Store } from 'express-rate-limit';
 import { RedisStore } from 'rate-limit-redis';
@@ -31,7 +32,7 @@ const TIGHTEST = 'rateLimitTightest';
 
 /** The client address limits count by: IPv6 by its /56 network, which one subscriber usually holds. */
 export function clientIp(req: Request): string {
-  return ipKeyGenerator(req.ip ?? req.socket.remoteAddress ?? 'unknown', 56);
+  return ipKeyGenerator(requestIp(req) ?? req.socket.remoteAddress ?? 'unknown', 56);
 }
 
 /**
@@ -86,6 +87,7 @@ export class RateLimits {
 
   /** Counts the request against the per-IP budgets of its route. */
   async byIp(contract: RouteContract, req: Request, res: Response): Promise<void> {
+    if (!this.byRoute.get(contract)?.ip.length) return; // no per-IP budget here: skip the IP's key
     await this.spend('ip', contract, req, res, clientIp(req));
   }
 
