@@ -223,6 +223,12 @@ async function main() {
   const rUnknown = await measure('valid checksum, unknown lookup id', server.pid, { url: meUrl, connections: CONNECTIONS, headers: { 'x-api-key': unknownLookup } }, 401);
   notePeak('bad keys');
 
+  // 5. PostgreSQL, one instance and three (with Redis), next to the SQLite figures above.
+  log();
+  log('5. /me on PostgreSQL: one instance, then three instances on one database and Redis');
+  const { measureScaleOut } = await import('./scale-out.mjs');
+  const scaleRows = await measureScaleOut({ connections: CONNECTIONS, duration: DURATION, warmup: WARMUP, baseEnv, log: step });
+
   // 7. CLI start-up, when the other half of the benchmark exists.
   log();
   log('7. CLI start-up');
@@ -293,6 +299,17 @@ async function main() {
 
   log();
   log('  Sign-in');
+  md.push('## PostgreSQL and several instances', '');
+  md.push(table(
+    ['setup', 'credential', 'req/s', 'p99', 'CPU/request (all instances)', 'vs SQLite, 1 instance'],
+    [
+      ['SQLite, 1 instance', 'PAT', fmtInt(rPat.rps), fmtMs(rPat.p99), fmtUs(rPat.cpuUs), '1.00×'],
+      ['SQLite, 1 instance', 'cookie', fmtInt(rCookie.rps), fmtMs(rCookie.p99), fmtUs(rCookie.cpuUs), '1.00×'],
+      ...scaleRows.map((r) => [r.setup, r.credential, fmtInt(r.rps), fmtMs(r.p99), fmtUs(r.cpuUs), fmtRatio(r.rps / (r.credential === 'PAT' ? rPat.rps : rCookie.rps))]),
+    ],
+  ));
+  md.push('', 'Three instances share the same two cores as the load generator here, so they show the cost of coordination through PostgreSQL, not the gain of more machines.', '');
+
   md.push('## Sign-in', '');
   md.push(table(
     ['scenario', 'per second', 'p99', 'CPU each', 'ratio', 'ratio (CPU)'],

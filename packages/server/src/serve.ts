@@ -37,7 +37,7 @@ export async function serve(): Promise<void> {
   process.umask(0o077);
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
-  const db = openDatabase(config);
+  const db = await openDatabase(config);
   const applied = await migrate(db);
   if (applied.length) logger.info({ migrations: applied }, 'migrations applied');
 

@@ -31,8 +31,9 @@ export function redactUrl(url: string): string {
 async function checkDatabase(config: Config): Promise<Check[]> {
   const dialect = dialectOf(config);
   const where = dialect === 'postgres' ? redactUrl(config.databaseUrl!) : path.join(config.dataDir, 'acct.db');
-  const db = openDatabase(config);
+  let db: Awaited<ReturnType<typeof openDatabase>> | undefined;
   try {
+    db = await openDatabase(config);
     await withTimeout(sql`select 1`.execute(db), 5000, 'the database');
     const pending = await pendingMigrations(db);
     return [
@@ -42,7 +43,7 @@ async function checkDatabase(config: Config): Promise<Check[]> {
   } catch (err) {
     return [{ name: 'database', level: 'fail', detail: `${dialect} at ${where}: ${(err as Error).message}` }];
   } finally {
-    await db.destroy().catch(() => {});
+    await db?.destroy().catch(() => {});
   }
 }
 

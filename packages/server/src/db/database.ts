@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
-import pg from 'pg';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
 import type { Config } from '../config.js';
 import type { Database } from './schema.js';
@@ -38,12 +37,13 @@ export function dialectOf(config: Pick<Config, 'databaseUrl'>): Dialect {
   return config.databaseUrl && /^postgres(ql)?:\/\//.test(config.databaseUrl) ? 'postgres' : 'sqlite';
 }
 
-// COUNT(*) and other int8 results: numbers, as SQLite gives them (our counts fit easily).
-pg.types.setTypeParser(20, (value) => Number(value));
-
 /** Opens the database the configuration names: SQLite in the data dir by default, or PostgreSQL. */
-export function openDatabase(config: Config): DB {
+export async function openDatabase(config: Config): Promise<DB> {
   if (dialectOf(config) === 'postgres') {
+    // Loaded only for PostgreSQL: a single-node server never pays for the driver.
+    const { default: pg } = await import('pg');
+    // COUNT(*) and other int8 results: numbers, as SQLite gives them (our counts fit easily).
+    pg.types.setTypeParser(20, (value) => Number(value));
     const pool = new pg.Pool({ connectionString: config.databaseUrl!, max: Number(process.env['ACCT_PG_POOL_SIZE'] ?? 10), connectionTimeoutMillis: 5000 });
     // A dropped connection must not crash the process: the query in flight fails (503) and
     // the next one gets a fresh connection. pg emits 'error' on idle and checked-out clients alike.

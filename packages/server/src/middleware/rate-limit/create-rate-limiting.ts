@@ -26,7 +26,7 @@ export async function createRateLimiting(
   const redis: RedisClient | null = options.redisUrl ? await connectRedis(options.redisUrl, deps.logger) : null;
   const failures = redis ? new RedisFailureStore(redis, `${config.redisPrefix}lock:`) : new MemoryFailureStore();
   return {
-    rateLimits: new RateLimits(config, deps.clock, deps.logger, redis),
+    rateLimits: new RateLimits(config, deps.clock, deps.logger, redis, redis ? (await import('rate-limit-redis')).RedisStore : null),
     signInLockout: new SignInLockout(failures, config.lockout, deps.clock, deps.logger),
     // Called after the HTTP server drained: nothing is in flight, and a Redis that is down must not hold up the exit.
     close: async () => {

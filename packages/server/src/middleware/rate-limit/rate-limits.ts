@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { requestIp } from '../../http/client-ip.js';
 import type { Request, Response } from 'express';
 import { ipKeyGenerator, MemoryStore, rateLimit, type RateLimitInfo, type RateLimitRequestHandler, type Store } from 'express-rate-limit';
-import { RedisStore } from 'rate-limit-redis';
+import type { RedisStore } from 'rate-limit-redis';
 import type { Logger } from 'pino';
 import { ROUTES, type RouteContract, type RouteName } from '@acct/shared';
 import type { Clock } from '../../http/clock.js';
@@ -69,6 +69,8 @@ export class RateLimits {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly redis: RedisClient | null,
+    /** rate-limit-redis's store, loaded only when REDIS_URL is set. */
+    private readonly RedisStoreClass: typeof RedisStore | null = null,
   ) {
     if (!config.enabled) return;
     const routes = Object.entries(ROUTES) as [RouteName, RouteContract][];
@@ -124,8 +126,8 @@ export class RateLimits {
 
   private add(name: string, per: Subject, rule: Rule, routes: RouteContract[]): void {
     const property = `rateLimit:${name}`;
-    const inner: Store = this.redis
-      ? new RedisStore({ sendCommand: (...args: string[]) => this.redis!.sendCommand(args), prefix: `${this.config.redisPrefix}rl:` })
+    const inner: Store = this.redis && this.RedisStoreClass
+      ? new this.RedisStoreClass({ sendCommand: (...args: string[]) => this.redis!.sendCommand(args), prefix: `${this.config.redisPrefix}rl:` })
       : new MemoryStore();
     const clock = this.clock;
     const middleware = rateLimit({

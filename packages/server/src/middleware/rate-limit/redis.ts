@@ -1,11 +1,11 @@
-import { createClient } from 'redis';
+import type { createClient } from 'redis';
 import type { Logger } from 'pino';
 
 const CONNECT_TIMEOUT_MS = 2000;
 const COMMAND_TIMEOUT_MS = 1000;
 
-function newClient(url: string) {
-  return createClient({
+function newClient(create: typeof createClient, url: string) {
+  return create({
     url,
     disableOfflineQueue: true,
     commandOptions: { timeout: COMMAND_TIMEOUT_MS },
@@ -22,7 +22,9 @@ export type RedisClient = ReturnType<typeof newClient>;
  * Startup waits for the first connection at most CONNECT_TIMEOUT_MS, then goes on.
  */
 export async function connectRedis(url: string, logger: Logger): Promise<RedisClient> {
-  const client = newClient(url);
+  // Loaded only when REDIS_URL is set: a single-node server never pays for the client.
+  const { createClient: create } = await import('redis');
+  const client = newClient(create, url);
   let lastLogged = 0;
   client.on('error', (err: unknown) => {
     // Emitted on every failed reconnect: log the outage, not each retry.
