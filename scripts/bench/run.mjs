@@ -14,7 +14,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import {
-  ROOT, SERVER_MAIN, call, cannon, cpuSecondsOf, cpuSnapshot, fmtInt, foreignCores, fmtMs, fmtPct, fmtRatio, killChildren, runJson, sampleRss, startListening,
+  ROOT, SERVER_FLAGS, SERVER_MAIN, call, cannon, cpuSecondsOf, cpuSnapshot, fmtInt, foreignCores, fmtMs, fmtPct, fmtRatio, killChildren, runJson, sampleRss, startListening,
 } from './lib.mjs';
 import { seedFiller } from './seed.mjs';
 
@@ -139,7 +139,7 @@ async function main() {
 
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'acct-bench-'));
   const baseEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' };
-  const server = await startListening('acct server', [SERVER_MAIN], {
+  const server = await startListening('acct server', [...SERVER_FLAGS, SERVER_MAIN], {
     ...baseEnv, PORT: '0', HOST: '127.0.0.1', ACCT_DATA_DIR: dataDir, ACCT_RATE_LIMITS: 'off',
   });
   ourPids.add(server.pid);

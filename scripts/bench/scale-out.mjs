@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { SERVER_MAIN, call, cannon, cpuSecondsOf, serverRequire, startListening } from './lib.mjs';
+import { SERVER_FLAGS, SERVER_MAIN, call, cannon, cpuSecondsOf, serverRequire, startListening } from './lib.mjs';
 
 const PG_ADMIN = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -60,14 +60,14 @@ export async function measureScaleOut({ connections = 20, duration = 10, warmup 
   const instances = [];
   const rows = [];
   try {
-    instances.push(await startListening('acct on PostgreSQL', [SERVER_MAIN], env));
+    instances.push(await startListening('acct on PostgreSQL', [...SERVER_FLAGS, SERVER_MAIN], env));
     const { cookie, pat } = await credentials(instances[0].url);
     for (const [credential, headers] of [['PAT', { 'x-api-key': pat }], ['cookie', { cookie }]]) {
       const r = await together(instances, { connections, headers }, { duration, warmup });
       rows.push({ setup: 'PostgreSQL, 1 instance', credential, ...r });
       log(`PostgreSQL, 1 instance, ${credential}: ${Math.round(r.rps)} req/s, p99 ${r.p99} ms, ${Math.round(r.cpuUs)} µs CPU/request`);
     }
-    instances.push(...(await Promise.all([startListening('acct #2', [SERVER_MAIN], env), startListening('acct #3', [SERVER_MAIN], env)])));
+    instances.push(...(await Promise.all([startListening('acct #2', [...SERVER_FLAGS, SERVER_MAIN], env), startListening('acct #3', [...SERVER_FLAGS, SERVER_MAIN], env)])));
     for (const [credential, headers] of [['PAT', { 'x-api-key': pat }], ['cookie', { cookie }]]) {
       const r = await together(instances, { connections, headers }, { duration, warmup });
       rows.push({ setup: 'PostgreSQL + Redis, 3 instances', credential, ...r });

@@ -8,6 +8,7 @@ const IP = Symbol('clientIp');
  */
 export function requestIp(req: Request): string | null {
   const r = req as Request & { [IP]?: string | null };
-  if (r[IP] === undefined) r[IP] = req.ip ?? null;
+  // Without a trusted proxy the answer is the socket's peer: skip Express's header parsing.
+  if (r[IP] === undefined) r[IP] = (req.app.get('trust proxy') ? req.ip : req.socket.remoteAddress) ?? null;
   return r[IP];
 }

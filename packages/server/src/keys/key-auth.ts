@@ -27,7 +27,15 @@ export async function verifyWithGrace(verifier: AppDeps['keyVerifier'], cacheKey
 
 // Two unique-index point reads (the key, then its owner): on SQLite they cost a tenth of the
 // equivalent join, and both queries are compiled once.
-const keyByLookupId = prepared((db) => db.selectFrom('api_keys').selectAll().where('lookup_id', '=', ''));
+const keyByLookupId = prepared((db) =>
+  db
+    .selectFrom('api_keys')
+    .select([
+      'id', 'user_id', 'secret_hash', 'previous_secret_hash', 'previous_expires_at', 'scopes', 'organization_id', 'enabled',
+      'expires_at', 'revoked_at', 'last_used_at', 'last_used_ip',
+    ])
+    .where('lookup_id', '=', ''),
+);
 
 const scopeSets = new Map<string, ReadonlySet<Scope>>();
 /** Scope lists repeat across requests: parse each distinct one once. */

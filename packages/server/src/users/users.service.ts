@@ -21,8 +21,17 @@ export function toUser(row: UserRow, organizationCount: number) {
   };
 }
 
-/** The user row by id, compiled once: read on every authenticated request. */
-export const userById = prepared((db) => db.selectFrom('users').selectAll().where('id', '=', ''));
+/**
+ * The user row by id, compiled once: read on every authenticated request. It carries the
+ * organization count (an index-only count) so that /api/user/me needs no second statement.
+ */
+export const userById = prepared((db) =>
+  db
+    .selectFrom('users')
+    .selectAll()
+    .select((eb) => eb.selectFrom('memberships').select(eb.fn.countAll<number>().as('n')).whereRef('memberships.user_id', '=', 'users.id').as('organization_count'))
+    .where('id', '=', ''),
+);
 
 const countMemberships = prepared((db) => db.selectFrom('memberships').select((eb) => eb.fn.countAll<number>().as('n')).where('user_id', '=', ''));
 
@@ -31,8 +40,9 @@ export async function organizationCount(db: DB, userId: string): Promise<number>
   return Number(row?.n ?? 0);
 }
 
-export async function userView(db: DB, row: UserRow) {
-  return toUser(row, await organizationCount(db, row.id));
+/** The API view of a user; uses the count the authentication read already carries when it can. */
+export async function userView(db: DB, row: UserRow & { organization_count?: number | null }) {
+  return toUser(row, typeof row.organization_count === 'number' ? row.organization_count : await organizationCount(db, row.id));
 }
 
 /** Emails are compared case-insensitively and stored lowercased; nothing else is changed. */
