@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import nodemailer from 'nodemailer';
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 
 export interface Mail {
@@ -22,25 +22,51 @@ function headerSafe(value: string): string {
 
 const FROM = 'acct <no-reply@acct.local>';
 
-/** Real SMTP when SMTP_URL is set (nodemailer); else `.eml` files in the outbox and a log line. */
+/** RFC 2047 encoded-word for a header value that is not plain ASCII. */
+function encodeHeader(value: string): string {
+  return /^[\x20-\x7e]*$/.test(value) ? value : `=?UTF-8?B?${Buffer.from(value, 'utf8').toString('base64')}?=`;
+}
+
+/** A plain-text RFC 5322 message, as the outbox keeps it (an `.eml` any mail client opens). */
+export function formatEml(mail: Mail, from: string, date = new Date()): string {
+  const headers = [
+    `From: ${headerSafe(from)}`,
+    `To: ${headerSafe(mail.to)}`,
+    `Subject: ${encodeHeader(headerSafe(mail.subject))}`,
+    `Date: ${date.toUTCString()}`,
+    `Message-ID: <${randomUUID()}@acct.local>`,
+    'MIME-Version: 1.0',
+    'Content-Type: text/plain; charset=utf-8',
+    'Content-Transfer-Encoding: base64',
+  ];
+  const body = Buffer.from(mail.text, 'utf8').toString('base64').replace(/.{76}/g, '$&\n');
+  return `${headers.join('\n')}\n\n${body}\n`;
+}
+
+/**
+ * Real SMTP when SMTP_URL is set (nodemailer, loaded only then); else `.eml` files in the
+ * outbox and a log line.
+ */
 export function createMailer(opts: { smtpUrl: string | null; outboxDir: string; logger: Logger; from?: string }): Mailer {
   const from = opts.from ?? process.env['ACCT_MAIL_FROM'] ?? FROM;
-  if (opts.smtpUrl) {
-    const transport = nodemailer.createTransport(opts.smtpUrl);
+  const smtpUrl = opts.smtpUrl;
+  if (smtpUrl) {
+    let transport: Promise<{ sendMail(message: object): Promise<unknown> }> | null = null;
     return {
       async send(mail) {
-        await transport.sendMail({ from, to: headerSafe(mail.to), subject: headerSafe(mail.subject), text: mail.text });
+        transport ??= import('nodemailer').then(({ default: nodemailer }) => nodemailer.createTransport(smtpUrl));
+        await (await transport).sendMail({ from, to: headerSafe(mail.to), subject: headerSafe(mail.subject), text: mail.text });
       },
     };
   }
-  const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   return {
     async send(mail) {
-      const info = await transport.sendMail({ from, to: headerSafe(mail.to), subject: headerSafe(mail.subject), text: mail.text });
       await fs.mkdir(opts.outboxDir, { recursive: true, mode: 0o700 });
       const safeTo = mail.to.replace(/[^A-Za-z0-9@._-]/g, '_');
       const file = path.join(opts.outboxDir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${safeTo}.eml`);
-      await fs.writeFile(file, info.message as Buffer, { mode: 0o600 });
+      // Written aside and renamed: whoever watches the outbox never reads half a message.
+      await fs.writeFile(`${file}.partial`, formatEml(mail, from), { mode: 0o600 });
+      await fs.rename(`${file}.partial`, file);
       // Development mode only (no SMTP_URL): the link is what a developer needs to go on.
       opts.logger.warn({ mailFile: file, subject: mail.subject, link: mail.link }, 'SMTP_URL is not set: mail written to the outbox');
     },
