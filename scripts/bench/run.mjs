@@ -356,7 +356,7 @@ async function main() {
     `Argon2 on the key path: PAT /me served ${fmtInt(Math.min(rPat.rps, rPatBig.rps))} req/s at ${fmtUs(rPat.cpuUs)} of server CPU each, ` +
     `${argonMultiple.toFixed(0)}× the ${argon.rate.toFixed(1)}/s that Argon2id verify alone reaches on these cores ` +
     `(${fmtUs(argon.cpuUsPerVerify)} of CPU each), so repeated requests cannot be running Argon2: only the first use of the ` +
-    'key paid for one verification (the verifier then compares an HMAC).';
+    'key paid for one verification (the verifier then compares a keyed SHA-256 digest).';
   log();
   log(`  ${argonLine}`);
   md.push(argonLine, '');
