@@ -1,7 +1,7 @@
-import net from 'node:net';
 import { expect } from 'vitest';
 import { call, PASSWORD, startServer, type ApiResponse, type CallOptions, type RunningServer } from './harness.js';
 import { expectEnvelope } from './support.js';
+import { startTcpProxy } from './tcp-proxy.js';
 
 /** Starts a server whose clock the test moves, with these limits (an object is sent as JSON). */
 export function limitedServer(limits: object | string | null, env: Record<string, string> = {}): Promise<RunningServer> {
@@ -98,36 +98,6 @@ export function cookieOf(res: ApiResponse): string {
 
 /** A TCP proxy in front of Redis that the test can cut, as if Redis went away. */
 export async function redisProxy(port = 6379): Promise<{ url: string; cut(): Promise<void>; restore(): Promise<void>; close(): Promise<void> }> {
-  const sockets = new Set<net.Socket>();
-  const listen = (p: number) =>
-    new Promise<net.Server>((resolve) => {
-      const server = net.createServer((client) => {
-        const upstream = net.connect(port, '127.0.0.1');
-        sockets.add(client).add(upstream);
-        const drop = () => {
-          client.destroy();
-          upstream.destroy();
-        };
-        client.on('error', drop).on('close', drop);
-        upstream.on('error', drop).on('close', drop);
-        client.pipe(upstream).pipe(client);
-      });
-      server.listen(p, '127.0.0.1', () => resolve(server));
-    });
-  let server = await listen(0);
-  const own = (server.address() as net.AddressInfo).port;
-  const cut = () =>
-    new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      sockets.clear();
-      server.close(() => resolve());
-    });
-  return {
-    url: `redis://127.0.0.1:${own}`,
-    cut,
-    async restore() {
-      server = await listen(own);
-    },
-    close: cut,
-  };
+  const proxy = await startTcpProxy('127.0.0.1', port);
+  return { url: `redis://127.0.0.1:${proxy.port}`, cut: proxy.cut, restore: proxy.restore, close: proxy.close };
 }

@@ -148,6 +148,29 @@ export async function revokeKey(deps: AppDeps, userId: string, id: string, ip: s
 }
 
 /**
+ * Pure but for the hash: the new secret of a key (same lookup id) and the columns a rotation
+ * writes. With a grace period the current secret becomes the previous one until then; with 0
+ * there is no previous secret, so the old one stops at once.
+ */
+export async function rotation(
+  kind: 'pat' | 'teamKey',
+  row: { lookup_id: string; secret_hash: string },
+  gracePeriod: number,
+  now: Date,
+) {
+  const token = issueToken(kind, row.lookup_id);
+  const changes = {
+    secret_hash: await argon2Hash(token.token),
+    start: token.token.slice(0, 7),
+    previous_secret_hash: gracePeriod > 0 ? row.secret_hash : null,
+    previous_expires_at: gracePeriod > 0 ? iso(addSeconds(now, gracePeriod)) : null,
+    rotated_at: iso(now),
+    updated_at: iso(now),
+  };
+  return { token, changes };
+}
+
+/**
  * Gives a key a new secret under the same id and lookup id. With `gracePeriod` seconds the
  * old secret keeps working until then (one previous secret at most); with 0 it stops at once.
  */
@@ -156,15 +179,7 @@ export async function rotateKey(deps: AppDeps, userId: string, input: { id: stri
   const now = deps.clock.now();
   const status = keyStatus(row, now);
   if (status === 'revoked' || status === 'expired') throw new HttpError('CONFLICT', `A ${status} key cannot be rotated; create a new one`);
-  const token = issueToken('pat', row.lookup_id);
-  const changes = {
-    secret_hash: await argon2Hash(token.token),
-    start: token.token.slice(0, 7),
-    previous_secret_hash: input.gracePeriod > 0 ? row.secret_hash : null,
-    previous_expires_at: input.gracePeriod > 0 ? iso(addSeconds(now, input.gracePeriod)) : null,
-    rotated_at: iso(now),
-    updated_at: iso(now),
-  };
+  const { token, changes } = await rotation('pat', row, input.gracePeriod, now);
   await deps.db.transaction().execute(async (trx) => {
     await trx.updateTable('api_keys').set(changes).where('id', '=', row.id).execute();
     await recordKeyEvent(trx, {

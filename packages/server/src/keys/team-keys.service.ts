@@ -8,7 +8,7 @@ import { ulid } from '../http/ids.js';
 import { argon2Hash } from '../auth/hashing.js';
 import type { TeamPrincipal } from '../auth/principal.js';
 import { LAST_USED_INTERVAL_MS, parseScopes, verifyWithGrace } from './key-auth.js';
-import { keyStatus } from './keys.service.js';
+import { keyStatus, rotation } from './keys.service.js';
 
 export function toTeamKey(row: TeamKeyRow, now: Date) {
   const graceLive = row.previous_expires_at && new Date(row.previous_expires_at) > now;
@@ -74,13 +74,7 @@ export async function rotateTeamKey(deps: AppDeps, teamId: string, keyId: string
   const now = deps.clock.now();
   const status = keyStatus({ ...row, enabled: 1 }, now);
   if (status !== 'active') throw new HttpError('CONFLICT', `A ${status} key cannot be rotated; create a new one`);
-  const token = issueToken('teamKey', row.lookup_id);
-  const changes = {
-    secret_hash: await argon2Hash(token.token), start: token.token.slice(0, 7),
-    previous_secret_hash: gracePeriod > 0 ? row.secret_hash : null,
-    previous_expires_at: gracePeriod > 0 ? iso(addSeconds(now, gracePeriod)) : null,
-    rotated_at: iso(now), updated_at: iso(now),
-  };
+  const { token, changes } = await rotation('teamKey', row, gracePeriod, now);
   await deps.db.updateTable('team_keys').set(changes).where('id', '=', row.id).execute();
   deps.keyVerifier.forget(row.id);
   deps.keyVerifier.forget(`${row.id}:previous`);
