@@ -141,3 +141,30 @@ describe('ACCT_REQUIRE_EMAIL_VERIFICATION=true', () => {
     expect(res.body.errors[0].message).toMatch(/at least 20/);
   });
 });
+
+describe('concurrent sign-ups', () => {
+  it('twenty people with the same name signing up at once all get accounts, with distinct handles', async () => {
+    const results = await Promise.all(Array.from({ length: 20 }, () => signUp({ email: email('twin'), password: PASSWORD, name: 'Same Name' })));
+    for (const res of results) expectEnvelope(res, 201, 'OK');
+    const handles = results.map((r) => r.body.data.user.handle as string);
+    expect(new Set(handles).size).toBe(20);
+  });
+
+  it('the same email signing up twice at once creates one account and one CONFLICT', async () => {
+    const address = email('race');
+    const results = await Promise.all([0, 1].map(() => signUp({ email: address, password: PASSWORD, name: 'Race' })));
+    expect(results.map((r) => r.status).sort()).toEqual([201, 409]);
+    expect(results.find((r) => r.status === 409)!.body.message).toMatch(/already exists/);
+  });
+});
+
+describe('concurrent organization creation', () => {
+  it('ten organizations with the same name created at once all get distinct slugs', async () => {
+    const address = email('orgs');
+    await signUp({ email: address, password: PASSWORD, name: 'Org Maker' });
+    const cookie = (await signIn({ email: address, password: PASSWORD })).headers.get('set-cookie')!.split(';')[0]!;
+    const results = await Promise.all(Array.from({ length: 10 }, () => api(server.url, 'POST', '/api/user/organizations', { cookie, body: { name: 'Acme' } })));
+    for (const res of results) expectEnvelope(res, 201, 'OK');
+    expect(new Set(results.map((r) => r.body.data.slug)).size).toBe(10);
+  });
+});

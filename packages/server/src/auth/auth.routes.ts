@@ -36,14 +36,16 @@ export function authRoutes(deps: AppDeps, r: Router = Router()): Router {
       userId: user.id, bearer: false, ip: requestIp(req), userAgent: req.get('user-agent') ?? null,
     });
     setSessionCookie(deps, req, res, token, body.rememberMe === false ? null : deps.config.sessionAbsoluteSeconds);
+    res.locals['actor'] = { userId: user.id, kind: 'session', id: session.id };
     return { data: { user: await userView(deps.db, user), session: { id: session.id, expiresAt: session.expires_at } } };
   });
 
-  bind(r, deps, ROUTES.login, async ({ req, body }) => {
+  bind(r, deps, ROUTES.login, async ({ req, res, body }) => {
     const user = await checkCredentials(deps, body, clientIp(req));
     const { token, session } = await createSession(deps.db, deps.config, deps.clock, {
       userId: user.id, bearer: true, ip: requestIp(req), userAgent: req.get('user-agent') ?? null,
     });
+    res.locals['actor'] = { userId: user.id, kind: 'session', id: session.id };
     return { data: { token, expiresAt: session.expires_at, user: await userView(deps.db, user) } };
   });
 

@@ -42,22 +42,28 @@ export async function signUp(deps: AppDeps, input: { email: string; password: st
   const taken = await deps.db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst();
   if (taken) throw new HttpError('CONFLICT', 'An account with this email already exists; sign in instead');
   const now = deps.clock.now();
-  const handle = await freeHandle(deps.db, name, email);
-  const user: UserRow = {
-    id: ulid(now.getTime()), email, full_name: name, handle, password_hash: passwordHash, role: 'user', is_active: 1,
-    email_verified_at: null, last_login_at: null, failed_sign_ins: 0, created_at: iso(now), updated_at: iso(now),
-  };
-  try {
-    await deps.db.transaction().execute(async (trx) => {
-      await trx.insertInto('users').values(user).execute();
-      await createOrganization(trx, { name: `${name}'s organization`, ownerId: user.id, now });
-    });
-  } catch (err) {
-    if (isUniqueViolation(err)) throw new HttpError('CONFLICT', 'An account with this email already exists; sign in instead');
-    throw err;
+  // Handles and organization slugs are derived from the name: two sign-ups with the same name at
+  // the same moment can pick the same one. Such a clash is retried with fresh picks; only a
+  // clash on the email itself is a CONFLICT.
+  for (let attempt = 1; ; attempt++) {
+    const user: UserRow = {
+      id: ulid(now.getTime()), email, full_name: name, handle: await freeHandle(deps.db, name, email), password_hash: passwordHash, role: 'user',
+      is_active: 1, email_verified_at: null, last_login_at: null, failed_sign_ins: 0, created_at: iso(now), updated_at: iso(now),
+    };
+    try {
+      await deps.db.transaction().execute(async (trx) => {
+        await trx.insertInto('users').values(user).execute();
+        await createOrganization(trx, { name: `${name}'s organization`, ownerId: user.id, now });
+      });
+      sendVerification(deps, user);
+      return user;
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      const emailTaken = await deps.db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst();
+      if (emailTaken) throw new HttpError('CONFLICT', 'An account with this email already exists; sign in instead');
+      if (attempt >= 5) throw new HttpError('CONFLICT', 'The account could not be created at this moment; try again');
+    }
   }
-  sendVerification(deps, user);
-  return user;
 }
 
 /**

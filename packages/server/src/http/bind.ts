@@ -68,6 +68,7 @@ function insufficientScope(scope: string): HttpError {
 /** A team key acts for its team: only where the contract allows, only in its organization and team. */
 function authorizeTeam(contract: RouteContract, req: Request, res: Response, team: TeamPrincipal) {
   const credential = team.credential;
+  res.locals['actor'] = { kind: 'team-key', id: credential.keyId, teamId: credential.teamId };
   res.setHeader('X-Token-Scopes', scopeHeader(credential.scopes));
   if (!contract.teamKeys) throw new HttpError('FORBIDDEN', 'Team keys act for a team and cannot call this route; use a personal access token');
   if (contract.scope && !credential.scopes.has(contract.scope)) throw insufficientScope(contract.scope);
@@ -92,6 +93,7 @@ async function authorize(deps: AppDeps, contract: RouteContract, req: Request, r
   if (isTeamCaller(caller)) return authorizeTeam(contract, req, res, caller);
   const principal = caller;
   const credential = principal.credential;
+  res.locals['actor'] = { userId: principal.user.id, kind: credential.kind, id: credential.kind === 'pat' ? credential.keyId : credential.sessionId };
   if (credential.kind === 'pat') res.setHeader('X-Token-Scopes', scopeHeader(credential.scopes));
   if (contract.auth === 'session' && credential.kind !== 'session')
     throw new HttpError('FORBIDDEN', 'This route needs a signed-in session: API keys cannot mint keys or change credentials');

@@ -48,12 +48,16 @@ export function userRoutes(deps: AppDeps, r: Router = Router()): Router {
     const { user } = principalOf(ctx);
     const name = ctx.body.name.trim();
     if (!name) throw new HttpError('VALIDATION_ERROR', 'name must not be blank', [{ field: 'name', message: 'name must not be blank' }]);
-    try {
-      const row = await deps.db.transaction().execute((trx) => createOrganization(trx, { name, slug: ctx.body.slug, ownerId: user.id, now: deps.clock.now() }));
-      return { data: toOrganization(row, 'owner') };
-    } catch (err) {
-      if (isUniqueViolation(err)) throw new HttpError('CONFLICT', 'That slug is taken', [{ field: 'slug', message: 'slug is taken' }]);
-      throw err;
+    // A slug derived from the name can be taken by a concurrent creation between pick and
+    // insert: pick again. A slug the caller chose is theirs to change: CONFLICT at once.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const row = await deps.db.transaction().execute((trx) => createOrganization(trx, { name, slug: ctx.body.slug, ownerId: user.id, now: deps.clock.now() }));
+        return { data: toOrganization(row, 'owner') };
+      } catch (err) {
+        if (!isUniqueViolation(err)) throw err;
+        if (ctx.body.slug !== undefined || attempt >= 5) throw new HttpError('CONFLICT', 'That slug is taken', [{ field: 'slug', message: 'slug is taken' }]);
+      }
     }
   });
 

@@ -1,0 +1,42 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, email, newKey, PASSWORD, startServer, type RunningServer } from './harness.js';
+
+let server: RunningServer;
+beforeAll(async () => {
+  server = await startServer({ LOG_LEVEL: 'info' });
+});
+afterAll(async () => {
+  await server.stop();
+});
+
+function logLines(): Record<string, unknown>[] {
+  return server.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+describe('structured access log', () => {
+  it('logs writes and failures as JSON with the request id and the actor, and never a secret', async () => {
+    const address = email('log');
+    await call(server.url, 'POST', '/api/auth/sign-up/email', { body: { email: address, password: PASSWORD, name: 'Log Person' } });
+    const signIn = await fetch(`${server.url}/api/auth/sign-in/email`, {
+      method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': 'trace-sign-in-1' }, body: JSON.stringify({ email: address, password: PASSWORD }),
+    });
+    const cookie = signIn.headers.getSetCookie()[0]!.split(';')[0]!;
+    const { key } = await newKey(server.url, cookie, ['user:read']);
+    await call(server.url, 'GET', '/api/user/me', { apiKey: `${key.slice(0, -1)}x`, headers: { 'x-request-id': 'trace-bad-key' } });
+    await call(server.url, 'GET', `/api/auth/verify-email?token=bm_${'a'.repeat(50)}`, { headers: { 'x-request-id': 'trace-link' } });
+    await new Promise((r) => setTimeout(r, 100));
+
+    const lines = logLines().filter((l) => l['msg'] === 'request');
+    const signInLine = lines.find((l) => l['requestId'] === 'trace-sign-in-1');
+    expect(signInLine).toMatchObject({ method: 'POST', path: '/api/auth/sign-in/email', status: 200, actor: { kind: 'session' } });
+    expect(typeof signInLine!['time']).toBe('string');
+    expect(lines.find((l) => l['requestId'] === 'trace-bad-key')).toMatchObject({ status: 401, path: '/api/user/me' });
+    // The query of a mailed link can carry a token: only the path is logged.
+    expect(lines.find((l) => l['requestId'] === 'trace-link')).toMatchObject({ path: '/api/auth/verify-email' });
+
+    const output = server.output();
+    expect(output).not.toContain(PASSWORD);
+    expect(output).not.toContain(key);
+    expect(output).not.toContain(cookie.split('=')[1]!);
+  });
+});
