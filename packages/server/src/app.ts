@@ -10,7 +10,6 @@ import { csrf } from './middleware/csrf.js';
 import { errorHandler, notFound } from './middleware/errors.js';
 import { jsonBody } from './middleware/json-body.js';
 import { requestId } from './middleware/request-id.js';
-import { accessLog } from './middleware/access-log.js';
 import { HttpError } from './http/http-error.js';
 import { projectRoutes } from './projects/projects.routes.js';
 import { userRoutes } from './users/users.routes.js';
@@ -36,7 +35,6 @@ export function createApp(deps: AppDeps): Express {
   app.set('query parser', 'simple');
 
   app.use(requestId());
-  app.use(accessLog(deps.logger));
   app.use(
     securityHeaders(
       {

@@ -3,6 +3,7 @@ import { ROLE_SCOPES, validate, validateQuery, type BodyOf, type DataOf, type Pa
 import type { AppDeps } from '../deps.js';
 import { hasScope, isTeamCaller, type Principal, type TeamPrincipal } from '../auth/principal.js';
 import { authenticate } from '../middleware/authenticate.js';
+import { logRequest } from '../middleware/access-log.js';
 import { prepared } from '../db/prepared.js';
 import { sendEnvelope } from './envelope.js';
 import { HttpError } from './http-error.js';
@@ -146,6 +147,7 @@ export function bind<C extends RouteContract>(router: Router, deps: AppDeps, con
     });
     if (reply.html !== undefined) {
       res.status(reply.status ?? contract.status ?? 200).type('html').send(reply.html);
+      logRequest(deps.logger, req, res);
       return;
     }
     if (reply.pagination?.nextCursor) res.setHeader('Link', nextLink(deps, req, reply.pagination.nextCursor));
@@ -156,5 +158,6 @@ export function bind<C extends RouteContract>(router: Router, deps: AppDeps, con
       data: reply.data,
       ...(reply.pagination ? { pagination: reply.pagination } : {}),
     });
+    logRequest(deps.logger, req, res);
   });
 }

@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { HttpError } from '../http/http-error.js';
 import { sendEnvelope } from '../http/envelope.js';
+import { logRequest } from './access-log.js';
 
 /** Unknown routes answer 404 in the envelope. */
 export function notFound(): RequestHandler {
@@ -78,5 +79,6 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       data: null,
       ...(httpError.errors ? { errors: httpError.errors } : {}),
     });
+    logRequest(logger, req, res);
   };
 }

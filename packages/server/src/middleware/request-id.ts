@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
+import { markStart } from './access-log.js';
 
 const ACCEPTABLE = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -10,6 +11,7 @@ export function requestId(): RequestHandler {
     const id = incoming && ACCEPTABLE.test(incoming) ? incoming : randomUUID();
     res.locals['requestId'] = id;
     res.setHeader('X-Request-Id', id);
+    markStart(res);
     next();
   };
 }
