@@ -5,15 +5,14 @@ import type { AppDeps } from '../deps.js';
 import { bind, principalOf } from '../http/bind.js';
 import { iso } from '../http/clock.js';
 import { HttpError } from '../http/http-error.js';
-import { userView } from '../users/users.service.js';
-import { checkCredentials, checkNewPassword, sendVerification, signUp } from './auth.service.js';
+import { normalizeEmail, userView } from '../users/users.service.js';
+import { checkCredentials, checkNewPassword, sendPasswordReset, sendVerification, signUp } from './auth.service.js';
 import { clientIp } from '../middleware/rate-limit/rate-limits.js';
 import { clearSessionCookie, setSessionCookie } from './cookies.js';
-import { consumeEmailToken, issueEmailToken, peekEmailToken } from './email-tokens.js';
+import { consumeEmailToken, peekEmailToken } from './email-tokens.js';
 import { argon2Hash, argon2Verify } from './hashing.js';
 import { invalidLink, resetPasswordForm, verifyEmailForm, wantsHtml } from './pages.js';
 import { createSession, revokeSessions } from './sessions.js';
-import { normalizeEmail } from '../users/users.service.js';
 import type { SessionCredential } from './principal.js';
 
 function sessionOf(ctx: Parameters<typeof principalOf>[0]): SessionCredential {
@@ -101,19 +100,7 @@ export function authRoutes(deps: AppDeps, r: Router = Router()): Router {
   bind(r, deps, ROUTES.requestPasswordReset, async ({ body }) => {
     const user = await deps.db.selectFrom('users').select(['id', 'email', 'is_active'])
       .where('email', '=', normalizeEmail(body.email)).executeTakeFirst();
-    if (user && user.is_active) {
-      // Not awaited: the answer and its timing must not depend on whether the account exists.
-      (async () => {
-        const token = await issueEmailToken(deps.db, { userId: user.id, email: user.email, purpose: 'reset-password', now: deps.clock.now() });
-        const link = `${deps.baseUrl()}/api/auth/reset-password?token=${encodeURIComponent(token)}`;
-        await deps.mailer.send({
-          to: user.email,
-          subject: 'Reset your acct password',
-          text: `Someone asked to reset the password of your acct account.\n\nChoose a new password here (valid for 30 minutes, once):\n\n${link}\n\nIf it was not you, ignore this mail: your password is unchanged.\n`,
-          link,
-        });
-      })().catch((err) => deps.logger.error({ err }, 'could not send the reset email'));
-    }
+    if (user && user.is_active) sendPasswordReset(deps, user);
     return { data: { ok: true as const } };
   });
 

@@ -6,7 +6,7 @@ import { HttpError } from '../http/http-error.js';
 import { ulid } from '../http/ids.js';
 import { createOrganization } from '../orgs/orgs.service.js';
 import { freeHandle, normalizeEmail } from '../users/users.service.js';
-import { issueEmailToken } from './email-tokens.js';
+import { issueEmailToken, type EmailPurpose } from './email-tokens.js';
 import { argon2Hash, argon2NeedsRehash, argon2Verify, dummyVerify } from './hashing.js';
 import { passwordProblem } from './password-policy.js';
 
@@ -17,18 +17,38 @@ export function checkNewPassword(deps: AppDeps, password: string, context: { ema
   if (problem) throw new HttpError('VALIDATION_ERROR', problem.replace(/^password/, field), [{ field, message: problem.replace(/^password/, field) }]);
 }
 
-/** Mails a verification link; failures are logged, never shown (the answer must not depend on them). */
-export function sendVerification(deps: AppDeps, user: Pick<UserRow, 'id' | 'email'>): void {
+const LINK_PATHS: Record<EmailPurpose, string> = {
+  'verify-email': '/api/auth/verify-email',
+  'reset-password': '/api/auth/reset-password',
+};
+
+/**
+ * Issues a single-use token for `purpose` and mails its link, without being awaited: the
+ * answer and its timing must not depend on whether an account exists or the mail goes out.
+ * Failures are logged, never shown.
+ */
+function mailLink(deps: AppDeps, user: Pick<UserRow, 'id' | 'email'>, purpose: EmailPurpose, compose: (link: string) => { subject: string; text: string }): void {
   (async () => {
-    const token = await issueEmailToken(deps.db, { userId: user.id, email: user.email, purpose: 'verify-email', now: deps.clock.now() });
-    const link = `${deps.baseUrl()}/api/auth/verify-email?token=${encodeURIComponent(token)}`;
-    await deps.mailer.send({
-      to: user.email,
-      subject: 'Verify your email address for acct',
-      text: `Welcome to acct.\n\nConfirm your email address by opening this link (valid for 24 hours):\n\n${link}\n\nIf you did not sign up, ignore this mail.\n`,
-      link,
-    });
-  })().catch((err) => deps.logger.error({ err }, 'could not send the verification email'));
+    const token = await issueEmailToken(deps.db, { userId: user.id, email: user.email, purpose, now: deps.clock.now() });
+    const link = `${deps.baseUrl()}${LINK_PATHS[purpose]}?token=${encodeURIComponent(token)}`;
+    await deps.mailer.send({ to: user.email, ...compose(link), link });
+  })().catch((err) => deps.logger.error({ err, purpose }, 'could not send a mailed link'));
+}
+
+/** Mails a verification link (valid 24 hours). */
+export function sendVerification(deps: AppDeps, user: Pick<UserRow, 'id' | 'email'>): void {
+  mailLink(deps, user, 'verify-email', (link) => ({
+    subject: 'Verify your email address for acct',
+    text: `Welcome to acct.\n\nConfirm your email address by opening this link (valid for 24 hours):\n\n${link}\n\nIf you did not sign up, ignore this mail.\n`,
+  }));
+}
+
+/** Mails a password reset link (valid 30 minutes, once). */
+export function sendPasswordReset(deps: AppDeps, user: Pick<UserRow, 'id' | 'email'>): void {
+  mailLink(deps, user, 'reset-password', (link) => ({
+    subject: 'Reset your acct password',
+    text: `Someone asked to reset the password of your acct account.\n\nChoose a new password here (valid for 30 minutes, once):\n\n${link}\n\nIf it was not you, ignore this mail: your password is unchanged.\n`,
+  }));
 }
 
 /** Creates a user, their default organization (owner, included credits) and mails a verification link. */
