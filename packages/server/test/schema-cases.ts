@@ -70,7 +70,11 @@ export function invalidValues(schema: Schema): [string, unknown][] {
     if (s.type === 'string') {
       if (s.format === 'email') out.push(['not an email address', 'not-an-email'], ['an email without a domain dot', 'someone@localhost']);
       if (s.format === 'date-time') out.push(['not a timestamp', 'yesterday']);
-      if (s.pattern) out.push(['off its pattern', 'Not Valid!']);
+      if (s.pattern) {
+        // A value of the right length that the pattern refuses (slugs refuse capitals, names refuse blanks).
+        const offPattern = ['Not Valid!', '   '].find((v) => !new RegExp(s.pattern!).test(v));
+        if (offPattern !== undefined) out.push(['off its pattern', offPattern]);
+      }
       if (s.maxLength !== undefined && s.maxLength <= 16_000) out.push([`longer than ${s.maxLength}`, 'x'.repeat(s.maxLength + 1)]);
       if (s.minLength !== undefined && s.minLength >= 1) out.push(['empty', '']);
     }

@@ -8,6 +8,8 @@ export const NullableTimestamp = Type.Union([Timestamp, Type.Null()]);
 export const Email = Type.String({ format: 'email', minLength: 3, maxLength: 254 });
 export const ScopeName = Type.Union(SCOPE_NAMES.map((s) => Type.Literal(s)), { description: 'A scope from the catalogue' });
 export const Nothing = Type.Null();
+/** A display name: 1–100 characters with at least one that is not white space (stored trimmed). */
+export const Name = Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' });
 
 /** `limit` and `cursor` of every list. */
 export const ListQuery = Type.Object(

@@ -34,6 +34,7 @@ function describe(error: { path: string; message: string; schema: TSchema; value
     return { field: name, message: `${name} must be at most ${s['maxLength']} characters` };
   if (typeof error.value === 'string' && typeof s['minLength'] === 'number' && error.value.length < (s['minLength'] as number))
     return { field: name, message: `${name} must be at least ${s['minLength']} character${s['minLength'] === 1 ? '' : 's'}` };
+  if (s['pattern'] === '\\S' && typeof error.value === 'string') return { field: name, message: `${name} must not be blank` };
   if (s['format'] === 'email') return { field: name, message: `${name} must be a valid email address` };
   return { field: name, message: `${name}: ${error.message.charAt(0).toLowerCase()}${error.message.slice(1)}` };
 }

@@ -55,7 +55,6 @@ export function sendPasswordReset(deps: AppDeps, user: Pick<UserRow, 'id' | 'ema
 export async function signUp(deps: AppDeps, input: { email: string; password: string; name: string }): Promise<UserRow> {
   const email = normalizeEmail(input.email);
   const name = input.name.trim();
-  if (!name) throw new HttpError('VALIDATION_ERROR', 'name must not be blank', [{ field: 'name', message: 'name must not be blank' }]);
   checkNewPassword(deps, input.password, { email, name });
   // Hash before looking the email up, so a taken email costs the same time as a new one.
   const passwordHash = await argon2Hash(input.password);

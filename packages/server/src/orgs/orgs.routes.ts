@@ -23,7 +23,6 @@ export function organizationRoutes(deps: AppDeps, r: Router = Router()): Router 
   bind(r, deps, ROUTES.updateOrganization, async (ctx) => {
     const { organizationId, role } = membershipOf(ctx);
     const name = ctx.body.name?.trim();
-    if (name === '') throw new HttpError('VALIDATION_ERROR', 'name must not be blank', [{ field: 'name', message: 'name must not be blank' }]);
     const changes = { ...(name !== undefined ? { name } : {}), ...(ctx.body.slug !== undefined ? { slug: ctx.body.slug } : {}) };
     if (Object.keys(changes).length > 0) {
       try {

@@ -34,7 +34,6 @@ export function projectRoutes(deps: AppDeps, r: Router = Router()): Router {
   bind(r, deps, ROUTES.createProject, async (ctx) => {
     const { organizationId } = membershipOf(ctx);
     const name = ctx.body.name.trim();
-    if (!name) throw new HttpError('VALIDATION_ERROR', 'name must not be blank', [{ field: 'name', message: 'name must not be blank' }]);
     const cost = deps.config.creditCosts['projects.create'] ?? 0;
     const now = deps.clock.now();
     const row: ProjectRow = { id: ulid(now.getTime()), organization_id: organizationId, name, description: ctx.body.description ?? '', created_at: iso(now), updated_at: iso(now) };
@@ -63,7 +62,6 @@ export function projectRoutes(deps: AppDeps, r: Router = Router()): Router {
     const { organizationId } = membershipOf(ctx);
     const existing = await find(organizationId, ctx.params['projectId'] ?? '');
     const name = ctx.body.name?.trim();
-    if (name === '') throw new HttpError('VALIDATION_ERROR', 'name must not be blank', [{ field: 'name', message: 'name must not be blank' }]);
     const changes = { ...(name !== undefined ? { name } : {}), ...(ctx.body.description !== undefined ? { description: ctx.body.description } : {}), updated_at: iso(deps.clock.now()) };
     await deps.db.updateTable('projects').set(changes).where('id', '=', existing.id).where('organization_id', '=', organizationId).execute();
     return { data: toProject({ ...existing, ...changes }) };

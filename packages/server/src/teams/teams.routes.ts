@@ -27,10 +27,6 @@ export async function findTeam(deps: AppDeps, organizationId: string, teamId: st
   return row;
 }
 
-function blankName(name: string | undefined): void {
-  if (name !== undefined && name.trim() === '') throw new HttpError('VALIDATION_ERROR', 'name must not be blank', [{ field: 'name', message: 'name must not be blank' }]);
-}
-
 /** Teams of an organization and their members (`…/organizations/:organizationId/teams`). */
 export function teamRoutes(deps: AppDeps, r: Router = Router()): Router {
 
@@ -46,7 +42,6 @@ export function teamRoutes(deps: AppDeps, r: Router = Router()): Router {
 
   bind(r, deps, ROUTES.createTeam, async (ctx) => {
     const { organizationId } = membershipOf(ctx);
-    blankName(ctx.body.name);
     const now = deps.clock.now();
     const row: TeamRow = { id: ulid(now.getTime()), organization_id: organizationId, name: ctx.body.name.trim(), slug: ctx.body.slug ?? null, created_at: iso(now), updated_at: iso(now) };
     try {
@@ -66,7 +61,6 @@ export function teamRoutes(deps: AppDeps, r: Router = Router()): Router {
   bind(r, deps, ROUTES.updateTeam, async (ctx) => {
     const { organizationId } = membershipOf(ctx);
     const existing = await findTeam(deps, organizationId, ctx.params['teamId'] ?? '');
-    blankName(ctx.body.name);
     const changes = {
       ...(ctx.body.name !== undefined ? { name: ctx.body.name.trim() } : {}),
       ...(ctx.body.slug !== undefined ? { slug: ctx.body.slug } : {}),

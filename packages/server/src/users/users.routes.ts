@@ -19,7 +19,6 @@ export function userRoutes(deps: AppDeps, r: Router = Router()): Router {
     const { name, handle } = ctx.body;
     const now = iso(deps.clock.now());
     const changes = { ...(name !== undefined ? { full_name: name.trim() } : {}), ...(handle !== undefined ? { handle } : {}) };
-    if (changes.full_name === '') throw new HttpError('VALIDATION_ERROR', 'name must not be blank', [{ field: 'name', message: 'name must not be blank' }]);
     if (Object.keys(changes).length > 0) {
       try {
         await deps.db.updateTable('users').set({ ...changes, updated_at: now }).where('id', '=', user.id).execute();
@@ -47,7 +46,6 @@ export function userRoutes(deps: AppDeps, r: Router = Router()): Router {
   bind(r, deps, ROUTES.createOrganization, async (ctx) => {
     const { user } = principalOf(ctx);
     const name = ctx.body.name.trim();
-    if (!name) throw new HttpError('VALIDATION_ERROR', 'name must not be blank', [{ field: 'name', message: 'name must not be blank' }]);
     // A slug derived from the name can be taken by a concurrent creation between pick and
     // insert: pick again. A slug the caller chose is theirs to change: CONFLICT at once.
     for (let attempt = 1; ; attempt++) {

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { defineRoute } from '../contract.js';
-import { Id, Strict, Timestamp } from '../schemas.js';
+import { Id, Name, Strict, Timestamp } from '../schemas.js';
 import { ROLES } from '../scopes.js';
 
 export const RoleName = Type.Union(ROLES.map((r) => Type.Literal(r)));
@@ -24,7 +24,7 @@ export const listOrganizations = defineRoute({
 export const createOrganization = defineRoute({
   method: 'POST', path: '/api/user/organizations', tag: 'organizations', auth: 'user', scope: 'organizations:write',
   summary: 'Create an organization; you become its owner', message: 'Organization created', status: 201,
-  body: Strict({ name: Type.String({ minLength: 1, maxLength: 100 }), slug: Type.Optional(Slug) }),
+  body: Strict({ name: Name, slug: Type.Optional(Slug) }),
   data: Organization,
 });
 
@@ -38,7 +38,7 @@ export const getOrganization = defineRoute({
 export const updateOrganization = defineRoute({
   method: 'PATCH', path: org, tag: 'organizations', auth: 'user', scope: 'organizations:write', tenant: true,
   summary: 'Rename an organization or change its slug (owners)', message: 'Organization updated',
-  body: Strict({ name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })), slug: Type.Optional(Slug) }),
+  body: Strict({ name: Type.Optional(Name), slug: Type.Optional(Slug) }),
   data: Organization,
 });
 

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { defineRoute } from '../contract.js';
-import { Id, ListQuery, Strict, Timestamp } from '../schemas.js';
+import { Id, ListQuery, Name, Strict, Timestamp } from '../schemas.js';
 
 export const Project = Type.Object({
   id: Id,
@@ -11,7 +11,7 @@ export const Project = Type.Object({
   updatedAt: Timestamp,
 });
 
-const ProjectName = Type.String({ minLength: 1, maxLength: 100 });
+const ProjectName = Name;
 const Description = Type.String({ maxLength: 2000 });
 const base = '/api/user/organizations/:organizationId/projects';
 

@@ -1,10 +1,10 @@
 import { Type } from '@sinclair/typebox';
 import { defineRoute } from '../contract.js';
-import { Email, Id, ListQuery, Strict, Timestamp } from '../schemas.js';
+import { Email, Id, ListQuery, Name, Strict, Timestamp } from '../schemas.js';
 import { Slug } from './organizations.js';
 
 export const TeamRole = Type.Union([Type.Literal('admin'), Type.Literal('member')]);
-const TeamName = Type.String({ minLength: 1, maxLength: 100 });
+const TeamName = Name;
 
 export const Team = Type.Object({
   id: Id,

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { defineRoute } from '../contract.js';
-import { Email, Id, NullableTimestamp, Strict, Timestamp } from '../schemas.js';
+import { Email, Id, Name, NullableTimestamp, Strict, Timestamp } from '../schemas.js';
 
 /** The account as `GET /api/user/me` shows it (seed 000). */
 export const User = Type.Object({
@@ -19,7 +19,7 @@ export const User = Type.Object({
 });
 
 export const Handle = Type.String({ minLength: 2, maxLength: 39, pattern: '^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$' });
-export const FullName = Type.String({ minLength: 1, maxLength: 100 });
+export const FullName = Name;
 
 export const getMe = defineRoute({
   method: 'GET', path: '/api/user/me', tag: 'user', auth: 'user', scope: 'user:read',
