@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, email, newKey, PASSWORD, startServer, type RunningServer } from './harness.js';
+import { call, email, newKey, PASSWORD, startServer, tamper, type RunningServer } from './harness.js';
 
 let server: RunningServer;
 beforeAll(async () => {
@@ -22,7 +22,7 @@ describe('structured access log', () => {
     });
     const cookie = signIn.headers.getSetCookie()[0]!.split(';')[0]!;
     const { key } = await newKey(server.url, cookie, ['user:read']);
-    await call(server.url, 'GET', '/api/user/me', { apiKey: `${key.slice(0, -1)}x`, headers: { 'x-request-id': 'trace-bad-key' } });
+    await call(server.url, 'GET', '/api/user/me', { apiKey: tamper(key), headers: { 'x-request-id': 'trace-bad-key' } });
     await call(server.url, 'GET', `/api/auth/verify-email?token=bm_${'a'.repeat(50)}`, { headers: { 'x-request-id': 'trace-link' } });
     await new Promise((r) => setTimeout(r, 100));
 

@@ -254,6 +254,11 @@ export async function call<T = any>(base: string, method: string, pathname: stri
 
 export const PASSWORD = 'a-long-secure-passphrase';
 
+/** The token with its last character changed: always a different, wrong token. */
+export function tamper(token: string): string {
+  return token.slice(0, -1) + (token.endsWith('x') ? 'y' : 'x');
+}
+
 let counter = 0;
 /** A unique email for a test user. */
 export function email(label = 'user'): string {
