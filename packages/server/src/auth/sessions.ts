@@ -1,8 +1,8 @@
 import { issueToken, type ParsedToken } from '@acct/shared';
+import { sql } from 'kysely';
 import type { DB } from '../db/database.js';
 import type { SessionRow } from '../db/schema.js';
 import { prepared } from '../db/prepared.js';
-import { userById } from '../users/users.service.js';
 import { addSeconds, iso, type Clock } from '../http/clock.js';
 import { HttpError } from '../http/http-error.js';
 import { ulid } from '../http/ids.js';
@@ -44,29 +44,46 @@ export async function createSession(
 /** Seconds between two writes of a session's sliding expiry. */
 const TOUCH_INTERVAL_MS = 60_000;
 
-const sessionByHash = prepared((db) => db.selectFrom('sessions').selectAll().where('token_hash', '=', ''));
+/**
+ * A session and its user in one statement (see `keyWithOwner` in keys/key-auth.ts for why the
+ * parameter is wrapped in a CAST).
+ */
+const sessionWithUser = prepared((db) =>
+  db
+    .selectFrom('sessions as s')
+    .innerJoin('users', 'users.id', 's.user_id')
+    .selectAll('users')
+    .select((eb) => [
+      's.id as session_id', 's.kind as session_kind', 's.created_at as session_created_at', 's.last_seen_at as session_last_seen_at',
+      's.expires_at as session_expires_at', 's.absolute_expires_at as session_absolute_expires_at', 's.revoked_at as session_revoked_at',
+      eb.selectFrom('memberships').select(eb.fn.countAll<number>().as('n')).whereRef('memberships.user_id', '=', 'users.id').as('organization_count'),
+    ])
+    .where('s.token_hash', '=', sql<string>`cast(${''} as text)`),
+);
 
 /** Resolves a session token (cookie or bearer) to its principal, sliding its idle expiry. */
 export async function authenticateSession(db: DB, config: Config, clock: Clock, token: ParsedToken): Promise<Principal> {
-  const session = await sessionByHash.first(db, [sha256(token.token)]);
+  const row = await sessionWithUser.first(db, [sha256(token.token)]);
   const bearer = token.kind === 'bearerSession';
-  if (!session || session.revoked_at || session.kind !== (bearer ? 'bearer' : 'cookie'))
+  if (!row || row.session_revoked_at || row.session_kind !== (bearer ? 'bearer' : 'cookie'))
     throw new HttpError('INVALID_TOKEN', 'The session is invalid or has ended; sign in again');
+  const {
+    session_id: sessionId, session_kind: _kind, session_created_at: createdAt, session_last_seen_at: lastSeenAt,
+    session_expires_at: expiresAt, session_absolute_expires_at: absoluteExpiresAt, session_revoked_at: _revokedAt, ...user
+  } = row;
   const now = clock.now();
-  if (new Date(session.expires_at) <= now) throw new HttpError('TOKEN_EXPIRED', 'The session has expired; sign in again');
-  const user = await userById.first(db, [session.user_id]);
-  if (!user) throw new HttpError('INVALID_TOKEN', 'The session is invalid or has ended; sign in again');
+  if (new Date(expiresAt) <= now) throw new HttpError('TOKEN_EXPIRED', 'The session has expired; sign in again');
   if (!user.is_active) throw new HttpError('ACCOUNT_DISABLED');
-  if (now.getTime() - new Date(session.last_seen_at).getTime() > TOUCH_INTERVAL_MS) {
+  if (now.getTime() - new Date(lastSeenAt).getTime() > TOUCH_INTERVAL_MS) {
     const idle = addSeconds(now, config.sessionIdleSeconds);
-    const absolute = new Date(session.absolute_expires_at);
+    const absolute = new Date(absoluteExpiresAt);
     await db
       .updateTable('sessions')
       .set({ last_seen_at: iso(now), expires_at: iso(idle < absolute ? idle : absolute) })
-      .where('id', '=', session.id)
+      .where('id', '=', sessionId)
       .execute();
   }
-  return { user, credential: { kind: 'session', sessionId: session.id, bearer, createdAt: session.created_at } };
+  return { user, credential: { kind: 'session', sessionId, bearer, createdAt } };
 }
 
 /** Ends sessions of a user; `except` keeps one (the caller's). Returns how many ended. */

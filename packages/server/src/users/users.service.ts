@@ -21,18 +21,6 @@ export function toUser(row: UserRow, organizationCount: number) {
   };
 }
 
-/**
- * The user row by id, compiled once: read on every authenticated request. It carries the
- * organization count (an index-only count) so that /api/user/me needs no second statement.
- */
-export const userById = prepared((db) =>
-  db
-    .selectFrom('users')
-    .selectAll()
-    .select((eb) => eb.selectFrom('memberships').select(eb.fn.countAll<number>().as('n')).whereRef('memberships.user_id', '=', 'users.id').as('organization_count'))
-    .where('id', '=', ''),
-);
-
 const countMemberships = prepared((db) => db.selectFrom('memberships').select((eb) => eb.fn.countAll<number>().as('n')).where('user_id', '=', ''));
 
 export async function organizationCount(db: DB, userId: string): Promise<number> {
