@@ -1,7 +1,8 @@
 // Build step: turns the common-password list of @zxcvbn-ts/language-common (~49,000 entries,
 // NIST 800-63B's blocklist) into a compact TypeScript module, one newline-separated string,
-// lowercased, deduplicated and sorted. Importing zxcvbn's module at run time would keep ~13 MB
-// resident (its decompressor and arrays); the string and a Set cost ~3 MB, built on first use.
+// lowercased, deduplicated and sorted by code unit (the order of JS `<`, which the server's binary
+// search relies on). Importing zxcvbn's module at run time would keep ~13 MB resident (its
+// decompressor and arrays); the string costs under 1 MB.
 // Output: packages/server/src/auth/common-passwords.generated.ts (git-ignored; `pnpm run build` makes it).
 import fs from 'node:fs';
 import path from 'node:path';
