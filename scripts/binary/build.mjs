@@ -121,15 +121,20 @@ log(`bundled ${inputs.length} modules, ${(fs.statSync(bundle).size / 2 ** 20).to
 // --- 2. SEA preparation blob ------------------------------------------------------------------
 const blob = path.join(WORK, 'sea-prep.blob');
 const seaConfig = path.join(WORK, 'sea-config.json');
+const NODE_FLAGS = fs.readFileSync(path.join(ROOT, 'packages/server/node-flags'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
 fs.writeFileSync(seaConfig, JSON.stringify({
   main: bundle,
   output: blob,
   disableExperimentalSEAWarning: true,
   useSnapshot: false,
   useCodeCache: true,
+  // The Node/V8 flags scripts/server passes (packages/server/node-flags): the binary runs as lean.
+  execArgv: NODE_FLAGS,
   assets: ASSETS,
 }, null, 2));
-const prepared = spawnSync(process.execPath, ['--experimental-sea-config', seaConfig], { cwd: WORK, encoding: 'utf8' });
+// The V8 code cache is made under the same flags the binary runs with: V8 rejects a cache made
+// under other flags (with a warning on every start).
+const prepared = spawnSync(process.execPath, [...NODE_FLAGS, '--experimental-sea-config', seaConfig], { cwd: WORK, encoding: 'utf8' });
 if (prepared.status !== 0 || !fs.existsSync(blob)) throw new Error(`node --experimental-sea-config failed:\n${prepared.stdout}${prepared.stderr}`);
 log(`SEA blob ${(fs.statSync(blob).size / 2 ** 20).toFixed(1)} MiB (bundle, code cache, addons)`);
 

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, email, newKey, PASSWORD, ROOT, SERVER_MAIN, signIn, TEST_DIALECT } from './harness.js';
+import { call, email, newKey, PASSWORD, ROOT, SERVER_FLAGS, SERVER_MAIN, signIn, TEST_DIALECT } from './harness.js';
 
 const BINARY = path.join(ROOT, 'dist/acct-server');
 const PG_ADMIN_URL = process.env['ACCT_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -144,6 +144,8 @@ describe('dist/acct-server, alone in an empty directory', () => {
 
   it('doctor checks the same data dir and database', () => {
     const r = run(['doctor']);
+    // The binary carries scripts/server's Node flags (packages/server/node-flags) as its execArgv.
+    expect(r.out).toContain(`✓ runtime     node ${process.version}, ${SERVER_FLAGS.join(' ')}`);
     expect(r.out).toMatch(/database/);
     expect(r.out).toMatch(/migrations\s+up to date/);
     expect(r.status).toBe(0);

@@ -12,6 +12,8 @@ import { simpleParser } from 'mailparser';
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT = path.resolve(here, '../../..');
 export const SERVER_MAIN = path.join(ROOT, 'packages/server/dist/main.js');
+/** The Node/V8 flags scripts/server runs the server with (packages/server/node-flags). */
+export const SERVER_FLAGS = fs.readFileSync(path.join(ROOT, 'packages/server/node-flags'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
 
 /** `ACCT_TEST_DATABASE=postgres` runs every server of the suite on PostgreSQL instead of SQLite. */
 export const TEST_DIALECT: 'sqlite' | 'postgres' = process.env['ACCT_TEST_DATABASE'] === 'postgres' ? 'postgres' : 'sqlite';
@@ -77,7 +79,7 @@ export async function startServer(env: Record<string, string> = {}, dataDir?: st
       ownsDatabase = true;
     }
   }
-  const child = spawn(process.execPath, [SERVER_MAIN], {
+  const child = spawn(process.execPath, [...SERVER_FLAGS, SERVER_MAIN], {
     env: {
       PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', PORT: '0', HOST: '127.0.0.1', ACCT_DATA_DIR: dir, LOG_LEVEL: 'warn',
       ACCT_RATE_LIMITS: TEST_RATE_LIMITS, ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}), ...env,

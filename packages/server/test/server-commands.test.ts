@@ -79,6 +79,8 @@ describe('acct-server subcommands', () => {
       expect(healthy.stdout).toMatch(/✓ database/);
       expect(healthy.stdout).toMatch(/✓ smtp/);
       expect(healthy.stdout).toMatch(/✓ redis/);
+      // Started as plain `node main.js`, without scripts/server's flags: a warning, not a failure.
+      expect(healthy.stdout).toMatch(/! runtime {5}node v\d+\.\d+\.\d+ without the memory flags of packages\/server\/node-flags/);
       const broken = await acctServerAsync(['doctor'], { ACCT_DATA_DIR: dir, SMTP_URL: 'smtp://user:hunter2hunter2@127.0.0.1:1' });
       expect(broken.code).toBe(1);
       expect(broken.stdout).toMatch(/✗ smtp/);

@@ -87,6 +87,14 @@ function checkDataDir(config: Config): Check {
   }
 }
 
+/** The Node runtime and the flags it was started with (scripts/server and the binary pass packages/server/node-flags). */
+function checkRuntime(): Check {
+  const flags = process.execArgv.filter((f) => f.startsWith('--'));
+  return flags.length
+    ? { name: 'runtime', level: 'ok', detail: `node ${process.version}, ${flags.join(' ')}` }
+    : { name: 'runtime', level: 'warn', detail: `node ${process.version} without the memory flags of packages/server/node-flags: start with scripts/server (or the binary) for ~25 MB less resident memory` };
+}
+
 /** `acct-server doctor`: checks configuration, data dir, database, SMTP and Redis; exit 1 on a failure. */
 export async function doctorCommand(out: NodeJS.WritableStream): Promise<number> {
   let config: Config;
@@ -98,6 +106,7 @@ export async function doctorCommand(out: NodeJS.WritableStream): Promise<number>
   }
   const checks: Check[] = [
     { name: 'config', level: 'ok', detail: `base URL ${config.baseUrl || `http://${config.host}:${config.port}`}${config.baseUrl.startsWith('https://') ? '' : ' (plain HTTP: put TLS in front in production)'}` },
+    checkRuntime(),
     checkDataDir(config),
     ...(await checkDatabase(config)),
     await checkSmtp(config),
