@@ -5,7 +5,8 @@
 //
 // Environment (all optional): BENCH_DURATION (s per measured run, default 10), BENCH_WARMUP (s, 3),
 // BENCH_CONNECTIONS (/me runs, 20), BENCH_SIGNIN_CONNECTIONS (sign-in and raw Argon2, 8),
-// BENCH_FILLER_USERS (10000), BENCH_FILLER_KEYS (100000), BENCH_CLI_RUNS (10), BENCH_STRICT=1
+// BENCH_FILLER_USERS (10000), BENCH_FILLER_KEYS (100000), BENCH_FILLER_TURNS (2: runs each of the
+// filled and the small database, in turns), BENCH_CLI_RUNS (10), BENCH_STRICT=1
 // (exit 1 when a target is missed).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -29,6 +30,7 @@ const SIGNIN_CONNECTIONS = num('BENCH_SIGNIN_CONNECTIONS', 8);
 const FILLER_USERS = num('BENCH_FILLER_USERS', 10_000);
 const FILLER_KEYS = num('BENCH_FILLER_KEYS', 100_000);
 const CLI_RUNS = num('BENCH_CLI_RUNS', 10);
+const FILLER_TURNS = num('BENCH_FILLER_TURNS', 2);
 
 const TARGETS = { authOverBare: 0.5, signInOverArgon2: 0.8, maxDropWithData: -0.1, peakRssMb: 150 };
 
@@ -56,6 +58,30 @@ function noiseNote(title, cores) {
   if (cores === null || cores < NOISE_CORES) return '';
   noisy.push({ title, cores });
   return `; other processes used ${cores.toFixed(2)} cores meanwhile: figure unreliable`;
+}
+
+/** Several measured runs of one scenario as one: requests and CPU summed, the worst p99. */
+function combine(runs) {
+  const total = runs.reduce((a, r) => a + r.total, 0);
+  const seconds = runs.reduce((a, r) => a + r.durationS, 0);
+  const cpu = runs.every((r) => r.cpuUs !== null) ? runs.reduce((a, r) => a + r.cpuUs * r.total, 0) / total : null;
+  const noises = runs.map((r) => r.noise).filter((n) => n !== null);
+  return { rps: total / seconds, total, p99: Math.max(...runs.map((r) => r.p99)), cpuUs: cpu, noise: noises.length ? Math.max(...noises) : null };
+}
+
+/** Signs up a user on a server, signs in and mints a user:read PAT. */
+async function credentialsOn(url) {
+  const email = `bench-${Date.now()}-${randomBytes(3).toString('hex')}@example.com`;
+  const password = `Bench ${randomBytes(18).toString('base64url')}`;
+  const up = await call(`${url}/api/auth/sign-up/email`, { method: 'POST', body: { email, password, name: 'Bench User' } });
+  if (up.status !== 201) throw new Error(`sign-up answered ${up.status}: ${up.text}`);
+  const signIn = await call(`${url}/api/auth/sign-in/email`, { method: 'POST', body: { email, password } });
+  const cookie = /(?:^|,\s*)((?:__Host-)?acct_session=[^;]+)/.exec(signIn.headers.get('set-cookie') ?? '')?.[1];
+  if (signIn.status !== 200 || !cookie) throw new Error(`sign-in answered ${signIn.status} without a session cookie`);
+  const created = await call(`${url}/api/auth/api-key/create`, { method: 'POST', headers: { cookie }, body: { name: 'bench', scopes: ['user:read'] } });
+  const pat = created.json?.data?.key;
+  if (typeof pat !== 'string') throw new Error(`api-key/create answered ${created.status} without a key: ${created.text}`);
+  return { email, password, cookie, pat };
 }
 
 /** Warm-up (discarded) then the measured run. */
@@ -150,19 +176,7 @@ async function main() {
   step(`server ${url} (pid ${server.pid}), data dir ${dataDir}`);
 
   // The measured user and credentials, through the real API.
-  const email = `bench-${Date.now()}@example.com`;
-  const password = `Bench ${randomBytes(18).toString('base64url')}`;
-  const up = await call(`${url}/api/auth/sign-up/email`, { method: 'POST', body: { email, password, name: 'Bench User' } });
-  if (up.status !== 201) throw new Error(`sign-up answered ${up.status}: ${up.text}`);
-  const signIn = await call(`${url}/api/auth/sign-in/email`, { method: 'POST', body: { email, password } });
-  const cookie = /(?:^|,\s*)((?:__Host-)?acct_session=[^;]+)/.exec(signIn.headers.get('set-cookie') ?? '')?.[1];
-  if (signIn.status !== 200 || !cookie) throw new Error(`sign-in answered ${signIn.status} without a session cookie`);
-  const created = await call(`${url}/api/auth/api-key/create`, {
-    method: 'POST', headers: { cookie }, body: { name: 'bench', scopes: ['user:read'] },
-  });
-  const pat = created.json?.data?.key;
-  if (created.status !== 200 && created.status !== 201) throw new Error(`api-key/create answered ${created.status}: ${created.text}`);
-  if (typeof pat !== 'string') throw new Error('api-key/create returned no key');
+  const { email, password, cookie, pat } = await credentialsOn(url);
   const mePat = await call(`${url}/api/user/me`, { headers: { 'x-api-key': pat } });
   const meCookie = await call(`${url}/api/user/me`, { headers: { cookie } });
   if (mePat.status !== 200 || meCookie.status !== 200) throw new Error(`/me answered ${mePat.status} (PAT), ${meCookie.status} (cookie)`);
@@ -208,8 +222,28 @@ async function main() {
   log(`3. /me with ${fmtInt(FILLER_KEYS)} API keys and ${fmtInt(FILLER_USERS)} users in the database`);
   const seeded = seedFiller(path.join(dataDir, 'acct.db'), { users: FILLER_USERS, keys: FILLER_KEYS });
   step(`seeded in ${seeded.seconds.toFixed(1)} s: ${fmtInt(seeded.users)} users, ${fmtInt(seeded.apiKeys)} API keys, ${fmtInt(seeded.sessions)} sessions`);
-  const rPatBig = await measure('/me with PAT (X-Api-Key)', server.pid, { url: meUrl, connections: CONNECTIONS, headers: { 'x-api-key': pat } });
-  const rCookieBig = await measure('/me with session cookie', server.pid, { url: meUrl, connections: CONNECTIONS, headers: { cookie } });
+  // Against a second server with a fresh (small) database, measured in turns with the filled one:
+  // measured one after the other, a drift of the machine's speed would read as a drop (or a gain).
+  const smallDir = fs.mkdtempSync(path.join(os.tmpdir(), 'acct-bench-small-'));
+  const small = await startListening('acct server (small database)', [...SERVER_FLAGS, SERVER_MAIN], {
+    ...baseEnv, PORT: '0', HOST: '127.0.0.1', ACCT_DATA_DIR: smallDir, ACCT_RATE_LIMITS: 'off',
+  });
+  ourPids.add(small.pid);
+  const smallCreds = await credentialsOn(small.url);
+  const turns = { patSmall: [], patBig: [], cookieSmall: [], cookieBig: [] };
+  for (let turn = 1; turn <= FILLER_TURNS; turn++) {
+    turns.patSmall.push(await measure(`turn ${turn}, small database, PAT`, small.pid, { url: `${small.url}/api/user/me`, connections: CONNECTIONS, headers: { 'x-api-key': smallCreds.pat } }));
+    turns.patBig.push(await measure(`turn ${turn}, filled database, PAT`, server.pid, { url: meUrl, connections: CONNECTIONS, headers: { 'x-api-key': pat } }));
+    turns.cookieSmall.push(await measure(`turn ${turn}, small database, cookie`, small.pid, { url: `${small.url}/api/user/me`, connections: CONNECTIONS, headers: { cookie: smallCreds.cookie } }));
+    turns.cookieBig.push(await measure(`turn ${turn}, filled database, cookie`, server.pid, { url: meUrl, connections: CONNECTIONS, headers: { cookie } }));
+  }
+  await small.stop();
+  fs.rmSync(smallDir, { recursive: true, force: true });
+  const rPatSmall = combine(turns.patSmall);
+  const rPatBig = combine(turns.patBig);
+  const rCookieSmall = combine(turns.cookieSmall);
+  const rCookieBig = combine(turns.cookieBig);
+  step(`filled vs small over ${FILLER_TURNS} turns: PAT ${fmtPct(rPatBig.rps / rPatSmall.rps - 1)}, cookie ${fmtPct(rCookieBig.rps / rCookieSmall.rps - 1)}`);
   notePeak('/me (filled database)');
 
   // 4. Bad keys: refused by the checksum, and refused after the lookup.
@@ -253,13 +287,13 @@ async function main() {
   const ratioPat = rPat.rps / rBare.rps;
   const ratioCookie = rCookie.rps / rBare.rps;
   const ratioSignIn = rSignIn.rps / argon.rate;
-  const dPat = rPatBig.rps / rPat.rps - 1;
-  const dCookie = rCookieBig.rps / rCookie.rps - 1;
+  const dPat = rPatBig.rps / rPatSmall.rps - 1;
+  const dCookie = rCookieBig.rps / rCookieSmall.rps - 1;
   const cpuPat = cpuRatio(rBare.cpuUs, rPat.cpuUs);
   const cpuCookie = cpuRatio(rBare.cpuUs, rCookie.cpuUs);
   const cpuSignIn = cpuRatio(argon.cpuUsPerVerify, rSignIn.cpuUs);
-  const cpuDPat = rPat.cpuUs && rPatBig.cpuUs ? rPat.cpuUs / rPatBig.cpuUs - 1 : null;
-  const cpuDCookie = rCookie.cpuUs && rCookieBig.cpuUs ? rCookie.cpuUs / rCookieBig.cpuUs - 1 : null;
+  const cpuDPat = rPatSmall.cpuUs && rPatBig.cpuUs ? rPatSmall.cpuUs / rPatBig.cpuUs - 1 : null;
+  const cpuDCookie = rCookieSmall.cpuUs && rCookieBig.cpuUs ? rCookieSmall.cpuUs / rCookieBig.cpuUs - 1 : null;
   const peakMb = Math.max(...peaks.map((p) => p.mb));
   const peakPhase = peaks.find((p) => p.mb === peakMb)?.phase ?? '?';
   // An Argon2id verify per request would cap /me at the raw verify rate.
@@ -292,10 +326,12 @@ async function main() {
       meRow('acct, PAT (X-Api-Key)', rPat),
       meRow('acct, session cookie', rCookie),
       meRow(`acct, PAT, ${fmtInt(FILLER_KEYS)} keys / ${fmtInt(FILLER_USERS)} users`, rPatBig),
+      meRow(`acct, PAT, small database (in turns with the row above)`, rPatSmall),
       meRow(`acct, cookie, ${fmtInt(FILLER_KEYS)} keys / ${fmtInt(FILLER_USERS)} users`, rCookieBig),
+      meRow(`acct, cookie, small database (in turns with the row above)`, rCookieSmall),
     ],
   ));
-  md.push('');
+  md.push('', `The filled database's drop is measured against a second server on a fresh database, the two measured in ${FILLER_TURNS} alternating turns, so that a drift of the machine's speed during the run cancels out.`, '');
 
   log();
   log('  Sign-in');
@@ -346,7 +382,7 @@ async function main() {
       verdictOf(ratioSignIn >= TARGETS.signInOverArgon2, atLeast(cpuSignIn, TARGETS.signInOverArgon2), rSignIn, argon)],
     ['/me drop with filler data ≤ 10% (PAT, cookie)', `${fmtPct(dPat)}, ${fmtPct(dCookie)} (CPU: ${cpuDPat === null ? '?' : fmtPct(cpuDPat)}, ${cpuDCookie === null ? '?' : fmtPct(cpuDCookie)})`,
       verdictOf(dPat >= TARGETS.maxDropWithData && dCookie >= TARGETS.maxDropWithData,
-        atLeast(cpuDPat, TARGETS.maxDropWithData) && atLeast(cpuDCookie, TARGETS.maxDropWithData), rPat, rCookie, rPatBig, rCookieBig)],
+        atLeast(cpuDPat, TARGETS.maxDropWithData) && atLeast(cpuDCookie, TARGETS.maxDropWithData), rPatSmall, rCookieSmall, rPatBig, rCookieBig)],
     ['peak server RSS < 150 MB', `${peakMb.toFixed(0)} MB (reached by: ${peakPhase})`, verdict(peakMb < TARGETS.peakRssMb)],
     ['no Argon2 on repeated key use (PAT /me ≫ raw verify rate)', `${fmtRatio(argonMultiple)} the raw rate`, verdict(argonMultiple > 5)],
   ];
