@@ -6,11 +6,12 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { serverNodeFlags } from '../node-flags.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const SERVER_MAIN = path.join(ROOT, 'packages/server/dist/main.js');
 /** Node flags scripts/server starts the server with (packages/server/node-flags), so the benchmark measures the same thing. */
-export const SERVER_FLAGS = fs.readFileSync(path.join(ROOT, 'packages/server/node-flags'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+export const SERVER_FLAGS = serverNodeFlags();
 export const serverRequire = createRequire(path.join(ROOT, 'packages/server/package.json'));
 
 /** Every child we start; killed on exit, on a signal and on failure. */

@@ -15,6 +15,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { serverNodeFlags } from '../node-flags.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const OUT = path.join(ROOT, 'dist');
@@ -121,7 +122,7 @@ log(`bundled ${inputs.length} modules, ${(fs.statSync(bundle).size / 2 ** 20).to
 // --- 2. SEA preparation blob ------------------------------------------------------------------
 const blob = path.join(WORK, 'sea-prep.blob');
 const seaConfig = path.join(WORK, 'sea-config.json');
-const NODE_FLAGS = fs.readFileSync(path.join(ROOT, 'packages/server/node-flags'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+const NODE_FLAGS = serverNodeFlags();
 fs.writeFileSync(seaConfig, JSON.stringify({
   main: bundle,
   output: blob,

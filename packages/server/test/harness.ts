@@ -8,12 +8,14 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { SMTPServer } from 'smtp-server';
 import { simpleParser } from 'mailparser';
+// @ts-expect-error: a plain .mjs script without type declarations (it returns string[])
+import { serverNodeFlags } from '../../../scripts/node-flags.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT = path.resolve(here, '../../..');
 export const SERVER_MAIN = path.join(ROOT, 'packages/server/dist/main.js');
 /** The Node/V8 flags scripts/server runs the server with (packages/server/node-flags). */
-export const SERVER_FLAGS = fs.readFileSync(path.join(ROOT, 'packages/server/node-flags'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+export const SERVER_FLAGS: string[] = serverNodeFlags();
 
 /** `ACCT_TEST_DATABASE=postgres` runs every server of the suite on PostgreSQL instead of SQLite. */
 export const TEST_DIALECT: 'sqlite' | 'postgres' = process.env['ACCT_TEST_DATABASE'] === 'postgres' ? 'postgres' : 'sqlite';
