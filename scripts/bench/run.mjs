@@ -5,8 +5,8 @@
 //
 // Environment (all optional): BENCH_DURATION (s per measured run, default 10), BENCH_WARMUP (s, 3),
 // BENCH_CONNECTIONS (/me runs, 20), BENCH_SIGNIN_CONNECTIONS (sign-in and raw Argon2, 8),
-// BENCH_FILLER_USERS (10000), BENCH_FILLER_KEYS (100000), BENCH_FILLER_TURNS (2: runs each of the
-// filled and the small database, in turns), BENCH_CLI_RUNS (10), BENCH_STRICT=1
+// BENCH_FILLER_USERS (10000), BENCH_FILLER_KEYS (100000), BENCH_TURNS (2: runs of each /me scenario,
+// alternating with its baseline: bare route and acct; small and filled database), BENCH_CLI_RUNS (10), BENCH_STRICT=1
 // (exit 1 when a target is missed).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -30,7 +30,7 @@ const SIGNIN_CONNECTIONS = num('BENCH_SIGNIN_CONNECTIONS', 8);
 const FILLER_USERS = num('BENCH_FILLER_USERS', 10_000);
 const FILLER_KEYS = num('BENCH_FILLER_KEYS', 100_000);
 const CLI_RUNS = num('BENCH_CLI_RUNS', 10);
-const FILLER_TURNS = num('BENCH_FILLER_TURNS', 2);
+const TURNS = num('BENCH_TURNS', 2);
 
 const TARGETS = { authOverBare: 0.5, signInOverArgon2: 0.8, maxDropWithData: -0.1, peakRssMb: 150 };
 
@@ -192,30 +192,55 @@ async function main() {
   if (bareCheck.status !== 200) throw new Error(`bare server answered ${bareCheck.status}`);
   const bareBytes = Buffer.byteLength(bareCheck.text);
   const meUrl = `${url}/api/user/me`;
-  const rBare = await measure('bare Express 5', bare.pid, { url: `${bare.url}/api/user/me`, connections: CONNECTIONS });
+  // In turns with acct: the speed of a shared machine drifts within minutes, and a baseline
+  // measured once at the start would read that drift as acct's cost.
+  const meTurns = { bare: [], pat: [], cookie: [] };
+  for (let turn = 1; turn <= TURNS; turn++) {
+    meTurns.bare.push(await measure(`turn ${turn}, bare Express 5`, bare.pid, { url: `${bare.url}/api/user/me`, connections: CONNECTIONS }));
+    meTurns.pat.push(await measure(`turn ${turn}, /me with PAT (X-Api-Key)`, server.pid, { url: meUrl, connections: CONNECTIONS, headers: { 'x-api-key': pat } }));
+    meTurns.cookie.push(await measure(`turn ${turn}, /me with session cookie`, server.pid, { url: meUrl, connections: CONNECTIONS, headers: { cookie } }));
+  }
   await bare.stop();
-  const rPat = await measure('/me with PAT (X-Api-Key)', server.pid, { url: meUrl, connections: CONNECTIONS, headers: { 'x-api-key': pat } });
-  const rCookie = await measure('/me with session cookie', server.pid, { url: meUrl, connections: CONNECTIONS, headers: { cookie } });
+  const rBare = combine(meTurns.bare);
+  const rPat = combine(meTurns.pat);
+  const rCookie = combine(meTurns.cookie);
+  step(`over ${TURNS} turns: PAT ${fmtRatio(rPat.rps / rBare.rps)}, cookie ${fmtRatio(rCookie.rps / rBare.rps)} of the bare route`);
   notePeak('/me (small database)');
 
   // 2. Sign-in against the raw Argon2id verify rate.
   log();
   log('2. POST /api/auth/sign-in/email vs raw Argon2id verify (m=19456, t=2, p=1)');
-  const rSignIn = await measure('sign-in', server.pid, {
-    url: `${url}/api/auth/sign-in/email`, method: 'POST', connections: SIGNIN_CONNECTIONS,
-    headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }),
-  });
-  notePeak('sign-in');
-  const argonBefore = cpuSnapshot(ourPids);
-  const argon = await runJson('argon2 rate', [path.join(ROOT, 'scripts/bench/argon2-rate.mjs')], {
-    ...baseEnv, BENCH_CONCURRENCY: String(SIGNIN_CONNECTIONS), BENCH_DURATION_MS: String(DURATION * 1000), BENCH_WARMUP_MS: '1000',
-  });
-  // The Argon2 child has exited by now: it reported its own CPU time, which is not noise.
-  argon.noise = foreignCores(argonBefore, cpuSnapshot(ourPids), argon.cpuSeconds);
-  step(
-    `raw Argon2id verify: ${argon.rate.toFixed(1)}/s, p50 ${fmtMs(argon.p50)}, p99 ${fmtMs(argon.p99)}, CPU ${fmtUs(argon.cpuUsPerVerify)} each (${argon.count} verifications, ` +
-      `${argon.concurrency} in flight; that process peaked at ${argon.peakRssMb?.toFixed(0) ?? '?'} MB${noiseNote('raw Argon2id verify', argon.noise)})`,
-  );
+  // In turns with the raw rate, for the same reason as the /me runs.
+  const signInTurns = [];
+  const argonTurns = [];
+  for (let turn = 1; turn <= TURNS; turn++) {
+    signInTurns.push(await measure(`turn ${turn}, sign-in`, server.pid, {
+      url: `${url}/api/auth/sign-in/email`, method: 'POST', connections: SIGNIN_CONNECTIONS,
+      headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }),
+    }));
+    notePeak(`sign-in, turn ${turn}`);
+    const argonBefore = cpuSnapshot(ourPids);
+    const a = await runJson('argon2 rate', [path.join(ROOT, 'scripts/bench/argon2-rate.mjs')], {
+      ...baseEnv, BENCH_CONCURRENCY: String(SIGNIN_CONNECTIONS), BENCH_DURATION_MS: String(DURATION * 1000), BENCH_WARMUP_MS: '1000',
+    });
+    // The Argon2 child has exited by now: it reported its own CPU time, which is not noise.
+    a.noise = foreignCores(argonBefore, cpuSnapshot(ourPids), a.cpuSeconds);
+    step(
+      `turn ${turn}, raw Argon2id verify: ${a.rate.toFixed(1)}/s, p50 ${fmtMs(a.p50)}, p99 ${fmtMs(a.p99)}, CPU ${fmtUs(a.cpuUsPerVerify)} each (${a.count} verifications, ` +
+        `${a.concurrency} in flight; that process peaked at ${a.peakRssMb?.toFixed(0) ?? '?'} MB${noiseNote('raw Argon2id verify', a.noise)})`,
+    );
+    argonTurns.push(a);
+  }
+  const rSignIn = combine(signInTurns);
+  const argonCount = argonTurns.reduce((n, a) => n + a.count, 0);
+  const argon = {
+    rate: argonCount / argonTurns.reduce((t, a) => t + a.count / a.rate, 0),
+    p99: Math.max(...argonTurns.map((a) => a.p99)),
+    cpuUsPerVerify: argonTurns.reduce((t, a) => t + a.cpuUsPerVerify * a.count, 0) / argonCount,
+    concurrency: argonTurns[0].concurrency,
+    noise: Math.max(...argonTurns.map((a) => a.noise ?? 0)),
+  };
+  step(`over ${TURNS} turns: sign-in ${rSignIn.rps.toFixed(1)}/s, raw Argon2id verify ${argon.rate.toFixed(1)}/s (${fmtRatio(rSignIn.rps / argon.rate)})`);
 
   // 3. /me again with filler data in the database.
   log();
@@ -231,7 +256,7 @@ async function main() {
   ourPids.add(small.pid);
   const smallCreds = await credentialsOn(small.url);
   const turns = { patSmall: [], patBig: [], cookieSmall: [], cookieBig: [] };
-  for (let turn = 1; turn <= FILLER_TURNS; turn++) {
+  for (let turn = 1; turn <= TURNS; turn++) {
     turns.patSmall.push(await measure(`turn ${turn}, small database, PAT`, small.pid, { url: `${small.url}/api/user/me`, connections: CONNECTIONS, headers: { 'x-api-key': smallCreds.pat } }));
     turns.patBig.push(await measure(`turn ${turn}, filled database, PAT`, server.pid, { url: meUrl, connections: CONNECTIONS, headers: { 'x-api-key': pat } }));
     turns.cookieSmall.push(await measure(`turn ${turn}, small database, cookie`, small.pid, { url: `${small.url}/api/user/me`, connections: CONNECTIONS, headers: { cookie: smallCreds.cookie } }));
@@ -243,7 +268,7 @@ async function main() {
   const rPatBig = combine(turns.patBig);
   const rCookieSmall = combine(turns.cookieSmall);
   const rCookieBig = combine(turns.cookieBig);
-  step(`filled vs small over ${FILLER_TURNS} turns: PAT ${fmtPct(rPatBig.rps / rPatSmall.rps - 1)}, cookie ${fmtPct(rCookieBig.rps / rCookieSmall.rps - 1)}`);
+  step(`filled vs small over ${TURNS} turns: PAT ${fmtPct(rPatBig.rps / rPatSmall.rps - 1)}, cookie ${fmtPct(rCookieBig.rps / rCookieSmall.rps - 1)}`);
   notePeak('/me (filled database)');
 
   // 4. Bad keys: refused by the checksum, and refused after the lookup.
@@ -331,7 +356,7 @@ async function main() {
       meRow(`acct, cookie, small database (in turns with the row above)`, rCookieSmall),
     ],
   ));
-  md.push('', `The filled database's drop is measured against a second server on a fresh database, the two measured in ${FILLER_TURNS} alternating turns, so that a drift of the machine's speed during the run cancels out.`, '');
+  md.push('', `The filled database's drop is measured against a second server on a fresh database, the two measured in ${TURNS} alternating turns (as are the bare route and acct, and sign-in and the raw Argon2 rate), so that a drift of the machine's speed during the run cancels out.`, '');
 
   log();
   log('  Sign-in');
