@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import type { DB } from '../db/database.js';
 import type { SessionRow } from '../db/schema.js';
 import { prepared } from '../db/prepared.js';
+import { organizationCountColumn } from '../users/users.service.js';
 import { addSeconds, iso, type Clock } from '../http/clock.js';
 import { HttpError } from '../http/http-error.js';
 import { ulid } from '../http/ids.js';
@@ -56,7 +57,7 @@ const sessionWithUser = prepared((db) =>
     .select((eb) => [
       's.id as session_id', 's.kind as session_kind', 's.created_at as session_created_at', 's.last_seen_at as session_last_seen_at',
       's.expires_at as session_expires_at', 's.absolute_expires_at as session_absolute_expires_at', 's.revoked_at as session_revoked_at',
-      eb.selectFrom('memberships').select(eb.fn.countAll<number>().as('n')).whereRef('memberships.user_id', '=', 'users.id').as('organization_count'),
+      organizationCountColumn(eb),
     ])
     .where('s.token_hash', '=', sql<string>`cast(${''} as text)`),
 );

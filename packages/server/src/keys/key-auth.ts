@@ -2,6 +2,7 @@ import type { ParsedToken, Scope } from '@acct/shared';
 import { sql } from 'kysely';
 import type { AppDeps } from '../deps.js';
 import { prepared } from '../db/prepared.js';
+import { organizationCountColumn } from '../users/users.service.js';
 import { iso } from '../http/clock.js';
 import { HttpError } from '../http/http-error.js';
 import type { Principal } from '../auth/principal.js';
@@ -43,7 +44,7 @@ const keyWithOwner = prepared((db) =>
       'k.id as key_id', 'k.secret_hash', 'k.previous_secret_hash', 'k.previous_expires_at', 'k.scopes as key_scopes',
       'k.organization_id as key_organization_id', 'k.enabled as key_enabled', 'k.expires_at as key_expires_at',
       'k.revoked_at as key_revoked_at', 'k.last_used_at as key_last_used_at', 'k.last_used_ip as key_last_used_ip',
-      eb.selectFrom('memberships').select(eb.fn.countAll<number>().as('n')).whereRef('memberships.user_id', '=', 'users.id').as('organization_count'),
+      organizationCountColumn(eb),
     ])
     .where('k.lookup_id', '=', sql<string>`cast(${''} as text)`),
 );

@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
+import type { ExpressionBuilder } from 'kysely';
 import type { DB } from '../db/database.js';
-import type { UserRow } from '../db/schema.js';
+import type { Database, UserRow } from '../db/schema.js';
 import { prepared } from '../db/prepared.js';
 
 /** The account as the API shows it (seed 000's `GET /api/user/me`). */
@@ -19,6 +20,14 @@ export function toUser(row: UserRow, organizationCount: number) {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
+}
+
+/**
+ * The user's organization count as a column beside `users.*` (an index-only count): the reads
+ * that authenticate a request carry it, so that /api/user/me needs no second statement.
+ */
+export function organizationCountColumn(eb: ExpressionBuilder<Database, 'users'>) {
+  return eb.selectFrom('memberships').select(eb.fn.countAll<number>().as('n')).whereRef('memberships.user_id', '=', 'users.id').as('organization_count');
 }
 
 const countMemberships = prepared((db) => db.selectFrom('memberships').select((eb) => eb.fn.countAll<number>().as('n')).where('user_id', '=', ''));
