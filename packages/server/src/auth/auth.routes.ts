@@ -10,7 +10,8 @@ import { checkCredentials, checkNewPassword, sendPasswordReset, sendVerification
 import { clientIp } from '../middleware/rate-limit/rate-limits.js';
 import { clearSessionCookie, setSessionCookie } from './cookies.js';
 import { consumeEmailToken, peekEmailToken } from './email-tokens.js';
-import { argon2Hash, argon2Verify } from './hashing.js';
+import { hashPassword, verifyPassword } from './hashing.js';
+import { proveMailbox, revokeKeys as revokeAllKeys } from './mailbox-proof.js';
 import { invalidLink, resetPasswordForm, verifyEmailForm, wantsHtml } from './pages.js';
 import { createSession, revokeSessions } from './sessions.js';
 import type { SessionCredential } from './principal.js';
@@ -80,14 +81,13 @@ export function authRoutes(deps: AppDeps, r: Router = Router()): Router {
       if (browser) return { data: null as never, html: invalidLink(), status: 400 };
       throw new HttpError('INVALID_TOKEN', 'This verification link has expired or was already used');
     }
-    // Bound to the address it was sent to: a changed email needs a new link.
-    const updated = await deps.db
-      .updateTable('users').set({ email_verified_at: iso(now), updated_at: iso(now) })
-      .where('id', '=', row.user_id).where('email', '=', row.email)
-      .executeTakeFirst();
-    if (Number(updated.numUpdatedRows) !== 1) throw new HttpError('INVALID_TOKEN', 'This link was sent to an address the account no longer uses');
-    if (browser) return { data: null as never, html: '<!doctype html><title>Email verified</title><h1>Email verified</h1><p>You can close this page.</p>' };
-    return { data: { email: row.email, verifiedAt: iso(now) } };
+    // Bound to the address it was sent to: a changed email needs a new link. Proving the mailbox
+    // ends whatever was signed in or minted before it was proven (auth/mailbox-proof.ts).
+    const ended = await deps.db.transaction().execute((trx) =>
+      proveMailbox(trx, { userId: row.user_id, email: row.email, now, reason: 'ended: created before the address was verified' }));
+    if (!ended) throw new HttpError('INVALID_TOKEN', 'This link was sent to an address the account no longer uses');
+    if (browser) return { data: null as never, html: '<!doctype html><title>Email verified</title><h1>Email verified</h1><p>You can close this page, and sign in again.</p>' };
+    return { data: { email: row.email, verifiedAt: iso(now), revokedSessions: ended.sessions, revokedKeys: ended.keys } };
   });
 
   bind(r, deps, ROUTES.sendVerificationEmail, async ({ body }) => {
@@ -120,29 +120,51 @@ export function authRoutes(deps: AppDeps, r: Router = Router()): Router {
     if (!peek) throw new HttpError('INVALID_TOKEN', 'This reset link has expired or was already used');
     const user = await deps.db.selectFrom('users').selectAll().where('id', '=', peek.user_id).executeTakeFirstOrThrow();
     checkNewPassword(deps, body.newPassword, { email: user.email, name: user.full_name, handle: user.handle }, 'newPassword');
-    const hash = await argon2Hash(body.newPassword);
-    const row = await consumeEmailToken(deps.db, body.token, 'reset-password', now);
-    if (!row) throw new HttpError('INVALID_TOKEN', 'This reset link has expired or was already used');
-    await deps.db.updateTable('users').set({ password_hash: hash, failed_sign_ins: 0, updated_at: iso(now) }).where('id', '=', row.user_id).execute();
-    await revokeSessions(deps.db, deps.clock, row.user_id);
+    const hash = await hashPassword(body.newPassword);
+    const revokeKeys = body.revokeKeys === true;
+    // One transaction: the token is spent, the password set and the credentials ended together.
+    const ended = await deps.db.transaction().execute(async (trx) => {
+      const row = await consumeEmailToken(trx, body.token, 'reset-password', now);
+      if (!row) throw new HttpError('INVALID_TOKEN', 'This reset link has expired or was already used');
+      await trx.updateTable('users').set({ password_hash: hash, failed_sign_ins: 0, updated_at: iso(now) }).where('id', '=', row.user_id).execute();
+      // The reset link reached the address: every session ends, and every key made before the
+      // address was proven; keys its verified owner made survive (CI keeps working) unless asked.
+      const ended = await proveMailbox(trx, {
+        userId: row.user_id, email: row.email, now, allSessions: true, allKeys: revokeKeys,
+        reason: revokeKeys ? 'revoked by a password reset' : 'ended by a password reset: created before the address was verified',
+      });
+      // An account that moved away from the address the link was sent to: the reset still
+      // counts (as before), but proves nothing about the new address.
+      return ended ?? {
+        sessions: await revokeSessions(trx, deps.clock, row.user_id),
+        keys: revokeKeys ? await revokeAllKeys(trx, row.user_id, now, 'revoked by a password reset') : 0,
+      };
+    });
     await deps.signInLockout.clear(user.email);
     deps.mailer
-      .send({ to: user.email, subject: 'Your acct password was changed', text: 'The password of your acct account was just reset, and every session was signed out.\n\nIf it was not you, reset it again at once.\n' })
+      .send({ to: user.email, subject: 'Your acct password was changed', text: passwordResetNotice(ended) })
       .catch((err) => deps.logger.error({ err }, 'could not send the password-changed notice'));
-    return { data: { ok: true as const } };
+    return { data: { ok: true as const, revokedSessions: ended.sessions, revokedKeys: ended.keys } };
   });
 
   bind(r, deps, ROUTES.changePassword, async (ctx) => {
     const { user } = principalOf(ctx);
     const { sessionId } = sessionOf(ctx);
     const { body } = ctx;
-    if (!(await argon2Verify(user.password_hash, body.currentPassword)))
+    if (!(await verifyPassword(user.password_hash, body.currentPassword)).ok)
       throw new HttpError('VALIDATION_ERROR', 'currentPassword is incorrect', [{ field: 'currentPassword', message: 'currentPassword is incorrect' }]);
     checkNewPassword(deps, body.newPassword, { email: user.email, name: user.full_name, handle: user.handle }, 'newPassword');
-    const now = iso(deps.clock.now());
-    await deps.db.updateTable('users').set({ password_hash: await argon2Hash(body.newPassword), updated_at: now }).where('id', '=', user.id).execute();
-    const revokedSessions = body.revokeOtherSessions ? await revokeSessions(deps.db, deps.clock, user.id, sessionId) : 0;
-    return { data: { ok: true as const, revokedSessions } };
+    const now = deps.clock.now();
+    const hash = await hashPassword(body.newPassword);
+    // Knowing the password proves no mailbox: only what the caller asks for ends.
+    const { revokedSessions, revokedKeys } = await deps.db.transaction().execute(async (trx) => {
+      await trx.updateTable('users').set({ password_hash: hash, updated_at: iso(now) }).where('id', '=', user.id).execute();
+      return {
+        revokedSessions: body.revokeOtherSessions ? await revokeSessions(trx, deps.clock, user.id, sessionId) : 0,
+        revokedKeys: body.revokeKeys ? await revokeAllKeys(trx, user.id, now, 'revoked by a password change') : 0,
+      };
+    });
+    return { data: { ok: true as const, revokedSessions, revokedKeys } };
   });
 
   bind(r, deps, ROUTES.listSessions, async (ctx) => {
@@ -170,6 +192,17 @@ export function authRoutes(deps: AppDeps, r: Router = Router()): Router {
   });
 
   return r;
+}
+
+/** The notice mailed after a reset: what ended, so that an owner who did not ask knows the extent. */
+function passwordResetNotice(ended: { sessions: number; keys: number }): string {
+  const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
+  return (
+    `The password of your acct account was just reset.\n\n` +
+    `${plural(ended.sessions, 'session')} signed out and ${plural(ended.keys, 'API key')} revoked.\n` +
+    `API keys you created after verifying your address keep working unless the reset asked to revoke them (revokeKeys).\n\n` +
+    `If it was not you, reset it again at once.\n`
+  );
 }
 
 function sessionView(row: { id: string; kind: string; created_at: string; last_seen_at: string; expires_at: string; ip: string | null; user_agent: string | null }, currentId: string) {

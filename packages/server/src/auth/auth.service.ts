@@ -7,7 +7,7 @@ import { ulid } from '../http/ids.js';
 import { createOrganization } from '../orgs/orgs.service.js';
 import { freeHandle, normalizeEmail } from '../users/users.service.js';
 import { issueEmailToken, type EmailPurpose } from './email-tokens.js';
-import { argon2Hash, argon2NeedsRehash, argon2Verify, dummyVerify } from './hashing.js';
+import { dummyPasswordVerify, dummyVerify, hashPassword, verifyPassword } from './hashing.js';
 import { passwordProblem } from './password-policy.js';
 
 /** Checks a new password against the policy and the account's own words; throws VALIDATION_ERROR. */
@@ -57,7 +57,7 @@ export async function signUp(deps: AppDeps, input: { email: string; password: st
   const name = input.name.trim();
   checkNewPassword(deps, input.password, { email, name });
   // Hash before looking the email up, so a taken email costs the same time as a new one.
-  const passwordHash = await argon2Hash(input.password);
+  const passwordHash = await hashPassword(input.password);
   const taken = await deps.db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst();
   if (taken) throw new HttpError('CONFLICT', 'An account with this email already exists; sign in instead');
   const now = deps.clock.now();
@@ -94,7 +94,7 @@ export async function checkCredentials(deps: AppDeps, input: { email: string; pa
   const email = normalizeEmail(input.email);
   const user = await deps.db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
   const attempt = await deps.signInLockout.admit(email, ip, user?.failed_sign_ins ?? 0);
-  const ok = user ? await argon2Verify(user.password_hash, input.password) : await dummyVerify(input.password);
+  const { ok, rehash: stale } = user ? await verifyPassword(user.password_hash, input.password) : { ok: await dummyPasswordVerify(input.password), rehash: false };
   if (!user || !ok) {
     await attempt.failed();
     if (user) {
@@ -105,7 +105,7 @@ export async function checkCredentials(deps: AppDeps, input: { email: string; pa
   if (!user.is_active) throw new HttpError('ACCOUNT_DISABLED');
   if (deps.config.requireEmailVerification && !user.email_verified_at) throw new HttpError('EMAIL_NOT_VERIFIED');
   const now = iso(deps.clock.now());
-  const rehash = argon2NeedsRehash(user.password_hash) ? await argon2Hash(input.password) : null;
+  const rehash = stale ? await hashPassword(input.password) : null;
   await deps.db
     .updateTable('users')
     .set({ last_login_at: now, failed_sign_ins: 0, ...(rehash ? { password_hash: rehash } : {}) })

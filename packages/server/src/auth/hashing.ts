@@ -51,6 +51,41 @@ export async function dummyVerify(secret: string): Promise<false> {
   return false;
 }
 
+/**
+ * Passwords are hashed in NFKC (NIST SP 800-63B §3.1.1.2): the same password typed as NFC (most
+ * keyboards) or NFD (some macOS input paths), or with compatibility forms, is one password.
+ * Never trimmed or case-folded.
+ */
+export function normalizePassword(password: string): string {
+  return password.normalize('NFKC');
+}
+
+/** The Argon2id hash of a password, made from its NFKC form. */
+export function hashPassword(password: string): Promise<string> {
+  return argon2Hash(normalizePassword(password));
+}
+
+/**
+ * Checks a password against its stored hash. Hashes made before passwords were normalised were
+ * made from the input as typed: when the NFKC form does not match and differs from the input, the
+ * input as typed is tried too, and a match asks the caller to rehash (from the NFKC form). A
+ * password that is already NFKC (every ASCII one) costs one Argon2 run, as before.
+ */
+export async function verifyPassword(stored: string, password: string): Promise<{ ok: boolean; rehash: boolean }> {
+  const normalized = normalizePassword(password);
+  if (await argon2Verify(stored, normalized)) return { ok: true, rehash: argon2NeedsRehash(stored) };
+  if (normalized !== password && (await argon2Verify(stored, password))) return { ok: true, rehash: true };
+  return { ok: false, rehash: false };
+}
+
+/** `dummyVerify` for passwords: the same number of Argon2 runs `verifyPassword` makes for this input. */
+export async function dummyPasswordVerify(password: string): Promise<false> {
+  const normalized = normalizePassword(password);
+  await dummyVerify(normalized);
+  if (normalized !== password) await dummyVerify(password);
+  return false;
+}
+
 /** True when a stored hash was made with weaker parameters than today's (rehash at sign-in). */
 export function argon2NeedsRehash(stored: string): boolean {
   const m = /^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$/.exec(stored);

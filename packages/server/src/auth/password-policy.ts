@@ -40,15 +40,18 @@ export const PASSWORD_MAX_LENGTH = 256;
  * NIST length rules, a blocklist of common passwords and context words; no composition rules.
  * Returns the reason the password is refused, or null when it is acceptable.
  */
-export function passwordProblem(password: string, minLength: number, context: string[]): string | null {
-  const length = [...password].length; // code points, never trimmed or case-folded
+export function passwordProblem(input: string, minLength: number, context: string[]): string | null {
+  // Judged in the NFKC form that is hashed, counted in code points (an emoji is one), never
+  // trimmed or case-folded: NFC and NFD spellings of one password get the same verdict.
+  const password = input.normalize('NFKC');
+  const length = [...password].length;
   if (length < minLength) return `password must be at least ${minLength} characters`;
   if (length > PASSWORD_MAX_LENGTH) return `password must be at most ${PASSWORD_MAX_LENGTH} characters`;
   const lower = password.toLowerCase();
   if (isCommonPassword(lower)) return 'password is too common: it appears in lists of breached passwords';
   if (/^(.)\1*$/u.test(password)) return 'password must not be one character repeated';
   for (const word of context) {
-    if (word && lower === word.toLowerCase()) return 'password must not be your email, name or the service name';
+    if (word && lower === word.normalize('NFKC').toLowerCase()) return 'password must not be your email, name or the service name';
   }
   return null;
 }

@@ -54,6 +54,7 @@ export function invitationRoutes(deps: AppDeps, r: Router = Router()): Router {
     const { org, role } = await acceptInvitation(deps, {
       user, invitationId: ctx.params['invitationId'] ?? '', token: ctx.body.token,
       pinnedOrganizationId: credential.kind === 'pat' ? credential.organizationId : null,
+      keep: credential.kind === 'pat' ? { keyId: credential.keyId } : { sessionId: credential.sessionId },
     });
     return { data: toOrganization(org, role) };
   });

@@ -5,6 +5,7 @@ import type { DB } from '../db/database.js';
 import type { ExpressionBuilder } from 'kysely';
 import type { Database, InvitationRow, UserRow } from '../db/schema.js';
 import { sha256 } from '../auth/hashing.js';
+import { proveMailbox } from '../auth/mailbox-proof.js';
 import { addSeconds, iso } from '../http/clock.js';
 import { HttpError } from '../http/http-error.js';
 import { ulid } from '../http/ids.js';
@@ -131,7 +132,7 @@ export async function peekInvitation(db: DB, invitationId: string, token: string
  * either verified or proven by the mailed token (which then verifies it: the link reached it).
  * The invitation is consumed by a conditional update, so of two concurrent accepts one wins.
  */
-export async function acceptInvitation(deps: AppDeps, input: { user: UserRow; invitationId: string; token: string | undefined; pinnedOrganizationId: string | null }) {
+export async function acceptInvitation(deps: AppDeps, input: { user: UserRow; invitationId: string; token: string | undefined; pinnedOrganizationId: string | null; keep?: { sessionId?: string; keyId?: string } }) {
   const now = deps.clock.now();
   const { user } = input;
   const row = await invitationsWithOrg(deps.db).where('invitations.id', '=', input.invitationId).executeTakeFirst();
@@ -162,9 +163,10 @@ export async function acceptInvitation(deps: AppDeps, input: { user: UserRow; in
       .executeTakeFirst();
     if (Number(consumed.numUpdatedRows) !== 1) throw new HttpError('CONFLICT', 'This invitation is no longer pending');
     await trx.insertInto('memberships').values({ organization_id: row.organization_id, user_id: user.id, role: row.role, created_at: iso(now) }).execute();
-    if (input.token !== undefined && !user.email_verified_at) {
-      await trx.updateTable('users').set({ email_verified_at: iso(now), updated_at: iso(now) })
-        .where('id', '=', user.id).where('email', '=', row.email).execute();
+    // The mailed token proves the mailbox: it verifies the address and ends what was created
+    // before it was proven, but the credential that brought the token (auth/mailbox-proof.ts).
+    if (input.token !== undefined) {
+      await proveMailbox(trx, { userId: user.id, email: row.email, now, keep: input.keep ?? {}, reason: 'ended: created before the address was proven by an invitation' });
     }
     return org;
   });

@@ -3,8 +3,12 @@ import { defineRoute } from '../contract.js';
 import { Email, Id, Strict, Timestamp } from '../schemas.js';
 import { FullName, User } from './users.js';
 
-/** Length limits are enforced by the server's policy (ACCT_PASSWORD_MIN_LENGTH); 256 is the hard cap. */
-export const Password = Type.String({ minLength: 1, maxLength: 256 });
+/**
+ * Length limits are enforced by the server's policy (ACCT_PASSWORD_MIN_LENGTH, at most 256 code
+ * points of the NFKC form). JSON Schema's maxLength counts UTF-16 units, in which one emoji is two:
+ * the wire cap only bounds the input, with room for 256 code points of any kind.
+ */
+export const Password = Type.String({ minLength: 1, maxLength: 1024 });
 
 export const Session = Type.Object({
   id: Id,
@@ -65,7 +69,11 @@ export const verifyEmail = defineRoute({
   method: 'POST', path: `${base}/verify-email`, tag: 'auth', auth: 'public',
   summary: 'Consume a verification token', message: 'Email verified',
   body: Strict({ token: Type.String({ minLength: 1, maxLength: 100 }) }),
-  data: Type.Object({ email: Email, verifiedAt: Timestamp }),
+  data: Type.Object({
+    email: Email, verifiedAt: Timestamp,
+    /** Sessions and API keys created before the address was proven, now ended (account pre-hijacking). */
+    revokedSessions: Type.Integer(), revokedKeys: Type.Integer(),
+  }),
 });
 
 export const sendVerificationEmail = defineRoute({
@@ -91,16 +99,22 @@ export const resetPasswordPage = defineRoute({
 
 export const resetPassword = defineRoute({
   method: 'POST', path: `${base}/reset-password`, tag: 'auth', auth: 'public',
-  summary: 'Set a new password with a reset token; ends every session of the account', message: 'Password reset; sign in again',
-  body: Strict({ token: Type.String({ minLength: 1, maxLength: 100 }), newPassword: Password }),
-  data: Done,
+  summary: 'Set a new password with a reset token; ends every session of the account and every API key made before the address was verified (all keys with revokeKeys)',
+  message: 'Password reset; sign in again',
+  body: Strict({ token: Type.String({ minLength: 1, maxLength: 100 }), newPassword: Password, revokeKeys: Type.Optional(Type.Boolean()) }),
+  data: Type.Object({ ok: Type.Literal(true), revokedSessions: Type.Integer(), revokedKeys: Type.Integer() }),
 });
 
 export const changePassword = defineRoute({
   method: 'POST', path: `${base}/change-password`, tag: 'auth', auth: 'session',
   summary: 'Change your password (needs the current one)', message: 'Password changed',
-  body: Strict({ currentPassword: Password, newPassword: Password, revokeOtherSessions: Type.Optional(Type.Boolean()) }),
-  data: Type.Object({ ok: Type.Literal(true), revokedSessions: Type.Integer() }),
+  body: Strict({
+    currentPassword: Password, newPassword: Password,
+    revokeOtherSessions: Type.Optional(Type.Boolean()),
+    /** Also revoke every API key (PAT) of the account. */
+    revokeKeys: Type.Optional(Type.Boolean()),
+  }),
+  data: Type.Object({ ok: Type.Literal(true), revokedSessions: Type.Integer(), revokedKeys: Type.Integer() }),
 });
 
 export const listSessions = defineRoute({
