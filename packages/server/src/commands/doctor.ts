@@ -5,6 +5,7 @@ import nodemailer from 'nodemailer';
 import { createClient } from 'redis';
 import { loadConfig, type Config } from '../config.js';
 import { dialectOf, openDatabase, pendingMigrations } from '../db/database.js';
+import { auditEmails } from '../db/migrations/0004_email_identity.js';
 
 interface Check {
   name: string;
@@ -39,12 +40,25 @@ async function checkDatabase(config: Config): Promise<Check[]> {
     return [
       { name: 'database', level: 'ok', detail: `${dialect} at ${where} answers` },
       { name: 'migrations', level: pending.length ? 'warn' : 'ok', detail: pending.length ? `pending: ${pending.join(', ')} (run acct-server migrate, or start the server)` : 'up to date' },
+      ...(pending.length ? [] : [await checkEmails(db)]),
     ];
   } catch (err) {
     return [{ name: 'database', level: 'fail', detail: `${dialect} at ${where}: ${(err as Error).message}` }];
   } finally {
     await db?.destroy().catch(() => {});
   }
+}
+
+/** Look-alike accounts (one normalised address) and addresses the rules refuse: reported, never merged. */
+async function checkEmails(db: Awaited<ReturnType<typeof openDatabase>>): Promise<Check> {
+  const { collisions, refused } = await auditEmails(db);
+  if (!collisions.length && !refused.length) return { name: 'emails', level: 'ok', detail: 'one account per normalised address' };
+  const groups = collisions.map((c) => c.userIds.join(' = ')).join('; ');
+  const bad = refused.map((r) => `${r.userId} (${r.reason})`).join('; ');
+  return {
+    name: 'emails', level: 'warn',
+    detail: [collisions.length ? `look-alike accounts, not merged: ${groups}` : '', refused.length ? `addresses the rules refuse: ${bad}` : ''].filter(Boolean).join('; '),
+  };
 }
 
 async function checkSmtp(config: Config): Promise<Check> {
