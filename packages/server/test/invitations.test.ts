@@ -75,8 +75,9 @@ describe('invitation by mail', () => {
   it('lets a verified user see pending invitations to their address and accept one by id', async () => {
     const owner = await newUser(server.url, 'inviter2');
     const address = email('verified');
-    const cookie = await signUp(address);
-    await verify(address);
+    await signUp(address);
+    await verify(address); // ends the sessions made before it (pre-hijacking): sign in again
+    const cookie = await signIn(server.url, address, PASSWORD);
     const sent = await invite(owner, address);
     const mine = await api(server.url, 'GET', '/api/user/invitations', { cookie });
     expectEnvelope(mine, 200, 'OK');
@@ -209,8 +210,9 @@ describe('invitation rules', () => {
   it('refuses a key pinned to another organization on accept', async () => {
     const owner = await newUser(server.url, 'pin-owner');
     const address = email('pinned');
-    const cookie = await signUp(address);
+    await signUp(address);
     await verify(address);
+    const cookie = await signIn(server.url, address, PASSWORD);
     const me = await api(server.url, 'GET', '/api/user/organizations', { cookie });
     const pinned = await api(server.url, 'POST', '/api/auth/api-key/create', { cookie, body: { name: 'pinned', scopes: ['organizations:write'], metadata: { organizationId: me.body.data[0].id } } });
     const sent = await invite(owner, address);

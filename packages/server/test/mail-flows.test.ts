@@ -62,7 +62,10 @@ describe('email verification', () => {
     const verified = await api(server.url, 'POST', '/api/auth/verify-email', { body: { token } });
     expectEnvelope(verified, 200, 'OK');
     expect(verified.body.data.email).toBe(address);
-    const me = (await api(server.url, 'GET', '/api/user/me', { cookie })).body.data;
+    // Proving the mailbox ends the sessions made before it (account pre-hijacking): sign in again.
+    expectEnvelope(await api(server.url, 'GET', '/api/user/me', { cookie }), 401, 'INVALID_TOKEN');
+    const fresh = await signIn(server.url, address, PASSWORD);
+    const me = (await api(server.url, 'GET', '/api/user/me', { cookie: fresh })).body.data;
     expect(me.isVerified).toBe(true);
     expect(me.verifiedAt).toBe(verified.body.data.verifiedAt);
 
@@ -223,7 +226,7 @@ describe('change password', () => {
     const other = await signIn(server.url, user.email, PASSWORD);
     const res = await api(server.url, 'POST', '/api/auth/change-password', { cookie: user.cookie, body: { currentPassword: PASSWORD, newPassword: NEW_PASSWORD, revokeOtherSessions: true } });
     expectEnvelope(res, 200, 'OK');
-    expect(res.body.data).toEqual({ ok: true, revokedSessions: 1 });
+    expect(res.body.data).toEqual({ ok: true, revokedSessions: 1, revokedKeys: 0 });
     expectEnvelope(await api(server.url, 'GET', '/api/user/me', { cookie: other }), 401, 'INVALID_TOKEN');
     expectEnvelope(await api(server.url, 'GET', '/api/user/me', { cookie: user.cookie }), 200, 'OK');
     expectEnvelope(await api(server.url, 'POST', '/api/auth/sign-in/email', { body: { email: user.email, password: PASSWORD } }), 401, 'INVALID_CREDENTIALS');
@@ -234,7 +237,7 @@ describe('change password', () => {
     const user = await newUser(server.url, 'change-keep');
     const other = await signIn(server.url, user.email, PASSWORD);
     const res = await api(server.url, 'POST', '/api/auth/change-password', { cookie: user.cookie, body: { currentPassword: PASSWORD, newPassword: NEW_PASSWORD } });
-    expect(res.body.data).toEqual({ ok: true, revokedSessions: 0 });
+    expect(res.body.data).toEqual({ ok: true, revokedSessions: 0, revokedKeys: 0 });
     expectEnvelope(await api(server.url, 'GET', '/api/user/me', { cookie: other }), 200, 'OK');
   });
 
