@@ -105,6 +105,26 @@ describe('emails: one account per normalised address', () => {
   });
 });
 
+describe('emails: rate limits count the normalised address', () => {
+  it('look-alike spellings share one per-email budget', async () => {
+    const limits = {
+      defaults: false, ip: { limit: 1000, windowSeconds: 60 }, credential: { limit: 1000, windowSeconds: 60 },
+      endpoints: { requestPasswordReset: { email: { limit: 2, windowSeconds: 3600 } } },
+    };
+    const limited = await startServer({ ACCT_RATE_LIMITS: JSON.stringify(limits) });
+    try {
+      const address = email('budget');
+      const ask = (spelling: string) => call(limited.url, 'POST', '/api/auth/request-password-reset', { body: { email: spelling } });
+      expectEnvelope(await ask(address), 200, 'OK');
+      expectEnvelope(await ask(address.toUpperCase()), 200, 'OK');
+      expectEnvelope(await ask(fullwidth(address)), 429, 'RATE_LIMITED');
+      expectEnvelope(await ask(address.replace('b', 'Ｂ')), 429, 'RATE_LIMITED');
+    } finally {
+      await limited.stop();
+    }
+  });
+});
+
 describe('emails: migration 0004 on stored addresses', () => {
   it('rewrites a lone look-alike to its normal form, reports collisions and refused addresses without merging, and doctor lists them', async () => {
     const tag = `${process.pid}-${Date.now()}`;

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { ROUTES, type RouteContract, type RouteName } from '@acct/shared';
 import type { Clock } from '../../http/clock.js';
 import { HttpError } from '../../http/http-error.js';
+import { checkEmail } from '../../users/users.service.js';
 import { ClockWindowStore } from './clock-window-store.js';
 import { hasEmailBody, SHARED_BUDGETS, type RateLimitConfig, type Rule, type Subject } from './rate-limit-config.js';
 import type { RedisClient } from './redis.js';
@@ -40,7 +41,9 @@ export function clientIp(req: Request): string {
  * Unsalted on purpose: every instance must derive the same key to share the budget.
  */
 export function emailDigest(email: string): string {
-  return createHash('sha256').update(`acct-email:${email.trim().toLowerCase()}`).digest('base64url').slice(0, 32);
+  // The account's normal form (users.service checkEmail): look-alike spellings share one budget.
+  const verdict = checkEmail(email);
+  return createHash('sha256').update(`acct-email:${verdict.ok ? verdict.email : email.trim().toLowerCase()}`).digest('base64url').slice(0, 32);
 }
 
 /** `kind:id` of a caller's credential, or null when it has none to count by. */
