@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { domainToASCII } from 'node:url';
+import { users } from '@acct/shared';
 import type { ExpressionBuilder } from 'kysely';
 import type { DB } from '../db/database.js';
 import type { Database, UserRow } from '../db/schema.js';
@@ -44,42 +44,8 @@ export async function userView(db: DB, row: UserRow & { organization_count?: num
   return toUser(row, typeof row.organization_count === 'number' ? row.organization_count : await organizationCount(db, row.id));
 }
 
-/**
- * Characters an address may not contain (SECURITY "Identifiers", UTS #39): controls, format
- * characters (zero-width space and joiners, bidi overrides), surrogates, private use, unassigned
- * code points, every separator, and whatever Unicode says to ignore when rendering. Each of them
- * can make an address that looks like another one, or that IDNA would silently drop.
- */
-const INVISIBLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Z}\p{Default_Ignorable_Code_Point}\s]/u;
-
-export type EmailVerdict = { ok: true; email: string } | { ok: false; reason: string };
-
-/**
- * THE one email normalisation, used wherever an address enters (sign-up, sign-in, bearer login,
- * reset and verification requests, invitations) and by migration 0004 on stored addresses:
- * surrounding white space trimmed; the whole address NFKC-normalised and lower-cased (so fullwidth
- * letters, `ſ` or the Kelvin sign become the letters they look like); the domain passed through
- * IDNA (`domainToASCII`, so `bücher.de` and `xn--bcher-kva.de` are one domain); invisible and
- * control characters and a trailing dot refused rather than dropped. Two inputs that normalise
- * alike are one account.
- */
-export function checkEmail(input: string): EmailVerdict {
-  const trimmed = input.trim();
-  if (INVISIBLE.test(trimmed)) return { ok: false, reason: 'email must not contain invisible, control or space characters' };
-  const folded = trimmed.normalize('NFKC').toLowerCase().normalize('NFKC');
-  if (INVISIBLE.test(folded)) return { ok: false, reason: 'email must not contain invisible, control or space characters' };
-  const at = folded.lastIndexOf('@');
-  const local = folded.slice(0, at);
-  const domain = folded.slice(at + 1);
-  if (at <= 0 || !domain) return { ok: false, reason: 'email must be a valid email address' };
-  // IDNA maps the ideographic full stop (。) and friends to '.', so the dot rule is checked after it.
-  const ascii = domainToASCII(domain);
-  if (/[.\u3002\uff0e\uff61]$/.test(domain) || ascii.endsWith('.')) return { ok: false, reason: 'email must not end its domain with a dot' };
-  if (!ascii || !ascii.includes('.') || ascii.startsWith('.') || ascii.includes('..')) return { ok: false, reason: 'email must have a valid domain' };
-  const email = `${local}@${ascii}`;
-  if (email.length > 254) return { ok: false, reason: 'email must be at most 254 characters' };
-  return { ok: true, email };
-}
+/** The one email normalisation lives in @acct/shared (the CLI compares addresses too). */
+export const checkEmail = users.checkEmail;
 
 /** `checkEmail` for request input: the normalised address, or a VALIDATION_ERROR naming `field`. */
 export function normalizeEmail(input: string, field = 'email'): string {

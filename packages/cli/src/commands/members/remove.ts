@@ -1,4 +1,4 @@
-import type { DataOf, members } from '@acct/shared';
+import { users, type DataOf, type members } from '@acct/shared';
 import type { Context } from '../../context.js';
 import { CliError, UsageError } from '../../lib/errors.js';
 import { inOrg, orgLabel, orgPath } from '../../lib/org.js';
@@ -20,7 +20,9 @@ export async function run(ctx: Context, opts: RemoveOptions): Promise<number> {
     let label = ref;
     if (ref.includes('@')) {
       const { items } = await collectList<Member>(ctx.http, { method: 'GET', path: orgPath(org, '/members') }, null);
-      const found = items.find((m) => m.email.toLowerCase() === ref.toLowerCase());
+      // The server's one email normalisation: a fullwidth or upper-case spelling names the same member.
+      const normal = (address: string) => { const v = users.checkEmail(address); return v.ok ? v.email : address.toLowerCase(); };
+      const found = items.find((m) => normal(m.email) === normal(ref));
       if (!found) throw new CliError(`${ref} is not a member of ${orgLabel(org)}`, 1, 'see `acct members list`; a pending invitation is not a membership yet');
       userId = found.userId;
       label = `${found.email} (${found.userId})`;
