@@ -1,5 +1,7 @@
 import type { Kysely } from 'kysely';
-import { checkEmail } from '../../users/users.service.js';
+import { users } from '@acct/shared';
+
+const { checkEmail } = users;
 
 /** What migration 0004 found among the stored addresses. */
 export interface EmailAudit {
@@ -14,7 +16,7 @@ export interface EmailAudit {
 type Db = Kysely<any>;
 
 /**
- * Groups the stored addresses by their normal form (users.service `checkEmail`). Reads ids and
+ * Groups the stored addresses by their normal form (`users.checkEmail` of @acct/shared). Reads ids and
  * addresses only; reports user ids, never addresses (the log is no place for them).
  */
 export async function auditEmails(db: Db): Promise<Omit<EmailAudit, 'rewritten'> & { renames: { userId: string; email: string }[] }> {

@@ -41,7 +41,7 @@ export function clientIp(req: Request): string {
  * Unsalted on purpose: every instance must derive the same key to share the budget.
  */
 export function emailDigest(email: string): string {
-  // The account's normal form (users.service checkEmail): look-alike spellings share one budget.
+  // The account's normal form (users.checkEmail of @acct/shared): look-alike spellings share one budget.
   const verdict = checkEmail(email);
   return createHash('sha256').update(`acct-email:${verdict.ok ? verdict.email : email.trim().toLowerCase()}`).digest('base64url').slice(0, 32);
 }
