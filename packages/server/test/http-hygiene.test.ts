@@ -3,8 +3,10 @@
  */
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { email, newKey, newUser, PASSWORD, startServer, type RunningServer, type TestUser } from './harness.js';
+import { ROUTES, type RouteContract } from '@acct/shared';
+import { call, email, newKey, newUser, PASSWORD, startServer, type RunningServer, type TestUser } from './harness.js';
 import { api, expectEnvelope, expectNoServerErrors } from './support.js';
+import { expectLimited, from, limitedServer, limitHeaders, startOfWindow } from './rate-limits.fixtures.js';
 
 let server: RunningServer;
 let user: TestUser;
@@ -180,5 +182,94 @@ describe('headers', () => {
     const res = await api(server.url, 'POST', '/api/auth/sign-in/email', { raw: '{"email": "a@b.c", "password": ', headers: { 'content-type': 'application/json' } });
     expectEnvelope(res, 400, 'BAD_REQUEST');
     expect(res.text).not.toMatch(/at .*\.js:\d+|SyntaxError|node_modules|SELECT|sqlite/i);
+  });
+});
+
+describe('malformed percent-escapes in the path', () => {
+  const BAD_ESCAPES = ['%ff', '%', '%zz'];
+  let logged: RunningServer;
+  let owner: TestUser;
+  beforeAll(async () => {
+    logged = await startServer({ LOG_LEVEL: 'info' });
+    owner = await newUser(logged.url, 'escapes');
+  });
+  afterAll(async () => {
+    await logged.stop();
+  });
+
+  /** Every route of the shared contracts with a path parameter, once per parameter, that parameter replaced by `bad`. */
+  function badPaths(bad: string): { method: string; path: string }[] {
+    const out = [];
+    for (const route of Object.values(ROUTES as Record<string, RouteContract>)) {
+      const params = route.path.match(/:\w+/g) ?? [];
+      for (const target of params) {
+        const path = route.path.replace(/:\w+/g, (p) => (p === target ? bad : p === ':organizationId' ? owner.organizationId : 'x1'));
+        out.push({ method: route.method, path });
+      }
+    }
+    return out;
+  }
+
+  it('answers 400 BAD_REQUEST in the envelope for every parameter of every route and for unrouted paths, signed in or not, logged at info without a stack', async () => {
+    const ids: string[] = [];
+    let n = 0;
+    for (const bad of BAD_ESCAPES) {
+      const targets = [...badPaths(bad), { method: 'GET', path: `/no/such/${bad}` }, { method: 'POST', path: `/api/${bad}/nothing` }];
+      expect(targets.length).toBeGreaterThan(20);
+      for (const { method, path } of targets) {
+        for (const auth of [{}, { cookie: owner.cookie }]) {
+          const requestId = `escape-${++n}`;
+          const res = await call(logged.url, method, path, { ...auth, headers: { 'x-request-id': requestId }, ...(method === 'GET' ? {} : { body: {} }) });
+          expect({ method, path, status: res.status, code: res.body?.code }).toEqual({ method, path, status: 400, code: 'BAD_REQUEST' });
+          expectEnvelope(res, 400, 'BAD_REQUEST');
+          expect(res.body.message).toMatch(/percent/i);
+          ids.push(requestId);
+        }
+      }
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    const lines = logged.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const byId = new Map(lines.filter((l) => l['msg'] === 'request').map((l) => [l['requestId'], l]));
+    for (const id of ids) expect(byId.get(id), id).toMatchObject({ level: 30, status: 400 });
+    expect(lines.filter((l) => Number(l['level']) >= 50)).toEqual([]);
+    expect(logged.output()).not.toMatch(/URIError|"stack"|Failed to decode/);
+  });
+});
+
+describe('a per-IP budget for every request', () => {
+  it('turns an unrouted flood from one IP into 429, counts requests that fail before routing, and leaves another IP alone', async () => {
+    const flood = await limitedServer({ defaults: false, global: { limit: 6, windowSeconds: 60 } }, { TRUST_PROXY: 'true' });
+    try {
+      const { end } = await startOfWindow([flood], 60);
+      for (let i = 5; i >= 3; i--) {
+        const res = await from('10.9.0.1', flood, 'GET', `/no/such/route/${i}`);
+        expectEnvelope(res, 404, 'NOT_FOUND');
+        expect(limitHeaders(res)).toEqual({ limit: 6, remaining: i, reset: end });
+      }
+      // Failing before any route is reached still spends the budget: a bad escape, bad JSON, a foreign Origin.
+      expectEnvelope(await from('10.9.0.1', flood, 'GET', '/api/invitations/%ff?token=x'), 400, 'BAD_REQUEST');
+      expectEnvelope(await from('10.9.0.1', flood, 'POST', '/api/auth/sign-in/email', { raw: '{', headers: { 'content-type': 'application/json' } }), 400, 'BAD_REQUEST');
+      expectEnvelope(await from('10.9.0.1', flood, 'POST', '/api/auth/sign-up/email', { headers: { origin: 'https://evil.example' }, body: {} }), 403, 'FORBIDDEN');
+      for (const path of ['/no/such/route', '/api/invitations/%ff?token=x', '/api/auth/scopes']) expectLimited(await from('10.9.0.1', flood, 'GET', path));
+      const other = await from('10.9.0.2', flood, 'GET', '/no/such/route');
+      expectEnvelope(other, 404, 'NOT_FOUND');
+      expect(limitHeaders(other)).toEqual({ limit: 6, remaining: 5, reset: end });
+      // GET /api/auth/rate-limits shows the budget like any other.
+      const described = await from('10.9.0.3', flood, 'GET', '/api/auth/rate-limits');
+      expect(described.body.data.limits).toContainEqual(expect.objectContaining({ name: 'global', per: 'ip', limit: 6, windowSeconds: 60, remaining: 5 }));
+      expectNoServerErrors(flood);
+    } finally {
+      await flood.stop();
+    }
+  });
+
+  it('is on by default: 1000 requests per 60 s per client IP', async () => {
+    const defaults = await limitedServer(null);
+    try {
+      const described = await from(null, defaults, 'GET', '/api/auth/rate-limits');
+      expect(described.body.data.limits).toContainEqual(expect.objectContaining({ name: 'global', per: 'ip', limit: 1000, windowSeconds: 60 }));
+    } finally {
+      await defaults.stop();
+    }
   });
 });
