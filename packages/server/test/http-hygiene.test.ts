@@ -1,6 +1,7 @@
 /**
  * CSRF (fetch-metadata), security headers, caching and request ids (SECURITY "CSRF/CORS/headers").
  */
+import net from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES, type RouteContract } from '@acct/shared';
@@ -271,5 +272,74 @@ describe('a per-IP budget for every request', () => {
     } finally {
       await defaults.stop();
     }
+  });
+});
+
+/** What a client gets back for `head`, written in one go on a raw socket: the bytes, and any socket error (a reset). */
+function rawExchange(base: string, head: string): Promise<{ raw: string; error: string | null }> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve) => {
+    const socket = net.connect(Number(port), hostname);
+    let raw = '';
+    let error: string | null = null;
+    socket.setTimeout(15_000, () => socket.destroy(new Error('timeout')));
+    socket.on('data', (d: Buffer) => (raw += d.toString('latin1')));
+    socket.on('error', (e: NodeJS.ErrnoException) => (error = e.code ?? e.message));
+    socket.on('close', () => resolve({ raw, error }));
+    socket.write(head);
+  });
+}
+
+/** Status, headers and the parsed body of a raw HTTP/1.1 answer. */
+function parseRaw(raw: string): { status: number; headers: Record<string, string>; body: any } {
+  const [head = '', body = ''] = raw.split('\r\n\r\n');
+  const [statusLine = '', ...lines] = head.split('\r\n');
+  const headers = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+  let parsed: unknown = null;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    parsed = null;
+  }
+  return { status: Number(statusLine.split(' ')[1]), headers, body: parsed };
+}
+
+describe('oversized request lines and headers', () => {
+  const SIZES = [16 * 1024 + 100, 20 * 1024, 64 * 1024, 130 * 1024, 200 * 1024];
+
+  it.each(SIZES)('a %i-byte URL gets 414 in the envelope with Connection: close, never a reset', async (size) => {
+    const { raw, error } = await rawExchange(server.url, `GET /api/auth/scopes?pad=${'a'.repeat(size)} HTTP/1.1\r\nHost: localhost\r\n\r\n`);
+    expect(error).toBeNull();
+    const res = parseRaw(raw);
+    expect(res.status, raw.slice(0, 200)).toBe(414);
+    expect(res.headers['connection']).toBe('close');
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(res.body).toMatchObject({ success: false, status: 414, code: 'BAD_REQUEST', data: null, message: expect.stringMatching(/URL is too long/) });
+    expect(res.headers['x-request-id']).toBe(res.body.meta.requestId);
+  });
+
+  it.each(SIZES)('%i bytes of headers get 431 in the envelope with Connection: close, never a reset', async (size) => {
+    const { raw, error } = await rawExchange(server.url, `GET /api/auth/scopes HTTP/1.1\r\nHost: localhost\r\nX-Padding: ${'a'.repeat(size)}\r\n\r\n`);
+    expect(error).toBeNull();
+    const res = parseRaw(raw);
+    expect(res.status, raw.slice(0, 200)).toBe(431);
+    expect(res.headers['connection']).toBe('close');
+    expect(res.body).toMatchObject({ success: false, status: 431, code: 'BAD_REQUEST', data: null, message: expect.stringMatching(/headers are too large/) });
+    expect(res.headers['x-request-id']).toBe(res.body.meta.requestId);
+  });
+
+  it('many headers that add up past the limit are 431 too, and a head just under the limit is served', async () => {
+    const many = Array.from({ length: 40 }, (_, i) => `X-Padding-${i}: ${'b'.repeat(600)}\r\n`).join('');
+    const over = parseRaw((await rawExchange(server.url, `GET /api/auth/scopes HTTP/1.1\r\nHost: localhost\r\n${many}\r\n`)).raw);
+    expect(over).toMatchObject({ status: 431, headers: { connection: 'close' }, body: { status: 431, code: 'BAD_REQUEST' } });
+    const under = await rawExchange(server.url, `GET /api/auth/scopes?pad=${'a'.repeat(15_000)} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`);
+    expect(under.error).toBeNull();
+    expect(parseRaw(under.raw)).toMatchObject({ status: 200, body: { success: true, code: 'OK' } });
+  });
+
+  it('a request that is not HTTP gets 400 BAD_REQUEST in the envelope', async () => {
+    const { raw, error } = await rawExchange(server.url, 'HELLO THERE\r\n\r\n');
+    expect(error).toBeNull();
+    expect(parseRaw(raw)).toMatchObject({ status: 400, headers: { connection: 'close' }, body: { success: false, status: 400, code: 'BAD_REQUEST', data: null } });
   });
 });
