@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES, type RouteContract } from '@acct/shared';
 import { call, email, newKey, newUser, PASSWORD, startServer, type RunningServer, type TestUser } from './harness.js';
 import { api, expectEnvelope, expectNoServerErrors } from './support.js';
-import { expectLimited, from, limitedServer, limitHeaders, startOfWindow } from './rate-limits.fixtures.js';
+import { expectLimited, from, limitedServer, limitHeaders, redisProxy, startOfWindow } from './rate-limits.fixtures.js';
 
 let server: RunningServer;
 let user: TestUser;
@@ -261,6 +261,23 @@ describe('a per-IP budget for every request', () => {
       expectNoServerErrors(flood);
     } finally {
       await flood.stop();
+    }
+  });
+
+  it('steps aside while Redis is unreachable: health still answers, route budgets still answer 503', async () => {
+    const proxy = await redisProxy();
+    const limits = { defaults: false, global: { limit: 100, windowSeconds: 60 }, ip: { limit: 100, windowSeconds: 60 }, redisPrefix: `acct-test:${process.pid}-${Date.now()}:global:` };
+    const shared = await limitedServer(limits, { REDIS_URL: proxy.url });
+    try {
+      expect(limitHeaders(await from(null, shared, 'GET', '/no/such/route')).limit).toBe(100);
+      await proxy.cut();
+      expect((await fetch(`${shared.url}/healthz`)).status).toBe(200);
+      expectEnvelope(await from(null, shared, 'GET', '/no/such/route'), 404, 'NOT_FOUND');
+      expectEnvelope(await from(null, shared, 'GET', '/api/auth/scopes'), 503, 'UNAVAILABLE');
+      await proxy.restore();
+    } finally {
+      await shared.stop();
+      await proxy.close();
     }
   });
 

@@ -90,9 +90,18 @@ export class RateLimits {
     }
   }
 
-  /** Counts every request, before routing or reading it, against the `global` per-IP budget. */
+  /**
+   * Counts every request, before routing or reading it, against the `global` per-IP budget.
+   * With its store unreachable it steps aside instead of failing closed: routes with budgets of
+   * their own still answer 503, and health checks must not depend on Redis.
+   */
   async byRequest(req: Request, res: Response): Promise<void> {
-    if (this.everyRequest) await this.run([this.everyRequest], req, res, clientIp(req));
+    if (!this.everyRequest) return;
+    try {
+      await this.run([this.everyRequest], req, res, clientIp(req));
+    } catch (err) {
+      if (!(err instanceof HttpError && err.code === 'UNAVAILABLE')) throw err;
+    }
   }
 
   /** Counts the request against the per-IP budgets of its route. */
