@@ -322,7 +322,7 @@ function parseRaw(raw: string): { status: number; headers: Record<string, string
 }
 
 describe('oversized request lines and headers', () => {
-  const SIZES = [16 * 1024 + 100, 20 * 1024, 64 * 1024, 130 * 1024, 200 * 1024];
+  const SIZES = [16 * 1024, 16 * 1024 + 100, 20 * 1024, 64 * 1024, 130 * 1024, 200 * 1024];
 
   it.each(SIZES)('a %i-byte URL gets 414 in the envelope with Connection: close, never a reset', async (size) => {
     const { raw, error } = await rawExchange(server.url, `GET /api/auth/scopes?pad=${'a'.repeat(size)} HTTP/1.1\r\nHost: localhost\r\n\r\n`);
@@ -352,6 +352,27 @@ describe('oversized request lines and headers', () => {
     const under = await rawExchange(server.url, `GET /api/auth/scopes?pad=${'a'.repeat(15_000)} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`);
     expect(under.error).toBeNull();
     expect(parseRaw(under.raw)).toMatchObject({ status: 200, body: { success: true, code: 'OK' } });
+  });
+
+  it('a head that trickles in over many writes still gets its answer, not a reset', async () => {
+    const { hostname, port } = new URL(server.url);
+    const head = `GET /api/auth/scopes HTTP/1.1\r\nHost: localhost\r\nX-Padding: ${'a'.repeat(64 * 1024)}\r\n\r\n`;
+    const { raw, error } = await new Promise<{ raw: string; error: string | null }>((resolve) => {
+      const socket = net.connect(Number(port), hostname);
+      let raw = '';
+      let error: string | null = null;
+      socket.on('data', (d: Buffer) => (raw += d.toString('latin1')));
+      socket.on('error', (e: NodeJS.ErrnoException) => (error = e.code ?? e.message));
+      socket.on('close', () => resolve({ raw, error }));
+      void (async () => {
+        for (let i = 0; i < head.length && socket.writable && !raw; i += 2048) {
+          socket.write(head.slice(i, i + 2048));
+          await new Promise((r) => setTimeout(r, 5));
+        }
+      })();
+    });
+    expect(error).toBeNull();
+    expect(parseRaw(raw)).toMatchObject({ status: 431, headers: { connection: 'close' }, body: { success: false, status: 431, code: 'BAD_REQUEST' } });
   });
 
   it('a request that is not HTTP gets 400 BAD_REQUEST in the envelope', async () => {
