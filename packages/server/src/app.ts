@@ -10,6 +10,7 @@ import { csrf } from './middleware/csrf.js';
 import { errorHandler, notFound } from './middleware/errors.js';
 import { jsonBody } from './middleware/json-body.js';
 import { requestId } from './middleware/request-id.js';
+import { wellFormedPath } from './middleware/path-escapes.js';
 import { HttpError } from './http/http-error.js';
 import { projectRoutes } from './projects/projects.routes.js';
 import { userRoutes } from './users/users.routes.js';
@@ -58,6 +59,13 @@ export function createApp(deps: AppDeps): Express {
       { 'Cache-Control': 'no-store' },
     ),
   );
+  // Every request spends the per-IP `global` budget before anything reads it: unknown paths and
+  // requests refused below (bad escapes, bodies, CSRF) are counted too.
+  app.use(async (req, res, next) => {
+    await deps.rateLimits.byRequest(req, res);
+    next();
+  });
+  app.use(wellFormedPath());
   app.use(jsonBody(deps.config.bodyLimit, FORM_PATHS, deps.config.intakeBodyLimit));
   app.use(csrf(() => new URL(deps.baseUrl()).origin, deps.config.trustedOrigins));
 

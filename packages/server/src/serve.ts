@@ -3,6 +3,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
+import { createHttpServer } from './http/client-errors.js';
 import { loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import type { AppDeps } from './deps.js';
@@ -63,7 +64,7 @@ export async function serve(): Promise<void> {
   };
   await warmUp();
   const app = createApp(deps);
-  const server = app.listen(config.port, config.host);
+  const server = createHttpServer(app, logger).listen(config.port, config.host);
   server.on('error', (err) => {
     logger.fatal({ err }, 'could not listen');
     process.exit(1);

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, email, newKey, PASSWORD, startServer, tamper, type RunningServer } from './harness.js';
 
@@ -38,5 +39,26 @@ describe('structured access log', () => {
     expect(output).not.toContain(PASSWORD);
     expect(output).not.toContain(key);
     expect(output).not.toContain(cookie.split('=')[1]!);
+  });
+
+  it('logs requests it cannot read (a bad percent-escape, oversized headers) at info with their status, never at error', async () => {
+    await call(server.url, 'GET', '/api/invitations/%ff?token=x', { headers: { 'x-request-id': 'trace-escape' } });
+    const { hostname, port } = new URL(server.url);
+    const answer = await new Promise<string>((resolve) => {
+      const socket = net.connect(Number(port), hostname);
+      let raw = '';
+      socket.on('data', (d: Buffer) => (raw += d.toString('latin1')));
+      socket.on('error', () => {});
+      socket.on('close', () => resolve(raw));
+      socket.write(`GET /api/auth/scopes HTTP/1.1\r\nHost: localhost\r\nX-Padding: ${'a'.repeat(40_000)}\r\n\r\n`);
+    });
+    const requestId = /X-Request-Id: (\S+)/i.exec(answer)?.[1];
+    expect(requestId).toBeTruthy();
+    await new Promise((r) => setTimeout(r, 100));
+
+    const lines = logLines();
+    expect(lines.find((l) => l['requestId'] === 'trace-escape')).toMatchObject({ level: 30, msg: 'request', status: 400, path: '/api/invitations/%ff' });
+    expect(lines.find((l) => l['requestId'] === requestId)).toMatchObject({ level: 30, msg: 'client error', status: 431, error: 'HPE_HEADER_OVERFLOW' });
+    expect(lines.filter((l) => Number(l['level']) >= 50)).toEqual([]);
   });
 });

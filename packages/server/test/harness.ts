@@ -64,7 +64,9 @@ export interface RunningServer {
  * 127.0.0.1, so every request is still counted but budgets are huge and per-endpoint ones
  * are off. rate-limits*.test.ts pass their own ACCT_RATE_LIMITS (or none: the real defaults).
  */
-export const TEST_RATE_LIMITS = JSON.stringify({ defaults: false, ip: { limit: 1_000_000, windowSeconds: 60 }, credential: { limit: 1_000_000, windowSeconds: 60 } });
+export const TEST_RATE_LIMITS = JSON.stringify({
+  defaults: false, global: { limit: 1_000_000, windowSeconds: 60 }, ip: { limit: 1_000_000, windowSeconds: 60 }, credential: { limit: 1_000_000, windowSeconds: 60 },
+});
 
 /** Starts the real built server on an ephemeral port with a fresh data dir. */
 export async function startServer(env: Record<string, string> = {}, dataDir?: string): Promise<RunningServer> {

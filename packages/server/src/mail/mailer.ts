@@ -7,7 +7,7 @@ export interface Mail {
   to: string;
   subject: string;
   text: string;
-  /** The one link the mail carries (verification, reset, invitation). */
+  /** The one link the mail carries (verification, reset, invitation); never logged. */
   link?: string;
 }
 
@@ -45,7 +45,7 @@ export function formatEml(mail: Mail, from: string, date = new Date()): string {
 
 /**
  * Real SMTP when SMTP_URL is set (nodemailer, loaded only then); else `.eml` files in the
- * outbox and a log line.
+ * outbox and a log line naming the file (never the link or its token).
  */
 export function createMailer(opts: { smtpUrl: string | null; outboxDir: string; logger: Logger; from?: string }): Mailer {
   const from = opts.from ?? process.env['ACCT_MAIL_FROM'] ?? FROM;
@@ -67,8 +67,9 @@ export function createMailer(opts: { smtpUrl: string | null; outboxDir: string; 
       // Written aside and renamed: whoever watches the outbox never reads half a message.
       await fs.writeFile(`${file}.partial`, formatEml(mail, from), { mode: 0o600 });
       await fs.rename(`${file}.partial`, file);
-      // Development mode only (no SMTP_URL): the link is what a developer needs to go on.
-      opts.logger.warn({ mailFile: file, subject: mail.subject, link: mail.link }, 'SMTP_URL is not set: mail written to the outbox');
+      // The file, never the link: its token is a credential, and logs travel further than the
+      // data dir (SECURITY.md "Logging & secrets"). The developer opens the .eml for the link.
+      opts.logger.warn({ mailFile: file, subject: mail.subject }, 'SMTP_URL is not set: mail written to the outbox');
     },
   };
 }

@@ -19,6 +19,8 @@ interface BodyParserError {
 
 function toHttpError(err: unknown): HttpError | null {
   if (err instanceof HttpError) return err;
+  // A route parameter that does not decode (wellFormedPath catches these first): the client's mistake.
+  if (err instanceof URIError) return new HttpError('BAD_REQUEST', 'The URL has a malformed percent-escape');
   const e = err as BodyParserError;
   switch (e?.type) {
     case 'entity.too.large':

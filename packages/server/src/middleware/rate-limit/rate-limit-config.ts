@@ -36,6 +36,8 @@ export type EndpointRules = Partial<Record<Subject, Rule>>;
 export interface RateLimitConfig {
   /** False for ACCT_RATE_LIMITS=off: no request limits (the lockout stays on). */
   enabled: boolean;
+  /** Every request, routed or not (unknown paths, requests refused before routing), per client IP. */
+  global: Rule | null;
   /** Every public route, per client IP. */
   ip: Rule | null;
   /** Every authenticated route, per credential (session id, API key id). */
@@ -56,6 +58,9 @@ export const SHARED_BUDGETS: Partial<Record<RouteName, RouteName>> = { login: 's
  */
 export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
   enabled: true,
+  // Above the busiest legitimate client (a credential's 600 plus the public routes' 100); it
+  // caps what nothing else counts: unknown paths and requests refused before routing.
+  global: { limit: 1000, windowSeconds: 60 },
   ip: { limit: 100, windowSeconds: 60 },
   credential: { limit: 600, windowSeconds: 60 },
   endpoints: {
@@ -89,6 +94,7 @@ const Delay = Strict({
 });
 const FileSchema = Strict({
   defaults: Type.Optional(Type.Boolean()),
+  global: Type.Optional(MaybeRule),
   ip: Type.Optional(MaybeRule),
   credential: Type.Optional(MaybeRule),
   endpoints: Type.Optional(
@@ -128,7 +134,7 @@ function checkEndpoint(name: string, rules: Record<string, unknown>): void {
 /** Merges a file over the defaults: top-level rules replace, endpoints merge by name and subject, null removes. */
 function merge(file: RateLimitFile): RateLimitConfig {
   const base: RateLimitConfig = file.defaults === false
-    ? { ...DEFAULT_RATE_LIMITS, ip: null, credential: null, endpoints: {} }
+    ? { ...DEFAULT_RATE_LIMITS, global: null, ip: null, credential: null, endpoints: {} }
     : DEFAULT_RATE_LIMITS;
   const endpoints: Partial<Record<RouteName, EndpointRules>> = {};
   for (const [name, rules] of Object.entries(base.endpoints)) endpoints[name as RouteName] = { ...rules };
@@ -144,6 +150,7 @@ function merge(file: RateLimitFile): RateLimitConfig {
   }
   return {
     enabled: true,
+    global: file.global === undefined ? base.global : file.global,
     ip: file.ip === undefined ? base.ip : file.ip,
     credential: file.credential === undefined ? base.credential : file.credential,
     endpoints,

@@ -65,6 +65,8 @@ function routeLabel(contract: RouteContract): string {
  */
 export class RateLimits {
   readonly limits: Limit[] = [];
+  /** `global`: every request, routed or not, by client IP. */
+  private readonly everyRequest: Limit | null = null;
   private readonly byRoute = new Map<RouteContract, Record<Subject, Limit[]>>();
 
   constructor(
@@ -79,6 +81,7 @@ export class RateLimits {
     const routes = Object.entries(ROUTES) as [RouteName, RouteContract][];
     const publicRoutes = routes.filter(([, c]) => c.auth === 'public').map(([, c]) => c);
     const authenticated = routes.filter(([, c]) => c.auth !== 'public').map(([, c]) => c);
+    if (config.global) this.everyRequest = this.add('global', 'ip', config.global, []);
     if (config.ip) this.add('ip', 'ip', config.ip, publicRoutes);
     if (config.credential) this.add('credential', 'credential', config.credential, authenticated);
     for (const [name, rules] of Object.entries(config.endpoints) as [RouteName, Record<Subject, Rule | undefined>][]) {
@@ -87,6 +90,20 @@ export class RateLimits {
         const rule = rules[per];
         if (rule) this.add(`${name}.${per}`, per, rule, per === 'email' ? spenders.filter(hasEmailBody) : spenders);
       }
+    }
+  }
+
+  /**
+   * Counts every request, before routing or reading it, against the `global` per-IP budget.
+   * With its store unreachable it steps aside instead of failing closed: routes with budgets of
+   * their own still answer 503, and health checks must not depend on Redis.
+   */
+  async byRequest(req: Request, res: Response): Promise<void> {
+    if (!this.everyRequest) return;
+    try {
+      await this.run([this.everyRequest], req, res, clientIp(req));
+    } catch (err) {
+      if (!(err instanceof HttpError && err.code === 'UNAVAILABLE')) throw err;
     }
   }
 
@@ -119,7 +136,7 @@ export class RateLimits {
       const key = keys[limit.per];
       const info = key ? await limit.middleware.getKey(`${limit.name}:${key}`) : undefined;
       out.push({
-        name: limit.name, per: limit.per, routes: limit.routes.map(routeLabel), limit: limit.rule.limit, windowSeconds: limit.rule.windowSeconds,
+        name: limit.name, per: limit.per, routes: limit === this.everyRequest ? ['*'] : limit.routes.map(routeLabel), limit: limit.rule.limit, windowSeconds: limit.rule.windowSeconds,
         remaining: key ? Math.max(0, limit.rule.limit - (info?.totalHits ?? 0)) : null,
         reset: key ? Math.ceil((info?.resetTime?.getTime() ?? nowMs) / 1000) : null,
       });
@@ -127,7 +144,7 @@ export class RateLimits {
     return out;
   }
 
-  private add(name: string, per: Subject, rule: Rule, routes: RouteContract[]): void {
+  private add(name: string, per: Subject, rule: Rule, routes: RouteContract[]): Limit {
     const property = `rateLimit:${name}`;
     const inner: Store = this.redis && this.RedisStoreClass
       ? new this.RedisStoreClass({ sendCommand: (...args: string[]) => this.redis!.sendCommand(args), prefix: `${this.config.redisPrefix}rl:` })
@@ -162,11 +179,15 @@ export class RateLimits {
       if (!entry) this.byRoute.set(route, (entry = { ip: [], email: [], credential: [] }));
       entry[per].push(limit);
     }
+    return limit;
   }
 
   private async spend(per: Subject, contract: RouteContract, req: Request, res: Response, key: string): Promise<void> {
     const limits = this.byRoute.get(contract)?.[per];
-    if (!limits?.length) return;
+    if (limits?.length) await this.run(limits, req, res, key);
+  }
+
+  private async run(limits: Limit[], req: Request, res: Response, key: string): Promise<void> {
     res.locals[KEYS] = key;
     for (const limit of limits) {
       await new Promise<void>((resolve, reject) => limit.middleware(req, res, (err?: unknown) => (err ? reject(err) : resolve())));
