@@ -125,6 +125,18 @@ describe('an attacker cannot lock the owner out (device cookies)', () => {
     expectEnvelope(await signInWith(server, '10.42.2.1', address, PASSWORD, device), 200, 'OK');
   });
 
+  it('a password reset forgets a known device\'s own failures too', async () => {
+    const address = await signUpFrom(server, '10.47.0.1', email('device-reset'));
+    const device = deviceCookieOf(await signInFrom(server, '10.47.0.1', address, PASSWORD));
+    for (let i = 0; i < 5; i++) expectEnvelope(await signInWith(server, `10.47.1.${i}`, address, WRONG, device), 401, 'INVALID_CREDENTIALS');
+    expectLimited(await signInWith(server, '10.47.2.1', address, PASSWORD, device));
+    const before = smtp.mails.filter((m) => m.to.includes(address) && /Reset/.test(m.subject)).length;
+    expectEnvelope(await from('10.47.0.1', server, 'POST', '/api/auth/request-password-reset', { body: { email: address }, cookie: device }), 200, 'OK');
+    const mails = await mailsTo(smtp, address, before + 1);
+    expectEnvelope(await from('10.47.0.1', server, 'POST', '/api/auth/reset-password', { body: { token: tokenOf(mails.at(-1)!), newPassword: NEW_PASSWORD } }), 200, 'OK');
+    expectEnvelope(await signInWith(server, '10.47.2.2', address, NEW_PASSWORD, device), 200, 'OK');
+  });
+
   it('a tampered cookie, another account\'s cookie or a cookie from another server is an unknown client', async () => {
     const victim = await signUpFrom(server, '10.43.0.1', email('victim'));
     const mallory = await signUpFrom(server, '10.43.0.2', email('mallory'));

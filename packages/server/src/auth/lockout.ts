@@ -64,6 +64,8 @@ export function decide(scopes: Scope[], counts: Failures[], nowMs: number): Sign
 export interface FailureStore {
   /** Decides on the record's scopes and, when allowed, counts one failure against each, in one step. */
   reserve(key: string, scopes: Scope[], nowMs: number, ttlSeconds: number): Promise<SignInDecision>;
+  /** A reserved attempt failed: its scopes' waits are measured from now (after the hash), not from the reservation. */
+  failedAt(key: string, scopes: Scope[], nowMs: number): Promise<void>;
   /** Takes a reservation back (a later check refused the attempt before its hash ran). */
   release(key: string, scopes: Scope[]): Promise<void>;
   /** A correct password: these scopes start again from zero. */
@@ -90,6 +92,15 @@ export class MemoryFailureStore implements FailureStore {
     this.records.set(key, record);
     if (this.records.size % 1000 === 0) this.sweep(nowMs);
     return decision;
+  }
+
+  async failedAt(key: string, scopes: Scope[], nowMs: number) {
+    const record = this.records.get(key);
+    if (!record) return;
+    for (const scope of scopes) {
+      const failures = record.fields.get(scope.field);
+      if (failures && failures.lastAt < nowMs) record.fields.set(scope.field, { ...failures, lastAt: nowMs });
+    }
   }
 
   async release(key: string, scopes: Scope[]) {
@@ -157,7 +168,7 @@ redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2]))
 return {1}
 `;
 
-/** One Redis hash per record: `<field>n`/`<field>t` per scope (`n`/`t` for the account, `<ip>|n`/`<ip>|t` per IP). */
+/** One Redis hash per email: `<field>n`/`<field>t` per scope (`n`/`t` for the account, `<ip>|n`/`<ip>|t` per IP, `d:<device>|n`/`…t` per known device). */
 export class RedisFailureStore implements FailureStore {
   constructor(
     private readonly client: RedisClient,
@@ -172,6 +183,15 @@ export class RedisFailureStore implements FailureStore {
     if (reply[0] === 2) return { allowed: false, reason: 'blocked' };
     const scope = scopes[Number(reply[1]) - 1]!;
     return { allowed: false, reason: scope.name, retryAtMs: Number(reply[2]), limit: scope.policy.freeFailures };
+  }
+
+  async failedAt(key: string, scopes: Scope[], nowMs: number) {
+    // Only where the reservation left its count: a reset or success in between removed the fields.
+    const k = this.prefix + key;
+    await this.client.eval(
+      "for i = 2, #ARGV do if redis.call('HEXISTS', KEYS[1], ARGV[i] .. 'n') == 1 then redis.call('HSET', KEYS[1], ARGV[i] .. 't', ARGV[1]) end end return 1",
+      { keys: [k], arguments: [String(nowMs), ...scopes.map((s) => s.field)] },
+    );
   }
 
   async release(key: string, scopes: Scope[]) {
@@ -199,7 +219,7 @@ export interface DurableFailures {
 
 /** The outcome of an admitted attempt, to report once the password was checked. */
 export interface SignInAttempt {
-  /** The attempt was counted as a failure when it was admitted: nothing more to count. */
+  /** The attempt was counted when it was admitted; its waits now start from this failure. */
   failed(): Promise<void>;
   succeeded(): Promise<void>;
 }
@@ -211,8 +231,8 @@ export interface SignInAttempt {
  * A known device (a valid device cookie of the account, auth/cookies.ts): only its own
  * failures count, with the per-IP policy, so nobody else's failures lock it out.
  * Every attempt is reserved (counted) atomically before Argon2 runs, and taken back on success.
- * Records are keyed by a digest of the email (or the device id), so unknown emails get the
- * same treatment and the store never holds an address.
+ * Records are keyed by a digest of the email, so unknown emails get the same treatment and
+ * the store never holds an address.
  */
 export class SignInLockout {
   constructor(
@@ -224,15 +244,14 @@ export class SignInLockout {
 
   /** Throws 429 RATE_LIMITED when the attempt must wait; runs before any Argon2 work. */
   async admit(input: { email: string; ip: string; device: KnownDevice | null; durable: DurableFailures | null }): Promise<SignInAttempt> {
-    const { key, scopes } = input.device
-      ? { key: `dev:${input.device.id}`, scopes: [{ name: 'device' as const, field: '', policy: this.policy.perIp, blockAt: null }] }
-      : {
-        key: emailDigest(input.email),
-        scopes: [
-          { name: 'ip' as const, field: `${input.ip}|`, policy: this.policy.perIp, blockAt: null },
-          { name: 'account' as const, field: '', policy: this.policy.perAccount, blockAt: this.policy.blockAt },
-        ],
-      };
+    // One record per email, so a password reset (clear) forgets its devices' failures too.
+    const key = emailDigest(input.email);
+    const scopes: Scope[] = input.device
+      ? [{ name: 'device', field: `d:${input.device.id}|`, policy: this.policy.perIp, blockAt: null }]
+      : [
+        { name: 'ip', field: `${input.ip}|`, policy: this.policy.perIp, blockAt: null },
+        { name: 'account', field: '', policy: this.policy.perAccount, blockAt: this.policy.blockAt },
+      ];
     const now = this.clock.now().getTime();
     if (input.durable && !(await input.durable.reserve(this.policy.blockAt))) throw this.refusal({ allowed: false, reason: 'blocked' }, now);
     let decision: SignInDecision;
@@ -249,7 +268,7 @@ export class SignInLockout {
     // Only the client's own scopes start again on success: a known device's sign-in does not
     // lift the throttle that strangers' failures put on the account.
     return {
-      failed: async () => undefined,
+      failed: () => this.guard(() => this.store.failedAt(key, scopes, this.clock.now().getTime())),
       succeeded: () => this.guard(() => this.store.succeed(key, scopes)),
     };
   }
