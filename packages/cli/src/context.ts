@@ -93,13 +93,13 @@ export function createContext(globals: GlobalOptions, overrides: ContextOverride
           config,
           secrets,
           warn: io.err,
-          hasSessionCookie: async () => fs.existsSync(path.join(dir, 'cookies.json')) && (await loadJar()).cookieHeader(origin) !== '',
+          hasSessionCookie: async () => fs.existsSync(path.join(dir, 'cookies.json')) && (await loadJar()).hasSessionCookie(origin),
         },
         prefer,
       ),
     cookies: async () => {
       const j = await loadJar();
-      return { header: (url) => j.cookieHeader(url), store: (url, sc) => j.store(url, sc), save: () => j.save() };
+      return { header: (url) => j.cookieHeader(url), deviceHeader: (url) => j.deviceCookieHeader(url), store: (url, sc) => j.store(url, sc), save: () => j.save() };
     },
   });
   return { io, http, config, secrets, clock, env, origin, json: Boolean(globals.json), jar: loadJar };

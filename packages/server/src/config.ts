@@ -24,6 +24,11 @@ export interface Config {
   /** A session older than this cannot mint keys (SECURITY: fresh sign-in), seconds. */
   freshSessionSeconds: number;
   trustedOrigins: string[];
+  /**
+   * Signs device cookies (auth/cookies.ts). Unset: a random key made once and kept in the
+   * database, so every instance of one database accepts the others' cookies.
+   */
+  deviceCookieSecret: string | null;
   logLevel: string;
   /**
    * Tests may move the clock (POST /__test/clock): only with ACCT_TEST_CLOCK=1 and NODE_ENV=test
@@ -58,6 +63,12 @@ function costs(value: string | undefined): Record<string, number> {
   return { ...defaults, ...(parsed as Record<string, number>) };
 }
 
+function deviceCookieSecret(value: string | undefined): string | null {
+  if (!value) return null;
+  if (value.length < 32) throw new Error('ACCT_DEVICE_COOKIE_SECRET must be at least 32 characters (e.g. `openssl rand -base64 32`)');
+  return value;
+}
+
 /** Reads and checks the configuration; throws with a readable message on bad values. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = int('PORT', env['PORT'], 3000);
@@ -83,6 +94,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionAbsoluteSeconds: Math.min(int('ACCT_SESSION_MAX_SECONDS', env['ACCT_SESSION_MAX_SECONDS'], 30 * 86400), 30 * 86400),
     freshSessionSeconds: int('ACCT_FRESH_SESSION_SECONDS', env['ACCT_FRESH_SESSION_SECONDS'], 86400),
     trustedOrigins: (env['ACCT_TRUSTED_ORIGINS'] || '').split(',').map((s) => s.trim()).filter(Boolean),
+    deviceCookieSecret: deviceCookieSecret(env['ACCT_DEVICE_COOKIE_SECRET']),
     logLevel: env['LOG_LEVEL'] || 'info',
     testClock: env['ACCT_TEST_CLOCK'] === '1' && env['NODE_ENV'] === 'test' && ['127.0.0.1', '::1', 'localhost'].includes(host),
   };

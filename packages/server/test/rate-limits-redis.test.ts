@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from './harness.js';
+import { email, PASSWORD, startServer, type RunningServer } from './harness.js';
 import { expectEnvelope } from './support.js';
-import { expectLimited, from, limitedServer, limitHeaders, redisProxy, signInFrom, startOfWindow } from './rate-limits.fixtures.js';
+import { expectLimited, from, limitedServer, limitHeaders, redisProxy, signInFrom, signUpFrom, startOfWindow } from './rate-limits.fixtures.js';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
 // A prefix of its own per run, so parallel runs never share counters.
@@ -40,6 +40,24 @@ describe('several instances', () => {
     const [a, b] = await Promise.all([start(limits, { REDIS_URL }), start(limits, { REDIS_URL })]);
     for (let i = 0; i < 3; i++) expectEnvelope(await signInFrom(a, null, 'shared-lock@example.com', 'not-the-password-at-all'), 401, 'INVALID_CREDENTIALS');
     expect(expectLimited(await signInFrom(b, null, 'shared-lock@example.com', 'not-the-password-at-all'))).toBeGreaterThanOrEqual(59);
+  });
+
+  it('with Redis, 40 parallel wrong passwords from one address across two instances run at most 3 password checks, from a known device too', async () => {
+    // No request limits: only the lockout (3 free failures per address and per device) stands in the way.
+    const limits = { defaults: false, lockout: { perIp: { freeFailures: 3, delaySeconds: 60, maxDelaySeconds: 600 } }, redisPrefix: `${PREFIX}race:` };
+    const a = await start(limits, { REDIS_URL });
+    // The second instance shares the first's database too, as instances behind one load balancer do.
+    const b = await startServer({ NODE_ENV: 'test', ACCT_TEST_CLOCK: '1', ACCT_RATE_LIMITS: JSON.stringify(limits), REDIS_URL }, a.dataDir);
+    started.push(b);
+    const checks = (responses: Awaited<ReturnType<typeof signInFrom>>[]) => {
+      for (const res of responses) if (res.status !== 401) expectLimited(res);
+      return responses.filter((res) => res.status === 401).length;
+    };
+    const address = await signUpFrom(a, null, email('redis-race'));
+    const device = (await signInFrom(a, null, address, PASSWORD)).headers.getSetCookie().find((c) => c.startsWith('acct_device_'))!.split(';')[0]!;
+    expect(checks(await Promise.all(Array.from({ length: 40 }, (_, i) => signInFrom(i % 2 ? a : b, null, address, `not-the-password-${i}`))))).toBe(3);
+    expect(checks(await Promise.all(Array.from({ length: 40 }, (_, i) =>
+      from(null, i % 2 ? a : b, 'POST', '/api/auth/sign-in/email', { body: { email: address, password: `not-the-password-${i}` }, cookie: device }))))).toBe(3);
   });
 
   it('without Redis each instance counts on its own', async () => {

@@ -88,16 +88,18 @@ describe('request limits', () => {
     expect(answers[known]).toEqual(answers[unknown]);
   });
 
-  it('password-reset mails are limited per email (2 per hour), with the same answer for unknown emails', async () => {
+  it('password-reset mails are limited per email and client address (2 per hour), with the same answer for unknown emails', async () => {
     await startOfWindow([server], 3600);
     const known = await signUpFrom(server, '10.4.0.100', email('reset-limit'));
     const unknown = email('nobody');
     const third: unknown[] = [];
-    for (const address of [known, unknown]) {
-      for (let i = 1; i <= 2; i++) expectEnvelope(await from(`10.4.${i}.1`, server, 'POST', '/api/auth/request-password-reset', { body: { email: address } }), 200, 'OK');
-      const limited = await from('10.4.3.1', server, 'POST', '/api/auth/request-password-reset', { body: { email: address } });
+    for (const [n, address] of [known, unknown].entries()) {
+      for (let i = 1; i <= 2; i++) expectEnvelope(await from(`10.4.1.${n}`, server, 'POST', '/api/auth/request-password-reset', { body: { email: address } }), 200, 'OK');
+      const limited = await from(`10.4.1.${n}`, server, 'POST', '/api/auth/request-password-reset', { body: { email: address } });
       expectLimited(limited);
       third.push(sameAnswer(limited));
+      // Another address has a budget of its own for the same email: one client cannot use up the owner's.
+      expectEnvelope(await from(`10.4.2.${n}`, server, 'POST', '/api/auth/request-password-reset', { body: { email: address } }), 200, 'OK');
     }
     expect(third[0]).toEqual(third[1]);
   });

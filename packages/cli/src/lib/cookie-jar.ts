@@ -3,6 +3,9 @@ import path from 'node:path';
 import { CookieJar, type SerializedCookieJar } from 'tough-cookie';
 import { readPrivateFile, writePrivateFile } from './files.js';
 
+const DEVICE_COOKIE = /^(__Host-)?acct_device_/;
+const SESSION_COOKIE = /^(__Host-)?acct_session$/;
+
 /**
  * One tough-cookie jar for every host, persisted between runs in `cookies.json` (0600), so a
  * second `acct` process sees the session the first created. Cookies are scoped by host as
@@ -31,6 +34,20 @@ export class PersistentJar {
 
   cookieHeader(url: string): string {
     return this.jar.getCookieStringSync(url);
+  }
+
+  /**
+   * Only the server's device cookies (`acct_device_*`): they mark this machine as one that
+   * signed in before, so the server's lockout limits it by its own failures alone (SECURITY.md).
+   * Not credentials: they go with sign-in and the other requests that carry none.
+   */
+  deviceCookieHeader(url: string): string {
+    return this.jar.getCookiesSync(url).filter((c) => DEVICE_COOKIE.test(c.key)).map((c) => c.cookieString()).join('; ');
+  }
+
+  /** Whether the jar holds a session cookie for the URL (a device cookie alone is no session). */
+  hasSessionCookie(url: string): boolean {
+    return this.jar.getCookiesSync(url).some((c) => SESSION_COOKIE.test(c.key));
   }
 
   /** Stores the Set-Cookie headers of a response (expired ones remove the cookie). */

@@ -50,6 +50,8 @@ export interface Http {
 /** The cookie side of the client; the jar is loaded only when a request actually uses it. */
 export interface CookieAccess {
   header(url: string): string;
+  /** The device cookies alone, sent when a request carries no credential (sign-in). */
+  deviceHeader?(url: string): string;
   store(url: string, setCookies: string[]): void;
   save(): void;
 }
@@ -132,10 +134,8 @@ export class HttpClient implements Http {
     if (credential.source === 'cookie' || credential.source === 'none') {
       // Sign-in needs the jar to keep the cookie it sets, even though it sends none.
       cookies = await this.opts.cookies();
-      if (credential.source === 'cookie') {
-        const cookie = cookies.header(url);
-        if (cookie) headers['cookie'] = cookie;
-      }
+      const cookie = credential.source === 'cookie' ? cookies.header(url) : (cookies.deviceHeader?.(url) ?? '');
+      if (cookie) headers['cookie'] = cookie;
     } else if (headers['authorization'] === undefined && headers['x-api-key'] === undefined) {
       // An explicit -H Authorization / X-Api-Key is the user's choice and goes as given.
       headers['authorization'] = `Bearer ${credential.token}`;

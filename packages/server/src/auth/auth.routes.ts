@@ -8,7 +8,7 @@ import { HttpError } from '../http/http-error.js';
 import { normalizeEmail, userView } from '../users/users.service.js';
 import { checkCredentials, checkNewPassword, sendPasswordReset, sendVerification, signUp } from './auth.service.js';
 import { clientIp } from '../middleware/rate-limit/rate-limits.js';
-import { clearSessionCookie, setSessionCookie } from './cookies.js';
+import { clearSessionCookie, knownDevice, setDeviceCookie, setSessionCookie } from './cookies.js';
 import { consumeEmailToken, peekEmailToken } from './email-tokens.js';
 import { hashPassword, verifyPassword } from './hashing.js';
 import { proveMailbox, revokeKeys as revokeAllKeys } from './mailbox-proof.js';
@@ -31,20 +31,23 @@ export function authRoutes(deps: AppDeps, r: Router = Router()): Router {
   });
 
   bind(r, deps, ROUTES.signIn, async ({ req, res, body }) => {
-    const user = await checkCredentials(deps, body, clientIp(req));
+    const { user, device } = await checkCredentials(deps, body, { req, res, contract: ROUTES.signIn });
     const { token, session } = await createSession(deps.db, deps.config, deps.clock, {
       userId: user.id, bearer: false, ip: requestIp(req), userAgent: req.get('user-agent') ?? null,
     });
     setSessionCookie(deps, req, res, token, body.rememberMe === false ? null : deps.config.sessionAbsoluteSeconds);
+    await setDeviceCookie(deps, req, res, user.id, device);
     res.locals['actor'] = { userId: user.id, kind: 'session', id: session.id };
     return { data: { user: await userView(deps.db, user), session: { id: session.id, expiresAt: session.expires_at } } };
   });
 
   bind(r, deps, ROUTES.login, async ({ req, res, body }) => {
-    const user = await checkCredentials(deps, body, clientIp(req));
+    const { user, device } = await checkCredentials(deps, body, { req, res, contract: ROUTES.login });
     const { token, session } = await createSession(deps.db, deps.config, deps.clock, {
       userId: user.id, bearer: true, ip: requestIp(req), userAgent: req.get('user-agent') ?? null,
     });
+    // Bearer clients get the device cookie too (as Set-Cookie): sent back on /login, it exempts them like a browser.
+    await setDeviceCookie(deps, req, res, user.id, device);
     res.locals['actor'] = { userId: user.id, kind: 'session', id: session.id };
     return { data: { token, expiresAt: session.expires_at, user: await userView(deps.db, user) } };
   });
@@ -97,9 +100,12 @@ export function authRoutes(deps: AppDeps, r: Router = Router()): Router {
     return { data: { ok: true as const } };
   });
 
-  bind(r, deps, ROUTES.requestPasswordReset, async ({ body }) => {
+  bind(r, deps, ROUTES.requestPasswordReset, async ({ req, res, body }) => {
     const user = await deps.db.selectFrom('users').select(['id', 'email', 'is_active'])
       .where('email', '=', normalizeEmail(body.email)).executeTakeFirst();
+    // Budgets per email and client (a known device, else the address): requests by others never spend the owner's.
+    const device = user ? await knownDevice(deps, req, user.id) : null;
+    await deps.rateLimits.byEmail(ROUTES.requestPasswordReset, req, res, body.email, device ? `device:${device.id}` : `ip:${clientIp(req)}`);
     if (user && user.is_active) sendPasswordReset(deps, user);
     return { data: { ok: true as const } };
   });

@@ -1,3 +1,5 @@
+import type { Request, Response } from 'express';
+import type { RouteContract } from '@acct/shared';
 import type { AppDeps } from '../deps.js';
 import type { UserRow } from '../db/schema.js';
 import { isUniqueViolation } from '../db/errors.js';
@@ -9,6 +11,9 @@ import { freeHandle, normalizeEmail } from '../users/users.service.js';
 import { issueEmailToken, type EmailPurpose } from './email-tokens.js';
 import { dummyPasswordVerify, dummyVerify, hashPassword, verifyPassword } from './hashing.js';
 import { passwordProblem } from './password-policy.js';
+import { knownDevice, type KnownDevice } from './cookies.js';
+import type { DurableFailures } from './lockout.js';
+import { clientIp } from '../middleware/rate-limit/rate-limits.js';
 
 /** Checks a new password against the policy and the account's own words; throws VALIDATION_ERROR. */
 export function checkNewPassword(deps: AppDeps, password: string, context: { email: string; name?: string; handle?: string }, field = 'password'): void {
@@ -85,34 +90,60 @@ export async function signUp(deps: AppDeps, input: { email: string; password: st
   }
 }
 
+/** users.failed_sign_ins, reserved atomically like the lockout's counters (one conditional UPDATE). */
+function durableFailures(deps: AppDeps, userId: string): DurableFailures {
+  return {
+    reserve: async (blockAt) => {
+      const result = await deps.db.updateTable('users').set((eb) => ({ failed_sign_ins: eb('failed_sign_ins', '+', 1) }))
+        .where('id', '=', userId).where('failed_sign_ins', '<', blockAt).executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+    release: async () => {
+      await deps.db.updateTable('users').set((eb) => ({ failed_sign_ins: eb('failed_sign_ins', '-', 1) }))
+        .where('id', '=', userId).where('failed_sign_ins', '>', 0).execute();
+    },
+  };
+}
+
+/** The request a sign-in arrives on: its client address, cookies and route. */
+export interface SignInRequest {
+  req: Request;
+  res: Response;
+  contract: RouteContract;
+}
+
 /**
  * Checks email and password. Unknown emails run the same Argon2 verify against a dummy hash,
- * and every failure answers the same INVALID_CREDENTIALS. The lockout (auth/lockout.ts) is
- * asked first, by email and client IP, so a locked attempt costs no Argon2.
+ * and every failure answers the same INVALID_CREDENTIALS. Before any Argon2 work: a client
+ * without a device cookie of the account spends the per-email sign-in budget, then the
+ * lockout (auth/lockout.ts) reserves the attempt, by device, or by email and client IP.
  */
-export async function checkCredentials(deps: AppDeps, input: { email: string; password: string }, ip: string): Promise<UserRow> {
+export async function checkCredentials(deps: AppDeps, input: { email: string; password: string }, from: SignInRequest): Promise<{ user: UserRow; device: KnownDevice | null }> {
   const email = normalizeEmail(input.email);
   const user = await deps.db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
-  const attempt = await deps.signInLockout.admit(email, ip, user?.failed_sign_ins ?? 0);
+  const device = user ? await knownDevice(deps, from.req, user.id) : null;
+  if (!device) await deps.rateLimits.byEmail(from.contract, from.req, from.res, input.email, null);
+  const attempt = await deps.signInLockout.admit({ email, ip: clientIp(from.req), device, durable: user && !device ? durableFailures(deps, user.id) : null });
   const { ok, rehash: stale } = user ? await verifyPassword(user.password_hash, input.password) : { ok: await dummyPasswordVerify(input.password), rehash: false };
   if (!user || !ok) {
     await attempt.failed();
-    if (user) {
-      await deps.db.updateTable('users').set((eb) => ({ failed_sign_ins: eb('failed_sign_ins', '+', 1) })).where('id', '=', user.id).execute();
-    }
     throw new HttpError('INVALID_CREDENTIALS');
   }
-  if (!user.is_active) throw new HttpError('ACCOUNT_DISABLED');
-  if (deps.config.requireEmailVerification && !user.email_verified_at) throw new HttpError('EMAIL_NOT_VERIFIED');
+  await attempt.succeeded();
+  // The reservation counted this attempt; a right password is no failure, whatever follows.
+  const failures = device ? {} : { failed_sign_ins: 0 };
+  if (!user.is_active || (deps.config.requireEmailVerification && !user.email_verified_at)) {
+    if (!device) await deps.db.updateTable('users').set(failures).where('id', '=', user.id).execute();
+    throw new HttpError(user.is_active ? 'EMAIL_NOT_VERIFIED' : 'ACCOUNT_DISABLED');
+  }
   const now = iso(deps.clock.now());
   const rehash = stale ? await hashPassword(input.password) : null;
   await deps.db
     .updateTable('users')
-    .set({ last_login_at: now, failed_sign_ins: 0, ...(rehash ? { password_hash: rehash } : {}) })
+    .set({ last_login_at: now, ...failures, ...(rehash ? { password_hash: rehash } : {}) })
     .where('id', '=', user.id)
     .execute();
-  await attempt.succeeded();
-  return { ...user, last_login_at: now, failed_sign_ins: 0, password_hash: rehash ?? user.password_hash };
+  return { user: { ...user, ...failures, last_login_at: now, password_hash: rehash ?? user.password_hash }, device };
 }
 
 /** Warms the dummy hash at start so the first unknown-email sign-in costs no more than others. */

@@ -5,6 +5,7 @@ import type { DelayPolicy, LockoutPolicy } from '../middleware/rate-limit/rate-l
 import type { RedisClient } from '../middleware/rate-limit/redis.js';
 import { emailDigest } from '../middleware/rate-limit/rate-limits.js';
 import { rateLimitHeaders, retryAfterSeconds } from '../middleware/rate-limit/window.js';
+import type { KnownDevice } from './cookies.js';
 
 /** Consecutive failed sign-ins of one scope and when the last one happened (ms). */
 export interface Failures {
@@ -20,69 +21,101 @@ export function delayAfter(failures: number, policy: DelayPolicy): number {
   return Math.min(policy.maxDelaySeconds, policy.delaySeconds * 2 ** (failures - policy.freeFailures));
 }
 
+/** Who a counter belongs to: this client address, the whole account, or one known device. */
+export type ScopeName = 'ip' | 'account' | 'device';
+
+/** One counter of a failure record: its field (prefix of `n`/`t`), its growing delay, and whether it blocks. */
+export interface Scope {
+  name: ScopeName;
+  field: string;
+  policy: DelayPolicy;
+  /** Consecutive failures of this scope that block it until a password reset. */
+  blockAt: number | null;
+}
+
 export type SignInDecision =
   | { allowed: true }
-  | { allowed: false; reason: 'ip' | 'account'; retryAtMs: number; limit: number }
+  | { allowed: false; reason: ScopeName; retryAtMs: number; limit: number }
   | { allowed: false; reason: 'blocked' };
 
 /**
- * Whether a sign-in may be checked now. Pure: the failures of this email from this IP and
- * from everywhere, the account's durable counter (users.failed_sign_ins, 0 for unknown
- * emails) and `now`. Refused attempts never reach Argon2 and are not failures themselves,
- * so hammering a lock does not extend it.
+ * Whether an attempt may be checked now, from the counters of its scopes (same order).
+ * A scope at its `blockAt` blocks; otherwise the scope that waits longest decides (the first
+ * on a tie). Pure; the Redis script below is the same rule.
  */
-export function signInDecision(
-  state: { ip: Failures; account: Failures; durableFailures: number },
-  nowMs: number,
-  policy: LockoutPolicy,
-): SignInDecision {
-  if (Math.max(state.account.count, state.durableFailures) >= policy.blockAt) return { allowed: false, reason: 'blocked' };
-  const ipUntil = state.ip.lastAt + delayAfter(state.ip.count, policy.perIp) * 1000;
-  const accountUntil = state.account.lastAt + delayAfter(state.account.count, policy.perAccount) * 1000;
-  if (ipUntil > nowMs && ipUntil >= accountUntil) return { allowed: false, reason: 'ip', retryAtMs: ipUntil, limit: policy.perIp.freeFailures };
-  if (accountUntil > nowMs) return { allowed: false, reason: 'account', retryAtMs: accountUntil, limit: policy.perAccount.freeFailures };
+export function decide(scopes: Scope[], counts: Failures[], nowMs: number): SignInDecision {
+  let worst = -1;
+  let worstUntil = 0;
+  for (const [i, scope] of scopes.entries()) {
+    const failures = counts[i] ?? NONE;
+    if (scope.blockAt !== null && failures.count >= scope.blockAt) return { allowed: false, reason: 'blocked' };
+    const until = failures.lastAt + delayAfter(failures.count, scope.policy) * 1000;
+    if (until > worstUntil) [worst, worstUntil] = [i, until];
+  }
+  if (worst >= 0 && worstUntil > nowMs) return { allowed: false, reason: scopes[worst]!.name, retryAtMs: worstUntil, limit: scopes[worst]!.policy.freeFailures };
   return { allowed: true };
 }
 
-/** Where failure records live: this process, or Redis when several instances share them. */
+/**
+ * Where failure records live: this process, or Redis when several instances share them.
+ * Every operation on one record is atomic, so parallel attempts cannot all read the same
+ * count: an attempt is reserved (counted as a failure) before its password is hashed.
+ */
 export interface FailureStore {
-  read(key: string, ip: string, nowMs: number): Promise<{ ip: Failures; account: Failures }>;
-  fail(key: string, ip: string, nowMs: number, ttlSeconds: number): Promise<void>;
-  /** A correct password: the account's and this IP's failures start again from zero. */
-  succeed(key: string, ip: string): Promise<void>;
-  /** A password reset: every failure of the email is forgotten. */
+  /** Decides on the record's scopes and, when allowed, counts one failure against each, in one step. */
+  reserve(key: string, scopes: Scope[], nowMs: number, ttlSeconds: number): Promise<SignInDecision>;
+  /** A reserved attempt failed: its scopes' waits are measured from now (after the hash), not from the reservation. */
+  failedAt(key: string, scopes: Scope[], nowMs: number): Promise<void>;
+  /** Takes a reservation back (a later check refused the attempt before its hash ran). */
+  release(key: string, scopes: Scope[]): Promise<void>;
+  /** A correct password: these scopes start again from zero. */
+  succeed(key: string, scopes: Scope[]): Promise<void>;
+  /** A password reset: every failure of the record is forgotten. */
   clear(key: string): Promise<void>;
 }
 
 interface MemoryRecord {
-  account: Failures;
-  ips: Map<string, Failures>;
+  fields: Map<string, Failures>;
   expiresAt: number;
 }
 
-/** Failure records of one process; each expires `forgetAfterSeconds` after its last failure. */
+/** Failure records of one process; each expires `forgetAfterSeconds` after its last failure. Atomic: no await inside an operation. */
 export class MemoryFailureStore implements FailureStore {
   private readonly records = new Map<string, MemoryRecord>();
 
-  async read(key: string, ip: string, nowMs: number) {
-    const record = this.live(key, nowMs);
-    return { ip: record?.ips.get(ip) ?? NONE, account: record?.account ?? NONE };
-  }
-
-  async fail(key: string, ip: string, nowMs: number, ttlSeconds: number) {
-    const record = this.live(key, nowMs) ?? { account: NONE, ips: new Map(), expiresAt: 0 };
-    record.account = { count: record.account.count + 1, lastAt: nowMs };
-    record.ips.set(ip, { count: (record.ips.get(ip)?.count ?? 0) + 1, lastAt: nowMs });
+  async reserve(key: string, scopes: Scope[], nowMs: number, ttlSeconds: number) {
+    const record = this.live(key, nowMs) ?? { fields: new Map<string, Failures>(), expiresAt: 0 };
+    const decision = decide(scopes, scopes.map((s) => record.fields.get(s.field) ?? NONE), nowMs);
+    if (!decision.allowed) return decision;
+    for (const scope of scopes) record.fields.set(scope.field, { count: (record.fields.get(scope.field)?.count ?? 0) + 1, lastAt: nowMs });
     record.expiresAt = nowMs + ttlSeconds * 1000;
     this.records.set(key, record);
     if (this.records.size % 1000 === 0) this.sweep(nowMs);
+    return decision;
   }
 
-  async succeed(key: string, ip: string) {
+  async failedAt(key: string, scopes: Scope[], nowMs: number) {
     const record = this.records.get(key);
     if (!record) return;
-    record.account = NONE;
-    record.ips.delete(ip);
+    for (const scope of scopes) {
+      const failures = record.fields.get(scope.field);
+      if (failures && failures.lastAt < nowMs) record.fields.set(scope.field, { ...failures, lastAt: nowMs });
+    }
+  }
+
+  async release(key: string, scopes: Scope[]) {
+    const record = this.records.get(key);
+    if (!record) return;
+    for (const scope of scopes) {
+      const failures = record.fields.get(scope.field);
+      if (failures) record.fields.set(scope.field, { ...failures, count: Math.max(0, failures.count - 1) });
+    }
+  }
+
+  async succeed(key: string, scopes: Scope[]) {
+    const record = this.records.get(key);
+    if (!record) return;
+    for (const scope of scopes) record.fields.delete(scope.field);
   }
 
   async clear(key: string) {
@@ -103,29 +136,73 @@ export class MemoryFailureStore implements FailureStore {
   }
 }
 
-/** One Redis hash per email: `n`/`t` for the account, `<ip>|n`/`<ip>|t` per IP. */
+/**
+ * `decide` and the reservation in one Lua script, so Redis runs them as one step. ARGV: now,
+ * ttl, the number of scopes, then per scope its field, free failures, delay, max delay and
+ * blockAt (-1: none). Returns {1} when reserved, {0, scope, retryAtMs} when it must wait,
+ * {2} when blocked.
+ */
+const RESERVE_SCRIPT = `
+local now = tonumber(ARGV[1])
+local n = tonumber(ARGV[3])
+local worst, worstUntil = 0, 0
+for i = 1, n do
+  local b = 3 + (i - 1) * 5
+  local field = ARGV[b + 1]
+  local count = tonumber(redis.call('HGET', KEYS[1], field .. 'n') or '0')
+  local last = tonumber(redis.call('HGET', KEYS[1], field .. 't') or '0')
+  local free, delay, max, blockAt = tonumber(ARGV[b + 2]), tonumber(ARGV[b + 3]), tonumber(ARGV[b + 4]), tonumber(ARGV[b + 5])
+  if blockAt >= 0 and count >= blockAt then return {2} end
+  local wait = 0
+  if count >= free then wait = math.min(max, delay * 2 ^ (count - free)) end
+  local untilMs = last + wait * 1000
+  if untilMs > worstUntil then worst, worstUntil = i, untilMs end
+end
+if worst > 0 and worstUntil > now then return {0, worst, worstUntil} end
+for i = 1, n do
+  local field = ARGV[3 + (i - 1) * 5 + 1]
+  redis.call('HINCRBY', KEYS[1], field .. 'n', 1)
+  redis.call('HSET', KEYS[1], field .. 't', ARGV[1])
+end
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2]))
+return {1}
+`;
+
+/** One Redis hash per email: `<field>n`/`<field>t` per scope (`n`/`t` for the account, `<ip>|n`/`<ip>|t` per IP, `d:<device>|n`/`…t` per known device). */
 export class RedisFailureStore implements FailureStore {
   constructor(
     private readonly client: RedisClient,
     private readonly prefix: string,
   ) {}
 
-  async read(key: string, ip: string) {
-    const [n, t, ipN, ipT] = await this.client.hmGet(this.prefix + key, ['n', 't', `${ip}|n`, `${ip}|t`]);
-    return { account: { count: Number(n ?? 0), lastAt: Number(t ?? 0) }, ip: { count: Number(ipN ?? 0), lastAt: Number(ipT ?? 0) } };
+  async reserve(key: string, scopes: Scope[], nowMs: number, ttlSeconds: number): Promise<SignInDecision> {
+    const args = [String(nowMs), String(ttlSeconds), String(scopes.length)];
+    for (const s of scopes) args.push(s.field, String(s.policy.freeFailures), String(s.policy.delaySeconds), String(s.policy.maxDelaySeconds), String(s.blockAt ?? -1));
+    const reply = (await this.client.eval(RESERVE_SCRIPT, { keys: [this.prefix + key], arguments: args })) as number[];
+    if (reply[0] === 1) return { allowed: true };
+    if (reply[0] === 2) return { allowed: false, reason: 'blocked' };
+    const scope = scopes[Number(reply[1]) - 1]!;
+    return { allowed: false, reason: scope.name, retryAtMs: Number(reply[2]), limit: scope.policy.freeFailures };
   }
 
-  async fail(key: string, ip: string, nowMs: number, ttlSeconds: number) {
+  async failedAt(key: string, scopes: Scope[], nowMs: number) {
+    // Only where the reservation left its count: a reset or success in between removed the fields.
     const k = this.prefix + key;
-    await this.client.multi()
-      .hIncrBy(k, 'n', 1).hIncrBy(k, `${ip}|n`, 1)
-      .hSet(k, { t: String(nowMs), [`${ip}|t`]: String(nowMs) })
-      .expire(k, ttlSeconds)
-      .exec();
+    await this.client.eval(
+      "for i = 2, #ARGV do if redis.call('HEXISTS', KEYS[1], ARGV[i] .. 'n') == 1 then redis.call('HSET', KEYS[1], ARGV[i] .. 't', ARGV[1]) end end return 1",
+      { keys: [k], arguments: [String(nowMs), ...scopes.map((s) => s.field)] },
+    );
   }
 
-  async succeed(key: string, ip: string) {
-    await this.client.hDel(this.prefix + key, ['n', 't', `${ip}|n`, `${ip}|t`]);
+  async release(key: string, scopes: Scope[]) {
+    const k = this.prefix + key;
+    const tx = this.client.multi();
+    for (const scope of scopes) tx.hIncrBy(k, `${scope.field}n`, -1);
+    await tx.exec();
+  }
+
+  async succeed(key: string, scopes: Scope[]) {
+    await this.client.hDel(this.prefix + key, scopes.flatMap((s) => [`${s.field}n`, `${s.field}t`]));
   }
 
   async clear(key: string) {
@@ -133,17 +210,29 @@ export class RedisFailureStore implements FailureStore {
   }
 }
 
+/** The durable side of an account's failures (users.failed_sign_ins), reserved like the others. */
+export interface DurableFailures {
+  /** Counts one failure unless the account reached `blockAt`; false when it did (blocked). */
+  reserve(blockAt: number): Promise<boolean>;
+  release(): Promise<void>;
+}
+
 /** The outcome of an admitted attempt, to report once the password was checked. */
 export interface SignInAttempt {
+  /** The attempt was counted when it was admitted; its waits now start from this failure. */
   failed(): Promise<void>;
   succeeded(): Promise<void>;
 }
 
 /**
- * The sign-in lockout (docs/rate-limits.md "Lockout"): per (email, IP) a lock that grows after
- * a few failures, per email a delay that grows after more, and a block at `blockAt`
- * consecutive failures until a password reset. Keyed by a digest of the email, so unknown
- * emails get exactly the same treatment and the store never holds an address.
+ * The sign-in lockout (docs/rate-limits.md "Lockout"). A client that never signed in as the
+ * account: per (email, IP) a lock that grows after a few failures, per email a delay that
+ * grows after more, and a block at `blockAt` consecutive failures until a password reset.
+ * A known device (a valid device cookie of the account, auth/cookies.ts): only its own
+ * failures count, with the per-IP policy, so nobody else's failures lock it out.
+ * Every attempt is reserved (counted) atomically before Argon2 runs, and taken back on success.
+ * Records are keyed by a digest of the email, so unknown emails get the same treatment and
+ * the store never holds an address.
  */
 export class SignInLockout {
   constructor(
@@ -154,25 +243,39 @@ export class SignInLockout {
   ) {}
 
   /** Throws 429 RATE_LIMITED when the attempt must wait; runs before any Argon2 work. */
-  async admit(email: string, ip: string, durableFailures: number): Promise<SignInAttempt> {
-    const key = this.keyOf(email);
+  async admit(input: { email: string; ip: string; device: KnownDevice | null; durable: DurableFailures | null }): Promise<SignInAttempt> {
+    // One record per email, so a password reset (clear) forgets its devices' failures too.
+    const key = emailDigest(input.email);
+    const scopes: Scope[] = input.device
+      ? [{ name: 'device', field: `d:${input.device.id}|`, policy: this.policy.perIp, blockAt: null }]
+      : [
+        { name: 'ip', field: `${input.ip}|`, policy: this.policy.perIp, blockAt: null },
+        { name: 'account', field: '', policy: this.policy.perAccount, blockAt: this.policy.blockAt },
+      ];
     const now = this.clock.now().getTime();
-    const state = await this.guard(() => this.store.read(key, ip, now));
-    const decision = signInDecision({ ...state, durableFailures }, now, this.policy);
-    if (!decision.allowed) throw this.refusal(decision, now);
+    if (input.durable && !(await input.durable.reserve(this.policy.blockAt))) throw this.refusal({ allowed: false, reason: 'blocked' }, now);
+    let decision: SignInDecision;
+    try {
+      decision = await this.guard(() => this.store.reserve(key, scopes, now, this.policy.forgetAfterSeconds));
+    } catch (err) {
+      await input.durable?.release();
+      throw err;
+    }
+    if (!decision.allowed) {
+      await input.durable?.release();
+      throw this.refusal(decision, now);
+    }
+    // Only the client's own scopes start again on success: a known device's sign-in does not
+    // lift the throttle that strangers' failures put on the account.
     return {
-      failed: () => this.guard(() => this.store.fail(key, ip, this.clock.now().getTime(), this.policy.forgetAfterSeconds)),
-      succeeded: () => this.guard(() => this.store.succeed(key, ip)),
+      failed: () => this.guard(() => this.store.failedAt(key, scopes, this.clock.now().getTime())),
+      succeeded: () => this.guard(() => this.store.succeed(key, scopes)),
     };
   }
 
   /** Forgets every failure of an email (its password was reset). */
   async clear(email: string): Promise<void> {
-    await this.guard(() => this.store.clear(this.keyOf(email)));
-  }
-
-  private keyOf(email: string): string {
-    return emailDigest(email);
+    await this.guard(() => this.store.clear(emailDigest(email)));
   }
 
   private refusal(decision: Exclude<SignInDecision, { allowed: true }>, nowMs: number): HttpError {
@@ -185,7 +288,7 @@ export class SignInLockout {
       });
     }
     const wait = retryAfterSeconds(decision.retryAtMs, nowMs);
-    const where = decision.reason === 'ip' ? 'from this address' : 'from anywhere';
+    const where = decision.reason === 'ip' ? 'from this address' : decision.reason === 'device' ? 'from this device' : 'from anywhere';
     return new HttpError('RATE_LIMITED', `Too many failed sign-ins to this account ${where}: retry in ${wait} s, or reset the password`, undefined, {
       ...rateLimitHeaders({ limit: decision.limit, remaining: 0, resetMs: decision.retryAtMs }),
       'Retry-After': String(wait),

@@ -10,6 +10,7 @@ import * as m0001 from './migrations/0001_initial.js';
 import * as m0002 from './migrations/0002_tenancy.js';
 import * as m0003 from './migrations/0003_team_keys.js';
 import * as m0004 from './migrations/0004_email_identity.js';
+import * as m0005 from './migrations/0005_server_keys.js';
 
 export type DB = Kysely<Database>;
 
@@ -19,6 +20,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0002_tenancy': m0002,
   '0003_team_keys': m0003,
   '0004_email_identity': m0004,
+  '0005_server_keys': m0005,
 };
 
 class StaticMigrations implements MigrationProvider {

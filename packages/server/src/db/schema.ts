@@ -175,6 +175,13 @@ export interface IntakeEventsTable {
   created_at: string;
 }
 
+/** Keys the server makes once for every instance of a database (migration 0005). */
+export interface ServerKeysTable {
+  name: string;
+  secret: string;
+  created_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   organizations: OrganizationsTable;
@@ -190,6 +197,7 @@ export interface Database {
   teams: TeamsTable;
   team_members: TeamMembersTable;
   invitations: InvitationsTable;
+  server_keys: ServerKeysTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

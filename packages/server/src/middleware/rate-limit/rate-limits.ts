@@ -29,6 +29,13 @@ export interface Limit {
 }
 
 const KEYS = 'rateLimitKeys';
+
+/**
+ * Routes whose per-email budget depends on the client, so their handlers spend it
+ * (byEmail): a known device signs in without the per-email sign-in budget, and reset
+ * requests count per email and client (docs/rate-limits.md).
+ */
+const CLIENT_AWARE = new Set<RouteContract>([ROUTES.signIn, ROUTES.login, ROUTES.requestPasswordReset]);
 const TIGHTEST = 'rateLimitTightest';
 
 /** The client address limits count by: IPv6 by its /56 network, which one subscriber usually holds. */
@@ -115,9 +122,20 @@ export class RateLimits {
 
   /** Counts the request against the per-email budgets of its route (the body was validated). */
   async byBody(contract: RouteContract, req: Request, res: Response, body: unknown): Promise<void> {
+    if (CLIENT_AWARE.has(contract)) return; // its handler calls byEmail once it knows the client
     const email = (body as { email?: unknown } | undefined)?.email;
     if (typeof email !== 'string') return;
     await this.spend('email', contract, req, res, emailDigest(email));
+  }
+
+  /**
+   * The per-email budgets of a route in CLIENT_AWARE, spent by its handler: per email
+   * (`client` null: sign-in from a client that never signed in as the account), or per email
+   * and client (reset requests: `ip:<address>` or `device:<id>`), so that nobody else's
+   * requests spend the owner's.
+   */
+  async byEmail(contract: RouteContract, req: Request, res: Response, email: string, client: string | null): Promise<void> {
+    await this.spend('email', contract, req, res, client ? `${emailDigest(email)}|${client}` : emailDigest(email));
   }
 
   /** Counts the request against the per-credential budgets of its route (the caller is resolved). */
