@@ -37,9 +37,12 @@ export async function serve(): Promise<void> {
   process.umask(0o077);
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
-  const db = await openDatabase(config);
-  const applied = await migrate(db);
+  // Migrations run without the serving deadlines (a migration may rightly take long), then the
+  // server opens the database with them (docs/operations.md "Dependency failures").
+  const migrationDb = await openDatabase(config);
+  const applied = await migrate(migrationDb).finally(() => migrationDb.destroy());
   if (applied.length) logger.info({ migrations: applied }, 'migrations applied');
+  const db = await openDatabase(config, { connectMs: config.pgConnectTimeoutMs, queryMs: config.pgQueryTimeoutMs });
 
   let listeningUrl = `http://${config.host}:${config.port}`;
   const secret = serverSecret(config.dataDir);

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, type PostgresPool } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
 import type { Config } from '../config.js';
 import type { Database } from './schema.js';
@@ -37,19 +37,46 @@ export function dialectOf(config: Pick<Config, 'databaseUrl'>): Dialect {
   return config.databaseUrl && /^postgres(ql)?:\/\//.test(config.databaseUrl) ? 'postgres' : 'sqlite';
 }
 
-/** Opens the database the configuration names: SQLite in the data dir by default, or PostgreSQL. */
-export async function openDatabase(config: Config): Promise<DB> {
+/** How long a serving process waits on PostgreSQL; unset (migrations, commands): as long as it takes. */
+export interface DatabaseTimeouts {
+  /** Waiting for a pool connection, or for a new one to open. */
+  connectMs: number;
+  /** One query: fails on the client after this, and PostgreSQL cancels it (statement_timeout). */
+  queryMs: number;
+}
+
+/**
+ * Opens the database the configuration names: SQLite in the data dir by default, or PostgreSQL.
+ * With `timeouts` (the server), a silent PostgreSQL (TCP up, no data) makes a query fail within
+ * `queryMs` instead of hanging, and the connection it ran on is thrown away, so the pool heals as
+ * soon as the network does (docs/operations.md).
+ */
+export async function openDatabase(config: Config, timeouts?: DatabaseTimeouts): Promise<DB> {
   if (dialectOf(config) === 'postgres') {
     // Loaded only for PostgreSQL: a single-node server never pays for the driver.
     const { default: pg } = await import('pg');
     // COUNT(*) and other int8 results: numbers, as SQLite gives them (our counts fit easily).
     pg.types.setTypeParser(20, (value) => Number(value));
-    const pool = new pg.Pool({ connectionString: config.databaseUrl!, max: Number(process.env['ACCT_PG_POOL_SIZE'] ?? 10), connectionTimeoutMillis: 5000 });
+    const pool = new pg.Pool({
+      connectionString: config.databaseUrl!,
+      max: Number(process.env['ACCT_PG_POOL_SIZE'] ?? 10),
+      connectionTimeoutMillis: timeouts?.connectMs ?? 5000,
+      // A peer that vanished without a FIN/RST is found by the kernel, not by a query that hangs.
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 5000,
+      ...(timeouts
+        ? {
+            statement_timeout: timeouts.queryMs,
+            // A transaction whose client went silent must not hold its row locks for long.
+            idle_in_transaction_session_timeout: Math.max(10_000, timeouts.queryMs * 5),
+          }
+        : {}),
+    });
     // A dropped connection must not crash the process: the query in flight fails (503) and
     // the next one gets a fresh connection. pg emits 'error' on idle and checked-out clients alike.
     pool.on('error', () => {});
     pool.on('connect', (client) => client.on('error', () => {}));
-    return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return new Kysely<Database>({ dialect: new PostgresDialect({ pool: timeouts ? (new DeadlinePool(pool, timeouts.queryMs) as unknown as PostgresPool) : pool }) });
   }
   const file = sqliteFile(config);
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
@@ -62,6 +89,83 @@ export async function openDatabase(config: Config): Promise<DB> {
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cached }) });
   sqliteHandles.set(db, cached as unknown as SqliteHandle);
   return db;
+}
+
+type PgPool = import('pg').Pool;
+type PgPoolClient = import('pg').PoolClient;
+
+/** A query failure that says the connection itself is unusable (timed out, cut, protocol lost). */
+function connectionLost(err: unknown): boolean {
+  const { code, message } = (err ?? {}) as { code?: string; message?: string };
+  if (code === 'ETIMEDOUT' || code === 'ECONNRESET' || code === 'EPIPE' || code?.startsWith('08') || code === '57P01') return true;
+  return /Query read timeout|Connection terminated|not queryable|Client has encountered a connection error/i.test(message ?? '');
+}
+
+/**
+ * pg's pool as kysely sees it, with a deadline on every query. A query that gets no answer within
+ * `queryMs` fails with ETIMEDOUT (503 UNAVAILABLE), and the connection it ran on is destroyed when
+ * released instead of going back to the pool: after a silence its protocol state is unknown, and a
+ * pool of such connections would answer nothing until a restart.
+ */
+class DeadlinePool {
+  private readonly clients = new WeakMap<PgPoolClient, DeadlineClient>();
+  constructor(
+    private readonly pool: PgPool,
+    private readonly queryMs: number,
+  ) {}
+
+  async connect(): Promise<DeadlineClient> {
+    const client = await this.pool.connect();
+    let wrapped = this.clients.get(client);
+    if (!wrapped) this.clients.set(client, (wrapped = new DeadlineClient(client, this.queryMs)));
+    return wrapped;
+  }
+
+  end(): Promise<void> {
+    return this.pool.end();
+  }
+
+  /** kysely passes them to the control client it cancels queries with. */
+  get options(): object {
+    return this.pool.options;
+  }
+
+  get Client() {
+    return (this.pool as unknown as { Client: unknown }).Client;
+  }
+}
+
+class DeadlineClient {
+  private broken = false;
+  constructor(
+    private readonly client: PgPoolClient,
+    private readonly queryMs: number,
+  ) {
+    client.on('error', () => (this.broken = true));
+  }
+
+  /** kysely reads it to cancel a query by backend pid. */
+  get processID(): number | undefined {
+    return (this.client as unknown as { processID?: number }).processID;
+  }
+
+  async query(sql: string, parameters: readonly unknown[]): Promise<never> {
+    try {
+      return (await this.client.query({ text: sql, values: parameters as unknown[], query_timeout: this.queryMs } as never)) as never;
+    } catch (err) {
+      const { code, message } = (err ?? {}) as { code?: string; message?: string };
+      // 57014: PostgreSQL cancelled it (statement_timeout); the connection itself is fine.
+      const timedOut = code === '57014' || /Query read timeout/.test(message ?? '');
+      if (connectionLost(err)) this.broken = true;
+      if (timedOut) throw Object.assign(new Error(`database query timed out after ${this.queryMs} ms`), { code: 'ETIMEDOUT', cause: err });
+      throw err;
+    }
+  }
+
+  release(destroy?: boolean): void {
+    const discard = Boolean(destroy) || this.broken;
+    this.client.release(discard ? new Error('connection discarded after a timeout or a connection error') : undefined);
+  }
 }
 
 /** The SQLite file: `file:PATH` in DATABASE_URL, else acct.db in the data dir. */
