@@ -5,7 +5,9 @@ import net from 'node:net';
  * - `pass`: forwards both ways (the healthy network);
  * - `stall`: stops reading both ways; bytes wait in the kernel and flow again on `pass`;
  * - `blackhole`: reads and drops everything both ways, new connections are accepted but never reach
- *   the upstream: TCP stays up, no data flows (a silent peer, a dead middlebox);
+ *   the upstream: TCP stays up, no data flows (a silent peer, a dead middlebox). On `pass`, a
+ *   connection that lost bytes is reset, as TCP gives up on a connection whose data never got
+ *   through; connections that lost nothing flow again;
  * - `reset`: resets every open connection, and every new one as it arrives.
  */
 export type ProxyMode = 'pass' | 'stall' | 'blackhole' | 'reset';
@@ -25,6 +27,8 @@ export interface TcpProxy {
 interface Pair {
   client: net.Socket;
   upstream: net.Socket | null;
+  /** Bytes were dropped in a blackhole: the stream can never be whole again. */
+  lost: boolean;
   drop(): void;
 }
 
@@ -33,7 +37,7 @@ export async function startTcpProxy(upstreamHost: string, upstreamPort: number):
   let current: ProxyMode = 'pass';
 
   const apply = (pair: Pair) => {
-    if (current === 'reset') {
+    if (current === 'reset' || (current === 'pass' && pair.lost)) {
       pair.client.resetAndDestroy();
       pair.upstream?.resetAndDestroy();
       pair.drop();
@@ -54,6 +58,7 @@ export async function startTcpProxy(upstreamHost: string, upstreamPort: number):
     upstream.on('error', pair.drop).on('close', pair.drop);
     upstream.on('data', (d: Buffer) => {
       if (current === 'pass') pair.client.write(d);
+      else pair.lost = true;
     });
   };
 
@@ -62,6 +67,7 @@ export async function startTcpProxy(upstreamHost: string, upstreamPort: number):
       const pair: Pair = {
         client,
         upstream: null,
+        lost: false,
         drop: () => {
           client.destroy();
           pair.upstream?.destroy();
@@ -72,6 +78,7 @@ export async function startTcpProxy(upstreamHost: string, upstreamPort: number):
       client.on('error', pair.drop).on('close', pair.drop);
       client.on('data', (d: Buffer) => {
         if (current === 'pass') pair.upstream?.write(d);
+        else pair.lost = true;
       });
       // A blackholed connection never reaches the upstream: the handshake gets no answer.
       if (current !== 'blackhole') connectUpstream(pair);
