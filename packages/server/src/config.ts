@@ -85,6 +85,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const host = env['HOST'] || '127.0.0.1';
   const baseUrl = (env['ACCT_BASE_URL'] || '').replace(/\/+$/, '');
   if (baseUrl && !/^https?:\/\//.test(baseUrl)) throw new Error('ACCT_BASE_URL must start with http:// or https://');
+  const headersTimeoutMs = positive('ACCT_HEADERS_TIMEOUT_MS', env['ACCT_HEADERS_TIMEOUT_MS'], 10_000);
+  const requestTimeoutMs = positive('ACCT_REQUEST_TIMEOUT_MS', env['ACCT_REQUEST_TIMEOUT_MS'], 30_000);
+  if (headersTimeoutMs > requestTimeoutMs) throw new Error('ACCT_HEADERS_TIMEOUT_MS must not be above ACCT_REQUEST_TIMEOUT_MS');
   return {
     port,
     host,
@@ -108,8 +111,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pgConnectTimeoutMs: positive('ACCT_PG_CONNECT_TIMEOUT_MS', env['ACCT_PG_CONNECT_TIMEOUT_MS'], 1000),
     pgQueryTimeoutMs: positive('ACCT_PG_QUERY_TIMEOUT_MS', env['ACCT_PG_QUERY_TIMEOUT_MS'], 1000),
     redisCommandTimeoutMs: positive('ACCT_REDIS_COMMAND_TIMEOUT_MS', env['ACCT_REDIS_COMMAND_TIMEOUT_MS'], 200),
-    headersTimeoutMs: positive('ACCT_HEADERS_TIMEOUT_MS', env['ACCT_HEADERS_TIMEOUT_MS'], 10_000),
-    requestTimeoutMs: positive('ACCT_REQUEST_TIMEOUT_MS', env['ACCT_REQUEST_TIMEOUT_MS'], 30_000),
+    headersTimeoutMs,
+    requestTimeoutMs,
     keepAliveTimeoutMs: positive('ACCT_KEEP_ALIVE_TIMEOUT_MS', env['ACCT_KEEP_ALIVE_TIMEOUT_MS'], 5000),
     maxConnectionsPerIp: int('ACCT_MAX_CONNECTIONS_PER_IP', env['ACCT_MAX_CONNECTIONS_PER_IP'], 1000),
     testClock: env['ACCT_TEST_CLOCK'] === '1' && env['NODE_ENV'] === 'test' && ['127.0.0.1', '::1', 'localhost'].includes(host),
