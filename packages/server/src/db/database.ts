@@ -173,6 +173,24 @@ export function sqliteFile(config: Pick<Config, 'databaseUrl' | 'dataDir'>): str
   return config.databaseUrl?.startsWith('file:') ? config.databaseUrl.slice(5) : path.join(config.dataDir, 'acct.db');
 }
 
+/** The directory the SQLite database writes to (its disk can fill up); null on PostgreSQL. */
+export function storageDir(config: Pick<Config, 'databaseUrl' | 'dataDir'>): string | null {
+  return dialectOf(config) === 'sqlite' ? path.dirname(sqliteFile(config)) : null;
+}
+
+/** Below this much free space where SQLite writes, /readyz reports the disk full. */
+export const MIN_FREE_BYTES = 1024 * 1024;
+
+/** Free bytes on the disk holding `dir` (for an unprivileged process), or null when it cannot tell. */
+export async function freeBytes(dir: string): Promise<number | null> {
+  try {
+    const stats = await fs.promises.statfs(dir);
+    return stats.bavail * stats.bsize;
+  } catch {
+    return null;
+  }
+}
+
 /** Migrations not yet applied. */
 export async function pendingMigrations(db: DB): Promise<string[]> {
   const migrator = new Migrator({ db, provider: new StaticMigrations() });
