@@ -97,8 +97,8 @@ type PgPoolClient = import('pg').PoolClient;
 /** A query failure that says the connection itself is unusable (timed out, cut, protocol lost). */
 function connectionLost(err: unknown): boolean {
   const { code, message } = (err ?? {}) as { code?: string; message?: string };
-  if (code === 'ETIMEDOUT' || code === 'ECONNRESET' || code === 'EPIPE' || code?.startsWith('08') || code === '57P01') return true;
-  return /Query read timeout|Connection terminated|not queryable|Client has encountered a connection error/i.test(message ?? '');
+  if (code === 'ECONNRESET' || code === 'EPIPE' || code?.startsWith('08') || code === '57P01') return true;
+  return /Connection terminated|not queryable|Client has encountered a connection error/i.test(message ?? '');
 }
 
 /**
@@ -135,6 +135,8 @@ class DeadlinePool {
   }
 }
 
+const TIMED_OUT = Symbol('timed out');
+
 class DeadlineClient {
   private broken = false;
   constructor(
@@ -150,15 +152,26 @@ class DeadlineClient {
   }
 
   async query(sql: string, parameters: readonly unknown[]): Promise<never> {
+    // After a timeout the connection's state is unknown (a ROLLBACK would queue behind the silent
+    // query and wait out another deadline): refuse at once, it is destroyed on release.
+    if (this.broken) throw Object.assign(new Error('database connection discarded after a timeout or a connection error'), { code: 'ETIMEDOUT' });
+    const pending = this.client.query(sql, parameters as unknown[]);
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_resolve, reject) => {
+      // Timers run before pending I/O: a busy event loop would time out an answer that already
+      // arrived. setImmediate runs after I/O, so the answer, if it is there, wins.
+      timer = setTimeout(() => setImmediate(() => reject(TIMED_OUT)), this.queryMs);
+    });
     try {
-      return (await this.client.query({ text: sql, values: parameters as unknown[], query_timeout: this.queryMs } as never)) as never;
+      return (await Promise.race([pending, deadline])) as never;
     } catch (err) {
-      const { code, message } = (err ?? {}) as { code?: string; message?: string };
+      const { code } = (err ?? {}) as { code?: string };
       // 57014: PostgreSQL cancelled it (statement_timeout); the connection itself is fine.
-      const timedOut = code === '57014' || /Query read timeout/.test(message ?? '');
-      if (connectionLost(err)) this.broken = true;
-      if (timedOut) throw Object.assign(new Error(`database query timed out after ${this.queryMs} ms`), { code: 'ETIMEDOUT', cause: err });
+      if (err === TIMED_OUT || connectionLost(err)) this.broken = true;
+      if (err === TIMED_OUT || code === '57014') throw Object.assign(new Error(`database query timed out after ${this.queryMs} ms`), { code: 'ETIMEDOUT', cause: err });
       throw err;
+    } finally {
+      clearTimeout(timer);
     }
   }
 
