@@ -37,12 +37,23 @@ export function dialectOf(config: Pick<Config, 'databaseUrl'>): Dialect {
   return config.databaseUrl && /^postgres(ql)?:\/\//.test(config.databaseUrl) ? 'postgres' : 'sqlite';
 }
 
+const POOL_WAIT_MS = 5000;
+
 /** How long a serving process waits on PostgreSQL; unset (migrations, commands): as long as it takes. */
 export interface DatabaseTimeouts {
-  /** Waiting for a pool connection, or for a new one to open. */
+  /** Waiting for a pool connection, or for a new one to open, while PostgreSQL is failing. */
   connectMs: number;
-  /** One query: fails on the client after this, and PostgreSQL cancels it (statement_timeout). */
+  /**
+   * One query gets no answer this long while no other query succeeds either: PostgreSQL is
+   * silent, the query fails. A query that is merely slow while others complete (a row-lock wait)
+   * runs on, up to `slowQueryMs(queryMs)`, where PostgreSQL cancels it (statement_timeout).
+   */
   queryMs: number;
+}
+
+/** The longest a query may run while PostgreSQL is otherwise answering. */
+export function slowQueryMs(queryMs: number): number {
+  return Math.max(10_000, queryMs * 10);
 }
 
 /**
@@ -60,15 +71,17 @@ export async function openDatabase(config: Config, timeouts?: DatabaseTimeouts):
     const pool = new pg.Pool({
       connectionString: config.databaseUrl!,
       max: Number(process.env['ACCT_PG_POOL_SIZE'] ?? 10),
-      connectionTimeoutMillis: timeouts?.connectMs ?? 5000,
+      // A busy but healthy pool may queue a burst this long; while PostgreSQL is failing, the
+      // DeadlinePool gives up on the wait after `connectMs` instead.
+      connectionTimeoutMillis: POOL_WAIT_MS,
       // A peer that vanished without a FIN/RST is found by the kernel, not by a query that hangs.
       keepAlive: true,
       keepAliveInitialDelayMillis: 5000,
       ...(timeouts
         ? {
-            statement_timeout: timeouts.queryMs,
+            statement_timeout: slowQueryMs(timeouts.queryMs),
             // A transaction whose client went silent must not hold its row locks for long.
-            idle_in_transaction_session_timeout: Math.max(10_000, timeouts.queryMs * 5),
+            idle_in_transaction_session_timeout: slowQueryMs(timeouts.queryMs),
           }
         : {}),
     });
@@ -76,7 +89,7 @@ export async function openDatabase(config: Config, timeouts?: DatabaseTimeouts):
     // the next one gets a fresh connection. pg emits 'error' on idle and checked-out clients alike.
     pool.on('error', () => {});
     pool.on('connect', (client) => client.on('error', () => {}));
-    return new Kysely<Database>({ dialect: new PostgresDialect({ pool: timeouts ? (new DeadlinePool(pool, timeouts.queryMs) as unknown as PostgresPool) : pool }) });
+    return new Kysely<Database>({ dialect: new PostgresDialect({ pool: timeouts ? (new DeadlinePool(pool, timeouts) as unknown as PostgresPool) : pool }) });
   }
   const file = sqliteFile(config);
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
@@ -109,16 +122,49 @@ function connectionLost(err: unknown): boolean {
  */
 class DeadlinePool {
   private readonly clients = new WeakMap<PgPoolClient, DeadlineClient>();
+  /** The last query that failed for want of PostgreSQL, and the last that succeeded (ms). */
+  private lastFailure = 0;
+  lastSuccess = 0;
   constructor(
     private readonly pool: PgPool,
-    private readonly queryMs: number,
+    private readonly timeouts: DatabaseTimeouts,
   ) {}
 
+  /**
+   * A pool connection. While PostgreSQL is healthy a burst may queue for one up to POOL_WAIT_MS
+   * (a slow answer beats a 503); while the last outcome was a timeout or a lost connection, a wait
+   * is cut once it passed `connectMs`, so a silent PostgreSQL answers 503 fast instead of queueing.
+   */
   async connect(): Promise<DeadlineClient> {
-    const client = await this.pool.connect();
+    const started = Date.now();
+    const pending = this.pool.connect();
+    pending.catch(() => this.outcome(false));
+    let timer: NodeJS.Timeout | undefined;
+    const givenUp = new Promise<never>((_resolve, reject) => {
+      timer = setInterval(() => {
+        if (Date.now() - started >= this.timeouts.connectMs && this.lastFailure > this.lastSuccess) reject(TIMED_OUT);
+      }, Math.max(50, Math.floor(this.timeouts.connectMs / 4)));
+    });
+    let client: PgPoolClient;
+    try {
+      client = await Promise.race([pending, givenUp]);
+    } catch (err) {
+      if (err !== TIMED_OUT) throw err;
+      // The connection may still come: give it back to the pool then.
+      pending.then((late) => late.release(), () => undefined);
+      throw Object.assign(new Error(`no database connection within ${this.timeouts.connectMs} ms while the database is failing`), { code: 'ETIMEDOUT' });
+    } finally {
+      clearInterval(timer);
+    }
     let wrapped = this.clients.get(client);
-    if (!wrapped) this.clients.set(client, (wrapped = new DeadlineClient(client, this.queryMs)));
+    if (!wrapped) this.clients.set(client, (wrapped = new DeadlineClient(client, this.timeouts.queryMs, this)));
     return wrapped;
+  }
+
+  /** What a query told about PostgreSQL's health. */
+  outcome(ok: boolean): void {
+    if (ok) this.lastSuccess = Date.now();
+    else this.lastFailure = Date.now();
   }
 
   end(): Promise<void> {
@@ -142,6 +188,7 @@ class DeadlineClient {
   constructor(
     private readonly client: PgPoolClient,
     private readonly queryMs: number,
+    private readonly health: { outcome(ok: boolean): void; readonly lastSuccess: number },
   ) {
     client.on('error', () => (this.broken = true));
   }
@@ -160,15 +207,28 @@ class DeadlineClient {
     const deadline = new Promise<never>((_resolve, reject) => {
       // Timers run before pending I/O: a busy event loop would time out an answer that already
       // arrived. setImmediate runs after I/O, so the answer, if it is there, wins.
-      timer = setTimeout(() => setImmediate(() => reject(TIMED_OUT)), this.queryMs);
+      const started = Date.now();
+      const check = (delay: number) => {
+        timer = setTimeout(() => setImmediate(() => {
+          // Another query succeeded lately (since this one started, within the last queryMs):
+          // PostgreSQL is alive and this one is slow, not silent.
+          const alive = this.health.lastSuccess > Math.max(started, Date.now() - this.queryMs);
+          if (alive && Date.now() - started < slowQueryMs(this.queryMs)) check(Math.max(50, Math.floor(this.queryMs / 4)));
+          else reject(TIMED_OUT);
+        }), delay);
+      };
+      check(this.queryMs);
     });
     try {
-      return (await Promise.race([pending, deadline])) as never;
+      const result = (await Promise.race([pending, deadline])) as never;
+      this.health.outcome(true);
+      return result;
     } catch (err) {
       const { code } = (err ?? {}) as { code?: string };
       // 57014: PostgreSQL cancelled it (statement_timeout); the connection itself is fine.
       if (err === TIMED_OUT || connectionLost(err)) this.broken = true;
-      if (err === TIMED_OUT || code === '57014') throw Object.assign(new Error(`database query timed out after ${this.queryMs} ms`), { code: 'ETIMEDOUT', cause: err });
+      if (err === TIMED_OUT || code === '57014' || connectionLost(err)) this.health.outcome(false);
+      if (err === TIMED_OUT || code === '57014') throw Object.assign(new Error('database query timed out'), { code: 'ETIMEDOUT', cause: err });
       throw err;
     } finally {
       clearTimeout(timer);
