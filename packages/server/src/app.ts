@@ -8,6 +8,7 @@ import { intakeRoutes } from './intake/intake.routes.js';
 import { metaRoutes } from './meta/meta.routes.js';
 import { csrf } from './middleware/csrf.js';
 import { errorHandler, notFound } from './middleware/errors.js';
+import { storageDir } from './db/database.js';
 import { jsonBody } from './middleware/json-body.js';
 import { requestId } from './middleware/request-id.js';
 import { wellFormedPath } from './middleware/path-escapes.js';
@@ -83,6 +84,6 @@ export function createApp(deps: AppDeps): Express {
   app.use(api);
 
   app.use(notFound());
-  app.use(errorHandler(deps.logger));
+  app.use(errorHandler(deps.logger, storageDir(deps.config)));
   return app;
 }

@@ -30,6 +30,20 @@ export interface Config {
    */
   deviceCookieSecret: string | null;
   logLevel: string;
+  /** PostgreSQL: how long a request waits for a pool connection (or a new one to open), ms. */
+  pgConnectTimeoutMs: number;
+  /** PostgreSQL: how long one query may take before it fails (client side) and is cancelled (server side), ms. */
+  pgQueryTimeoutMs: number;
+  /** Redis: how long one command may wait for its reply before the request answers 503, ms. */
+  redisCommandTimeoutMs: number;
+  /** HTTP: a client must send its request headers within this, ms (slow-header clients are cut). */
+  headersTimeoutMs: number;
+  /** HTTP: a client must send its whole request within this, ms. */
+  requestTimeoutMs: number;
+  /** HTTP: an idle keep-alive connection is closed after this, ms. */
+  keepAliveTimeoutMs: number;
+  /** HTTP: open connections one client address may hold at once (0 = no cap). */
+  maxConnectionsPerIp: number;
   /**
    * Tests may move the clock (POST /__test/clock): only with ACCT_TEST_CLOCK=1 and NODE_ENV=test
    * together, on a loopback address, so no single stray variable opens it on a reachable server.
@@ -46,6 +60,13 @@ function int(name: string, value: string | undefined, fallback: number): number 
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+/** A timeout: a whole number of milliseconds above zero (0 would mean "wait forever" to the libraries). */
+function positive(name: string, value: string | undefined, fallback: number): number {
+  const n = int(name, value, fallback);
+  if (n === 0) throw new Error(`${name} must be above 0 (milliseconds)`);
   return n;
 }
 
@@ -75,6 +96,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const host = env['HOST'] || '127.0.0.1';
   const baseUrl = (env['ACCT_BASE_URL'] || '').replace(/\/+$/, '');
   if (baseUrl && !/^https?:\/\//.test(baseUrl)) throw new Error('ACCT_BASE_URL must start with http:// or https://');
+  const headersTimeoutMs = positive('ACCT_HEADERS_TIMEOUT_MS', env['ACCT_HEADERS_TIMEOUT_MS'], 10_000);
+  const requestTimeoutMs = positive('ACCT_REQUEST_TIMEOUT_MS', env['ACCT_REQUEST_TIMEOUT_MS'], 30_000);
+  if (headersTimeoutMs > requestTimeoutMs) throw new Error('ACCT_HEADERS_TIMEOUT_MS must not be above ACCT_REQUEST_TIMEOUT_MS');
   return {
     port,
     host,
@@ -96,6 +120,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustedOrigins: (env['ACCT_TRUSTED_ORIGINS'] || '').split(',').map((s) => s.trim()).filter(Boolean),
     deviceCookieSecret: deviceCookieSecret(env['ACCT_DEVICE_COOKIE_SECRET']),
     logLevel: env['LOG_LEVEL'] || 'info',
+    pgConnectTimeoutMs: positive('ACCT_PG_CONNECT_TIMEOUT_MS', env['ACCT_PG_CONNECT_TIMEOUT_MS'], 1000),
+    pgQueryTimeoutMs: positive('ACCT_PG_QUERY_TIMEOUT_MS', env['ACCT_PG_QUERY_TIMEOUT_MS'], 1000),
+    redisCommandTimeoutMs: positive('ACCT_REDIS_COMMAND_TIMEOUT_MS', env['ACCT_REDIS_COMMAND_TIMEOUT_MS'], 200),
+    headersTimeoutMs,
+    requestTimeoutMs,
+    keepAliveTimeoutMs: positive('ACCT_KEEP_ALIVE_TIMEOUT_MS', env['ACCT_KEEP_ALIVE_TIMEOUT_MS'], 5000),
+    maxConnectionsPerIp: int('ACCT_MAX_CONNECTIONS_PER_IP', env['ACCT_MAX_CONNECTIONS_PER_IP'], 1000),
     testClock: env['ACCT_TEST_CLOCK'] === '1' && env['NODE_ENV'] === 'test' && ['127.0.0.1', '::1', 'localhost'].includes(host),
   };
 }

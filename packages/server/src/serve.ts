@@ -1,10 +1,12 @@
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.js';
-import { createHttpServer } from './http/client-errors.js';
-import { loadConfig } from './config.js';
+import { answerClientErrors, MAX_HEADER_SIZE } from './http/client-errors.js';
+import { loadConfig, type Config } from './config.js';
+import type { Logger } from 'pino';
 import { createLogger } from './logger.js';
 import type { AppDeps } from './deps.js';
 import { migrate, openDatabase } from './db/database.js';
@@ -38,9 +40,12 @@ export async function serve(): Promise<void> {
   process.umask(0o077);
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
-  const db = await openDatabase(config);
-  const applied = await migrate(db);
+  // Migrations run without the serving deadlines (a migration may rightly take long), then the
+  // server opens the database with them (docs/operations.md "Dependency failures").
+  const migrationDb = await openDatabase(config);
+  const applied = await migrate(migrationDb).finally(() => migrationDb.destroy());
   if (applied.length) logger.info({ migrations: applied }, 'migrations applied');
+  const db = await openDatabase(config, { connectMs: config.pgConnectTimeoutMs, queryMs: config.pgQueryTimeoutMs });
 
   let listeningUrl = `http://${config.host}:${config.port}`;
   const secret = serverSecret(config.dataDir);
@@ -64,7 +69,9 @@ export async function serve(): Promise<void> {
   };
   await warmUp();
   const app = createApp(deps);
-  const server = createHttpServer(app, logger).listen(config.port, config.host);
+  const server = createHttpServer(app, config, logger);
+  const inFlight = trackInFlight(server);
+  server.listen(config.port, config.host);
   server.on('error', (err) => {
     logger.fatal({ err }, 'could not listen');
     process.exit(1);
@@ -92,7 +99,9 @@ export async function serve(): Promise<void> {
     server.closeIdleConnections();
     // A response finished while draining leaves its keep-alive socket idle, and close() would
     // wait out the client's keep-alive timeout (5 s): ask clients to close, and close sockets
-    // as they fall idle.
+    // as they fall idle. Answers to requests already in flight say so too: a client that
+    // reused their connection would have its next request reset by the idle sweep.
+    for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
     server.on('request', (_req, res) => res.setHeader('Connection', 'close'));
     setInterval(() => server.closeIdleConnections(), 50).unref();
     setTimeout(() => {
@@ -102,4 +111,64 @@ export async function serve(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+}
+
+/**
+ * The HTTP server with explicit timeouts (docs/operations.md "Connections"): a client must send
+ * its headers within ACCT_HEADERS_TIMEOUT_MS and its whole request within ACCT_REQUEST_TIMEOUT_MS,
+ * an idle keep-alive connection closes after ACCT_KEEP_ALIVE_TIMEOUT_MS, and one client address
+ * holds at most ACCT_MAX_CONNECTIONS_PER_IP connections (further ones get 429 and are closed).
+ */
+function createHttpServer(app: http.RequestListener, config: Config, logger: Logger): http.Server {
+  const server = http.createServer(
+    {
+      maxHeaderSize: MAX_HEADER_SIZE,
+      headersTimeout: config.headersTimeoutMs,
+      requestTimeout: config.requestTimeoutMs,
+      keepAliveTimeout: config.keepAliveTimeoutMs,
+      // How often Node checks the two request timeouts (default 30 s: a 10 s limit would mean up to 40 s).
+      connectionsCheckingInterval: Math.max(250, Math.min(1000, Math.floor(config.headersTimeoutMs / 4))),
+    },
+    app,
+  );
+  // Oversized or unreadable requests get 400/414/431/408 in the envelope, never a reset.
+  server.on('clientError', answerClientErrors(logger));
+  if (config.maxConnectionsPerIp > 0) limitConnectionsPerIp(server, config.maxConnectionsPerIp, logger);
+  return server;
+}
+
+function limitConnectionsPerIp(server: http.Server, max: number, logger: Logger): void {
+  const open = new Map<string, number>();
+  let lastLogged = 0;
+  server.on('connection', (socket) => {
+    const ip = (socket.remoteAddress ?? 'unknown').replace(/^::ffff:/, '');
+    const count = (open.get(ip) ?? 0) + 1;
+    if (count > max) {
+      if (Date.now() - lastLogged > 10_000) {
+        lastLogged = Date.now();
+        logger.warn({ ip, limit: max }, 'connection refused: too many open connections from one address (ACCT_MAX_CONNECTIONS_PER_IP)');
+      }
+      const body = JSON.stringify({ success: false, status: 429, code: 'RATE_LIMITED', message: `Too many open connections from your address (at most ${max}); close some and retry`, data: null });
+      socket.on('error', () => {});
+      socket.end(`HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nRetry-After: 1\r\nConnection: close\r\n\r\n${body}`);
+      return;
+    }
+    open.set(ip, count);
+    socket.once('close', () => {
+      const left = (open.get(ip) ?? 1) - 1;
+      if (left > 0) open.set(ip, left);
+      else open.delete(ip);
+    });
+  });
+}
+
+/** The responses not yet finished, so SIGTERM can mark them `Connection: close`. */
+function trackInFlight(server: http.Server): Set<http.ServerResponse> {
+  const inFlight = new Set<http.ServerResponse>();
+  server.on('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {
+    inFlight.add(res);
+    const done = () => inFlight.delete(res);
+    res.once('finish', done).once('close', done);
+  });
+  return inFlight;
 }

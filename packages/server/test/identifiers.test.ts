@@ -5,9 +5,10 @@
  */
 import { spawn } from 'node:child_process';
 import os from 'node:os';
+import path from 'node:path';
 import { hash } from '@node-rs/argon2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, email, newUser, PASSWORD, SERVER_MAIN, startServer, startSmtp, type RunningServer, type SmtpCatcher } from './harness.js';
+import { call, email, newUser, PASSWORD, ROOT, SERVER_MAIN, startServer, startSmtp, type RunningServer, type SmtpCatcher } from './harness.js';
 import { api, expectEnvelope, expectNoServerErrors, expectValidationError, nextMail, RESET_SUBJECT } from './support.js';
 import { INVITE_SUBJECT, orgPath, sqlOn } from './tenancy-support.js';
 
@@ -140,8 +141,22 @@ describe('emails: migration 0004 on stored addresses', () => {
         row.id, row.email, 'Legacy', `legacy${i}x${tag.replace(/\D/g, '')}`, 'x', 'user', now, now,
       ]);
     }
-    // As if 0004 had not run yet on this database.
-    await sqlOn(server, "DELETE FROM kysely_migration WHERE name = '0004_email_identity'");
+    // As if 0004 had not run yet on this database: the migrations after it are undone too, since
+    // kysely applies migrations in order only.
+    const later = await sqlOn(server, "SELECT name FROM kysely_migration WHERE name > '0004_email_identity' ORDER BY name DESC");
+    if (later.length > 0) {
+      const { openDatabase } = (await import(path.join(ROOT, 'packages/server/dist/db/database.js'))) as typeof import('../src/db/database.js');
+      const db = await openDatabase({ databaseUrl: server.databaseUrl, dataDir: server.dataDir } as Parameters<typeof openDatabase>[0]);
+      try {
+        for (const { name } of later) {
+          const migration = (await import(path.join(ROOT, `packages/server/dist/db/migrations/${String(name)}.js`))) as { down(db: unknown): Promise<void> };
+          await migration.down(db);
+        }
+      } finally {
+        await db.destroy();
+      }
+    }
+    await sqlOn(server, "DELETE FROM kysely_migration WHERE name >= '0004_email_identity'");
     const env = { PATH: process.env['PATH'] ?? '', HOME: os.tmpdir(), ACCT_DATA_DIR: server.dataDir, ...(server.databaseUrl ? { DATABASE_URL: server.databaseUrl } : {}) };
     const migrated = await acctServer('migrate', env);
     expect(migrated.status).toBe(0);

@@ -3,6 +3,7 @@
  * the database, exit 0, as a rolling deploy or `docker stop` expects.
  */
 import http from 'node:http';
+import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { email, PASSWORD, startServer, withTestDb, type RunningServer } from './harness.js';
 import { expectNoServerErrors } from './support.js';
@@ -61,5 +62,40 @@ describe('SIGTERM', () => {
     // The drained request was committed before the database closed.
     const rows = await withTestDb(server, (db) => db.all('SELECT email FROM users WHERE email = ?', [address]));
     expect(rows).toEqual([{ email: address }]);
+  });
+});
+
+describe('SIGTERM with keep-alive clients', () => {
+  it('answers every request in flight at the signal with Connection: close, so no client reuses a connection the drain will cut', async () => {
+    const own = await startServer();
+    const { hostname, port } = new URL(own.url);
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 6 });
+    try {
+      // Six keep-alive connections, each with a request whose body is still coming at the signal.
+      const inFlight = Array.from({ length: 6 }, (_, i) => {
+        const body = JSON.stringify({ email: email(`keepalive-${i}`), password: PASSWORD, name: `K ${i}` });
+        const req = http.request({ hostname, port, agent, method: 'POST', path: '/api/auth/sign-up/email', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
+        const answer = new Promise<{ status: number; connection: string | undefined }>((resolve, reject) => {
+          req.on('response', (res) => {
+            res.resume();
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers['connection'] }));
+          });
+          req.on('error', reject);
+        });
+        req.write(body.slice(0, 10));
+        return { req, body, answer };
+      });
+      await sleep(200);
+      const exited = once(own.process, 'exit');
+      own.process.kill('SIGTERM');
+      await sleep(200);
+      for (const r of inFlight) r.req.end(r.body.slice(10));
+      const answers = await Promise.all(inFlight.map((r) => r.answer));
+      expect(answers).toEqual(answers.map(() => ({ status: 201, connection: 'close' })));
+      expect((await exited)[0]).toBe(0);
+    } finally {
+      agent.destroy();
+      await own.stop('SIGKILL');
+    }
   });
 });

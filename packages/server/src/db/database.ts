@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, type PostgresPool } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
 import type { Config } from '../config.js';
 import type { Database } from './schema.js';
@@ -41,19 +41,59 @@ export function dialectOf(config: Pick<Config, 'databaseUrl'>): Dialect {
   return config.databaseUrl && /^postgres(ql)?:\/\//.test(config.databaseUrl) ? 'postgres' : 'sqlite';
 }
 
-/** Opens the database the configuration names: SQLite in the data dir by default, or PostgreSQL. */
-export async function openDatabase(config: Config): Promise<DB> {
+const POOL_WAIT_MS = 5000;
+
+/** How long a serving process waits on PostgreSQL; unset (migrations, commands): as long as it takes. */
+export interface DatabaseTimeouts {
+  /** Waiting for a pool connection, or for a new one to open, while PostgreSQL is failing. */
+  connectMs: number;
+  /**
+   * One query gets no answer this long while no other query succeeds either: PostgreSQL is
+   * silent, the query fails. A query that is merely slow while others complete (a row-lock wait)
+   * runs on, up to `slowQueryMs(queryMs)`, where PostgreSQL cancels it (statement_timeout).
+   */
+  queryMs: number;
+}
+
+/** The longest a query may run while PostgreSQL is otherwise answering. */
+export function slowQueryMs(queryMs: number): number {
+  return Math.max(10_000, queryMs * 10);
+}
+
+/**
+ * Opens the database the configuration names: SQLite in the data dir by default, or PostgreSQL.
+ * With `timeouts` (the server), a silent PostgreSQL (TCP up, no data) makes a query fail within
+ * `queryMs` instead of hanging, and the connection it ran on is thrown away, so the pool heals as
+ * soon as the network does (docs/operations.md).
+ */
+export async function openDatabase(config: Config, timeouts?: DatabaseTimeouts): Promise<DB> {
   if (dialectOf(config) === 'postgres') {
     // Loaded only for PostgreSQL: a single-node server never pays for the driver.
     const { default: pg } = await import('pg');
     // COUNT(*) and other int8 results: numbers, as SQLite gives them (our counts fit easily).
     pg.types.setTypeParser(20, (value) => Number(value));
-    const pool = new pg.Pool({ connectionString: config.databaseUrl!, max: Number(process.env['ACCT_PG_POOL_SIZE'] ?? 10), connectionTimeoutMillis: 5000 });
+    const pool = new pg.Pool({
+      connectionString: config.databaseUrl!,
+      max: Number(process.env['ACCT_PG_POOL_SIZE'] ?? 10),
+      // A busy but healthy pool may queue a burst this long; while PostgreSQL is failing, the
+      // DeadlinePool gives up on the wait after `connectMs` instead.
+      connectionTimeoutMillis: POOL_WAIT_MS,
+      // A peer that vanished without a FIN/RST is found by the kernel, not by a query that hangs.
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 5000,
+      ...(timeouts
+        ? {
+            statement_timeout: slowQueryMs(timeouts.queryMs),
+            // A transaction whose client went silent must not hold its row locks for long.
+            idle_in_transaction_session_timeout: slowQueryMs(timeouts.queryMs),
+          }
+        : {}),
+    });
     // A dropped connection must not crash the process: the query in flight fails (503) and
     // the next one gets a fresh connection. pg emits 'error' on idle and checked-out clients alike.
     pool.on('error', () => {});
     pool.on('connect', (client) => client.on('error', () => {}));
-    return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return new Kysely<Database>({ dialect: new PostgresDialect({ pool: timeouts ? (new DeadlinePool(pool, timeouts) as unknown as PostgresPool) : pool }) });
   }
   const file = sqliteFile(config);
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
@@ -68,9 +108,164 @@ export async function openDatabase(config: Config): Promise<DB> {
   return db;
 }
 
+type PgPool = import('pg').Pool;
+type PgPoolClient = import('pg').PoolClient;
+
+/** A query failure that says the connection itself is unusable (timed out, cut, protocol lost). */
+function connectionLost(err: unknown): boolean {
+  const { code, message } = (err ?? {}) as { code?: string; message?: string };
+  if (code === 'ECONNRESET' || code === 'EPIPE' || code?.startsWith('08') || code === '57P01') return true;
+  return /Connection terminated|not queryable|Client has encountered a connection error/i.test(message ?? '');
+}
+
+/**
+ * pg's pool as kysely sees it, with a deadline on every query. A query that gets no answer within
+ * `queryMs` fails with ETIMEDOUT (503 UNAVAILABLE), and the connection it ran on is destroyed when
+ * released instead of going back to the pool: after a silence its protocol state is unknown, and a
+ * pool of such connections would answer nothing until a restart.
+ */
+class DeadlinePool {
+  private readonly clients = new WeakMap<PgPoolClient, DeadlineClient>();
+  /** The last query that failed for want of PostgreSQL, and the last that succeeded (ms). */
+  private lastFailure = 0;
+  lastSuccess = 0;
+  constructor(
+    private readonly pool: PgPool,
+    private readonly timeouts: DatabaseTimeouts,
+  ) {}
+
+  /**
+   * A pool connection. While PostgreSQL is healthy a burst may queue for one up to POOL_WAIT_MS
+   * (a slow answer beats a 503); while the last outcome was a timeout or a lost connection, a wait
+   * is cut once it passed `connectMs`, so a silent PostgreSQL answers 503 fast instead of queueing.
+   */
+  async connect(): Promise<DeadlineClient> {
+    const started = Date.now();
+    const pending = this.pool.connect();
+    pending.catch(() => this.outcome(false));
+    let timer: NodeJS.Timeout | undefined;
+    const givenUp = new Promise<never>((_resolve, reject) => {
+      timer = setInterval(() => {
+        if (Date.now() - started >= this.timeouts.connectMs && this.lastFailure > this.lastSuccess) reject(TIMED_OUT);
+      }, Math.max(50, Math.floor(this.timeouts.connectMs / 4)));
+    });
+    let client: PgPoolClient;
+    try {
+      client = await Promise.race([pending, givenUp]);
+    } catch (err) {
+      if (err !== TIMED_OUT) throw err;
+      // The connection may still come: give it back to the pool then.
+      pending.then((late) => late.release(), () => undefined);
+      throw Object.assign(new Error(`no database connection within ${this.timeouts.connectMs} ms while the database is failing`), { code: 'ETIMEDOUT' });
+    } finally {
+      clearInterval(timer);
+    }
+    let wrapped = this.clients.get(client);
+    if (!wrapped) this.clients.set(client, (wrapped = new DeadlineClient(client, this.timeouts.queryMs, this)));
+    return wrapped;
+  }
+
+  /** What a query told about PostgreSQL's health. */
+  outcome(ok: boolean): void {
+    if (ok) this.lastSuccess = Date.now();
+    else this.lastFailure = Date.now();
+  }
+
+  end(): Promise<void> {
+    return this.pool.end();
+  }
+
+  /** kysely passes them to the control client it cancels queries with. */
+  get options(): object {
+    return this.pool.options;
+  }
+
+  get Client() {
+    return (this.pool as unknown as { Client: unknown }).Client;
+  }
+}
+
+const TIMED_OUT = Symbol('timed out');
+
+class DeadlineClient {
+  private broken = false;
+  constructor(
+    private readonly client: PgPoolClient,
+    private readonly queryMs: number,
+    private readonly health: { outcome(ok: boolean): void; readonly lastSuccess: number },
+  ) {
+    client.on('error', () => (this.broken = true));
+  }
+
+  /** kysely reads it to cancel a query by backend pid. */
+  get processID(): number | undefined {
+    return (this.client as unknown as { processID?: number }).processID;
+  }
+
+  async query(sql: string, parameters: readonly unknown[]): Promise<never> {
+    // After a timeout the connection's state is unknown (a ROLLBACK would queue behind the silent
+    // query and wait out another deadline): refuse at once, it is destroyed on release.
+    if (this.broken) throw Object.assign(new Error('database connection discarded after a timeout or a connection error'), { code: 'ETIMEDOUT' });
+    const pending = this.client.query(sql, parameters as unknown[]);
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_resolve, reject) => {
+      // Timers run before pending I/O: a busy event loop would time out an answer that already
+      // arrived. setImmediate runs after I/O, so the answer, if it is there, wins.
+      const started = Date.now();
+      const check = (delay: number) => {
+        timer = setTimeout(() => setImmediate(() => {
+          // Another query succeeded lately (since this one started, within the last queryMs):
+          // PostgreSQL is alive and this one is slow, not silent.
+          const alive = this.health.lastSuccess > Math.max(started, Date.now() - this.queryMs);
+          if (alive && Date.now() - started < slowQueryMs(this.queryMs)) check(Math.max(50, Math.floor(this.queryMs / 4)));
+          else reject(TIMED_OUT);
+        }), delay);
+      };
+      check(this.queryMs);
+    });
+    try {
+      const result = (await Promise.race([pending, deadline])) as never;
+      this.health.outcome(true);
+      return result;
+    } catch (err) {
+      const { code } = (err ?? {}) as { code?: string };
+      // 57014: PostgreSQL cancelled it (statement_timeout); the connection itself is fine.
+      if (err === TIMED_OUT || connectionLost(err)) this.broken = true;
+      if (err === TIMED_OUT || code === '57014' || connectionLost(err)) this.health.outcome(false);
+      if (err === TIMED_OUT || code === '57014') throw Object.assign(new Error('database query timed out'), { code: 'ETIMEDOUT', cause: err });
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  release(destroy?: boolean): void {
+    const discard = Boolean(destroy) || this.broken;
+    this.client.release(discard ? new Error('connection discarded after a timeout or a connection error') : undefined);
+  }
+}
+
 /** The SQLite file: `file:PATH` in DATABASE_URL, else acct.db in the data dir. */
 export function sqliteFile(config: Pick<Config, 'databaseUrl' | 'dataDir'>): string {
   return config.databaseUrl?.startsWith('file:') ? config.databaseUrl.slice(5) : path.join(config.dataDir, 'acct.db');
+}
+
+/** The directory the SQLite database writes to (its disk can fill up); null on PostgreSQL. */
+export function storageDir(config: Pick<Config, 'databaseUrl' | 'dataDir'>): string | null {
+  return dialectOf(config) === 'sqlite' ? path.dirname(sqliteFile(config)) : null;
+}
+
+/** Below this much free space where SQLite writes, /readyz reports the disk full. */
+export const MIN_FREE_BYTES = 1024 * 1024;
+
+/** Free bytes on the disk holding `dir` (for an unprivileged process), or null when it cannot tell. */
+export async function freeBytes(dir: string): Promise<number | null> {
+  try {
+    const stats = await fs.promises.statfs(dir);
+    return stats.bavail * stats.bsize;
+  } catch {
+    return null;
+  }
 }
 
 /** Migrations not yet applied. */

@@ -9,6 +9,8 @@ import type { SqliteDatabase } from 'kysely';
  * raw/pluck/expand/safeIntegers mode), and SQLite re-prepares a statement itself after a schema
  * change. The cache is an LRU bounded by `maxEntries` (queries with variable IN lists differ in text).
  */
+const NOTHING_TO_ROLL_BACK = { reader: false, run: () => ({ changes: 0, lastInsertRowid: 0 }) };
+
 export function withStatementCache(sqlite: SQLiteDatabase, maxEntries = 500): SqliteDatabase {
   const statements = new Map<string, Statement>();
   return {
@@ -17,6 +19,9 @@ export function withStatementCache(sqlite: SQLiteDatabase, maxEntries = 500): Sq
       sqlite.close();
     },
     prepare(sql: string) {
+      // SQLite itself rolls a transaction back on some errors (SQLITE_FULL, SQLITE_IOERR…); kysely's
+      // ROLLBACK would then throw "no transaction is active" and hide the cause the client needs.
+      if (sql === 'rollback' && !sqlite.inTransaction) return NOTHING_TO_ROLL_BACK as unknown as Statement;
       let statement = statements.get(sql);
       if (statement) {
         statements.delete(sql);

@@ -1,4 +1,4 @@
-import http, { STATUS_CODES, type RequestListener } from 'node:http';
+import { STATUS_CODES } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
@@ -94,11 +94,4 @@ export function answerClientErrors(logger: Logger): (err: ClientError, socket: S
     linger.unref();
     socket.once('close', () => clearTimeout(linger));
   };
-}
-
-/** The HTTP server the app runs in: the header limit above, and envelope answers to client errors. */
-export function createHttpServer(app: RequestListener, logger: Logger): http.Server {
-  const server = http.createServer({ maxHeaderSize: MAX_HEADER_SIZE }, app);
-  server.on('clientError', answerClientErrors(logger));
-  return server;
 }

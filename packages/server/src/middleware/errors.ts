@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { HttpError } from '../http/http-error.js';
 import { sendEnvelope } from '../http/envelope.js';
 import { logRequest } from './access-log.js';
+import { isStorageFull } from '../db/errors.js';
 
 /** Unknown routes answer 404 in the envelope. */
 export function notFound(): RequestHandler {
@@ -59,12 +60,16 @@ export function isUnavailable(err: unknown): boolean {
 }
 
 /** The one place errors become responses: envelope, never a stack trace or SQL. */
-export function errorHandler(logger: Logger): ErrorRequestHandler {
+export function errorHandler(logger: Logger, storage: string | null = null): ErrorRequestHandler {
   return function errorMiddleware(err, req, res, _next) {
     let httpError = toHttpError(err);
     if (!httpError) {
       const context = { err, requestId: res.locals['requestId'], method: req.method, path: req.path };
-      if (isUnavailable(err)) {
+      if (isStorageFull(err)) {
+        // `storage` (the SQLite data directory) is named in the log only, never in the answer.
+        httpError = new HttpError('UNAVAILABLE', 'The server is out of disk space and could not save this change; retry later');
+        logger.error({ ...context, storage }, `disk full: the database cannot write to ${storage ?? 'its disk (PostgreSQL)'}; free space there, the server recovers without a restart`);
+      } else if (isUnavailable(err)) {
         httpError = new HttpError('UNAVAILABLE');
         logger.warn(context, 'dependency unavailable');
       } else {

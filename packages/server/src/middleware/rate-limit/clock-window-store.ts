@@ -12,7 +12,9 @@ const LOG_EVERY_MS = 10_000;
  * new counter and the reset time is known without asking the store. The inner store's own
  * expiry (a window from the first hit) only collects old keys.
  *
- * A store that fails (Redis unreachable) answers 503 UNAVAILABLE: the limiter fails closed.
+ * A store that fails (Redis unreachable) answers 503 UNAVAILABLE: the limiter fails closed,
+ * unless it was given a `fallback` store: then it counts there (per instance) until the inner
+ * store answers again (docs/operations.md "When Redis is unreachable").
  */
 export class ClockWindowStore implements Store {
   readonly localKeys: boolean;
@@ -24,6 +26,7 @@ export class ClockWindowStore implements Store {
     private readonly inner: Store,
     private readonly clock: Clock,
     private readonly logger: Logger,
+    private readonly fallback: Store | null = null,
   ) {
     this.localKeys = inner.localKeys ?? false;
   }
@@ -32,28 +35,31 @@ export class ClockWindowStore implements Store {
     this.options = options;
     this.windowMs = options.windowMs;
     this.initInner();
+    this.fallback?.init?.(options);
   }
 
   async increment(key: string): Promise<IncrementResponse> {
     const { start, end } = windowOf(this.clock.now().getTime(), this.windowMs);
-    const { totalHits } = await this.guard(() => this.inner.increment(`${key}@${start}`));
+    const k = `${key}@${start}`;
+    const { totalHits } = await this.guard((store) => store.increment(k));
     return { totalHits, resetTime: new Date(end) };
   }
 
   async get(key: string): Promise<ClientRateLimitInfo | undefined> {
     const { start, end } = windowOf(this.clock.now().getTime(), this.windowMs);
-    const info = this.inner.get ? await this.guard(() => this.inner.get!(`${key}@${start}`)) : undefined;
+    const k = `${key}@${start}`;
+    const info = this.inner.get ? await this.guard((store) => store.get?.(k)) : undefined;
     return { totalHits: info?.totalHits ?? 0, resetTime: new Date(end) };
   }
 
   async decrement(key: string): Promise<void> {
     const { start } = windowOf(this.clock.now().getTime(), this.windowMs);
-    await this.guard(() => this.inner.decrement(`${key}@${start}`));
+    await this.guard((store) => store.decrement(`${key}@${start}`));
   }
 
   async resetKey(key: string): Promise<void> {
     const { start } = windowOf(this.clock.now().getTime(), this.windowMs);
-    await this.guard(() => this.inner.resetKey(`${key}@${start}`));
+    await this.guard((store) => store.resetKey(`${key}@${start}`));
   }
 
   private initInner(): void {
@@ -62,16 +68,19 @@ export class ClockWindowStore implements Store {
     Promise.resolve(this.inner.init(this.options)).catch(() => undefined);
   }
 
-  private async guard<T>(op: () => T | Promise<T>): Promise<T> {
+  private async guard<T>(op: (store: Store) => T | Promise<T>): Promise<T> {
     try {
-      return await op();
+      return await op(this.inner);
     } catch (err) {
       const now = Date.now();
       if (now - this.lastLogged > LOG_EVERY_MS) {
         this.lastLogged = now;
-        this.logger.error({ err }, 'rate-limit store unreachable: limited routes answer 503 until it is back');
+        this.logger.error({ err }, this.fallback
+          ? 'rate-limit store unreachable: this budget counts per instance until it is back'
+          : 'rate-limit store unreachable: limited routes answer 503 until it is back');
       }
       this.initInner();
+      if (this.fallback) return op(this.fallback);
       throw new HttpError('UNAVAILABLE', 'Rate-limit storage is unreachable; retry later');
     }
   }

@@ -18,12 +18,12 @@ export interface RateLimiting {
  * a warning; the sign-in lockout stays on, as SECURITY.md asks of every deployment.
  */
 export async function createRateLimiting(
-  options: { rateLimits: string | null; redisUrl: string | null },
+  options: { rateLimits: string | null; redisUrl: string | null; redisCommandTimeoutMs?: number },
   deps: { clock: Clock; logger: Logger },
 ): Promise<RateLimiting> {
   const config = loadRateLimitConfig(options.rateLimits);
   if (!config.enabled) deps.logger.warn('ACCT_RATE_LIMITS=off: request rate limits are disabled (the sign-in lockout stays on); never run a public server like this');
-  const redis: RedisClient | null = options.redisUrl ? await connectRedis(options.redisUrl, deps.logger) : null;
+  const redis: RedisClient | null = options.redisUrl ? await connectRedis(options.redisUrl, deps.logger, options.redisCommandTimeoutMs) : null;
   const failures = redis ? new RedisFailureStore(redis, `${config.redisPrefix}lock:`) : new MemoryFailureStore();
   return {
     rateLimits: new RateLimits(config, deps.clock, deps.logger, redis, redis ? (await import('rate-limit-redis')).RedisStore : null),

@@ -171,7 +171,9 @@ export class RateLimits {
     const middleware = rateLimit({
       windowMs: rule.windowSeconds * 1000,
       limit: rule.limit,
-      store: new ClockWindowStore(inner, clock, this.logger),
+      // Redis unreachable: the general per-credential budget counts per instance (the caller proved
+      // who they are); every other budget fails closed (docs/operations.md "When Redis is unreachable").
+      store: new ClockWindowStore(inner, clock, this.logger, inner instanceof MemoryStore || name !== 'credential' ? null : new MemoryStore()),
       keyGenerator: (_req, res) => `${name}:${(res.locals[KEYS] as string | undefined) ?? 'unknown'}`,
       requestPropertyName: property,
       legacyHeaders: false,
