@@ -56,8 +56,17 @@ export class KeychainStore implements SecretStore {
     return this.with(account, (e) => e.deleteCredential());
   }
 
+  /**
+   * Writes and deletes a test entry: a keychain that answers reads can still refuse writes
+   * (gnome-keyring unlocked with an empty password has no default collection to store into).
+   */
   async probe() {
-    await this.with('probe', (e) => e.getPassword());
+    const { randomBytes } = await import('node:crypto');
+    const account = `probe ${randomBytes(6).toString('hex')}`;
+    await this.with(account, (e) => {
+      e.setPassword('acct keychain write test');
+      e.deleteCredential();
+    });
   }
 }
 

@@ -1,7 +1,8 @@
 import type { BodyOf, DataOf, keys } from '@acct/shared';
 import type { Context } from '../../context.js';
 import { parseDuration } from '../../lib/duration.js';
-import { UsageError } from '../../lib/errors.js';
+import { EXIT, UsageError } from '../../lib/errors.js';
+import type { SavedToken } from '../../lib/config.js';
 import { printJson } from '../../lib/output.js';
 import { chooseStore, saveToken } from '../../lib/token-store.js';
 import { printNewKey } from './show.js';
@@ -35,9 +36,18 @@ export async function run(ctx: Context, opts: CreateOptions): Promise<number> {
   const store = opts.save ? await chooseStore(ctx, opts.insecureStorage) : null;
 
   const { data } = await ctx.http.api<DataOf<typeof keys.createApiKey>>({ method: 'POST', path: '/api/auth/api-key/create', json: body, credential: 'session' });
-  const saved = store
-    ? await saveToken(ctx, store, data.key, { id: data.id, name: data.name, scopes: data.scopes, expiresAt: data.expiresAt, organizationId: data.organizationId })
-    : null;
+  let saved: SavedToken | null = null;
+  if (store) {
+    try {
+      saved = await saveToken(ctx, store, data.key, { id: data.id, name: data.name, scopes: data.scopes, expiresAt: data.expiresAt, organizationId: data.organizationId });
+    } catch (err) {
+      // The key exists now and is shown only once: print it rather than lose it.
+      ctx.io.out(ctx.json ? `${JSON.stringify({ ...data, savedTo: null }, null, 2)}\n` : `${data.key}\n`);
+      ctx.io.err(`acct: the key ${data.id} "${data.name}" was created, but saving it to ${store.description} failed: ${err instanceof Error ? err.message : String(err)}\n`);
+      ctx.io.err(`acct: the key is printed above on stdout and will not be shown again: store it now, or revoke it with \`acct keys revoke ${data.id}\`\n`);
+      return EXIT.FAILURE;
+    }
+  }
   if (ctx.json) {
     printJson(ctx.io, { ...data, ...(saved ? { savedTo: saved.storage } : {}) });
     return 0;
