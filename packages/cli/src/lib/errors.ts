@@ -67,6 +67,10 @@ export class ApiError extends CliError {
 
 function hintFor(status: number, code: string, acceptedScopes: string | null): string | undefined {
   if (status === 401) return 'sign in with `acct login`, or check the token in ACCT_TOKEN / --token';
+  if (status === 403 && acceptedScopes && /[ ,]/.test(acceptedScopes.trim())) {
+    const any = acceptedScopes.split(/[ ,]+/).filter(Boolean);
+    return `this request needs one of the scopes ${any.join(', ')}; create a key that has one: acct keys create --name … --scope ${any[0]}`;
+  }
   if (status === 403 && acceptedScopes)
     return `this request needs the scope ${acceptedScopes}; create a key that has it: acct keys create --name … --scope ${acceptedScopes.split(/[ ,]+/).join(' --scope ')}`;
   if (code === 'ORGANIZATION_MISMATCH') return 'the credential is pinned to another organization, or you are not a member of this one';
