@@ -40,7 +40,7 @@ export function createProgram(runner: Runner = defaultRunner, onExit: (code: num
     async (...args: any[]) => {
       const cmd = args[args.length - 1] as Command;
       const all = cmd.optsWithGlobals() as GlobalOptions;
-      let globals: GlobalOptions = { host: all.host, json: all.json, verbose: all.verbose, token: all.token, retries: all.retries, insecureHttp: all.insecureHttp };
+      let globals: GlobalOptions = { host: all.host, json: all.json, verbose: all.verbose, token: all.token, retries: all.retries, insecureHttp: all.insecureHttp, maxWait: all.maxWait };
       let opts = build(...args);
       if (adjust) {
         const adjusted = adjust(globals, cmd);
@@ -60,6 +60,7 @@ export function createProgram(runner: Runner = defaultRunner, onExit: (code: num
     .option('--verbose', 'trace HTTP on stderr (secrets masked)')
     .addOption(new Option('--token <token>', 'use this token (visible in process lists: prefer ACCT_TOKEN)'))
     .option('--retries <n>', 'retries when rate limited (429)', '3')
+    .option('--max-wait <seconds>', 'longest rate-limit wait to sit out; a longer one exits 6 at once (default: 60)')
     .option('--insecure-http', 'allow plain HTTP to a non-loopback host (credentials travel unencrypted)')
     .showSuggestionAfterError()
     .addHelpText(
