@@ -2,9 +2,13 @@
  * The first hour of a new user (issue 12): the README's CLI Quick Start run verbatim, then the
  * organization commands a person tries next, and what `acct auth status` tells them.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { email, newKey, newUser, PASSWORD, startServer, type RunningServer } from '../../server/test/harness.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { call, email, newKey, newUser, PASSWORD, startServer, type RunningServer } from '../../server/test/harness.js';
 import { acct, inTerminal, startKeyring, tempHome, type Home, type Keyring } from './helpers.js';
+
+// Each case signs up and in through a real terminal (two Argon2 hashes and PTY round trips):
+// slow on a busy machine, so more room than the default minute.
+vi.setConfig({ testTimeout: 150_000 });
 
 let server: RunningServer;
 let keyring: Keyring;
@@ -123,5 +127,58 @@ describe('acct auth status says which credential the next command uses, and why'
     const r = await acct(['auth', 'status'], home.env);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/Expires: \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
+  });
+});
+
+describe('small dead ends of the first hour', () => {
+  const port = () => new URL(server.url).port;
+
+  it('--host 127.0.0.1:PORT without a scheme means http on loopback', async () => {
+    const r = await acct(['call', '/api/auth/scopes', '--host', `127.0.0.1:${port()}`], tempHome().env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).success).toBe(true);
+    const local = await acct(['call', '/api/auth/scopes', '--host', `localhost:${port()}`], tempHome().env);
+    expect(local.code, local.stderr).toBe(0);
+  });
+
+  it('https to a plain-HTTP server says so instead of dumping OpenSSL (exit 3)', async () => {
+    const r = await acct(['call', '/api/auth/scopes', '--host', `https://127.0.0.1:${port()}`], tempHome().env);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(`could not speak https to https://127.0.0.1:${port()}; is it http?`);
+    expect(r.stderr).not.toMatch(/SSL routines|ssl3_get_record|wrong version number/i);
+  });
+
+  it('acct signup in a terminal asks again for a password the server refuses, saying why', async () => {
+    const home = tempHome({ ACCT_HOST: server.url });
+    const address = email('reprompt');
+    const r = await inTerminal(
+      ['signup'],
+      [
+        ['Email', `${address}\r`],
+        ['Name', 'Reprompt Person\r'],
+        ['Password \\(at least', 'too-short\r'],
+        ['Password again', 'too-short\r'],
+        ['must be at least 15 characters[\\s\\S]*Password \\(at least', `${PASSWORD}\r`],
+        ['must be at least 15 characters[\\s\\S]*Password again', `${PASSWORD}\r`],
+      ],
+      home.env,
+    );
+    expect(r.code, r.screen).toBe(0);
+    expect(r.screen).toContain('Account created');
+    expect(r.screen).not.toContain(PASSWORD);
+  });
+
+  it('expiresIn below 60 seconds answers the rule, from the API and from acct keys create --expires', async () => {
+    const user = await newUser(server.url, 'expires');
+    const res = await call(server.url, 'POST', '/api/auth/api-key/create', { cookie: user.cookie, body: { name: 'k', scopes: ['user:read'], expiresIn: 1 } });
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([{ field: 'expiresIn', message: 'expiresIn must be a whole number of seconds, at least 60 seconds (at most 10 years), or null for no expiry' }]);
+    expect(res.text).not.toMatch(/union/i);
+
+    const home = tempHome({ ACCT_HOST: server.url });
+    expect((await acct(['login', '--email', user.email, '--password-stdin'], home.env, user.password)).code).toBe(0);
+    const r = await acct(['keys', 'create', '--name', 'k', '--scope', 'user:read', '--expires', '1s'], home.env);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/at least 60 seconds .*or null for no expiry/);
   });
 });
