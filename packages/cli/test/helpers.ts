@@ -210,7 +210,7 @@ export function fakeIO(opts: FakeIOOptions = {}): FakeIO & { prompts: string[] }
     if (a === undefined) throw new Error(`unexpected prompt: ${message}`);
     return a;
   };
-  const prompter: Prompter = { input: next, password: next };
+  const prompter: Prompter = { input: next, password: next, checkbox: async (message) => (await next(message)).split(',').filter(Boolean) };
   const io = {
     stdout: '',
     stderr: '',

@@ -48,6 +48,26 @@ describe('interactive prompts in a terminal', () => {
     expect(r.screen).not.toContain('wrong-password-typed');
   });
 
+  it('keys create without --scope offers the server\'s scope checklist, nothing pre-checked; scripts still get exit 2', async () => {
+    const home = tempHome({ ACCT_HOST: server.url });
+    const address = email('checklist');
+    expect((await acct(['signup', '--email', address, '--name', 'Checklist', '--password-stdin'], home.env, PASSWORD)).code).toBe(0);
+    expect((await acct(['login', '--email', address, '--password-stdin'], home.env, PASSWORD)).code).toBe(0);
+    const catalogue = JSON.parse((await acct(['call', '/api/auth/scopes'], home.env)).stdout).data as { name: string; description: string }[];
+
+    // Space checks the first scope, enter submits: the key gets exactly that one.
+    const r = await inTerminal(['keys', 'create', '--name', 'picked'], [['Scopes for the key', ' '], ['◉', '\r']], home.env);
+    expect(r.code, r.screen).toBe(0);
+    expect(r.screen).toContain(catalogue[1]!.description);
+    expect(r.screen).toMatch(/ba_\w{50}/);
+    const keys = JSON.parse((await acct(['keys', 'list', '--json'], home.env)).stdout) as { name: string; scopes: string[] }[];
+    expect(keys.find((k) => k.name === 'picked')!.scopes).toEqual([catalogue[0]!.name]);
+
+    const script = await acct(['keys', 'create', '--name', 'scripted'], home.env);
+    expect(script.code).toBe(2);
+    expect(script.stderr).toMatch(/at least one --scope is required/);
+  });
+
   it('acct call pretty-prints JSON in colour on a terminal, and NO_COLOR turns colour off', async () => {
     const home = tempHome({ ACCT_HOST: server.url });
     const colour = await inTerminal(['call', '/api/auth/scopes'], [], home.env);

@@ -23,13 +23,27 @@ export async function checkScopes(scopes: string[]): Promise<void> {
   if (unknown.length) throw new UsageError(`unknown scope${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`, `scopes are: ${SCOPE_NAMES.join(' ')}`);
 }
 
+/** On a terminal without --scope: a checklist of the server's scope catalogue, nothing pre-checked. */
+async function chooseScopes(ctx: Context): Promise<string[]> {
+  const { data } = await ctx.http.api<DataOf<typeof keys.listScopes>>({ method: 'GET', path: '/api/auth/scopes', credential: 'none' });
+  const width = Math.max(...data.map((s) => s.name.length));
+  return ctx.io.prompter.checkbox(
+    'Scopes for the key (space to check, enter when done; choose only what it needs):',
+    data.map((s) => ({ value: s.name, name: `${s.name.padEnd(width)}  ${s.description}` })),
+  );
+}
+
 /** `acct keys create`: mints a PAT; at least one --scope (there is no all-scopes default). */
 export async function run(ctx: Context, opts: CreateOptions): Promise<number> {
   if (!opts.name) throw new UsageError('--name is required: say what the key is for, e.g. --name "CI deploy bot"');
-  if (opts.scopes.length === 0)
-    throw new UsageError('at least one --scope is required (there is no all-scopes default)', 'e.g. --scope user:read --scope projects:read; `acct call /api/auth/scopes` lists them');
-  await checkScopes(opts.scopes);
-  const body: BodyOf<typeof keys.createApiKey> = { name: opts.name, scopes: [...new Set(opts.scopes)] as BodyOf<typeof keys.createApiKey>['scopes'] };
+  let scopes = opts.scopes;
+  if (scopes.length === 0) {
+    if (!ctx.io.canPrompt)
+      throw new UsageError('at least one --scope is required (there is no all-scopes default)', 'e.g. --scope user:read --scope projects:read; `acct call /api/auth/scopes` lists them');
+    scopes = await chooseScopes(ctx);
+  }
+  await checkScopes(scopes);
+  const body: BodyOf<typeof keys.createApiKey> = { name: opts.name, scopes: [...new Set(scopes)] as BodyOf<typeof keys.createApiKey>['scopes'] };
   if (opts.expires) body.expiresIn = parseDuration(opts.expires);
   if (opts.org) body.metadata = { organizationId: opts.org };
   // Find out whether the key can be kept before minting it, so a missing keychain loses nothing.
