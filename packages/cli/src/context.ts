@@ -29,6 +29,8 @@ export interface Jar {
   cookieHeader(url: string): string;
   store(url: string, setCookies: string[]): void;
   clearHost(url: string): void;
+  exportHost(url: string): string;
+  importHost(serialized: string): void;
   save(): void;
 }
 

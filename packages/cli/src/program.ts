@@ -115,6 +115,17 @@ export function createProgram(runner: Runner = defaultRunner, onExit: (code: num
     .action(act('whoami', () => import('./commands/auth/whoami.js'), () => ({})));
   const auth = program.command('auth').description('sign in, sign out, and see which credential is in use');
   status(auth.command('status'));
+  auth
+    .command('token')
+    .description('print the credential the next command would send, and nothing else')
+    .addHelpText('after', examples(['curl -H "Authorization: Bearer $(acct auth token)" https://acct.example.com/api/user/me']))
+    .action(act('auth token', () => import('./commands/auth/token.js'), () => ({})));
+  auth
+    .command('switch')
+    .description('make another account signed in on this host the active one')
+    .option('--user <email>', 'the account (default: the other one, when there are two)')
+    .addHelpText('after', examples(['acct auth switch', 'acct auth switch --user ana@example.com']))
+    .action(act('auth switch', () => import('./commands/auth/switch.js'), (o) => ({ user: o.user })));
   login(auth.command('login'));
   logout(auth.command('logout'));
 

@@ -76,8 +76,8 @@ export class FileStore implements SecretStore {
   readonly file: string;
   readonly description: string;
 
-  constructor(dir: string) {
-    this.file = path.join(dir, 'tokens.json');
+  constructor(dir: string, name = 'tokens.json') {
+    this.file = path.join(dir, name);
     this.description = `the plain-text file ${this.file} (mode 0600)`;
   }
 

@@ -19,6 +19,8 @@ export interface Status {
   expiryKnown: boolean;
   ok: boolean;
   error?: { status: number; code: string; message: string };
+  /** Every account signed in on this host (`acct auth switch` changes the active one). */
+  accounts: { email: string; active: boolean; tokens: number; session: boolean }[];
 }
 
 /** Works out who the current credential is and what it may do. */
@@ -33,8 +35,19 @@ export async function gatherStatus(ctx: Context): Promise<Status> {
     expiresAt: null,
     expiryKnown: false,
     ok: false,
+    accounts: [],
   };
+  const host = ctx.config.data.hosts[ctx.origin];
+  const activeId = host?.user?.id;
+  status.accounts = (host?.accounts ?? []).map((a) => ({
+    email: a.email,
+    active: a.id === activeId,
+    tokens: (host?.tokens ?? []).filter((t) => t.userId === a.id).length,
+    session: a.id === activeId ? false : Boolean(a.stashedSession),
+  }));
   const session = credential.source === 'flag' || credential.source === 'env' ? null : await ctx.http.credential('session');
+  const mine = status.accounts.find((a) => a.active);
+  if (mine) mine.session = session?.source === 'cookie';
   status.credential.reason = whyThisCredential(ctx, credential, session?.source === 'cookie');
   if (credential.source === 'none') return status;
   if ((credential.source === 'keychain' || credential.source === 'file') && credential.saved.expiresAt !== undefined) {
@@ -126,6 +139,11 @@ export async function run(ctx: Context): Promise<number> {
     lines.push(`  - Expires: ${status.expiryKnown ? formatDate(status.expiresAt, 'never') : 'unknown (the token may not read its key record: api-keys:read, or sign in)'}`);
   }
   lines.push(`  - Why this credential: ${status.credential.reason}`);
+  if (status.accounts.length > 1 || (status.accounts.length === 1 && !status.accounts[0]!.active)) {
+    lines.push('  - Accounts on this host (`acct auth switch --user EMAIL` changes the active one):');
+    for (const a of status.accounts)
+      lines.push(`      ${a.active ? '*' : ' '} ${a.email}${a.active ? ' (active)' : ''}: ${[a.session ? 'session' : '', a.tokens ? `${a.tokens} saved token${a.tokens > 1 ? 's' : ''}` : ''].filter(Boolean).join(', ') || 'signed out'}`);
+  }
   io.err(`${lines.join('\n')}\n`);
   return statusExitCode(status);
 }
