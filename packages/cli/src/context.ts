@@ -19,6 +19,8 @@ export interface GlobalOptions {
   verbose?: boolean;
   token?: string;
   retries?: string | number;
+  /** `--max-wait SECONDS`: the longest 429 wait sat out (default 60). */
+  maxWait?: string | number;
   insecureHttp?: boolean;
 }
 
@@ -27,6 +29,8 @@ export interface Jar {
   cookieHeader(url: string): string;
   store(url: string, setCookies: string[]): void;
   clearHost(url: string): void;
+  exportHost(url: string): string;
+  importHost(serialized: string): void;
   save(): void;
 }
 
@@ -60,6 +64,13 @@ function parseRetries(value: string | number | undefined): number {
   return n;
 }
 
+function parseMaxWait(value: string | number | undefined): number {
+  if (value === undefined) return 60_000;
+  const n = typeof value === 'number' ? value : Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 86_400) throw new UsageError(`--max-wait must be a whole number of seconds from 0 to 86400, not ${value}`);
+  return n * 1000;
+}
+
 /** Builds the real context: config under XDG, the OS keychain, fetch (undici), the system clock. */
 export function createContext(globals: GlobalOptions, overrides: ContextOverrides = {}): Context {
   const env = overrides.env ?? process.env;
@@ -83,6 +94,7 @@ export function createContext(globals: GlobalOptions, overrides: ContextOverride
     io,
     verbose: Boolean(globals.verbose),
     retries: parseRetries(globals.retries),
+    maxWaitMs: parseMaxWait(globals.maxWait),
     userAgent: `acct-cli/${VERSION} node/${process.versions.node}`,
     resolveCredential: (prefer) =>
       resolveCredential(

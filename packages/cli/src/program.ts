@@ -40,7 +40,7 @@ export function createProgram(runner: Runner = defaultRunner, onExit: (code: num
     async (...args: any[]) => {
       const cmd = args[args.length - 1] as Command;
       const all = cmd.optsWithGlobals() as GlobalOptions;
-      let globals: GlobalOptions = { host: all.host, json: all.json, verbose: all.verbose, token: all.token, retries: all.retries, insecureHttp: all.insecureHttp };
+      let globals: GlobalOptions = { host: all.host, json: all.json, verbose: all.verbose, token: all.token, retries: all.retries, insecureHttp: all.insecureHttp, maxWait: all.maxWait };
       let opts = build(...args);
       if (adjust) {
         const adjusted = adjust(globals, cmd);
@@ -60,6 +60,7 @@ export function createProgram(runner: Runner = defaultRunner, onExit: (code: num
     .option('--verbose', 'trace HTTP on stderr (secrets masked)')
     .addOption(new Option('--token <token>', 'use this token (visible in process lists: prefer ACCT_TOKEN)'))
     .option('--retries <n>', 'retries when rate limited (429)', '3')
+    .option('--max-wait <seconds>', 'longest rate-limit wait to sit out; a longer one exits 6 at once (default: 60)')
     .option('--insecure-http', 'allow plain HTTP to a non-loopback host (credentials travel unencrypted)')
     .showSuggestionAfterError()
     .addHelpText(
@@ -114,6 +115,17 @@ export function createProgram(runner: Runner = defaultRunner, onExit: (code: num
     .action(act('whoami', () => import('./commands/auth/whoami.js'), () => ({})));
   const auth = program.command('auth').description('sign in, sign out, and see which credential is in use');
   status(auth.command('status'));
+  auth
+    .command('token')
+    .description('print the credential the next command would send, and nothing else')
+    .addHelpText('after', examples(['curl -H "Authorization: Bearer $(acct auth token)" https://acct.example.com/api/user/me']))
+    .action(act('auth token', () => import('./commands/auth/token.js'), () => ({})));
+  auth
+    .command('switch')
+    .description('make another account signed in on this host the active one')
+    .option('--user <email>', 'the account (default: the other one, when there are two)')
+    .addHelpText('after', examples(['acct auth switch', 'acct auth switch --user ana@example.com']))
+    .action(act('auth switch', () => import('./commands/auth/switch.js'), (o) => ({ user: o.user })));
   login(auth.command('login'));
   logout(auth.command('logout'));
 

@@ -91,10 +91,10 @@ describe('from nothing to an authenticated call in four commands', () => {
 
   it('a key without the scope: exit 5, naming the missing scope', async () => {
     const ci = tempHome({ ACCT_HOST: server.url, ACCT_TOKEN: state.key! });
-    const r = await acct(['call', '/api/user/organizations'], ci.env);
+    const r = await acct(['call', 'POST', '/api/user/organizations', '-f', 'name=Nope'], ci.env);
     expect(r.code).toBe(5);
     expect(r.stderr).toContain('INSUFFICIENT_SCOPE');
-    expect(r.stderr).toMatch(/needs the scope organizations:read/);
+    expect(r.stderr).toMatch(/needs the scope organizations:write/);
   });
 
   it('keys list, get, update and rotate use the session even with a saved PAT', async () => {

@@ -61,6 +61,69 @@ export function acct(args: string[], env: Record<string, string>, input?: string
 }
 
 // ---------------------------------------------------------------------------------------------
+// Drives the CLI through a real pseudo-terminal with python3's pty module: waits for each
+// prompt, types the answer as a person would, and returns everything the terminal showed.
+const DRIVER = `
+import json, os, pty, re, select, sys, time
+argv, steps = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(argv[0], argv)
+out = b''
+def read_until(pattern, timeout=20):
+    global out
+    deadline = time.time() + timeout
+    while not re.search(pattern.encode(), out):
+        if time.time() > deadline:
+            raise SystemExit('timed out waiting for %r; got %r' % (pattern, out.decode(errors='replace')))
+        r, _, _ = select.select([fd], [], [], 0.1)
+        if r:
+            try:
+                out += os.read(fd, 4096)
+            except OSError:
+                break
+for pattern, answer in steps:
+    read_until(pattern)
+    time.sleep(0.05)
+    for ch in answer:
+        os.write(fd, ch.encode())
+        time.sleep(0.005)
+while True:
+    r, _, _ = select.select([fd], [], [], 0.2)
+    if r:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    else:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+_, status = os.waitpid(pid, 0) if not 'done' in dir() or not done else (done, status)
+print(json.dumps({'code': os.waitstatus_to_exitcode(status), 'screen': out.decode(errors='replace')}))
+`;
+
+export function inTerminal(args: string[], steps: [string, string][], env: Record<string, string>): Promise<{ code: number; screen: string }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'acct-pty-'));
+  const driver = path.join(dir, 'driver.py');
+  fs.writeFileSync(driver, DRIVER);
+  return new Promise((resolve, reject) => {
+    const child = spawn('python3', [driver, JSON.stringify([process.execPath, BIN, ...args]), JSON.stringify(steps)], { env: { ...env, TERM: 'xterm' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`pty driver failed (${code}): ${stderr}${stdout}`));
+      resolve(JSON.parse(stdout));
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
 // A private Secret Service: its own D-Bus session and gnome-keyring with a login collection.
 // (A keyring unlocked with an empty password has no default collection, so libsecret clients,
 // @napi-rs/keyring included, find nowhere to store; a non-empty one creates "login".)
@@ -147,7 +210,7 @@ export function fakeIO(opts: FakeIOOptions = {}): FakeIO & { prompts: string[] }
     if (a === undefined) throw new Error(`unexpected prompt: ${message}`);
     return a;
   };
-  const prompter: Prompter = { input: next, password: next };
+  const prompter: Prompter = { input: next, password: next, checkbox: async (message) => (await next(message)).split(',').filter(Boolean) };
   const io = {
     stdout: '',
     stderr: '',

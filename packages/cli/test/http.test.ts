@@ -29,12 +29,12 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
-async function run(limited: number, retryAfter: string | null, opts: { retries?: number; tty?: boolean; status?: number } = {}) {
+async function run(limited: number, retryAfter: string | null, opts: { retries?: number; tty?: boolean; status?: number; maxWait?: number } = {}) {
   Object.assign(plan, { limited, retryAfter, seen: 0, status: opts.status ?? 429 });
   const io = fakeIO({ tty: opts.tty });
   const clock = new FakeClock();
   const home = tempHome();
-  const ctx = createContext({ host: base, retries: opts.retries ?? 3 }, { io, clock, env: { ...home.env, ACCT_TOKEN: await fakePat() }, secrets: { keychain: new MemoryStore(), file: new MemoryStore() } });
+  const ctx = createContext({ host: base, retries: opts.retries ?? 3, ...(opts.maxWait !== undefined ? { maxWait: opts.maxWait } : {}) }, { io, clock, env: { ...home.env, ACCT_TOKEN: await fakePat() }, secrets: { keychain: new MemoryStore(), file: new MemoryStore() } });
   let code: number;
   try {
     code = await call(ctx, { path: '/api/user/me', rawFields: [], fields: [], headers: [], include: false, paginate: false });
@@ -80,6 +80,27 @@ describe('429 retries (real HTTP, injected clock)', () => {
     expect(r.io.stderr).toContain('\racct: rate limited (429); retry 1 of 3 in 3s… ');
     expect(r.io.stderr).toContain('in 2s… ');
     expect(r.io.stderr).toContain('in 1s… ');
+  });
+
+  it('a Retry-After longer than --max-wait (default 60 s) exits 6 at once, saying when to retry', async () => {
+    const r = await run(5, '2088');
+    expect(r.code).toBe(EXIT.RATE_LIMITED);
+    expect(r.requests).toBe(1);
+    expect(r.clock.sleeps).toEqual([]);
+    // FakeClock starts at 10:00:00 UTC; 2088 s later is 10:34:48, so "until 10:35" (local time, TZ=UTC here).
+    const until = new Date(Date.parse('2026-05-05T10:35:00Z'));
+    const hhmm = `${String(until.getHours()).padStart(2, '0')}:${String(until.getMinutes()).padStart(2, '0')}`;
+    expect(r.io.stderr).toContain(`limited until ${hhmm}, in 35 min`);
+    expect(r.io.stderr).not.toMatch(/raise --retries/);
+  });
+
+  it('--max-wait raises the longest wait sat out; 60 s itself is still waited', async () => {
+    const longer = await run(1, '2088', { maxWait: 3600 });
+    expect(longer.code).toBe(0);
+    expect(longer.clock.sleeps).toEqual([2_088_000]);
+    const sixty = await run(1, '60');
+    expect(sixty.code).toBe(0);
+    expect(sixty.clock.sleeps).toEqual([60_000]);
   });
 
   it('401 is never retried', async () => {

@@ -1,72 +1,6 @@
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { email, PASSWORD, startServer, type RunningServer } from '../../server/test/harness.js';
-import { acct, BIN, tempHome } from './helpers.js';
-
-// Drives the CLI through a real pseudo-terminal with python3's pty module: waits for each
-// prompt, types the answer as a person would, and returns everything the terminal showed.
-const DRIVER = `
-import json, os, pty, re, select, sys, time
-argv, steps = json.loads(sys.argv[1]), json.loads(sys.argv[2])
-pid, fd = pty.fork()
-if pid == 0:
-    os.execv(argv[0], argv)
-out = b''
-def read_until(pattern, timeout=20):
-    global out
-    deadline = time.time() + timeout
-    while not re.search(pattern.encode(), out):
-        if time.time() > deadline:
-            raise SystemExit('timed out waiting for %r; got %r' % (pattern, out.decode(errors='replace')))
-        r, _, _ = select.select([fd], [], [], 0.1)
-        if r:
-            try:
-                out += os.read(fd, 4096)
-            except OSError:
-                break
-for pattern, answer in steps:
-    read_until(pattern)
-    time.sleep(0.05)
-    for ch in answer:
-        os.write(fd, ch.encode())
-        time.sleep(0.005)
-while True:
-    r, _, _ = select.select([fd], [], [], 0.2)
-    if r:
-        try:
-            chunk = os.read(fd, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        out += chunk
-    else:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            break
-_, status = os.waitpid(pid, 0) if not 'done' in dir() or not done else (done, status)
-print(json.dumps({'code': os.waitstatus_to_exitcode(status), 'screen': out.decode(errors='replace')}))
-`;
-
-function inTerminal(args: string[], steps: [string, string][], env: Record<string, string>): Promise<{ code: number; screen: string }> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'acct-pty-'));
-  const driver = path.join(dir, 'driver.py');
-  fs.writeFileSync(driver, DRIVER);
-  return new Promise((resolve, reject) => {
-    const child = spawn('python3', [driver, JSON.stringify([process.execPath, BIN, ...args]), JSON.stringify(steps)], { env: { ...env, TERM: 'xterm' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`pty driver failed (${code}): ${stderr}${stdout}`));
-      resolve(JSON.parse(stdout));
-    });
-  });
-}
+import { acct, inTerminal, tempHome } from './helpers.js';
 
 let server: RunningServer;
 beforeAll(async () => {
@@ -112,6 +46,26 @@ describe('interactive prompts in a terminal', () => {
     expect(r.code).toBe(4);
     expect(r.screen).toContain('INVALID_CREDENTIALS');
     expect(r.screen).not.toContain('wrong-password-typed');
+  });
+
+  it('keys create without --scope offers the server\'s scope checklist, nothing pre-checked; scripts still get exit 2', async () => {
+    const home = tempHome({ ACCT_HOST: server.url });
+    const address = email('checklist');
+    expect((await acct(['signup', '--email', address, '--name', 'Checklist', '--password-stdin'], home.env, PASSWORD)).code).toBe(0);
+    expect((await acct(['login', '--email', address, '--password-stdin'], home.env, PASSWORD)).code).toBe(0);
+    const catalogue = JSON.parse((await acct(['call', '/api/auth/scopes'], home.env)).stdout).data as { name: string; description: string }[];
+
+    // Space checks the first scope, enter submits: the key gets exactly that one.
+    const r = await inTerminal(['keys', 'create', '--name', 'picked'], [['Scopes for the key', ' '], ['◉', '\r']], home.env);
+    expect(r.code, r.screen).toBe(0);
+    expect(r.screen).toContain(catalogue[1]!.description);
+    expect(r.screen).toMatch(/ba_\w{50}/);
+    const keys = JSON.parse((await acct(['keys', 'list', '--json'], home.env)).stdout) as { name: string; scopes: string[] }[];
+    expect(keys.find((k) => k.name === 'picked')!.scopes).toEqual([catalogue[0]!.name]);
+
+    const script = await acct(['keys', 'create', '--name', 'scripted'], home.env);
+    expect(script.code).toBe(2);
+    expect(script.stderr).toMatch(/at least one --scope is required/);
   });
 
   it('acct call pretty-prints JSON in colour on a terminal, and NO_COLOR turns colour off', async () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, newKey, newUser, startServer, type RunningServer } from '../../server/test/harness.js';
+import { call, email, newKey, newUser, PASSWORD, startServer, type RunningServer } from '../../server/test/harness.js';
 import { acct, tempHome } from './helpers.js';
 
 // The CLI against the real server's limits: a key may make 2 requests per 4-second window
@@ -49,5 +49,30 @@ describe('acct call against the server rate limits', () => {
     const r = await acct(['call', '--retries', '0', '/api/user/me'], home.env);
     expect(r.code).toBe(6);
     expect(r.stderr).toContain('RATE_LIMITED');
+  });
+});
+
+describe('acct signup past its per-IP budget (a window far longer than --max-wait)', () => {
+  let limited: RunningServer;
+  beforeAll(async () => {
+    // One sign-up per IP a week: the second one answers a Retry-After of days.
+    limited = await startServer({ ACCT_RATE_LIMITS: JSON.stringify({ defaults: false, endpoints: { signUp: { ip: { limit: 1, windowSeconds: 604800 } } } }) });
+  });
+  afterAll(async () => {
+    await limited?.stop();
+  });
+
+  it('exits 6 at once, saying until when, instead of sleeping the Retry-After', async () => {
+    const home = tempHome({ ACCT_HOST: limited.url });
+    const signup = (address: string) => acct(['signup', '--email', address, '--name', 'Rate Limited', '--password-stdin'], home.env, `${PASSWORD}\n`);
+    const first = await signup(email('budget'));
+    expect(first.code, first.stderr).toBe(0);
+    const started = Date.now();
+    const second = await signup(email('budget'));
+    expect(second.code).toBe(6);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(second.stderr).toMatch(/RATE_LIMITED.*; limited until \d\d:\d\d, in \d+ (h|min)/);
+    expect(second.stderr).toMatch(/--max-wait/);
+    expect(second.stderr).not.toMatch(/raise --retries/);
   });
 });

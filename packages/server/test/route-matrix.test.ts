@@ -67,7 +67,7 @@ beforeAll(async () => {
   disabled = { cookie: victim.cookie, key: (await newKey(server.url, victim.cookie, [...SCOPE_NAMES])).key };
   expect(await withTestDb(server, (db) => db.run('UPDATE users SET is_active = 0 WHERE id = ?', [victim.id]))).toBe(1);
 
-  const scopes = [...new Set(SCOPED_USER_ROUTES.map((r) => r.scope!))];
+  const scopes = [...new Set(SCOPED_USER_ROUTES.flatMap((r) => [r.scope!, ...(r.orScopes ?? [])]))];
   const made = await Promise.all(scopes.map((s) => newKey(server.url, owner.cookie, [s])));
   scopes.forEach((s, i) => exactKeys.set(s, made[i]!.key));
 });
@@ -131,17 +131,18 @@ describe('credentials', () => {
 });
 
 describe('scopes', () => {
-  it.each(SCOPED_USER_ROUTES.map((r) => [label(r), r.scope!, r] as const))('%s with a key lacking %s: 403 INSUFFICIENT_SCOPE naming it', async (_, scope, route) => {
-    const key = scope === 'user:read' ? keys.intake : keys.userRead;
+  it.each(SCOPED_USER_ROUTES.map((r) => [label(r), [r.scope!, ...(r.orScopes ?? [])].join(' or '), r] as const))('%s with a key lacking %s: 403 INSUFFICIENT_SCOPE naming it', async (_, scope, route) => {
+    const accepted = [route.scope!, ...(route.orScopes ?? [])];
+    const key = accepted.includes('user:read') ? keys.intake : keys.userRead;
     const res = await send(route, { apiKey: key });
     expectEnvelope(res, 403, 'INSUFFICIENT_SCOPE');
-    expect(res.headers.get('x-accepted-scopes')).toBe(scope);
+    expect(res.headers.get('x-accepted-scopes')).toBe(accepted.join(', '));
     expect(res.headers.get('x-token-scopes')).toBeTruthy();
     expect(res.body.message).toContain(scope);
     expect(JSON.stringify(res.body.errors)).toContain(scope);
   });
 
-  it.each(SCOPED_USER_ROUTES.map((r) => [label(r), r.scope!, r] as const))('%s with a key holding only %s gets past authorisation', async (_, scope, route) => {
+  it.each(SCOPED_USER_ROUTES.flatMap((r) => [r.scope!, ...(r.orScopes ?? [])].map((s) => [label(r), s, r] as const)))('%s with a key holding only %s gets past authorisation', async (_, scope, route) => {
     // Unknown ids for everything but the organization: the handler answers 404 or validation, never 401/403.
     const res = await send(route, { apiKey: exactKeys.get(scope)!, ...(route.body ? { body: {} } : {}) }, { projectId: 'no-such-project' });
     expect(AUTHORISATION_FAILURES, res.text.slice(0, 300)).not.toContain(res.body.code);

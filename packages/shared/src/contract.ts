@@ -26,6 +26,8 @@ export interface RouteContract<
   auth: RouteAuth;
   /** Scope a token needs; sessions hold every scope. */
   scope?: Scope;
+  /** Other scopes that grant this route too: a token needs `scope` or any one of these. */
+  orScopes?: readonly Scope[];
   /** Path carries `:organizationId`: membership and key pin are checked. */
   tenant?: boolean;
   /**

@@ -35,12 +35,13 @@ export function openApiDocument(routes: Record<string, RouteContract>, serverUrl
         }))
       : [];
     const security =
-      r.auth === 'public' ? [] : r.auth === 'session' ? [{ cookie: [] }, { bearerSession: [] }] : [{ cookie: [] }, { bearerSession: [] }, { apiKey: r.scope ? [r.scope] : [] }, { bearerToken: r.scope ? [r.scope] : [] }];
+      r.auth === 'public' ? [] : r.auth === 'session' ? [{ cookie: [] }, { bearerSession: [] }] : [{ cookie: [] }, { bearerSession: [] }, { apiKey: r.scope ? [r.scope] : [] }, { bearerToken: r.scope ? [r.scope] : [] }, ...(r.orScopes ?? []).flatMap((s) => [{ apiKey: [s] }, { bearerToken: [s] }])];
     (paths[path] ??= {})[r.method.toLowerCase()] = {
       operationId: name,
       summary: r.summary,
       tags: [r.tag],
       ...(r.scope ? { 'x-required-scope': r.scope } : {}),
+      ...(r.orScopes?.length ? { 'x-alternative-scopes': r.orScopes } : {}),
       security,
       parameters: [...params, ...query],
       ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: strip(r.body) } } } } : {}),

@@ -28,6 +28,8 @@ function describe(error: { path: string; message: string; schema: TSchema; value
   const name = field(error.path);
   const s = error.schema as Record<string, unknown>;
   if (error.value === undefined) return { field: name, message: `${name} is required` };
+  // A contract can state its rule in words where TypeBox's own message would not help ("expected union value").
+  if (typeof s['errorMessage'] === 'string') return { field: name, message: `${name} ${s['errorMessage']}` };
   if (s['additionalProperties'] === false && error.message.includes('additional'))
     return { field: name, message: error.message };
   if (typeof error.value === 'string' && typeof s['maxLength'] === 'number' && error.value.length > (s['maxLength'] as number))

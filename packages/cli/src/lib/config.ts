@@ -16,7 +16,18 @@ export interface SavedToken {
   scopes?: string[];
   expiresAt?: string | null;
   organizationId?: string | null;
+  /** The account the token acts for, when known: only the active account's tokens are used. */
+  userId?: string;
   savedAt: string;
+}
+
+/** An account signed in on a host (`acct auth switch` chooses the active one). */
+export interface Account {
+  id: string;
+  email: string;
+  handle?: string;
+  /** Where its session cookie waits while another account is active. */
+  stashedSession?: 'keychain' | 'file';
 }
 
 /** The organization commands use on a host when neither --org nor ACCT_ORG says otherwise. */
@@ -27,7 +38,10 @@ export interface CurrentOrganization {
 }
 
 export interface HostConfig {
+  /** The active account. */
   user?: { id: string; email: string; handle?: string };
+  /** Every account signed in on this host, the active one included. */
+  accounts?: Account[];
   /** Set by `acct orgs switch`. */
   organization?: CurrentOrganization;
   /** Newest first; the first one is the one in use. */

@@ -73,6 +73,20 @@ export class PersistentJar {
     this.changed = true;
   }
 
+  /** The cookies of a host, serialized (to keep one account's session while another is active). */
+  exportHost(url: string): string {
+    const hostname = new URL(url).hostname.replace(/^\[|\]$/g, '');
+    return JSON.stringify((this.jar.serializeSync()?.cookies ?? []).filter((c) => c['domain'] === hostname));
+  }
+
+  /** Puts back cookies `exportHost` returned (after `clearHost`). */
+  importHost(serialized: string): void {
+    const current = this.jar.serializeSync();
+    if (!current) return;
+    this.jar = CookieJar.deserializeSync({ ...current, cookies: [...current.cookies, ...(JSON.parse(serialized) as typeof current.cookies)] });
+    this.changed = true;
+  }
+
   /** Writes the jar back if anything changed. */
   save(): void {
     if (!this.changed) return;

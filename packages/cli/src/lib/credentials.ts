@@ -39,7 +39,10 @@ export async function resolveCredential(src: CredentialSources, prefer: Credenti
 }
 
 async function loadSavedToken(src: CredentialSources): Promise<Credential | null> {
-  const saved = src.config.data.hosts[src.origin]?.tokens?.[0];
+  // Only the active account's tokens (and tokens saved before accounts were told apart).
+  const host = src.config.data.hosts[src.origin];
+  const active = host?.user?.id;
+  const saved = host?.tokens?.find((t) => !active || !t.userId || t.userId === active);
   if (!saved) return null;
   const store = storeFor(src.secrets, saved);
   try {

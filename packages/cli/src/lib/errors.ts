@@ -67,12 +67,16 @@ export class ApiError extends CliError {
 
 function hintFor(status: number, code: string, acceptedScopes: string | null): string | undefined {
   if (status === 401) return 'sign in with `acct login`, or check the token in ACCT_TOKEN / --token';
+  if (status === 403 && acceptedScopes && /[ ,]/.test(acceptedScopes.trim())) {
+    const any = acceptedScopes.split(/[ ,]+/).filter(Boolean);
+    return `this request needs one of the scopes ${any.join(', ')}; create a key that has one: acct keys create --name … --scope ${any[0]}`;
+  }
   if (status === 403 && acceptedScopes)
     return `this request needs the scope ${acceptedScopes}; create a key that has it: acct keys create --name … --scope ${acceptedScopes.split(/[ ,]+/).join(' --scope ')}`;
   if (code === 'ORGANIZATION_MISMATCH') return 'the credential is pinned to another organization, or you are not a member of this one';
   if (status === 402) return "the organization is out of credits: see `acct credits`, add some with `acct credits top-up AMOUNT`";
   if (code === 'EMAIL_NOT_VERIFIED') return 'verify your email address with the link mailed to you, or accept with the token from the invitation mail: acct invitations accept ID --token T';
-  if (status === 429) return 'still rate limited after retrying; wait and try again, or raise --retries';
+  if (status === 429) return 'still rate limited; try again once the limit resets (the Retry-After header says when: see it with `acct call -i`)';
   return undefined;
 }
 

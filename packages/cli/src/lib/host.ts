@@ -8,9 +8,13 @@ export function resolveHost(flag: string | undefined, env: NodeJS.ProcessEnv, cu
   return normalizeOrigin(raw);
 }
 
-/** `example.com` → `https://example.com`; refuses paths, queries and credentials in the URL. */
+/**
+ * `example.com` → `https://example.com`, but a loopback address without a scheme
+ * (`127.0.0.1:3411`, `localhost:3000`) → `http://…`, where a local server listens; refuses
+ * paths, queries and credentials in the URL.
+ */
 export function normalizeOrigin(raw: string): string {
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `https://${raw}`;
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `${schemeFor(raw)}://${raw}`;
   let url: URL;
   try {
     url = new URL(withScheme);
@@ -21,6 +25,14 @@ export function normalizeOrigin(raw: string): string {
   if (url.username || url.password) throw new UsageError('do not put credentials in the host URL');
   if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) throw new UsageError(`the host must be an origin such as https://acct.example.com, not ${raw}`);
   return url.origin;
+}
+
+function schemeFor(raw: string): 'http' | 'https' {
+  try {
+    return isLoopback(new URL(`http://${raw}`).hostname) ? 'http' : 'https';
+  } catch {
+    return 'https';
+  }
 }
 
 /** Loopback addresses, where plain HTTP never leaves the machine. */

@@ -1,4 +1,4 @@
-import { ApiError, UsageError } from './errors.js';
+import { ApiError, CliError, EXIT, UsageError } from './errors.js';
 import type { Credential, CredentialPreference } from './credentials.js';
 import type { IO } from './io.js';
 import type { RawRequest, RawResponse, Transport } from './transport.js';
@@ -63,6 +63,8 @@ export interface HttpClientOptions {
   io: IO;
   verbose: boolean;
   retries: number;
+  /** The longest 429 wait sat out before retrying; a longer one exits 6 at once, saying when to retry. */
+  maxWaitMs: number;
   userAgent: string;
   resolveCredential: (prefer: CredentialPreference) => Promise<Credential>;
   cookies: () => Promise<CookieAccess>;
@@ -153,6 +155,8 @@ export class HttpClient implements Http {
         cookies.save();
       }
       if (res.status === 429 && attempt < this.opts.retries) {
+        const ms = retryDelayMs(header(res, 'retry-after'), attempt, this.opts.clock.now());
+        if (ms > this.opts.maxWaitMs) throw rateLimitedFor(wrap(res, url, credential), ms, this.opts.clock.now(), this.opts.maxWaitMs);
         await this.waitBeforeRetry(res, attempt);
         continue;
       }
@@ -187,6 +191,29 @@ export class HttpClient implements Http {
     if (!envelope || typeof envelope !== 'object') throw new ApiError(response.status, 'BAD_RESPONSE', 'the server did not answer with JSON');
     return { data: envelope.data, envelope, response };
   }
+}
+
+/** `07:42`: when a wait of `ms` from `now` ends, in local time, rounded up to the minute. */
+export function clockTimeAfter(now: Date, ms: number): string {
+  const at = new Date(Math.ceil((now.getTime() + ms) / 60_000) * 60_000);
+  return `${String(at.getHours()).padStart(2, '0')}:${String(at.getMinutes()).padStart(2, '0')}`;
+}
+
+/** `35 min`, `2 h 5 min`, `90 s`: a wait as people read it. */
+export function describeWait(ms: number): string {
+  if (ms < 120_000) return `${Math.ceil(ms / 1000)} s`;
+  const min = Math.ceil(ms / 60_000);
+  return min < 120 ? `${min} min` : `${Math.floor(min / 60)} h${min % 60 ? ` ${min % 60} min` : ''}`;
+}
+
+/** A 429 whose Retry-After is longer than --max-wait: exit 6 now, saying when to come back. */
+function rateLimitedFor(res: HttpResponse, ms: number, now: Date, maxWaitMs: number): CliError {
+  const api = apiErrorFrom(res);
+  return new CliError(
+    `${api.message}; limited until ${clockTimeAfter(now, ms)}, in ${describeWait(ms)}`,
+    EXIT.RATE_LIMITED,
+    `retry after ${clockTimeAfter(now, ms)}; waits up to --max-wait (now ${Math.round(maxWaitMs / 1000)} s) are sat out automatically`,
+  );
 }
 
 function wrap(res: RawResponse, url: string, credential: Credential): HttpResponse {

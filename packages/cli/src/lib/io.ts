@@ -5,6 +5,8 @@ export interface Prompter {
   input(message: string, defaultValue?: string): Promise<string>;
   /** Masked: nothing the person types is echoed. */
   password(message: string): Promise<string>;
+  /** A checklist; nothing is pre-checked; resolves to the checked values. */
+  checkbox(message: string, choices: { value: string; name: string; description?: string }[]): Promise<string[]>;
 }
 
 /** The streams a command talks through: data to `out`, people to `err` (as gh does). */
@@ -47,6 +49,13 @@ export function systemIO(env: NodeJS.ProcessEnv): IO {
       async password(message) {
         const { password } = await import('@inquirer/prompts');
         return password({ message, mask: false }, context);
+      },
+      async checkbox(message, choices) {
+        const { checkbox } = await import('@inquirer/prompts');
+        return checkbox(
+          { message, choices: choices.map((c) => ({ ...c, checked: false })), required: true, pageSize: Math.min(choices.length, 15), loop: false },
+          context,
+        );
       },
     },
   };

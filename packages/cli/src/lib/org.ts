@@ -1,11 +1,13 @@
 import type { DataOf, organizations } from '@acct/shared';
 import type { Context } from '../context.js';
+import { describeSource } from './credentials.js';
 import { ApiError, UsageError } from './errors.js';
+import { apiErrorFrom } from './http.js';
 
 export type Organization = DataOf<typeof organizations.listOrganizations>[number];
 
 /** Where the organization a command works on came from (shown in hints when it is wrong). */
-export type OrgSource = 'flag' | 'env' | 'current' | 'only';
+export type OrgSource = 'flag' | 'env' | 'current' | 'pin' | 'only';
 
 export interface ResolvedOrg {
   id: string;
@@ -17,10 +19,19 @@ export interface ResolvedOrg {
 // Organization ids are ULIDs (upper case); slugs are lower case, so only a slug needs a lookup.
 const SLUG = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
 
-/** The caller's organizations (one request; the list is not paginated). */
+/**
+ * The caller's organizations (one request; the list is not paginated). A saved key that may not
+ * list them (no user:read or organizations:read) is not a dead end when a session is signed in:
+ * the session lists them instead.
+ */
 export async function listOrganizations(ctx: Context): Promise<Organization[]> {
-  const { data } = await ctx.http.api<Organization[]>({ method: 'GET', path: '/api/user/organizations' });
-  return data;
+  const res = await ctx.http.request({ method: 'GET', path: '/api/user/organizations' });
+  if (res.status === 403 && (res.credential.source === 'keychain' || res.credential.source === 'file') && (await ctx.http.credential('session')).source === 'cookie') {
+    const { data } = await ctx.http.api<Organization[]>({ method: 'GET', path: '/api/user/organizations', credential: 'session' });
+    return data;
+  }
+  if (res.status < 200 || res.status >= 300) throw apiErrorFrom(res);
+  return (res.json() as { data: Organization[] }).data;
 }
 
 /** The organization whose id or slug is `ref`, among `orgs`. */
@@ -55,8 +66,17 @@ export async function resolveOrg(ctx: Context, flag: string | undefined): Promis
   const current = currentOrganization(ctx);
   if (current) return { id: current.id, source: 'current', org: current };
 
-  const res = await ctx.http.request({ method: 'GET', path: '/api/user/organizations' });
-  const orgs = res.status === 200 ? ((res.json() as { data: Organization[] }).data ?? []) : null;
+  // A saved key pinned to one organization can only act there.
+  const credential = await ctx.http.credential();
+  if ((credential.source === 'keychain' || credential.source === 'file') && credential.saved.organizationId)
+    return { id: credential.saved.organizationId, source: 'pin' };
+
+  let orgs: Organization[] | null = null;
+  try {
+    orgs = await listOrganizations(ctx);
+  } catch (err) {
+    if (!(err instanceof ApiError && err.status === 403)) throw err;
+  }
   if (orgs?.length === 1) return { id: orgs[0]!.id, source: 'only', org: orgs[0]! };
   if (orgs && orgs.length > 1)
     throw new UsageError(
@@ -64,7 +84,10 @@ export async function resolveOrg(ctx: Context, flag: string | undefined): Promis
       describeChoices(orgs),
     );
   if (orgs) throw new UsageError('you belong to no organization: create one with `acct orgs create NAME`, or accept an invitation (`acct invitations list`)');
-  throw new UsageError('pass --org ID (or set ACCT_ORG): the organizations could not be listed with this credential');
+  throw new UsageError(
+    `pass --org ID (or set ACCT_ORG): the credential in use (${describeSource(credential)}) may not list your organizations`,
+    'a key needs user:read or organizations:read to list them; or sign in with `acct login` and choose one with `acct orgs switch ID|SLUG`',
+  );
 }
 
 /** The name to show for a resolved organization. */

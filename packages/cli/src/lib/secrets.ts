@@ -56,8 +56,17 @@ export class KeychainStore implements SecretStore {
     return this.with(account, (e) => e.deleteCredential());
   }
 
+  /**
+   * Writes and deletes a test entry: a keychain that answers reads can still refuse writes
+   * (gnome-keyring unlocked with an empty password has no default collection to store into).
+   */
   async probe() {
-    await this.with('probe', (e) => e.getPassword());
+    const { randomBytes } = await import('node:crypto');
+    const account = `probe ${randomBytes(6).toString('hex')}`;
+    await this.with(account, (e) => {
+      e.setPassword('acct keychain write test');
+      e.deleteCredential();
+    });
   }
 }
 
@@ -67,8 +76,8 @@ export class FileStore implements SecretStore {
   readonly file: string;
   readonly description: string;
 
-  constructor(dir: string) {
-    this.file = path.join(dir, 'tokens.json');
+  constructor(dir: string, name = 'tokens.json') {
+    this.file = path.join(dir, name);
     this.description = `the plain-text file ${this.file} (mode 0600)`;
   }
 

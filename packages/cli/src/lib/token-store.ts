@@ -27,6 +27,8 @@ export interface TokenInfo {
   scopes?: string[];
   expiresAt?: string | null;
   organizationId?: string | null;
+  /** Defaults to the host's active account. */
+  userId?: string;
 }
 
 /** Saves a PAT for the current host; it becomes the host's token in use. */
@@ -36,8 +38,9 @@ export async function saveToken(ctx: Context, store: SecretStore, token: string,
   if (!parsed) throw new UsageError('that is not an acct token (wrong prefix, length or checksum)');
   const account = `${ctx.origin} ${parsed.lookupId}`;
   await store.set(account, token);
-  const saved: SavedToken = { account, storage: store.kind, masked: maskToken(token), ...info, savedAt: ctx.clock.now().toISOString() };
   const host = ctx.config.host(ctx.origin);
+  const userId = info.userId ?? host.user?.id;
+  const saved: SavedToken = { account, storage: store.kind, masked: maskToken(token), ...info, ...(userId ? { userId } : {}), savedAt: ctx.clock.now().toISOString() };
   host.tokens = [saved, ...(host.tokens ?? []).filter((t) => t.account !== account && (!info.id || t.id !== info.id))];
   ctx.config.save();
   return saved;

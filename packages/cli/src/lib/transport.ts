@@ -30,7 +30,10 @@ export const fetchTransport: Transport = async (req) => {
   try {
     res = await fetch(req.url, { method: req.method, headers: req.headers, redirect: 'manual', ...(req.body !== undefined ? { body: req.body } : {}) });
   } catch (err) {
-    throw new NetworkError(`cannot reach ${new URL(req.url).origin}: ${describeNetworkError(err)}`);
+    const origin = new URL(req.url).origin;
+    if (origin.startsWith('https:') && isTlsFailure(err))
+      throw new NetworkError(`could not speak https to ${origin}; is it http? (try --host ${origin.replace(/^https:/, 'http:')})`);
+    throw new NetworkError(`cannot reach ${origin}: ${describeNetworkError(err)}`);
   }
   const headers: Record<string, string | string[]> = {};
   res.headers.forEach((value, name) => {
@@ -46,6 +49,14 @@ export const fetchTransport: Transport = async (req) => {
   }
   return { status: res.status, statusText: STATUS_CODES[res.status] ?? res.statusText, headers, body };
 };
+
+/** A TLS handshake that failed because the other side does not speak TLS (or speaks it wrongly). */
+function isTlsFailure(err: unknown): boolean {
+  const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string; library?: string } };
+  const code = e.cause?.code ?? e.code ?? '';
+  const message = `${e.cause?.message ?? ''} ${e.message ?? ''}`;
+  return /^ERR_SSL_|^EPROTO$/.test(code) || e.cause?.library === 'SSL routines' || /ssl3_get_record|wrong version number|packet length too long/i.test(message);
+}
 
 function describeNetworkError(err: unknown): string {
   const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };

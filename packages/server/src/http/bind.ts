@@ -60,9 +60,14 @@ function scopeHeader(scopes: ReadonlySet<string>): string {
   return text;
 }
 
-function insufficientScope(scope: string): HttpError {
-  return new HttpError('INSUFFICIENT_SCOPE', `The token lacks the scope ${scope}`, [{ field: 'scope', message: `requires ${scope}` }], {
-    'X-Accepted-Scopes': scope,
+function insufficientScope(scope: string, orScopes: readonly string[] = []): HttpError {
+  if (orScopes.length === 0)
+    return new HttpError('INSUFFICIENT_SCOPE', `The token lacks the scope ${scope}`, [{ field: 'scope', message: `requires ${scope}` }], {
+      'X-Accepted-Scopes': scope,
+    });
+  const any = [scope, ...orScopes];
+  return new HttpError('INSUFFICIENT_SCOPE', `The token lacks the scope ${any.join(' or ')}`, [{ field: 'scope', message: `requires ${any.join(' or ')}` }], {
+    'X-Accepted-Scopes': any.join(', '),
   });
 }
 
@@ -72,7 +77,8 @@ function authorizeTeam(contract: RouteContract, req: Request, res: Response, tea
   res.locals['actor'] = { kind: 'team-key', id: credential.keyId, teamId: credential.teamId };
   res.setHeader('X-Token-Scopes', scopeHeader(credential.scopes));
   if (!contract.teamKeys) throw new HttpError('FORBIDDEN', 'Team keys act for a team and cannot call this route; use a personal access token');
-  if (contract.scope && !credential.scopes.has(contract.scope)) throw insufficientScope(contract.scope);
+  if (contract.scope && !credential.scopes.has(contract.scope) && !contract.orScopes?.some((s) => credential.scopes.has(s)))
+    throw insufficientScope(contract.scope, contract.orScopes);
   const teamId = req.params['teamId'];
   let membership: Membership | null = null;
   if (contract.tenant) {
@@ -98,7 +104,8 @@ async function authorize(deps: AppDeps, contract: RouteContract, req: Request, r
   if (credential.kind === 'pat') res.setHeader('X-Token-Scopes', scopeHeader(credential.scopes));
   if (contract.auth === 'session' && credential.kind !== 'session')
     throw new HttpError('FORBIDDEN', 'This route needs a signed-in session: API keys cannot mint keys or change credentials');
-  if (contract.scope && !hasScope(principal, contract.scope)) throw insufficientScope(contract.scope);
+  if (contract.scope && !hasScope(principal, contract.scope) && !contract.orScopes?.some((s) => hasScope(principal, s)))
+    throw insufficientScope(contract.scope, contract.orScopes);
   let membership: Membership | null = null;
   if (contract.tenant) {
     const organizationId = String(req.params['organizationId'] ?? '');

@@ -74,8 +74,9 @@ check "step 4 (/api/user/me)" "$ME" '.success == true and .status == 200 and .co
 check "step 4 (/api/user/me)" "$ME" '(.data | keys) == (["id", "email", "fullName", "handle", "isVerified", "verifiedAt", "isActive", "lastLoginAt", "role", "organizationCount", "createdAt", "updatedAt"] | sort)'
 check "step 4 (/api/user/me)" "$ME" '.data.email == "you@example.com" and .data.fullName == "Your Name" and .data.organizationCount == 1'
 
-# "Get yours from GET /api/user/organizations" (with the session: the key has no organizations:read).
-ORGS=$(curl "$HOST/api/user/organizations" -b cookies.txt)
+# "Get yours from GET /api/user/organizations", with the same key: its user:read lists them.
+ORGS=$(curl "$HOST/api/user/organizations" \
+-H "X-Api-Key: ${API_KEY}")
 check "step 4 (/api/user/organizations)" "$ORGS" '.success == true and (.data | length) == 1'
 # Tenant route — substitute the organization id you fetched earlier
 ORG_ID="$(jq -r '.data[0].id' <<<"$ORGS")"

@@ -43,7 +43,7 @@ export const createApiKey = defineRoute({
   summary: 'Mint a personal access token; the key is shown only in this response', message: 'API key created',
   body: Strict({
     name: KeyName,
-    expiresIn: Type.Optional(Type.Union([Type.Integer({ minimum: 60, maximum: 10 * 365 * 86400 }), Type.Null()])),
+    expiresIn: Type.Optional(Type.Union([Type.Integer({ minimum: 60, maximum: 10 * 365 * 86400 }), Type.Null()], { errorMessage: 'must be a whole number of seconds, at least 60 seconds (at most 10 years), or null for no expiry' })),
     scopes: Type.Array(ScopeName, { minItems: 1, maxItems: Object.keys(SCOPES).length, uniqueItems: true }),
     metadata: Type.Optional(KeyMetadata),
   }),

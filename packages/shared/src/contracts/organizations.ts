@@ -17,7 +17,9 @@ export const Organization = Type.Object({
 
 export const listOrganizations = defineRoute({
   method: 'GET', path: '/api/user/organizations', tag: 'organizations', auth: 'user', scope: 'organizations:read',
-  summary: 'Organizations you belong to, with your role', message: 'Organizations fetched successfully',
+  // Where the Quick Start says to take the organization id from: a `user:read` key may list them too.
+  orScopes: ['user:read'],
+  summary: 'Organizations you belong to (a pinned key: only its organization), with your role', message: 'Organizations fetched successfully',
   data: Type.Array(Organization),
 });
 

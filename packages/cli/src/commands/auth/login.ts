@@ -4,6 +4,7 @@ import { apiErrorFrom } from '../../lib/http.js';
 import { UsageError } from '../../lib/errors.js';
 import { readSecretFromStdin, valueOrPrompt } from '../../lib/io.js';
 import { printJson } from '../../lib/output.js';
+import { rememberAccount, stashActiveSession } from '../../lib/accounts.js';
 import { chooseStore, saveToken } from '../../lib/token-store.js';
 
 export interface LoginOptions {
@@ -24,6 +25,9 @@ export async function run(ctx: Context, opts: LoginOptions): Promise<number> {
   else if (io.canPrompt) password = await io.prompter.password('Password:');
   else throw new UsageError('--password-stdin is required when not running interactively');
 
+  // Signing in as another account keeps the active one's session for `acct auth switch`.
+  const active = ctx.config.data.hosts[ctx.origin]?.user;
+  if (active && active.email.toLowerCase() !== email.toLowerCase()) await stashActiveSession(ctx);
   const { data } = await ctx.http.api<DataOf<typeof auth.signIn>>({
     method: 'POST',
     path: '/api/auth/sign-in/email',
@@ -32,12 +36,16 @@ export async function run(ctx: Context, opts: LoginOptions): Promise<number> {
   });
   const host = ctx.config.host(ctx.origin);
   host.user = { id: data.user.id, email: data.user.email, handle: data.user.handle };
+  delete rememberAccount(host, host.user).stashedSession;
   ctx.config.data.currentHost = ctx.origin;
   ctx.config.save();
   if (ctx.json) printJson(io, { host: ctx.origin, user: data.user, session: data.session });
   else io.err(`✓ Logged in to ${ctx.origin} as ${data.user.email}\n`);
-  if (host.tokens?.length && !ctx.json)
-    io.err(`  Note: a saved token (${host.tokens[0]!.masked}) still goes before this session for most requests; \`acct logout --forget-token\` removes it.\n`);
+  const token = host.tokens?.find((t) => !t.userId || t.userId === data.user.id);
+  if (token && !ctx.json)
+    io.err(`  Note: a saved token (${token.masked}) still goes before this session for most requests; \`acct logout --forget-token\` removes it.\n`);
+  const others = (host.accounts ?? []).filter((a) => a.id !== data.user.id);
+  if (others.length && !ctx.json) io.err(`  Also signed in here: ${others.map((a) => a.email).join(', ')} (\`acct auth switch\` to change)\n`);
   return 0;
 }
 
@@ -56,9 +64,15 @@ async function loginWithToken(ctx: Context, opts: LoginOptions): Promise<number>
   const scopes = typeof scopesHeader === 'string' ? scopesHeader.split(/,\s*/).filter(Boolean) : undefined;
   const user = res.status === 200 ? ((res.json() as { data: DataOf<typeof users.getMe> }).data ?? null) : null;
 
-  const saved = await saveToken(ctx, store, token, { ...(scopes ? { scopes } : {}) });
+  const host = ctx.config.host(ctx.origin);
+  if (user) {
+    // The token's account becomes the active one; another account's session waits for `acct auth switch`.
+    if (host.user && host.user.id !== user.id) await stashActiveSession(ctx);
+    host.user = { id: user.id, email: user.email, handle: user.handle };
+    rememberAccount(host, host.user);
+  }
+  const saved = await saveToken(ctx, store, token, { ...(scopes ? { scopes } : {}), userId: user?.id ?? '' });
   ctx.config.data.currentHost = ctx.origin;
-  if (user) ctx.config.host(ctx.origin).user ??= { id: user.id, email: user.email, handle: user.handle };
   ctx.config.save();
   if (ctx.json) printJson(io, { host: ctx.origin, token: saved.masked, storage: saved.storage, user });
   else io.err(`✓ Saved token ${saved.masked} for ${ctx.origin} in ${store.description}${user ? ` (${user.email})` : ''}\n`);

@@ -24,7 +24,12 @@ export async function run(ctx: Context, opts: LogoutOptions): Promise<number> {
   jar.save();
   const host = ctx.config.data.hosts[ctx.origin];
   const hadUser = Boolean(host?.user);
-  if (host) delete host.user;
+  if (host?.user) {
+    const gone = host.user.id;
+    host.accounts = (host.accounts ?? []).filter((a) => a.id !== gone);
+    if (host.accounts.length === 0) delete host.accounts;
+    delete host.user;
+  }
   ctx.config.save();
   const forgotten = opts.forgetToken ? await forgetTokens(ctx) : [];
 
@@ -35,6 +40,8 @@ export async function run(ctx: Context, opts: LogoutOptions): Promise<number> {
   if (signedOut || hadUser) io.err(`✓ Logged out of ${ctx.origin}\n`);
   else io.err(`Not signed in to ${ctx.origin}\n`);
   for (const t of forgotten) io.err(`✓ Deleted saved token ${t.masked}\n`);
+  const others = ctx.config.data.hosts[ctx.origin]?.accounts ?? [];
+  if (others.length) io.err(`  Still signed in here: ${others.map((a) => a.email).join(', ')}; \`acct auth switch --user ${others[0]!.email}\` makes it active.\n`);
   const left = ctx.config.data.hosts[ctx.origin]?.tokens ?? [];
   if (left.length) io.err(`  A saved token (${left[0]!.masked}) still works for this host; \`acct logout --forget-token\` deletes it.\n`);
   return 0;

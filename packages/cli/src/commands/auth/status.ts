@@ -9,13 +9,18 @@ type User = DataOf<typeof users.getMe>;
 
 export interface Status {
   host: string;
-  credential: { source: Credential['source']; description: string; token: string | null };
+  /** `reason`: why this credential is the one the next command uses. */
+  credential: { source: Credential['source']; description: string; token: string | null; reason: string };
   user: { id: string; email: string; handle: string } | null;
   /** `null` when unknown; a session holds every scope. */
   scopes: string[] | 'all' | null;
   expiresAt: string | null;
+  /** False when the expiry could not be found out (then `expiresAt` is null but may not mean "never"). */
+  expiryKnown: boolean;
   ok: boolean;
   error?: { status: number; code: string; message: string };
+  /** Every account signed in on this host (`acct auth switch` changes the active one). */
+  accounts: { email: string; active: boolean; tokens: number; session: boolean }[];
 }
 
 /** Works out who the current credential is and what it may do. */
@@ -24,17 +29,32 @@ export async function gatherStatus(ctx: Context): Promise<Status> {
   const { maskToken } = await import('@acct/shared');
   const status: Status = {
     host: ctx.origin,
-    credential: { source: credential.source, description: describeSource(credential), token: 'token' in credential ? maskToken(credential.token) : null },
+    credential: { source: credential.source, description: describeSource(credential), token: 'token' in credential ? maskToken(credential.token) : null, reason: '' },
     user: null,
     scopes: credential.source === 'cookie' ? 'all' : null,
     expiresAt: null,
+    expiryKnown: false,
     ok: false,
+    accounts: [],
   };
+  const host = ctx.config.data.hosts[ctx.origin];
+  const activeId = host?.user?.id;
+  status.accounts = (host?.accounts ?? []).map((a) => ({
+    email: a.email,
+    active: a.id === activeId,
+    tokens: (host?.tokens ?? []).filter((t) => t.userId === a.id).length,
+    session: a.id === activeId ? false : Boolean(a.stashedSession),
+  }));
+  const session = credential.source === 'flag' || credential.source === 'env' ? null : await ctx.http.credential('session');
+  const mine = status.accounts.find((a) => a.active);
+  if (mine) mine.session = session?.source === 'cookie';
+  status.credential.reason = whyThisCredential(ctx, credential, session?.source === 'cookie');
   if (credential.source === 'none') return status;
-  if (credential.source === 'keychain' || credential.source === 'file') {
+  if ((credential.source === 'keychain' || credential.source === 'file') && credential.saved.expiresAt !== undefined) {
     status.scopes = credential.saved.scopes ?? null;
-    status.expiresAt = credential.saved.expiresAt ?? null;
-  }
+    status.expiresAt = credential.saved.expiresAt;
+    status.expiryKnown = true;
+  } else if (credential.source === 'keychain' || credential.source === 'file') status.scopes = credential.saved.scopes ?? null;
   const res = await ctx.http.request({ method: 'GET', path: '/api/user/me' });
   const tokenScopes = header(res, 'x-token-scopes');
   if (tokenScopes !== undefined) status.scopes = tokenScopes.split(/,\s*/).filter(Boolean);
@@ -48,21 +68,48 @@ export async function gatherStatus(ctx: Context): Promise<Status> {
     // A token without user:read is still a working credential.
     status.ok = res.status === 403;
   }
-  if ('token' in credential && status.ok && status.expiresAt === null) status.expiresAt = await tokenExpiry(ctx, credential.token);
+  if ('token' in credential && status.ok && !status.expiryKnown) {
+    const expiry = await tokenExpiry(ctx, credential.token, session?.source === 'cookie');
+    if (expiry) Object.assign(status, { expiresAt: expiry.expiresAt, expiryKnown: true });
+  }
   if (credential.source === 'cookie' && status.ok) {
     const session = await ctx.http.request({ method: 'GET', path: '/api/auth/get-session', credential: 'session' });
-    if (session.status === 200) status.expiresAt = (session.json() as { data: { session: { expiresAt: string } } }).data.session.expiresAt;
+    if (session.status === 200) Object.assign(status, { expiresAt: (session.json() as { data: { session: { expiresAt: string } } }).data.session.expiresAt, expiryKnown: true });
   }
   return status;
 }
 
-/** A token's expiry from the key list, when the token may read it (api-keys:read); else null. */
-async function tokenExpiry(ctx: Context, token: string): Promise<string | null> {
-  const res = await ctx.http.request({ method: 'GET', path: '/api/auth/api-key/list', query: { limit: 100 } });
-  if (res.status !== 200) return null;
-  const keys = (res.json() as { data?: unknown } | undefined)?.data;
-  if (!Array.isArray(keys)) return null;
-  return (keys as { start: string; expiresAt: string | null }[]).find((k) => k.start && token.startsWith(k.start))?.expiresAt ?? null;
+/** Why `credential` is the one requests carry (CLI.md precedence: --token > ACCT_TOKEN > saved token > session). */
+export function whyThisCredential(ctx: Context, credential: Credential, signedIn: boolean): string {
+  switch (credential.source) {
+    case 'flag':
+      return '--token was given: it goes before ACCT_TOKEN, saved tokens and the session';
+    case 'env':
+      return 'ACCT_TOKEN is set: it goes before saved tokens and the session';
+    case 'keychain':
+    case 'file':
+      return `a token is saved for ${ctx.origin}: it goes before the session cookie${signedIn ? ' (you are also signed in: `acct keys` commands use the session)' : ''}`;
+    case 'cookie':
+      return `no --token, no ACCT_TOKEN and no saved token: the session from \`acct login\` is used`;
+    case 'none':
+      return `no --token, no ACCT_TOKEN, no saved token and no session for ${ctx.origin}`;
+  }
+}
+
+/**
+ * A token's expiry from the key list: read with the token itself (api-keys:read), else with the
+ * signed-in session (the owner's list); null when neither may read it.
+ */
+async function tokenExpiry(ctx: Context, token: string, signedIn: boolean): Promise<{ expiresAt: string | null } | null> {
+  for (const credential of ['auto', ...(signedIn ? (['session'] as const) : [])] as const) {
+    const res = await ctx.http.request({ method: 'GET', path: '/api/auth/api-key/list', query: { limit: 100 }, credential });
+    if (res.status !== 200) continue;
+    const keys = (res.json() as { data?: unknown } | undefined)?.data;
+    if (!Array.isArray(keys)) continue;
+    const found = (keys as { start: string; expiresAt: string | null }[]).find((k) => k.start && token.startsWith(k.start));
+    if (found) return { expiresAt: found.expiresAt };
+  }
+  return null;
 }
 
 /** Exit code of a status: 0 signed in, 4 not (or the credential was refused). */
@@ -89,7 +136,13 @@ export async function run(ctx: Context): Promise<number> {
     lines.push(`  ${mark} ${status.ok && status.user ? 'Signed in as' : 'Credential'}: ${who}`);
     lines.push(`  - Credential: ${status.credential.description}${status.credential.token ? ` ${status.credential.token}` : ''}`);
     lines.push(`  - Scopes: ${status.scopes === 'all' ? 'all (session)' : status.scopes ? status.scopes.join(', ') || 'none' : 'unknown'}`);
-    lines.push(`  - Expires: ${formatDate(status.expiresAt, status.credential.source === 'cookie' || status.expiresAt === null ? 'never or unknown' : '-')}`);
+    lines.push(`  - Expires: ${status.expiryKnown ? formatDate(status.expiresAt, 'never') : 'unknown (the token may not read its key record: api-keys:read, or sign in)'}`);
+  }
+  lines.push(`  - Why this credential: ${status.credential.reason}`);
+  if (status.accounts.length > 1 || (status.accounts.length === 1 && !status.accounts[0]!.active)) {
+    lines.push('  - Accounts on this host (`acct auth switch --user EMAIL` changes the active one):');
+    for (const a of status.accounts)
+      lines.push(`      ${a.active ? '*' : ' '} ${a.email}${a.active ? ' (active)' : ''}: ${[a.session ? 'session' : '', a.tokens ? `${a.tokens} saved token${a.tokens > 1 ? 's' : ''}` : ''].filter(Boolean).join(', ') || 'signed out'}`);
   }
   io.err(`${lines.join('\n')}\n`);
   return statusExitCode(status);
