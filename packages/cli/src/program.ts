@@ -60,13 +60,17 @@ export interface OutputOptions {
 }
 
 const FIELD_LIST = /^[A-Za-z_][A-Za-z0-9_]*(?:,[A-Za-z_][A-Za-z0-9_]*)*$/;
+/** The API's field names are camelCase words: never an id (`ak_…`, a ULID), a path or an email. */
+const FIELD_WORD = /^[a-z][A-Za-z]*$/;
 
 /**
  * gh takes `--json a,b`; CLI.md has a bare `--json` too. So `--json=LIST` always carries fields,
  * and `--json LIST` does when LIST is a comma list of field names that is not a command word
- * (`acct --json keys list` stays the bare flag). The field list goes on as `--json-fields LIST`.
+ * (`acct --json keys list` stays the bare flag). A single word is a field only for a command
+ * without arguments (`acct orgs list --json slug`; `acct keys get --json ak_1` keeps its id).
+ * The field list goes on as `--json-fields LIST`.
  */
-export function expandJsonFields(argv: string[], commandWords: Set<string>): string[] {
+export function expandJsonFields(argv: string[], commandWords: Set<string>, singleWord = true): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const word = argv[i]!;
@@ -79,7 +83,8 @@ export function expandJsonFields(argv: string[], commandWords: Set<string>): str
       continue;
     }
     const next = argv[i + 1];
-    if (word === '--json' && next !== undefined && FIELD_LIST.test(next) && !commandWords.has(next)) {
+    const fields = next !== undefined && !commandWords.has(next) && (next.includes(',') ? FIELD_LIST.test(next) : singleWord && FIELD_WORD.test(next));
+    if (word === '--json' && fields) {
       out.push('--json', '--json-fields', next);
       i++;
       continue;
@@ -385,7 +390,8 @@ export async function main(argv: string[], runner: Runner = defaultRunner): Prom
     cmd.configureOutput({ outputError: (text, write) => write(text) });
   }
   try {
-    await program.parseAsync(expandJsonFields(argv, new Set(allCommands(program).flatMap((c) => [c.name(), ...c.aliases()]))), { from: 'user' });
+    const words = new Set(allCommands(program).flatMap((c) => [c.name(), ...c.aliases()]));
+    await program.parseAsync(expandJsonFields(argv, words, targetCommand(program, argv).registeredArguments.length === 0), { from: 'user' });
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
@@ -430,6 +436,17 @@ export function splitSubcommandOption(cmd: Command, flag: string): { before: str
     else out.before = value;
   }
   return out;
+}
+
+/** The command argv names: the deepest subcommand reached by its words. */
+function targetCommand(program: Command, argv: string[]): Command {
+  let cmd = program;
+  for (const word of argv) {
+    if (word === '--') break;
+    const sub = cmd.commands.find((c) => c.name() === word || c.aliases().includes(word));
+    if (sub) cmd = sub;
+  }
+  return cmd;
 }
 
 function allCommands(cmd: Command): Command[] {

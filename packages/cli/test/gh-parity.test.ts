@@ -44,6 +44,10 @@ describe('argv: --jq, --json FIELDS, list flags and --input', () => {
     [['-q', '.[].id', 'keys', 'list'], 'keys list', {}, { jq: '.[].id' }],
     [['keys', 'list', '--json', 'id,name'], 'keys list', {}, { json: true, jsonFields: ['id', 'name'] }],
     [['keys', 'list', '--json=id'], 'keys list', {}, { json: true, jsonFields: ['id'] }],
+    [['orgs', 'list', '--json', 'slug'], 'orgs list', {}, { json: true, jsonFields: ['slug'] }],
+    [['keys', 'get', '--json', 'ak_1'], 'keys get', { id: 'ak_1' }, { json: true }],
+    [['orgs', 'switch', '--json', 'acme'], 'orgs switch', { org: 'acme' }, { json: true }],
+    [['keys', 'get', 'ak_1', '--json', 'id,name'], 'keys get', { id: 'ak_1' }, { json: true, jsonFields: ['id', 'name'] }],
     [['--json', 'orgs', 'list'], 'orgs list', {}, { json: true }],
     [['keys', 'list', '--limit', '5'], 'keys list', { limit: '5', paginate: false }, {}],
     [['keys', 'list', '--paginate'], 'keys list', { paginate: true }, {}],
@@ -67,6 +71,7 @@ describe('argv: --jq, --json FIELDS, list flags and --input', () => {
     expect(expandJsonFields(['--json', 'keys', 'list'], new Set(['keys', 'list']))).toEqual(['--json', 'keys', 'list']);
     // A path, a key id or a method is not a field list either.
     expect(expandJsonFields(['call', '--json', '/api/x'], new Set(['call']))).toEqual(['call', '--json', '/api/x']);
+    expect(expandJsonFields(['orgs', 'switch', '--json', 'acme'], new Set(['orgs', 'switch']), false)).toEqual(['orgs', 'switch', '--json', 'acme']);
     expect(expandJsonFields(['call', '--json', 'id,name', '/api/x'], new Set(['call']))).toEqual(['call', '--json', '--json-fields', 'id,name', '/api/x']);
   });
 
