@@ -9,7 +9,7 @@ import { checkTransport, resolveHost } from './lib/host.js';
 import { HttpClient, type Http } from './lib/http.js';
 import { systemIO, type IO } from './lib/io.js';
 import { FileStore, KeychainStore, type Secrets } from './lib/secrets.js';
-import { fetchTransport, type Transport } from './lib/transport.js';
+import { httpTransport, type Transport } from './lib/transport.js';
 import { VERSION } from './version.js';
 
 /** Flags every command accepts (CLI.md "Global"). */
@@ -71,7 +71,7 @@ function parseMaxWait(value: string | number | undefined): number {
   return n * 1000;
 }
 
-/** Builds the real context: config under XDG, the OS keychain, fetch (undici), the system clock. */
+/** Builds the real context: config under XDG, the OS keychain, node:http(s), the system clock. */
 export function createContext(globals: GlobalOptions, overrides: ContextOverrides = {}): Context {
   const env = overrides.env ?? process.env;
   const io = overrides.io ?? systemIO(env);
@@ -89,7 +89,7 @@ export function createContext(globals: GlobalOptions, overrides: ContextOverride
   const loadJar = async () => (jar ??= (await import('./lib/cookie-jar.js')).PersistentJar.load(dir));
   const http = new HttpClient({
     origin,
-    transport: overrides.transport ?? fetchTransport,
+    transport: overrides.transport ?? httpTransport,
     clock,
     io,
     verbose: Boolean(globals.verbose),

@@ -1,4 +1,4 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { Context, GlobalOptions } from './context.js';
 import { VERSION } from './version.js';
 
@@ -12,19 +12,110 @@ export interface CommandModule<O> {
  * only now, so `acct --version` and `--help` never load the HTTP client, tough-cookie or the keychain.
  * Unit tests pass a runner that records the options instead.
  */
-export type Runner = (name: string, load: () => Promise<CommandModule<any>>, opts: object, globals: GlobalOptions) => Promise<number>;
+export type Runner = (name: string, load: () => Promise<CommandModule<any>>, opts: object, globals: GlobalOptions & OutputOptions) => Promise<number>;
 
 export const defaultRunner: Runner = async (_name, load, opts, globals) => {
-  const { reportError } = await import('./lib/errors.js');
+  // The error reporter, the context and the command load side by side: one wait, not three.
+  const [{ reportError }, { createContext }, mod] = await Promise.all([import('./lib/errors.js'), import('./context.js'), load()]);
+  const writeErr = (text: string) => void process.stderr.write(text);
+  if (globals.jq === undefined && globals.jsonFields === undefined) {
+    try {
+      const ctx = createContext(globals);
+      return await mod.run(ctx, opts);
+    } catch (err) {
+      return reportError(err, writeErr);
+    }
+  }
+  // --jq / --json FIELDS: the command writes its JSON into a buffer, then the filter prints.
+  const [{ systemIO }, { captureStdout, printFiltered }] = await Promise.all([import('./lib/io.js'), import('./lib/output.js')]);
+  const io = systemIO(process.env);
+  const captured = captureStdout(io);
+  let code: number;
   try {
-    const { createContext } = await import('./context.js');
-    const ctx = createContext(globals);
-    const mod = await load();
-    return await mod.run(ctx, opts);
+    const ctx = createContext({ ...globals, json: true }, { io: captured.io });
+    code = await mod.run(ctx, opts);
   } catch (err) {
-    return reportError(err, (text) => void process.stderr.write(text));
+    // A failed request's body goes out as the server sent it: there is nothing to filter.
+    io.out(captured.text());
+    return reportError(err, writeErr);
+  }
+  if (code !== 0) {
+    io.out(captured.text());
+    return code;
+  }
+  try {
+    await printFiltered(io, captured.text(), { fields: globals.jsonFields, jq: globals.jq });
+    return code;
+  } catch (err) {
+    return reportError(err, writeErr);
   }
 };
+
+// gh-style output and list flags (CLI.md "Global", issue 12) -----------------------------------
+
+/** `--jq EXPR` and `--json a,b` (the field list reaches commander as the hidden --json-fields). */
+export interface OutputOptions {
+  jq?: string;
+  jsonFields?: string[];
+}
+
+const FIELD_LIST = /^[A-Za-z_][A-Za-z0-9_]*(?:,[A-Za-z_][A-Za-z0-9_]*)*$/;
+/** The API's field names are camelCase words: never an id (`ak_…`, a ULID), a path or an email. */
+const FIELD_WORD = /^[a-z][A-Za-z]*$/;
+
+/**
+ * gh takes `--json a,b`; CLI.md has a bare `--json` too. So `--json=LIST` always carries fields,
+ * and `--json LIST` does when LIST is a comma list of field names that is not a command word
+ * (`acct --json keys list` stays the bare flag). A single word is a field only for a command
+ * without arguments (`acct orgs list --json slug`; `acct keys get --json ak_1` keeps its id).
+ * The field list goes on as `--json-fields LIST`.
+ */
+export function expandJsonFields(argv: string[], commandWords: Set<string>, singleWord = true): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i]!;
+    if (word === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    if (word.startsWith('--json=')) {
+      out.push('--json', '--json-fields', word.slice('--json='.length));
+      continue;
+    }
+    const next = argv[i + 1];
+    const fields = next !== undefined && !commandWords.has(next) && (next.includes(',') ? FIELD_LIST.test(next) : singleWord && FIELD_WORD.test(next));
+    if (word === '--json' && fields) {
+      out.push('--json', '--json-fields', next);
+      i++;
+      continue;
+    }
+    out.push(word);
+  }
+  return out;
+}
+
+function parseFieldList(value: string): string[] {
+  const fields = value.split(',').map((f) => f.trim());
+  if (value === '' || !FIELD_LIST.test(fields.join(','))) throw new InvalidArgumentError('expected field names separated by commas, e.g. --json id,name');
+  return fields;
+}
+
+function addOutputFlags(program: Command): Command {
+  return program
+    .option('--json', 'machine-readable output; `--json a,b` keeps only fields a and b (as gh)')
+    .addOption(new Option('--json-fields <fields>').hideHelp().argParser(parseFieldList))
+    .option('-q, --jq <expression>', 'filter the JSON output with a jq expression (strings print raw, as gh --jq)');
+}
+
+/** The output options of a parsed command line, only those given. */
+function outputOptions(all: { jq?: string; jsonFields?: string[] }): OutputOptions {
+  return { ...(all.jq !== undefined ? { jq: all.jq } : {}), ...(all.jsonFields !== undefined ? { jsonFields: all.jsonFields } : {}) };
+}
+
+/** `--limit N` / `--paginate` of every list command. */
+const listFlags = (c: Command) =>
+  c.option('-L, --limit <n>', 'show at most this many (default: 30)').option('--paginate', 'show every one, following all pages');
+const listOpts = (o: { limit?: string; paginate?: boolean }) => ({ ...(o.limit !== undefined ? { limit: o.limit } : {}), paginate: Boolean(o.paginate) });
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -35,12 +126,12 @@ function examples(lines: string[]): string {
 /** The command tree (CLI.md). */
 export function createProgram(runner: Runner = defaultRunner, onExit: (code: number) => void = () => {}): Command {
   const program = new Command('acct');
-  type Adjust = (globals: GlobalOptions, cmd: Command) => { options: object; globals: GlobalOptions };
+  type Adjust = (globals: GlobalOptions & OutputOptions, cmd: Command) => { options: object; globals: GlobalOptions & OutputOptions };
   const act = (name: string, load: () => Promise<CommandModule<any>>, build: (...args: any[]) => object, adjust?: Adjust) =>
     async (...args: any[]) => {
       const cmd = args[args.length - 1] as Command;
-      const all = cmd.optsWithGlobals() as GlobalOptions;
-      let globals: GlobalOptions = { host: all.host, json: all.json, verbose: all.verbose, token: all.token, retries: all.retries, insecureHttp: all.insecureHttp, maxWait: all.maxWait };
+      const all = cmd.optsWithGlobals() as GlobalOptions & OutputOptions;
+      let globals: GlobalOptions & OutputOptions = { host: all.host, json: all.json, verbose: all.verbose, token: all.token, retries: all.retries, insecureHttp: all.insecureHttp, maxWait: all.maxWait, ...outputOptions(all) };
       let opts = build(...args);
       if (adjust) {
         const adjusted = adjust(globals, cmd);
@@ -56,13 +147,13 @@ export function createProgram(runner: Runner = defaultRunner, onExit: (code: num
     .version(VERSION, '--version', 'print the version')
     .helpOption('-h, --help', 'show help')
     .option('--host <url>', 'server to talk to (default: $ACCT_HOST, the current host, http://localhost:3000)')
-    .option('--json', 'machine-readable output')
     .option('--verbose', 'trace HTTP on stderr (secrets masked)')
     .addOption(new Option('--token <token>', 'use this token (visible in process lists: prefer ACCT_TOKEN)'))
     .option('--retries <n>', 'retries when rate limited (429)', '3')
     .option('--max-wait <seconds>', 'longest rate-limit wait to sit out; a longer one exits 6 at once (default: 60)')
     .option('--insecure-http', 'allow plain HTTP to a non-loopback host (credentials travel unencrypted)')
-    .showSuggestionAfterError()
+    .showSuggestionAfterError();
+  addOutputFlags(program)
     .addHelpText(
       'after',
       examples([
@@ -142,10 +233,9 @@ export function createProgram(runner: Runner = defaultRunner, onExit: (code: num
     .option('--insecure-storage', 'with --save and no keychain, use a 0600 file')
     .addHelpText('after', examples(['acct keys create --name "CI deploy bot" --scope user:read --scope projects:read --expires 30d --save', 'KEY=$(acct keys create --name deploy --scope projects:write --org 01HZ…)']))
     .action(act('keys create', () => import('./commands/keys/create.js'), (o) => ({ name: o.name, scopes: o.scope ?? [], expires: o.expires, org: o.org, save: Boolean(o.save), insecureStorage: Boolean(o.insecureStorage) })));
-  keys
-    .command('list')
-    .description('list your keys (never the secrets)')
-    .action(act('keys list', () => import('./commands/keys/list.js'), () => ({})));
+  listFlags(keys.command('list').description('list your keys, newest first (never the secrets)'))
+    .addHelpText('after', examples(['acct keys list', 'acct keys list --limit 5', "acct keys list --paginate --jq '.[] | select(.status == \"active\") | .id'"]))
+    .action(act('keys list', () => import('./commands/keys/list.js'), (o) => listOpts(o)));
   keys
     .command('get')
     .description('show one key')
@@ -178,15 +268,11 @@ export function createProgram(runner: Runner = defaultRunner, onExit: (code: num
 
   // Organizations, members, invitations, projects, credits -----------------------------------
   const orgFlag = (c: Command) => c.option('--org <id|slug>', 'organization (default: $ACCT_ORG, the current one from `acct orgs switch`, or your only one)');
-  const listFlags = (c: Command) =>
-    c.option('-L, --limit <n>', 'show at most this many (default: 30)').option('--paginate', 'show every one, following all pages');
-  const listOpts = (o: { limit?: string; paginate?: boolean }) => ({ ...(o.limit !== undefined ? { limit: o.limit } : {}), paginate: Boolean(o.paginate) });
 
   const orgs = program.command('orgs').description('organizations you belong to, and the current one for this host');
-  orgs
-    .command('list')
-    .description('list your organizations and your role in each (* marks the current one)')
-    .action(act('orgs list', () => import('./commands/orgs/list.js'), () => ({})));
+  listFlags(orgs.command('list').description('list your organizations and your role in each (* marks the current one)'))
+    .addHelpText('after', examples(['acct orgs list', 'acct orgs list --json id,slug', "acct orgs list --jq '.[].slug'"]))
+    .action(act('orgs list', () => import('./commands/orgs/list.js'), (o) => listOpts(o)));
   orgs
     .command('create')
     .description('create an organization (you become its owner)')
@@ -217,10 +303,8 @@ export function createProgram(runner: Runner = defaultRunner, onExit: (code: num
     .action(act('members remove', () => import('./commands/members/remove.js'), (member, o) => ({ org: o.org, member })));
 
   const invitations = program.command('invitations').description('invitations to your email address');
-  invitations
-    .command('list')
-    .description('list pending invitations to your verified email address')
-    .action(act('invitations list', () => import('./commands/invitations/list.js'), () => ({})));
+  listFlags(invitations.command('list').description('list pending invitations to your verified email address'))
+    .action(act('invitations list', () => import('./commands/invitations/list.js'), (o) => listOpts(o)));
   invitations
     .command('accept')
     .description('join an organization you were invited to')
@@ -266,6 +350,7 @@ export function createProgram(runner: Runner = defaultRunner, onExit: (code: num
     .argument('[path]', 'path on the host, e.g. /api/user/me')
     .option('-X, --method <method>', 'HTTP method')
     .option('-d, --data <json>', 'request body: JSON text, @file, or - for stdin')
+    .option('--input <file>', 'send this file as the body (- for stdin); fields then go to the query string (as gh api --input)')
     .option('-f, --raw-field <key=value>', 'string field (repeat)', collect)
     .option('-F, --field <key=value>', 'typed field: numbers, true/false/null, @file; key[sub]= nests (repeat)', collect)
     .option('-H, --header <header>', "extra header 'Name: value' (repeat)", collect)
@@ -280,6 +365,8 @@ export function createProgram(runner: Runner = defaultRunner, onExit: (code: num
         'acct call /api/user/organizations/$ORG/projects -F name=Site -F description="Our site"',
         "acct call PATCH /api/user/me -d '{\"name\":\"New Name\"}'",
         'ACCT_TOKEN=ba_… acct call -i /api/user/me',
+        'acct call PATCH /api/user/me --input profile.json',
+        "acct call /api/auth/api-key/list --paginate --jq '.data[].id'",
       ]),
     )
     .action(
@@ -287,6 +374,7 @@ export function createProgram(runner: Runner = defaultRunner, onExit: (code: num
         ...(b === undefined ? { path: a } : { method: a, path: b }),
         ...(o.method ? { method: o.method } : {}),
         data: o.data,
+        ...(o.input !== undefined ? { input: o.input } : {}),
         rawFields: o.rawField ?? [],
         fields: o.field ?? [],
         headers: o.header ?? [],
@@ -314,7 +402,8 @@ export async function main(argv: string[], runner: Runner = defaultRunner): Prom
     cmd.configureOutput({ outputError: (text, write) => write(text) });
   }
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    const words = new Set(allCommands(program).flatMap((c) => [c.name(), ...c.aliases()]));
+    await program.parseAsync(expandJsonFields(argv, words, targetCommand(program, argv).registeredArguments.length === 0), { from: 'user' });
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
@@ -359,6 +448,17 @@ export function splitSubcommandOption(cmd: Command, flag: string): { before: str
     else out.before = value;
   }
   return out;
+}
+
+/** The command argv names: the deepest subcommand reached by its words. */
+function targetCommand(program: Command, argv: string[]): Command {
+  let cmd = program;
+  for (const word of argv) {
+    if (word === '--') break;
+    const sub = cmd.commands.find((c) => c.name() === word || c.aliases().includes(word));
+    if (sub) cmd = sub;
+  }
+  return cmd;
 }
 
 function allCommands(cmd: Command): Command[] {

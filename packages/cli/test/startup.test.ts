@@ -4,11 +4,14 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, tempHome } from './helpers.js';
 
-// Records every module the CLI resolves (Node's synchronous module hooks), to prove that the
-// fast paths never load the heavy ones.
+const bundleEntry = pathToFileURL(path.join(path.dirname(BIN), 'bundle/cli.js')).href;
+
+// Records every module the CLI resolves (Node's synchronous module hooks), and at exit Node's
+// own list of the built-in modules it loaded, to prove that the fast paths never load the heavy ones.
 const HOOK = `
 import { registerHooks } from 'node:module';
 import { appendFileSync } from 'node:fs';
@@ -19,6 +22,7 @@ registerHooks({
     return result;
   },
 });
+process.on('exit', () => appendFileSync(process.env.ACCT_TEST_MODULE_LOG, process.moduleLoadList.map((m) => 'builtin:' + m + '\\n').join('')));
 `;
 
 let server: http.Server;
@@ -47,18 +51,37 @@ const heavy = (modules: string[], names: string[]) =>
   modules.filter((m) => names.some((n) => m.includes(`/node_modules/${n}/`) || (n === '@acct/shared' && m.includes('/packages/shared/'))));
 
 describe('cold start', () => {
-  it('--version loads commander only: no undici, tough-cookie, keyring, prompts or shared contracts', async () => {
+  it('--version loads the bundle only: no undici, tough-cookie, keyring, prompts or shared contracts', async () => {
     const { code, modules } = await loadedModules(['--version'], tempHome().env);
     expect(code).toBe(0);
-    expect(modules.some((m) => m.includes('commander'))).toBe(true);
+    const files = modules.filter((m) => m.startsWith('file:'));
+    expect(files.slice(0, 2)).toEqual([pathToFileURL(BIN).href, bundleEntry]);
+    // The rest are chunks the entry shares with commands; no command's own chunk, no package.
+    expect(files.filter((m) => !m.startsWith(bundleEntry.replace(/cli\.js$/, 'chunks/chunk-')))).toEqual([pathToFileURL(BIN).href, bundleEntry]);
     expect(heavy(modules, ['undici', 'tough-cookie', '@napi-rs/keyring', '@inquirer/prompts', '@acct/shared', '@sinclair/typebox'])).toEqual([]);
   });
 
   it('acct call with ACCT_TOKEN skips the cookie jar, the keychain, prompts, the shared contracts and the undici package', async () => {
     const { code, modules } = await loadedModules(['call', '/api/user/me'], tempHome({ ACCT_HOST: base, ACCT_TOKEN: 'x' }).env);
     expect(code).toBe(0);
-    expect(modules.some((m) => m.includes('/cli/dist/lib/transport.js'))).toBe(true);
-    expect(heavy(modules, ['undici', 'tough-cookie', '@napi-rs/keyring', '@inquirer/prompts', '@acct/shared', '@sinclair/typebox'])).toEqual([]);
+    expect(modules.some((m) => m.includes('/cli/dist/bundle/chunks/call-'))).toBe(true);
+    expect(heavy(modules, ['undici', 'tough-cookie', '@napi-rs/keyring', '@inquirer/prompts', '@acct/shared', '@sinclair/typebox', 'jq-web'])).toEqual([]);
+  });
+
+  it("acct call sends with node:http: Node's bundled undici (fetch, with its WebAssembly parser) never loads", async () => {
+    const { code, modules } = await loadedModules(['call', '/api/user/me'], tempHome({ ACCT_HOST: base, ACCT_TOKEN: 'x' }).env);
+    expect(code).toBe(0);
+    expect(modules).toContain('builtin:NativeModule _http_client');
+    expect(modules.filter((m) => /^builtin:NativeModule internal\/deps\/undici/.test(m))).toEqual([]);
+  });
+
+  it('the built acct runs from the esbuild bundle, not from the per-file tsc output', async () => {
+    const { code, modules } = await loadedModules(['call', '/api/user/me', '--jq', '.data'], tempHome({ ACCT_HOST: base, ACCT_TOKEN: 'x' }).env);
+    expect(code).toBe(0);
+    expect(modules).toContain(bundleEntry);
+    expect(modules.filter((m) => m.startsWith('file:') && m.includes('/cli/dist/') && !m.includes('/cli/dist/bundle/') && m !== pathToFileURL(BIN).href)).toEqual([]);
+    // --jq loads jq-web, and only then.
+    expect(heavy(modules, ['jq-web'])).not.toEqual([]);
   });
 
   it('(control) a signed-out run does load the cookie jar, so the checks above can fail', async () => {

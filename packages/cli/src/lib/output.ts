@@ -1,3 +1,4 @@
+import { CliError, UsageError } from './errors.js';
 import type { IO } from './io.js';
 
 const ESC = '\x1b[';
@@ -42,4 +43,85 @@ export function formatDate(iso: string | null | undefined, fallback = '-'): stri
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
   return `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+/** A copy of `io` whose stdout goes to a buffer (read back with `text()`), for --jq and --json FIELDS. */
+export function captureStdout(io: IO): { io: IO; text(): string } {
+  let buffer = '';
+  return {
+    io: { ...io, out: (text) => void (buffer += text), stdoutIsTTY: false, color: false },
+    text: () => buffer,
+  };
+}
+
+export interface OutputFilter {
+  /** `--json a,b`: keep only these fields of the object, or of each object of the list. */
+  fields?: string[] | undefined;
+  /** `--jq EXPR`. */
+  jq?: string | undefined;
+}
+
+/** Keeps only `fields` of an object, or of every object in a list (gh's `--json a,b`). */
+export function selectFields(value: unknown, fields: string[]): unknown {
+  const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+  const objects = Array.isArray(value) ? value.filter(isObject) : isObject(value) ? [value] : [];
+  if (objects.length === 0 && !Array.isArray(value)) throw new UsageError('--json FIELDS needs an object or a list of objects, and this command prints neither');
+  const available = new Set(objects.flatMap((o) => Object.keys(o)));
+  const unknown = fields.filter((f) => !available.has(f));
+  if (objects.length > 0 && unknown.length > 0)
+    throw new UsageError(`unknown JSON field${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`, `available fields: ${[...available].join(', ')}`);
+  const pick = (o: unknown) => (isObject(o) ? Object.fromEntries(fields.filter((f) => f in o).map((f) => [f, o[f]])) : o);
+  return Array.isArray(value) ? value.map(pick) : pick(value);
+}
+
+/** jq-web: jq compiled to WebAssembly; `raw` is `echo JSON | jq FLAGS FILTER`, throwing with `exitCode` and `stderr`. */
+interface JqWeb {
+  raw(json: string, filter: string, flags?: string[]): string | undefined;
+}
+
+/**
+ * Runs a jq expression over JSON text with jq itself (jq 1.7, compiled to WebAssembly: the
+ * jq-web package), loaded only now so that commands without --jq never pay for it. Strings
+ * print raw, as `gh --jq` does; other values as JSON, indented and coloured on a terminal.
+ */
+export async function runJq(io: IO, json: string, expression: string): Promise<string> {
+  // jq-web is CommonJS whose exports are a promise; require() hands it over as it is.
+  const { createRequire } = await import('node:module');
+  const jq = await (createRequire(import.meta.url)('jq-web') as Promise<JqWeb>);
+  const flags = ['-r', ...(io.stdoutIsTTY ? [] : ['-c']), io.color ? '-C' : '-M'];
+  try {
+    return jq.raw(json, expression, flags) ?? '';
+  } catch (err) {
+    const e = err as { exitCode?: number; stderr?: string; message?: string };
+    const detail = (e.stderr ?? e.message ?? String(err)).replace(/^Non-zero exit code: \d+\n?/, '').trim();
+    // jq's exit code 3 is a compile error: the expression itself is wrong.
+    if (e.exitCode === 3) throw new UsageError(`--jq: ${detail.replace(/^jq: /, '')}`);
+    throw new CliError(`--jq: ${detail.replace(/^jq: /, '')}`);
+  }
+}
+
+/** Prints a command's JSON output through `--json FIELDS` and then `--jq`. */
+export async function printFiltered(io: IO, text: string, filter: OutputFilter): Promise<void> {
+  if (text.trim() === '') return;
+  let json = text;
+  if (filter.fields) {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      throw new UsageError('--json FIELDS needs JSON output, and this command printed something else');
+    }
+    const selected = selectFields(value, filter.fields);
+    if (filter.jq === undefined) {
+      printJson(io, selected);
+      return;
+    }
+    json = JSON.stringify(selected);
+  }
+  if (filter.jq === undefined) {
+    io.out(text);
+    return;
+  }
+  const out = await runJq(io, json, filter.jq);
+  if (out !== '') io.out(out.endsWith('\n') ? out : `${out}\n`);
 }

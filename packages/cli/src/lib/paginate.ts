@@ -84,3 +84,12 @@ export async function collectList<T>(http: Http, first: HttpRequest, cap: number
 export function noteMore(io: IO, shown: number, more: boolean): void {
   if (more && io.stdoutIsTTY) io.err(`Showing the first ${shown}; see more with --limit N, or every one with --paginate\n`);
 }
+
+/**
+ * The first `cap` items of a list the server returns whole (organizations, invitations: no
+ * cursor), so --limit and --paginate mean the same on every list command.
+ */
+export function capItems<T>(all: T[], cap: number | null): { items: T[]; more: boolean } {
+  if (cap === null || all.length <= cap) return { items: all, more: false };
+  return { items: all.slice(0, cap), more: true };
+}

@@ -1,5 +1,10 @@
-import { STATUS_CODES } from 'node:http';
 import { NetworkError } from './errors.js';
+
+function builtin<T>(id: string): T {
+  return process.getBuiltinModule(id) as T;
+}
+const http = builtin<typeof import('node:http')>('node:http');
+const { STATUS_CODES } = http;
 
 export interface RawRequest {
   url: string;
@@ -20,34 +25,41 @@ export interface RawResponse {
 export type Transport = (req: RawRequest) => Promise<RawResponse>;
 
 /**
- * Node's built-in fetch, which is undici (bundled in Node and compiled into the binary): TLS
- * verification always on, no redirects followed, no proxies guessed. Importing the undici
- * package instead resolves ~100 files on every start, about 65 ms of CPU per run (measured with
- * scripts/bench/cli-startup.mjs), for the same client.
+ * node:http (node:https for https URLs): TLS verification always on, no redirects followed, no
+ * proxies guessed. Node's built-in fetch does the same, but its first call loads undici with its
+ * WebAssembly HTTP parser, web streams, crypto and http2: most of the CPU a cold `acct call`
+ * spent (scripts/bench/cli-startup.mjs). node:http parses with the native llhttp, already in
+ * the binary. Importing the undici package costs more still (~100 files resolved per start).
+ * Both modules come from process.getBuiltinModule: an ESM `import 'node:http'` copies every
+ * export into the namespace, and the copy reads http's lazy WebSocket getters, loading undici.
  */
-export const fetchTransport: Transport = async (req) => {
-  let res: Response;
-  try {
-    res = await fetch(req.url, { method: req.method, headers: req.headers, redirect: 'manual', ...(req.body !== undefined ? { body: req.body } : {}) });
-  } catch (err) {
-    const origin = new URL(req.url).origin;
-    if (origin.startsWith('https:') && isTlsFailure(err))
-      throw new NetworkError(`could not speak https to ${origin}; is it http? (try --host ${origin.replace(/^https:/, 'http:')})`);
-    throw new NetworkError(`cannot reach ${origin}: ${describeNetworkError(err)}`);
-  }
-  const headers: Record<string, string | string[]> = {};
-  res.headers.forEach((value, name) => {
-    if (name !== 'set-cookie') headers[name] = value;
+export const httpTransport: Transport = async (req) => {
+  const url = new URL(req.url);
+  const client = url.protocol === 'https:' ? builtin<typeof import('node:https')>('node:https').request : http.request;
+  const headers: Record<string, string | number> = { ...req.headers };
+  if (req.body !== undefined) headers['content-length'] = Buffer.byteLength(req.body);
+  return new Promise<RawResponse>((resolve, reject) => {
+    const outgoing = client(url, { method: req.method, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('error', (err) => reject(new NetworkError(`the connection to ${url.origin} broke: ${describeNetworkError(err)}`)));
+      res.on('end', () => {
+        const out: Record<string, string | string[]> = {};
+        for (const [name, value] of Object.entries(res.headers)) {
+          if (value === undefined) continue;
+          out[name] = name === 'set-cookie' ? (Array.isArray(value) ? value : [value]) : Array.isArray(value) ? value.join(', ') : value;
+        }
+        const status = res.statusCode ?? 0;
+        resolve({ status, statusText: STATUS_CODES[status] ?? res.statusMessage ?? '', headers: out, body: Buffer.concat(chunks).toString('utf8') });
+      });
+    });
+    outgoing.on('error', (err) => {
+      if (url.protocol === 'https:' && isTlsFailure(err))
+        reject(new NetworkError(`could not speak https to ${url.origin}; is it http? (try --host ${url.origin.replace(/^https:/, 'http:')})`));
+      else reject(new NetworkError(`cannot reach ${url.origin}: ${describeNetworkError(err)}`));
+    });
+    outgoing.end(req.body);
   });
-  const setCookies = res.headers.getSetCookie();
-  if (setCookies.length) headers['set-cookie'] = setCookies;
-  let body: string;
-  try {
-    body = await res.text();
-  } catch (err) {
-    throw new NetworkError(`the connection to ${new URL(req.url).origin} broke: ${describeNetworkError(err)}`);
-  }
-  return { status: res.status, statusText: STATUS_CODES[res.status] ?? res.statusText, headers, body };
 };
 
 /** A TLS handshake that failed because the other side does not speak TLS (or speaks it wrongly). */

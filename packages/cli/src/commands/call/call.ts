@@ -11,6 +11,8 @@ export interface CallOptions {
   path?: string;
   /** `-d`: JSON text, `@file`, or `-` for stdin. */
   data?: string;
+  /** `--input FILE` (`-` for stdin): the body, as `gh api --input`; fields then go to the query string. */
+  input?: string;
   /** `-f k=v`: strings. */
   rawFields: string[];
   /** `-F k=v`: typed. */
@@ -32,16 +34,20 @@ export function parseHeaders(flags: string[]): Record<string, string> {
   return out;
 }
 
+function readFile(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read ${file}: ${(err as Error).message}`);
+  }
+}
+
 async function readBody(ctx: Context, data: string): Promise<string> {
   if (data === '-') return ctx.io.readStdin();
   if (data.startsWith('@')) {
     const file = data.slice(1);
     if (file === '-') return ctx.io.readStdin();
-    try {
-      return fs.readFileSync(file, 'utf8');
-    } catch (err) {
-      throw new UsageError(`cannot read ${file}: ${(err as Error).message}`);
-    }
+    return readFile(file);
   }
   return data;
 }
@@ -52,10 +58,17 @@ export async function buildRequest(ctx: Context, opts: CallOptions): Promise<Htt
   if (opts.method !== undefined && !/^[A-Za-z]+$/.test(opts.method)) throw new UsageError(`invalid method: ${opts.method}`);
   const hasFields = opts.rawFields.length + opts.fields.length > 0;
   if (opts.data !== undefined && hasFields) throw new UsageError('use either -d or -f/-F fields, not both');
-  const method = (opts.method ?? (opts.data !== undefined || hasFields ? 'POST' : 'GET')).toUpperCase();
+  if (opts.input !== undefined && opts.data !== undefined) throw new UsageError('use either -d or --input, not both');
+  const method = (opts.method ?? (opts.data !== undefined || opts.input !== undefined || hasFields ? 'POST' : 'GET')).toUpperCase();
   const headers = parseHeaders(opts.headers);
   const req: HttpRequest = { method, path: opts.path, headers };
-  if (opts.data !== undefined) {
+  if (opts.input !== undefined) {
+    if (opts.input === '') throw new UsageError('--input needs a file name, or - for stdin');
+    req.body = opts.input === '-' ? await ctx.io.readStdin() : readFile(opts.input);
+    headers['content-type'] ??= 'application/json';
+    // As `gh api --input`: the file is the body, so fields become the query string.
+    if (hasFields) req.query = toQuery(await buildFields(opts.rawFields, opts.fields, () => ctx.io.readStdin()));
+  } else if (opts.data !== undefined) {
     req.body = await readBody(ctx, opts.data);
     headers['content-type'] ??= 'application/json';
   } else if (hasFields) {

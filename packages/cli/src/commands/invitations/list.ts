@@ -1,12 +1,15 @@
 import type { DataOf, invitations } from '@acct/shared';
 import type { Context } from '../../context.js';
 import { formatDate, printJson, printTable } from '../../lib/output.js';
+import { capItems, listCap, noteMore, type ListFlags } from '../../lib/paginate.js';
 
 type Invitation = DataOf<typeof invitations.listMyInvitations>[number];
 
 /** `acct invitations list`: pending invitations to your (verified) email address. */
-export async function run(ctx: Context): Promise<number> {
-  const { data } = await ctx.http.api<Invitation[]>({ method: 'GET', path: '/api/user/invitations' });
+export async function run(ctx: Context, opts: ListFlags = {}): Promise<number> {
+  const cap = listCap(opts);
+  const all = await ctx.http.api<Invitation[]>({ method: 'GET', path: '/api/user/invitations' });
+  const { items: data, more } = capItems(all.data, cap);
   if (ctx.json) {
     printJson(ctx.io, data);
     return 0;
@@ -20,6 +23,7 @@ export async function run(ctx: Context): Promise<number> {
     ['ID', 'ORGANIZATION', 'SLUG', 'ROLE', 'EXPIRES'],
     data.map((i) => [i.id, i.organization.name, i.organization.slug, i.role, formatDate(i.expiresAt)]),
   );
+  noteMore(ctx.io, data.length, more);
   if (ctx.io.stdoutIsTTY) ctx.io.err('Accept one with `acct invitations accept ID`\n');
   return 0;
 }

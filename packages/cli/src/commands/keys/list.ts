@@ -1,11 +1,12 @@
 import type { Context } from '../../context.js';
 import { formatDate, printJson, printTable } from '../../lib/output.js';
-import { collectPages } from '../../lib/paginate.js';
+import { collectList, listCap, noteMore, type ListFlags } from '../../lib/paginate.js';
 import type { ApiKey } from './show.js';
 
-/** `acct keys list`: every key, all pages, never a secret. */
-export async function run(ctx: Context): Promise<number> {
-  const keys = await collectPages<ApiKey>(ctx.http, { method: 'GET', path: '/api/auth/api-key/list', query: { limit: 100 }, credential: 'session' });
+/** `acct keys list`: your keys, newest first, never a secret; 30 unless --limit N or --paginate. */
+export async function run(ctx: Context, opts: ListFlags = {}): Promise<number> {
+  const cap = listCap(opts);
+  const { items: keys, more } = await collectList<ApiKey>(ctx.http, { method: 'GET', path: '/api/auth/api-key/list', credential: 'session' }, cap);
   if (ctx.json) {
     printJson(ctx.io, keys);
     return 0;
@@ -19,5 +20,6 @@ export async function run(ctx: Context): Promise<number> {
     ['ID', 'NAME', 'START', 'STATUS', 'SCOPES', 'ORG', 'EXPIRES', 'LAST USED'],
     keys.map((k) => [k.id, k.name, `${k.start}…`, k.status, k.scopes.join(','), k.organizationId ?? '-', formatDate(k.expiresAt, 'never'), formatDate(k.lastUsedAt, 'never')]),
   );
+  noteMore(ctx.io, keys.length, more);
   return 0;
 }

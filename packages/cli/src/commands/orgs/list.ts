@@ -1,6 +1,7 @@
 import type { Context } from '../../context.js';
 import { formatDate, printJson, printTable } from '../../lib/output.js';
 import { currentOrganization, findOrganization, listOrganizations, type Organization } from '../../lib/org.js';
+import { capItems, listCap, noteMore, type ListFlags } from '../../lib/paginate.js';
 
 /** The organization commands use without --org: ACCT_ORG, else the switched-to one, else the only one. */
 function inEffect(ctx: Context, orgs: Organization[]): Organization | undefined {
@@ -12,9 +13,11 @@ function inEffect(ctx: Context, orgs: Organization[]): Organization | undefined 
 }
 
 /** `acct orgs list`: your organizations and your role in each; `*` marks the current one. */
-export async function run(ctx: Context): Promise<number> {
-  const orgs = await listOrganizations(ctx);
-  const current = inEffect(ctx, orgs);
+export async function run(ctx: Context, opts: ListFlags = {}): Promise<number> {
+  const cap = listCap(opts);
+  const all = await listOrganizations(ctx);
+  const current = inEffect(ctx, all);
+  const { items: orgs, more } = capItems(all, cap);
   if (ctx.json) {
     printJson(ctx.io, orgs.map((o) => ({ ...o, current: o.id === current?.id })));
     return 0;
@@ -27,8 +30,9 @@ export async function run(ctx: Context): Promise<number> {
   // Scripts get the same columns as before; people get gh's `*` marker in front.
   if (ctx.io.stdoutIsTTY) printTable(ctx.io, ['', 'ID', 'NAME', 'SLUG', 'ROLE', 'CREATED'], rows.map((r, i) => [orgs[i]!.id === current?.id ? '*' : '', ...r]));
   else printTable(ctx.io, [], rows);
+  noteMore(ctx.io, orgs.length, more);
   const saved = currentOrganization(ctx);
-  if (saved && !orgs.some((o) => o.id === saved.id))
+  if (saved && !all.some((o) => o.id === saved.id))
     ctx.io.err(`warning: the current organization ${saved.name} (${saved.slug}) is not among yours any more; choose another with \`acct orgs switch\`\n`);
   return 0;
 }
