@@ -71,7 +71,14 @@ describe('SIGTERM with keep-alive clients', () => {
     const { hostname, port } = new URL(own.url);
     const agent = new http.Agent({ keepAlive: true, maxSockets: 6 });
     try {
-      // Six keep-alive connections, each with a request whose body is still coming at the signal.
+      // Six keep-alive connections the server has accepted (each answered a request first, so none
+      // is still waiting in the listen backlog when the signal closes it), each then with a request
+      // whose body is still coming at the signal.
+      await Promise.all(
+        Array.from({ length: 6 }, () => new Promise<void>((resolve, reject) => {
+          http.get({ hostname, port, agent, path: '/healthz' }, (res) => res.resume().on('end', () => resolve())).on('error', reject);
+        })),
+      );
       const inFlight = Array.from({ length: 6 }, (_, i) => {
         const body = JSON.stringify({ email: email(`keepalive-${i}`), password: PASSWORD, name: `K ${i}` });
         const req = http.request({ hostname, port, agent, method: 'POST', path: '/api/auth/sign-up/email', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
