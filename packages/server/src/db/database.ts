@@ -9,6 +9,7 @@ import { withStatementCache } from './statement-cache.js';
 import * as m0001 from './migrations/0001_initial.js';
 import * as m0002 from './migrations/0002_tenancy.js';
 import * as m0003 from './migrations/0003_team_keys.js';
+import * as m0006 from './migrations/0006_plan_credit_periods.js';
 
 export type DB = Kysely<Database>;
 
@@ -17,6 +18,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': m0001,
   '0002_tenancy': m0002,
   '0003_team_keys': m0003,
+  '0006_plan_credit_periods': m0006,
 };
 
 class StaticMigrations implements MigrationProvider {
