@@ -52,7 +52,6 @@ describe('leak reports revoke exactly the reported secret', () => {
     const res = await report(old);
     expect(res.status).toBe(200);
     expect(res.body.data).toEqual({ ok: true, outcome: 'inactive' });
-    expect(res.body.message).toMatch(/not active/);
     expect(res.text).not.toContain(owner.email);
 
     expect((await me(fresh)).status).toBe(200);

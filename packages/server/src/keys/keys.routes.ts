@@ -6,13 +6,7 @@ import { bind, pinOf, principalOf } from '../http/bind.js';
 import { iso } from '../http/clock.js';
 import { HttpError } from '../http/http-error.js';
 import { decodeCursor, page } from '../http/pagination.js';
-import { createKey, findKey, reportLeak, type LeakOutcome, revokeKey, rotateKey, toApiKey, toKeyEvent, updateKey } from './keys.service.js';
-
-const LEAK_MESSAGES: Record<LeakOutcome, string> = {
-  revoked: 'Thank you: the key was active and is now revoked; its owner has been told',
-  'grace-ended': "Thank you: this was a key's previous secret, still valid after a rotation; it stopped working now and the owner has been told",
-  inactive: 'Thank you: this key is not active (already revoked, retired by a rotation, or unknown), so nothing was revoked; if it was ours, the report is recorded',
-};
+import { createKey, findKey, reportLeak, revokeKey, rotateKey, toApiKey, toKeyEvent, updateKey } from './keys.service.js';
 
 /** Personal access tokens (`/api/auth/api-key/*`) and the scope catalogue. */
 export function keyRoutes(deps: AppDeps, r: Router = Router()): Router {
@@ -94,7 +88,7 @@ export function keyRoutes(deps: AppDeps, r: Router = Router()): Router {
 
   bind(r, deps, ROUTES.reportLeakedKey, async (ctx) => {
     const outcome = await reportLeak(deps, ctx.body.key, requestIp(ctx.req));
-    return { data: { ok: true as const, outcome }, message: LEAK_MESSAGES[outcome] };
+    return { data: { ok: true as const, outcome } };
   });
 
   bind(r, deps, ROUTES.listScopes, async () => ({

@@ -105,7 +105,7 @@ export const reportLeakedKey = defineRoute({
   method: 'POST', path: '/api/auth/api-key/report-leak', tag: 'api-keys', auth: 'public',
   summary:
     "Found a key in the wild? Send it: a key's current secret revokes the key; a secret retired by a rotation only ends its own grace period; the owner is told; the answer never says whose it was",
-  message: 'Thank you: the report is recorded',
+  message: 'Thank you: the report is recorded; data.outcome says what it did (revoked, grace-ended, or inactive: nothing was active, nothing revoked)',
   body: Strict({ key: Type.String({ minLength: 1, maxLength: 200 }) }),
   data: Type.Object({
     ok: Type.Literal(true),
