@@ -257,7 +257,7 @@ export async function reportLeak(deps: AppDeps, key: string, ip: string | null):
       const revoked = await trx.updateTable('api_keys').set({ revoked_at: iso(now), updated_at: iso(now) })
         .where('id', '=', row.id).where('secret_hash', '=', row.secret_hash).where('revoked_at', 'is', null).executeTakeFirst();
       if (Number(revoked.numUpdatedRows) === 1) outcome = 'revoked';
-      detail = outcome === 'revoked' ? 'current secret reported as leaked; key revoked' : 'current secret reported as leaked; the key was already revoked';
+      detail = outcome === 'revoked' ? 'current secret reported as leaked; key revoked' : 'secret reported as leaked; the key was already revoked (or rotated meanwhile), nothing changed';
     } else {
       // A retired secret: end its grace period if it still runs; the key and its current secret stay.
       const ended = await trx.updateTable('api_keys').set({ previous_expires_at: iso(now), updated_at: iso(now) })
