@@ -61,6 +61,16 @@ describe('route policy', () => {
     for (const [name, r] of CONTRACTS) expect(Boolean(r.tenant), name).toBe(r.path.includes(':organizationId'));
   });
 
+  it('team-admin routes (role OR admin of the team) are the team-key routes: tenant, under :teamId, scoped teams:write', () => {
+    const teamAdmin = CONTRACTS.filter(([, r]) => r.teamAdmin).map(([name]) => name);
+    expect(teamAdmin.sort()).toEqual(['createTeamKey', 'revokeTeamKey', 'rotateTeamKey']);
+    for (const [name, r] of CONTRACTS.filter(([, c]) => c.teamAdmin)) {
+      expect(r.tenant, name).toBe(true);
+      expect(r.path, name).toContain('/teams/:teamId/keys');
+      expect(r.scope, name).toBe('teams:write');
+    }
+  });
+
   it('the OpenAPI document describes every declared route', () => {
     const doc = openApiDocument(ROUTES, 'http://127.0.0.1:3000', 'test') as { paths: Record<string, Record<string, unknown>> };
     for (const [name, r] of CONTRACTS) {

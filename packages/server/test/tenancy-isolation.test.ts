@@ -33,6 +33,7 @@ let outsider: TestUser; // member of another organization only
 let member: TestUser; // role `member` in the victim organization
 let dual: TestUser; // owner in both; their key is pinned to their own organization
 let removed: TestUser; // was an owner, then removed
+let teamAdmin: TestUser; // role `member` in the victim organization, admin of its team
 let victim: string;
 const ids: Record<string, string> = {};
 const keys: { pinned?: string; removed?: string; member?: string } = {};
@@ -41,9 +42,10 @@ const withoutScope = new Map<Scope, string>();
 beforeAll(async () => {
   smtp = await startSmtp();
   server = await startServer({ SMTP_URL: smtp.url, ACCT_RATE_LIMITS: 'off' });
-  [owner, outsider, member, dual, removed] = await Promise.all(['owner', 'outsider', 'member', 'dual', 'removed'].map((l) => newUser(server.url, l)));
+  [owner, outsider, member, dual, removed, teamAdmin] = await Promise.all(['owner', 'outsider', 'member', 'dual', 'removed', 'team-admin'].map((l) => newUser(server.url, l)));
   victim = owner.organizationId;
   await joinOrg(server, smtp, owner, victim, member, 'member');
+  await joinOrg(server, smtp, owner, victim, teamAdmin, 'member');
   await joinOrg(server, smtp, owner, victim, dual, 'owner');
   await joinOrg(server, smtp, owner, victim, removed, 'owner');
 
@@ -53,6 +55,7 @@ beforeAll(async () => {
   ids['teamId'] = team.body.data.id;
   ids['userId'] = member.id;
   expectEnvelope(await api(server.url, 'POST', orgPath(victim, `/teams/${ids['teamId']}/members`), { cookie: owner.cookie, body: { userId: member.id } }), 201, 'OK');
+  expectEnvelope(await api(server.url, 'POST', orgPath(victim, `/teams/${ids['teamId']}/members`), { cookie: owner.cookie, body: { userId: teamAdmin.id, role: 'admin' } }), 201, 'OK');
 
   const all = [...SCOPE_NAMES];
   keys.pinned = (await newKey(server.url, dual.cookie, all, { metadata: { organizationId: dual.organizationId } })).key;
@@ -108,6 +111,12 @@ const CALLERS: Caller[] = [
     name: "a key holding every scope, of a member whose role lacks the permission",
     credential: () => ({ apiKey: keys.member! }),
     expected: (r) => (r.auth === 'session' ? FORBIDDEN : r.scope && !ROLE_SCOPES.member.has(r.scope) ? FORBIDDEN : null),
+  },
+  {
+    // Team admins manage their team's keys (teamAdmin routes), and nothing else beyond their role.
+    name: 'an admin of the team whose organization role lacks the permission',
+    credential: () => ({ cookie: teamAdmin.cookie }),
+    expected: (r) => (r.teamAdmin ? null : r.scope && !ROLE_SCOPES.member.has(r.scope) ? FORBIDDEN : null),
   },
   {
     name: 'a token without the scope',

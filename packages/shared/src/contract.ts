@@ -35,6 +35,11 @@ export interface RouteContract<
    * on tenant routes only in their own organization, and only for their own `:teamId`.
    */
   teamKeys?: boolean;
+  /**
+   * Team-admin route (`:teamId` in a tenant path): the caller's organization role must allow
+   * `scope`, OR the caller must be an admin of that team. A token still needs `scope` itself.
+   */
+  teamAdmin?: boolean;
   body?: B;
   query?: Q;
   /** Schema of `data` in the success envelope. */

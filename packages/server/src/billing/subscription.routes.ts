@@ -7,6 +7,7 @@ import { iso } from '../http/clock.js';
 import { HttpError } from '../http/http-error.js';
 import { lockOrganization, memberCount } from '../members/members.service.js';
 import { applyCredit } from './credits.service.js';
+import { billingPeriodStart } from '../orgs/orgs.service.js';
 
 type PlanName = subscription.PlanName;
 const { PLANS } = subscription;
@@ -37,12 +38,17 @@ export function subscriptionRoutes(deps: AppDeps, r: Router = Router()): Router 
       const members = await memberCount(trx, organizationId);
       if (seats < members)
         throw new HttpError('CONFLICT', `The organization has ${members} members: seats cannot drop below that`, [{ field: 'seats', message: `at least ${members}` }]);
-      // An upgrade brings the credits the new plan includes beyond the old one's; a downgrade takes none back.
-      const extra = limits.includedCredits - org.included_credits;
-      if (plan !== org.plan && extra > 0)
+      // Included credits are granted once per billing period, not per plan change: moving to a
+      // plan brings what it includes beyond what this period has already granted, so a
+      // free → business → free → business cycle pays out business's credits once. A downgrade
+      // takes none back.
+      const period = billingPeriodStart(org.created_at, now);
+      const granted = org.credits_period_start === null || org.credits_period_start === period ? org.credits_granted : 0;
+      const extra = plan !== org.plan ? Math.max(0, limits.includedCredits - granted) : 0;
+      if (extra > 0)
         await applyCredit(trx, { organizationId, amount: extra, description: `Included credits of the ${plan} plan`, idempotencyKey: null, now });
       await trx.updateTable('organizations')
-        .set({ plan, seats, included_credits: limits.includedCredits, updated_at: iso(now) })
+        .set({ plan, seats, included_credits: limits.includedCredits, credits_period_start: period, credits_granted: granted + extra, updated_at: iso(now) })
         .where('id', '=', organizationId).execute();
       return trx.selectFrom('organizations').selectAll().where('id', '=', organizationId).executeTakeFirstOrThrow();
     });

@@ -26,6 +26,10 @@ export interface OrganizationsTable {
   seats: number;
   included_credits: number;
   credit_balance: number;
+  /** Start of the billing period of the last included-credits grant; NULL: the current one. */
+  credits_period_start: string | null;
+  /** Included credits already granted in that billing period. */
+  credits_granted: number;
   created_at: string;
   updated_at: string;
 }

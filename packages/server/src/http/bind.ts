@@ -27,6 +27,8 @@ export interface RouteContext<C extends RouteContract> {
   team: TeamPrincipal | null;
   /** Set on tenant routes. */
   membership: Membership | null;
+  /** When the request reached its route, before authentication: what "meanwhile" is measured from. */
+  arrivedAt: Date;
 }
 
 export interface Reply<D> {
@@ -44,6 +46,15 @@ export type Handler<C extends RouteContract> = (ctx: RouteContext<C>) => Promise
 export function principalOf(ctx: { principal: Principal | null }): Principal {
   if (!ctx.principal) throw new HttpError('UNAUTHORIZED');
   return ctx.principal;
+}
+
+/**
+ * The organization the calling key is pinned to, or null (sessions and unpinned keys). Account
+ * routes (outside `/organizations/:organizationId`) narrow what they show and change to it: a
+ * pinned key sees and manages only what belongs to its own organization.
+ */
+export function pinOf(principal: Principal): string | null {
+  return principal.credential.kind === 'pat' ? principal.credential.organizationId : null;
 }
 
 /** The membership of a tenant route. */
@@ -93,6 +104,15 @@ function authorizeTeam(contract: RouteContract, req: Request, res: Response, tea
 
 const membershipRole = prepared((db) => db.selectFrom('memberships').select('role').where('organization_id', '=', '').where('user_id', '=', ''));
 
+/** True when the user is an admin of the team, and the team belongs to the organization. */
+async function isTeamAdmin(deps: AppDeps, organizationId: string, teamId: string, userId: string): Promise<boolean> {
+  const row = await deps.db
+    .selectFrom('team_members').innerJoin('teams', 'teams.id', 'team_members.team_id').select('team_members.role')
+    .where('teams.id', '=', teamId).where('teams.organization_id', '=', organizationId).where('team_members.user_id', '=', userId)
+    .executeTakeFirst();
+  return row?.role === 'admin';
+}
+
 async function authorize(deps: AppDeps, contract: RouteContract, req: Request, res: Response) {
   const caller = await authenticate(deps, req);
   // Per-credential limits count here: the caller is known, nothing else has been read yet.
@@ -114,8 +134,11 @@ async function authorize(deps: AppDeps, contract: RouteContract, req: Request, r
     const row = await membershipRole.first(deps.db, [organizationId, principal.user.id]);
     if (!row) throw new HttpError('ORGANIZATION_MISMATCH', 'You are not a member of this organization');
     const role = row.role as Role;
-    if (contract.scope && !ROLE_SCOPES[role].has(contract.scope))
-      throw new HttpError('FORBIDDEN', `Your role (${role}) does not allow ${contract.scope}`);
+    if (contract.scope && !ROLE_SCOPES[role].has(contract.scope)) {
+      // Team-admin routes (team keys): an admin of the path's team may, whatever the organization role.
+      if (!contract.teamAdmin || !(await isTeamAdmin(deps, organizationId, String(req.params['teamId'] ?? ''), principal.user.id)))
+        throw new HttpError('FORBIDDEN', `Your role (${role}) does not allow ${contract.scope}${contract.teamAdmin ? ', and you are not an admin of this team' : ''}`);
+    }
     membership = { organizationId, role };
   }
   return { principal, team: null, membership };
@@ -131,6 +154,7 @@ function nextLink(deps: AppDeps, req: Request, cursor: string): string {
 export function bind<C extends RouteContract>(router: Router, deps: AppDeps, contract: C, handler: Handler<C>): void {
   const method = contract.method.toLowerCase() as 'get' | 'post' | 'patch' | 'delete';
   router[method](contract.path, async (req: Request, res: Response) => {
+    const arrivedAt = deps.clock.now();
     await deps.rateLimits.byIp(contract, req, res);
     const { principal, team, membership } = contract.auth === 'public' ? { principal: null, team: null, membership: null } : await authorize(deps, contract, req, res);
 
@@ -150,7 +174,7 @@ export function bind<C extends RouteContract>(router: Router, deps: AppDeps, con
     }
 
     const reply = await handler({
-      req, res, deps, params: req.params as Record<string, string>, body: body as BodyOf<C>, query: query as QueryOf<C>, principal, team, membership,
+      req, res, deps, params: req.params as Record<string, string>, body: body as BodyOf<C>, query: query as QueryOf<C>, principal, team, membership, arrivedAt,
     });
     if (reply.html !== undefined) {
       res.status(reply.status ?? contract.status ?? 200).type('html').send(reply.html);

@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { issueToken, parseToken, type Role } from '@acct/shared';
+import { issueToken, parseToken, ROLE_SCOPES, type Role } from '@acct/shared';
 import type { AppDeps } from '../deps.js';
 import type { DB } from '../db/database.js';
 import type { ExpressionBuilder } from 'kysely';
@@ -10,7 +10,19 @@ import { addSeconds, iso } from '../http/clock.js';
 import { HttpError } from '../http/http-error.js';
 import { ulid } from '../http/ids.js';
 import { lockOrganization, memberCount, seatsInUse } from '../members/members.service.js';
+import { atLeast, inviteProblem } from '../members/role-rules.js';
 import { normalizeEmail } from '../users/users.service.js';
+
+/** The user's current role in the organization, or null when not a member. */
+async function roleOf(db: DB, organizationId: string, userId: string): Promise<Role | null> {
+  const row = await db.selectFrom('memberships').select('role').where('organization_id', '=', organizationId).where('user_id', '=', userId).executeTakeFirst();
+  return (row?.role as Role | undefined) ?? null;
+}
+
+/** Whether someone with `inviter`'s role may invite (and so grant) `role`: members:write, and role ≤ theirs. */
+function mayInvite(inviter: Role, role: Role): boolean {
+  return ROLE_SCOPES[inviter].has('members:write') && atLeast(inviter, role);
+}
 
 /** SECURITY "Mail flows": invitations live at most 7 days. */
 export const INVITATION_SECONDS = 7 * 86400;
@@ -87,6 +99,22 @@ export async function createInvitation(deps: AppDeps, input: { organizationId: s
       .where('memberships.organization_id', '=', input.organizationId).where('users.email', '=', email)
       .executeTakeFirst();
     if (member) throw new HttpError('CONFLICT', 'That address already belongs to a member', [{ field: 'email', message: 'already a member' }]);
+    // The inviter's role as it is now, under the organization lock (it may have changed since bind() read it).
+    const inviterRole = await roleOf(trx, input.organizationId, input.invitedBy.id);
+    if (!inviterRole) throw new HttpError('ORGANIZATION_MISMATCH', 'You are not a member of this organization');
+    const problem = ROLE_SCOPES[inviterRole].has('members:write') ? inviteProblem(inviterRole, input.role) : `Your role (${inviterRole}) does not allow members:write`;
+    if (problem) throw new HttpError('FORBIDDEN', problem);
+    // A new link voids the older ones, but re-inviting may not revoke what the caller could not revoke.
+    const pending = await trx
+      .selectFrom('invitations').select('role')
+      .where('organization_id', '=', input.organizationId).where('email', '=', email)
+      .where('accepted_at', 'is', null).where('revoked_at', 'is', null).where('expires_at', '>', iso(now))
+      .execute();
+    const above = pending.find((p) => !atLeast(inviterRole, p.role as Role));
+    if (above)
+      throw new HttpError('FORBIDDEN', `That address has a pending invitation as ${above.role}: only someone who may revoke it can replace it`, [
+        { field: 'email', message: `pending invitation as ${above.role}` },
+      ]);
     await trx
       .updateTable('invitations').set({ revoked_at: iso(now) })
       .where('organization_id', '=', input.organizationId).where('email', '=', email)
@@ -154,6 +182,14 @@ export async function acceptInvitation(deps: AppDeps, input: { user: UserRow; in
     const member = await trx.selectFrom('memberships').select('role')
       .where('organization_id', '=', row.organization_id).where('user_id', '=', user.id).executeTakeFirst();
     if (member) throw new HttpError('CONFLICT', 'You are already a member of this organization');
+    // The inviter must still be able to grant the role: a demoted or departed inviter's
+    // invitation is void (revoked here, committed; the caller gets 403 below).
+    const inviterRole = row.invited_by ? await roleOf(trx, row.organization_id, row.invited_by) : null;
+    if (!inviterRole || !mayInvite(inviterRole, row.role as Role)) {
+      await trx.updateTable('invitations').set({ revoked_at: iso(now) })
+        .where('id', '=', row.id).where('accepted_at', 'is', null).where('revoked_at', 'is', null).execute();
+      return null;
+    }
     const org = await trx.selectFrom('organizations').selectAll().where('id', '=', row.organization_id).executeTakeFirstOrThrow();
     // Seats may have been lowered since the invitation was sent.
     if ((await memberCount(trx, row.organization_id)) >= org.seats) throw seatsFull(org.seats);
@@ -170,5 +206,7 @@ export async function acceptInvitation(deps: AppDeps, input: { user: UserRow; in
     }
     return org;
   });
+  if (!org)
+    throw new HttpError('FORBIDDEN', `The person who invited you can no longer grant the role ${row.role} (their role changed or they left): ask for a new invitation`);
   return { org, role: row.role as Role };
 }

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { requestIp } from '../http/client-ip.js';
 import { ROUTES, SCOPES, type Scope } from '@acct/shared';
 import type { AppDeps } from '../deps.js';
-import { bind, principalOf } from '../http/bind.js';
+import { bind, pinOf, principalOf } from '../http/bind.js';
 import { iso } from '../http/clock.js';
 import { HttpError } from '../http/http-error.js';
 import { decodeCursor, page } from '../http/pagination.js';
@@ -33,11 +33,14 @@ export function keyRoutes(deps: AppDeps, r: Router = Router()): Router {
   });
 
   bind(r, deps, ROUTES.listApiKeys, async (ctx) => {
-    const { user } = principalOf(ctx);
+    const principal = principalOf(ctx);
+    const pin = pinOf(principal);
     const limit = ctx.query.limit ?? 20;
     const cursor = decodeCursor(ctx.query.cursor);
     const now = iso(deps.clock.now());
-    let q = deps.db.selectFrom('api_keys').selectAll().where('user_id', '=', user.id).orderBy('id', 'desc').limit(limit + 1);
+    let q = deps.db.selectFrom('api_keys').selectAll().where('user_id', '=', principal.user.id).orderBy('id', 'desc').limit(limit + 1);
+    // A pinned key lists only the keys pinned to its own organization.
+    if (pin) q = q.where('organization_id', '=', pin);
     if (cursor) q = q.where('id', '<', cursor);
     switch (ctx.query.status) {
       case 'revoked':
@@ -59,33 +62,33 @@ export function keyRoutes(deps: AppDeps, r: Router = Router()): Router {
   });
 
   bind(r, deps, ROUTES.getApiKey, async (ctx) => {
-    const { user } = principalOf(ctx);
-    const row = await findKey(deps.db, user.id, ctx.query.id);
+    const principal = principalOf(ctx);
+    const row = await findKey(deps.db, principal.user.id, ctx.query.id, pinOf(principal));
     const events = await deps.db.selectFrom('key_events').selectAll().where('key_id', '=', row.id).orderBy('id').limit(100).execute();
     return { data: { ...toApiKey(row, deps.clock.now()), events: events.map(toKeyEvent) } };
   });
 
   bind(r, deps, ROUTES.updateApiKey, async (ctx) => {
-    const { user } = principalOf(ctx);
-    const row = await updateKey(deps, user.id, { ...ctx.body, scopes: ctx.body.scopes as Scope[] | undefined, ip: requestIp(ctx.req) });
+    const principal = principalOf(ctx);
+    const row = await updateKey(deps, principal.user.id, { ...ctx.body, scopes: ctx.body.scopes as Scope[] | undefined, ip: requestIp(ctx.req), pin: pinOf(principal) });
     return { data: toApiKey(row, deps.clock.now()) };
   });
 
   bind(r, deps, ROUTES.deleteApiKey, async (ctx) => {
-    const { user } = principalOf(ctx);
-    const row = await revokeKey(deps, user.id, ctx.body.id, requestIp(ctx.req));
+    const principal = principalOf(ctx);
+    const row = await revokeKey(deps, principal.user.id, ctx.body.id, requestIp(ctx.req), pinOf(principal));
     return { data: toApiKey(row, deps.clock.now()) };
   });
 
   bind(r, deps, ROUTES.rotateApiKey, async (ctx) => {
-    const { user } = principalOf(ctx);
-    const { row, key } = await rotateKey(deps, user.id, { id: ctx.body.id, gracePeriod: ctx.body.gracePeriod ?? 0, ip: requestIp(ctx.req) });
+    const principal = principalOf(ctx);
+    const { row, key } = await rotateKey(deps, principal.user.id, { id: ctx.body.id, gracePeriod: ctx.body.gracePeriod ?? 0, ip: requestIp(ctx.req), pin: pinOf(principal), arrivedAt: ctx.arrivedAt });
     return { data: { ...toApiKey(row, deps.clock.now()), key } };
   });
 
   bind(r, deps, ROUTES.reportLeakedKey, async (ctx) => {
-    await reportLeak(deps, ctx.body.key, requestIp(ctx.req));
-    return { data: { ok: true as const } };
+    const outcome = await reportLeak(deps, ctx.body.key, requestIp(ctx.req));
+    return { data: { ok: true as const, outcome } };
   });
 
   bind(r, deps, ROUTES.listScopes, async () => ({

@@ -51,7 +51,7 @@ export function teamKeyRoutes(deps: AppDeps, r: Router = Router()): Router {
     const { user } = principalOf(ctx);
     const team = await findTeam(deps.db, organizationId, ctx.params['teamId'] ?? '');
     await requireTeamAdmin(deps.db, { teamId: team.id, userId: user.id, orgRole: role });
-    const { row, key } = await rotateTeamKey(deps, team.id, ctx.params['keyId'] ?? '', ctx.body.gracePeriod ?? 0);
+    const { row, key } = await rotateTeamKey(deps, team.id, ctx.params['keyId'] ?? '', ctx.body.gracePeriod ?? 0, ctx.arrivedAt);
     return { data: { ...toTeamKey(row, deps.clock.now()), key } };
   });
 

@@ -8,7 +8,7 @@ import { ulid } from '../http/ids.js';
 import { argon2Hash } from '../auth/hashing.js';
 import type { TeamPrincipal } from '../auth/principal.js';
 import { LAST_USED_INTERVAL_MS, parseScopes, verifyWithGrace } from './key-auth.js';
-import { keyStatus, rotation } from './keys.service.js';
+import { keyStatus, ROTATED_MEANWHILE, rotatedSince, rotation } from './keys.service.js';
 
 export function toTeamKey(row: TeamKeyRow, now: Date) {
   const graceLive = row.previous_expires_at && new Date(row.previous_expires_at) > now;
@@ -69,13 +69,18 @@ export async function revokeTeamKey(deps: AppDeps, teamId: string, keyId: string
   return { ...row, revoked_at: now, updated_at: now };
 }
 
-export async function rotateTeamKey(deps: AppDeps, teamId: string, keyId: string, gracePeriod: number) {
+export async function rotateTeamKey(deps: AppDeps, teamId: string, keyId: string, gracePeriod: number, arrivedAt: Date) {
   const row = await findTeamKey(deps.db, teamId, keyId);
   const now = deps.clock.now();
   const status = keyStatus({ ...row, enabled: 1 }, now);
   if (status !== 'active') throw new HttpError('CONFLICT', `A ${status} key cannot be rotated; create a new one`);
-  const { token, changes } = await rotation('teamKey', row, gracePeriod, now);
-  await deps.db.updateTable('team_keys').set(changes).where('id', '=', row.id).execute();
+  if (rotatedSince(row, arrivedAt)) throw ROTATED_MEANWHILE();
+  const { token, changes } = await rotation('teamKey', row, gracePeriod, now, deps.clock);
+  // Compare-and-swap, as for PATs: of parallel rotations exactly one issues a working secret.
+  const swapped = await deps.db.updateTable('team_keys').set(changes)
+    .where('id', '=', row.id).where('secret_hash', '=', row.secret_hash).where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  if (Number(swapped.numUpdatedRows) !== 1) throw ROTATED_MEANWHILE();
   deps.keyVerifier.forget(row.id);
   deps.keyVerifier.forget(`${row.id}:previous`);
   return { row: { ...row, ...changes }, key: token.token };

@@ -9,6 +9,17 @@ import type { Role } from '@acct/shared';
 /** What a new organization starts with (API.md: free plan, included credits in the ledger). */
 export const FREE_PLAN = { plan: 'free', seats: 5, includedCredits: 100 } as const;
 
+/** Billing periods run 30 days from the organization's creation (its billing anchor). */
+export const BILLING_PERIOD_DAYS = 30;
+
+/** Pure: the start of the billing period that contains `now`, for an organization created at `createdAt`. */
+export function billingPeriodStart(createdAt: string, now: Date): string {
+  const anchor = new Date(createdAt).getTime();
+  const length = BILLING_PERIOD_DAYS * 86_400_000;
+  const periods = Math.max(0, Math.floor((now.getTime() - anchor) / length));
+  return iso(new Date(anchor + periods * length));
+}
+
 export function toOrganization(row: OrganizationRow, role: Role) {
   return { id: row.id, name: row.name, slug: row.slug, role, createdAt: row.created_at, updatedAt: row.updated_at };
 }
@@ -37,6 +48,8 @@ export async function createOrganization(db: DB, input: { name: string; slug?: s
     seats: FREE_PLAN.seats,
     included_credits: FREE_PLAN.includedCredits,
     credit_balance: FREE_PLAN.includedCredits,
+    credits_period_start: iso(input.now),
+    credits_granted: FREE_PLAN.includedCredits,
     created_at: iso(input.now),
     updated_at: iso(input.now),
   };

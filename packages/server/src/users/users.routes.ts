@@ -44,7 +44,10 @@ export function userRoutes(deps: AppDeps, r: Router = Router()): Router {
   });
 
   bind(r, deps, ROUTES.createOrganization, async (ctx) => {
-    const { user } = principalOf(ctx);
+    const { user, credential } = principalOf(ctx);
+    // A pinned key acts only inside its organization: it cannot make another one.
+    if (credential.kind === 'pat' && credential.organizationId)
+      throw new HttpError('ORGANIZATION_MISMATCH', 'The token is pinned to an organization: it cannot create organizations');
     const name = ctx.body.name.trim();
     // A slug derived from the name can be taken by a concurrent creation between pick and
     // insert: pick again. A slug the caller chose is theirs to change: CONFLICT at once.

@@ -103,10 +103,16 @@ export const rotateApiKey = defineRoute({
 
 export const reportLeakedKey = defineRoute({
   method: 'POST', path: '/api/auth/api-key/report-leak', tag: 'api-keys', auth: 'public',
-  summary: 'Found a key in the wild? Send it: a valid key is revoked and its owner told; the answer never says whose it was',
-  message: 'Thank you: if this key was valid, it is now revoked and its owner has been told',
+  summary:
+    "Found a key in the wild? Send it: a key's current secret revokes the key; a secret retired by a rotation only ends its own grace period; the owner is told; the answer never says whose it was",
+  message: 'Thank you: the report is recorded; data.outcome says what it did (revoked, grace-ended, or inactive: nothing was active, nothing revoked)',
   body: Strict({ key: Type.String({ minLength: 1, maxLength: 200 }) }),
-  data: Type.Object({ ok: Type.Literal(true) }),
+  data: Type.Object({
+    ok: Type.Literal(true),
+    outcome: Type.Union([Type.Literal('revoked'), Type.Literal('grace-ended'), Type.Literal('inactive')], {
+      description: '`revoked`: the current secret, the key is revoked; `grace-ended`: a previous secret still in its grace period, now stopped (the key lives on); `inactive`: nothing active (a retired, revoked or unknown secret), nothing revoked',
+    }),
+  }),
 });
 
 export const listScopes = defineRoute({

@@ -26,8 +26,8 @@ export const TeamKey = Type.Object({
 const base = '/api/user/organizations/:organizationId/teams/:teamId/keys';
 
 export const createTeamKey = defineRoute({
-  method: 'POST', path: base, tag: 'teams', auth: 'session', scope: 'teams:write', tenant: true,
-  summary: 'Mint a team key (bt_…) as a team admin; shown only in this response', message: 'Team key created', status: 201,
+  method: 'POST', path: base, tag: 'teams', auth: 'session', scope: 'teams:write', tenant: true, teamAdmin: true,
+  summary: 'Mint a team key (bt_…): organization owners and admins, or admins of this team; shown only in this response', message: 'Team key created', status: 201,
   body: Strict({
     name: Type.String({ minLength: 1, maxLength: 100 }),
     scopes: Type.Array(ScopeName, { minItems: 1, maxItems: Object.keys(SCOPES).length, uniqueItems: true }),
@@ -43,12 +43,12 @@ export const listTeamKeys = defineRoute({
 });
 
 export const revokeTeamKey = defineRoute({
-  method: 'POST', path: `${base}/:keyId/revoke`, tag: 'teams', auth: 'user', scope: 'teams:write', tenant: true,
+  method: 'POST', path: `${base}/:keyId/revoke`, tag: 'teams', auth: 'user', scope: 'teams:write', tenant: true, teamAdmin: true,
   summary: 'Revoke a team key: instant and permanent; it stays listed', message: 'Team key revoked', data: TeamKey,
 });
 
 export const rotateTeamKey = defineRoute({
-  method: 'POST', path: `${base}/:keyId/rotate`, tag: 'teams', auth: 'session', scope: 'teams:write', tenant: true,
+  method: 'POST', path: `${base}/:keyId/rotate`, tag: 'teams', auth: 'session', scope: 'teams:write', tenant: true, teamAdmin: true,
   summary: 'New secret for the same team key, shown once; the old one stops now or after gracePeriod seconds', message: 'Team key rotated',
   body: Strict({ gracePeriod: Type.Optional(Type.Integer({ minimum: 0, maximum: 7 * 86400 })) }),
   data: Type.Intersect([TeamKey, Type.Object({ key: Type.String() })]),
