@@ -15,7 +15,6 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const { dependencies } = JSON.parse(fs.readFileSync(path.join(here, 'package.json'), 'utf8'));
 const INLINE = new Set(['commander']);
 const outdir = path.join(here, 'dist/bundle');
-fs.rmSync(outdir, { recursive: true, force: true });
 /**
  * Node's built-in modules through process.getBuiltinModule instead of ESM imports. An ESM
  * `import fs from 'node:fs'` copies every export into the module namespace, and the copy runs
@@ -46,7 +45,8 @@ const builtins = {
   },
 };
 
-await build({
+const result = await build({
+  write: false,
   plugins: [builtins],
   entryPoints: [path.join(here, 'src/cli.ts')],
   outdir,
@@ -60,3 +60,27 @@ await build({
   sourcemap: 'linked',
   logLevel: 'warning',
 });
+
+// Other processes may be running acct from dist/bundle while this runs (the test suite rebuilds
+// through scripts/build-binary while CLI tests run): files whose content is unchanged are left
+// alone, changed ones replaced by a rename (never a half-written file), and only files the new
+// build no longer has are removed.
+const written = new Set();
+for (const file of result.outputFiles) {
+  written.add(file.path);
+  let same = false;
+  try {
+    same = Buffer.compare(fs.readFileSync(file.path), file.contents) === 0;
+  } catch {
+    // new file
+  }
+  if (same) continue;
+  fs.mkdirSync(path.dirname(file.path), { recursive: true });
+  const tmp = `${file.path}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, file.contents);
+  fs.renameSync(tmp, file.path);
+}
+for (const entry of fs.existsSync(outdir) ? fs.readdirSync(outdir, { recursive: true, withFileTypes: true }) : []) {
+  const full = path.join(entry.parentPath, entry.name);
+  if (entry.isFile() && !written.has(full)) fs.rmSync(full);
+}

@@ -195,10 +195,11 @@ export class RedisFailureStore implements FailureStore {
   }
 
   async release(key: string, scopes: Scope[]) {
-    const k = this.prefix + key;
-    const tx = this.client.multi();
-    for (const scope of scopes) tx.hIncrBy(k, `${scope.field}n`, -1);
-    await tx.exec();
+    // Never below zero: a release whose reservation never reached Redis must not buy a free try.
+    await this.client.eval(
+      "for i = 1, #ARGV do if redis.call('HINCRBY', KEYS[1], ARGV[i] .. 'n', -1) < 0 then redis.call('HSET', KEYS[1], ARGV[i] .. 'n', 0) end end return 1",
+      { keys: [this.prefix + key], arguments: scopes.map((s) => s.field) },
+    );
   }
 
   async succeed(key: string, scopes: Scope[]) {
@@ -258,6 +259,10 @@ export class SignInLockout {
     try {
       decision = await this.guard(() => this.store.reserve(key, scopes, now, this.policy.forgetAfterSeconds));
     } catch (err) {
+      // A reservation given up on (a command timeout) may still run: a stalled connection delivers
+      // it late, and it would then count as a failure nobody made. The release goes out right behind
+      // it on the same connection, so it runs after the reservation whenever that does.
+      this.store.release(key, scopes).catch(() => {});
       await input.durable?.release();
       throw err;
     }
@@ -269,8 +274,27 @@ export class SignInLockout {
     // lift the throttle that strangers' failures put on the account.
     return {
       failed: () => this.guard(() => this.store.failedAt(key, scopes, this.clock.now().getTime())),
-      succeeded: () => this.guard(() => this.store.succeed(key, scopes)),
+      succeeded: async () => {
+        try {
+          await this.store.succeed(key, scopes);
+        } catch (err) {
+          // The password was right and the attempt was counted; only taking the count back was lost
+          // (the store went away while the hash ran). The sign-in stands, and the count is taken back
+          // once the store answers again, so an outage never leaves failures nobody made.
+          this.logger.warn({ err }, 'sign-in lockout store unreachable: a successful sign-in is cleared once it answers');
+          this.retry(() => this.store.succeed(key, scopes));
+        }
+      },
     };
+  }
+
+  /** Retries an idempotent store operation in the background for about a minute. */
+  private retry(op: () => Promise<void>, attempt = 0): void {
+    if (attempt >= 8) return;
+    const timer = setTimeout(() => {
+      op().catch(() => this.retry(op, attempt + 1));
+    }, Math.min(250 * 2 ** attempt, 16_000));
+    timer.unref();
   }
 
   /** Forgets every failure of an email (its password was reset). */
