@@ -14,14 +14,23 @@ const VOLATILE: Record<string, string[]> = {
   team_keys: ['last_used_at', 'last_used_ip'],
 };
 
-/** Runs one statement (`?` placeholders) on the server's database, SQLite file or PostgreSQL; returns the rows. */
-export async function sqlOn(server: RunningServer, text: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
+/** A statement runner on one connection to the server's database (`?` placeholders). */
+type Sql = (text: string, params?: unknown[]) => Promise<Record<string, unknown>[]>;
+
+/**
+ * Runs `fn` with one connection to the server's database, SQLite file or PostgreSQL. A whole
+ * before/after dump takes one PostgreSQL connection, not one per table: a connection costs a
+ * backend process, and the isolation matrix dumps twice for every route and caller.
+ */
+export async function withSql<T>(server: RunningServer, fn: (sql: Sql) => Promise<T>): Promise<T> {
   if (server.databaseUrl) {
     const client = new pg.Client({ connectionString: server.databaseUrl });
     await client.connect();
     try {
-      let n = 0;
-      return (await client.query(text.replace(/\?/g, () => `$${++n}`), params)).rows;
+      return await fn(async (text, params = []) => {
+        let n = 0;
+        return (await client.query(text.replace(/\?/g, () => `$${++n}`), params)).rows;
+      });
     } finally {
       await client.end();
     }
@@ -29,25 +38,34 @@ export async function sqlOn(server: RunningServer, text: string, params: unknown
   const db = new Database(path.join(server.dataDir, 'acct.db'), { fileMustExist: true });
   db.pragma('busy_timeout = 5000');
   try {
-    const stmt = db.prepare(text);
-    return stmt.reader ? (stmt.all(...params) as Record<string, unknown>[]) : (stmt.run(...params), []);
+    return await fn(async (text, params = []) => {
+      const stmt = db.prepare(text);
+      return stmt.reader ? (stmt.all(...params) as Record<string, unknown>[]) : (stmt.run(...params), []);
+    });
   } finally {
     db.close();
   }
 }
 
+/** Runs one statement (`?` placeholders) on the server's database, SQLite file or PostgreSQL; returns the rows. */
+export function sqlOn(server: RunningServer, text: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
+  return withSql(server, (sql) => sql(text, params));
+}
+
 /** Every row of every table of the server's database, volatile columns left out, for before/after comparisons. */
-export async function dumpDb(server: RunningServer): Promise<Record<string, string[]>> {
-  const tables = server.databaseUrl
-    ? (await sqlOn(server, "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'"))
-    : await sqlOn(server, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'");
-  const out: Record<string, string[]> = {};
-  for (const { name } of tables as { name: string }[]) {
-    const rows = await sqlOn(server, `SELECT * FROM "${name}"`);
-    for (const row of rows) for (const c of VOLATILE[name] ?? []) delete row[c];
-    out[name] = rows.map((r) => JSON.stringify(r)).sort();
-  }
-  return out;
+export function dumpDb(server: RunningServer): Promise<Record<string, string[]>> {
+  return withSql(server, async (sql) => {
+    const tables = server.databaseUrl
+      ? await sql("SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'")
+      : await sql("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'");
+    const out: Record<string, string[]> = {};
+    for (const { name } of tables as { name: string }[]) {
+      const rows = await sql(`SELECT * FROM "${name}"`);
+      for (const row of rows) for (const c of VOLATILE[name] ?? []) delete row[c];
+      out[name] = rows.map((r) => JSON.stringify(r)).sort();
+    }
+    return out;
+  });
 }
 
 /** The path of an organization's sub-resource. */
