@@ -14,7 +14,8 @@ const bundleEntry = pathToFileURL(path.join(path.dirname(BIN), 'bundle/cli.js'))
 // own list of the built-in modules it loaded, to prove that the fast paths never load the heavy ones.
 const HOOK = `
 import { registerHooks } from 'node:module';
-import { appendFileSync } from 'node:fs';
+// Not \`import … from 'node:fs'\`: that runs fs's lazy getters, which load fs streams and readline.
+const { appendFileSync } = process.getBuiltinModule('node:fs');
 registerHooks({
   resolve(specifier, context, next) {
     const result = next(specifier, context);
@@ -77,6 +78,12 @@ describe('cold start', () => {
     expect(text).toContain('make any API request, like `gh api`');
     for (const other of ['mint a personal access token (shown once)', 'create an organization (you become its owner)', 'print a shell completion script']) expect(text).not.toContain(other);
     expect(files.filter((f) => /\/chunks\/spec-[^/]*\.js$/.test(f))).toHaveLength(1);
+  });
+
+  it('acct call leaves stdin alone: with stdin from /dev/null no fs.ReadStream, fs/promises or readline loads', async () => {
+    const { code, modules } = await loadedModules(['call', '/api/user/me'], tempHome({ ACCT_HOST: base, ACCT_TOKEN: 'x' }).env);
+    expect(code).toBe(0);
+    expect(modules.filter((m) => /^builtin:NativeModule internal\/(fs\/streams|fs\/promises|readline\/)/.test(m))).toEqual([]);
   });
 
   it("acct call sends with node:http: Node's bundled undici (fetch, with its WebAssembly parser) never loads", async () => {
