@@ -388,11 +388,11 @@ describe('acct projects list', () => {
 describe('acct completion', () => {
   it.each(['bash', 'zsh', 'fish'])('%s script names the commands and flags', async (shell) => {
     const f = fake(() => ok({}));
-    expect(await exec(f, completion, { shell, program: createProgram() })).toBe(0);
+    expect(await exec(f, completion, { shell, program: await createProgram() })).toBe(0);
     for (const word of ['signup', 'keys', 'create', 'scope', 'paginate']) expect(f.io.stdout).toContain(word);
   });
   it('an unknown shell is a usage error', async () => {
     const f = fake(() => ok({}));
-    expect(await exec(f, completion, { shell: 'tcsh', program: createProgram() })).toBe(2);
+    expect(await exec(f, completion, { shell: 'tcsh', program: await createProgram() })).toBe(2);
   });
 });

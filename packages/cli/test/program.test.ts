@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { main, type Runner } from '../src/program.js';
+import type { Command } from 'commander';
+import { COMMAND_WORDS, createProgram, groupsFor, main, type Runner } from '../src/program.js';
 
 /** Parses argv with a runner that records instead of running (gh's "argv → options" tables). */
 async function parse(argv: string[]) {
@@ -125,6 +126,28 @@ describe('argv → command and options', () => {
       const { code, call } = await parse(argv);
       expect(code).toBe(0);
       expect(call).toBeUndefined();
+    }
+  });
+});
+
+describe('only the specs an invocation needs', () => {
+  const words = (cmd: Command): string[] => cmd.commands.flatMap((c) => [c.name(), ...c.aliases(), ...words(c)]);
+
+  it('the command words known without loading the specs are exactly those of the whole tree', async () => {
+    expect([...COMMAND_WORDS].sort()).toEqual([...new Set(words(await createProgram()))].sort());
+  });
+
+  it('a plainly named command loads its own group; help, completion, unknown or mixed command lines load all', async () => {
+    const all = (await createProgram()).commands.length;
+    const count = async (argv: string[]) => (await createProgram(undefined, undefined, argv)).commands.map((c) => c.name());
+    expect(await count(['call', '/api/user/me'])).toEqual(['call']);
+    expect(await count(['--host', 'https://x', '--token', 'keys', '--json', 'call', '/api/user/me', '--jq', '.data'])).toEqual(['call']);
+    expect(await count(['keys', 'list', '--json', 'id,name'])).toEqual(['keys']);
+    expect(await count(['--version'])).toEqual([]);
+    expect(await count(['auth', 'status'])).toEqual(['signup', 'login', 'logout', 'whoami', 'auth']);
+    for (const argv of [[], ['--help'], ['help', 'call'], ['completion', 'bash'], ['nope'], ['--bogus', 'call'], ['--json', 'id,name', 'call'], ['orgs', 'create', 'keys'], ['--', 'call'], ['--host']]) {
+      expect(await count(argv), JSON.stringify(argv)).toHaveLength(all);
+      expect(groupsFor(argv)).toHaveLength(9);
     }
   });
 });

@@ -4,7 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, tempHome } from './helpers.js';
 
@@ -14,7 +14,8 @@ const bundleEntry = pathToFileURL(path.join(path.dirname(BIN), 'bundle/cli.js'))
 // own list of the built-in modules it loaded, to prove that the fast paths never load the heavy ones.
 const HOOK = `
 import { registerHooks } from 'node:module';
-import { appendFileSync } from 'node:fs';
+// Not \`import … from 'node:fs'\`: that runs fs's lazy getters, which load fs streams and readline.
+const { appendFileSync } = process.getBuiltinModule('node:fs');
 registerHooks({
   resolve(specifier, context, next) {
     const result = next(specifier, context);
@@ -66,6 +67,23 @@ describe('cold start', () => {
     expect(code).toBe(0);
     expect(modules.some((m) => m.includes('/cli/dist/bundle/chunks/call-'))).toBe(true);
     expect(heavy(modules, ['undici', 'tough-cookie', '@napi-rs/keyring', '@inquirer/prompts', '@acct/shared', '@sinclair/typebox', 'jq-web'])).toEqual([]);
+  });
+
+  it("acct call loads the call command's spec and no other command's (issue 13: specs beside their commands)", async () => {
+    const { code, modules } = await loadedModules(['call', '/api/user/me'], tempHome({ ACCT_HOST: base, ACCT_TOKEN: 'x' }).env);
+    expect(code).toBe(0);
+    const files = modules.filter((m) => m.startsWith('file:')).map((m) => fileURLToPath(m));
+    const text = files.map((f) => fs.readFileSync(f, 'utf8')).join('\n');
+    // Help texts of call, and of three other commands: only call's is read.
+    expect(text).toContain('make any API request, like `gh api`');
+    for (const other of ['mint a personal access token (shown once)', 'create an organization (you become its owner)', 'print a shell completion script']) expect(text).not.toContain(other);
+    expect(files.filter((f) => /\/chunks\/spec-[^/]*\.js$/.test(f))).toHaveLength(1);
+  });
+
+  it('acct call leaves stdin alone: with stdin from /dev/null no fs.ReadStream, fs/promises or readline loads', async () => {
+    const { code, modules } = await loadedModules(['call', '/api/user/me'], tempHome({ ACCT_HOST: base, ACCT_TOKEN: 'x' }).env);
+    expect(code).toBe(0);
+    expect(modules.filter((m) => /^builtin:NativeModule internal\/(fs\/streams|fs\/promises|readline\/)/.test(m))).toEqual([]);
   });
 
   it("acct call sends with node:http: Node's bundled undici (fetch, with its WebAssembly parser) never loads", async () => {

@@ -489,13 +489,13 @@ describe('acct credits top-up', () => {
 describe('completion knows the tenancy commands', () => {
   it.each(['bash', 'zsh', 'fish'])('%s', async (shell) => {
     const f = fake(() => ok({}));
-    expect(await exec(f, completion, { shell, program: createProgram() })).toBe(0);
+    expect(await exec(f, completion, { shell, program: await createProgram() })).toBe(0);
     for (const word of ['switch', 'members', 'invite', 'invitations', 'accept', 'credits', 'top-up', 'idempotency-key', 'paginate', 'sort', 'unset']) expect(f.io.stdout).toContain(word);
   });
 
   it('bash completes `acct credits t` to top-up and `acct orgs s` to switch', async () => {
     const f = fake(() => ok({}));
-    await exec(f, completion, { shell: 'bash', program: createProgram() });
+    await exec(f, completion, { shell: 'bash', program: await createProgram() });
     expect(f.io.stdout).toMatch(/\["credits"\]="show top-up /);
     expect(f.io.stdout).toMatch(/\["credits show"\]="[^"]*--org[^"]*--paginate/);
     expect(f.io.stdout).toMatch(/\["orgs"\]="list create switch/);

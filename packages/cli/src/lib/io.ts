@@ -27,11 +27,14 @@ export interface IO {
 
 /** The real terminal. Inquirer is imported only when a prompt is shown. */
 export function systemIO(env: NodeJS.ProcessEnv): IO {
-  const stdinIsTTY = Boolean(process.stdin.isTTY);
+  // process.stdin is made on first use, and for a file or /dev/null (scripts, CI) it is an
+  // fs.ReadStream, which loads fs/promises, readline and the file watchers: only a command that
+  // reads stdin or prompts touches it. isatty(0) answers the same question without it.
+  const stdinIsTTY = (process.getBuiltinModule('node:tty') as typeof import('node:tty')).isatty(0);
   const stdoutIsTTY = Boolean(process.stdout.isTTY);
   const stderrIsTTY = Boolean(process.stderr.isTTY);
   const noColor = env['NO_COLOR'] !== undefined && env['NO_COLOR'] !== '';
-  const context = { input: process.stdin, output: process.stderr, clearPromptOnDone: false };
+  const context = () => ({ input: process.stdin, output: process.stderr, clearPromptOnDone: false });
   return {
     out: (text) => void process.stdout.write(text),
     err: (text) => void process.stderr.write(text),
@@ -44,17 +47,17 @@ export function systemIO(env: NodeJS.ProcessEnv): IO {
     prompter: {
       async input(message, defaultValue) {
         const { input } = await import('@inquirer/prompts');
-        return input({ message, required: true, ...(defaultValue ? { default: defaultValue } : {}) }, context);
+        return input({ message, required: true, ...(defaultValue ? { default: defaultValue } : {}) }, context());
       },
       async password(message) {
         const { password } = await import('@inquirer/prompts');
-        return password({ message, mask: false }, context);
+        return password({ message, mask: false }, context());
       },
       async checkbox(message, choices) {
         const { checkbox } = await import('@inquirer/prompts');
         return checkbox(
           { message, choices: choices.map((c) => ({ ...c, checked: false })), required: true, pageSize: Math.min(choices.length, 15), loop: false },
-          context,
+          context(),
         );
       },
     },
