@@ -49,7 +49,11 @@ export function decide(scopes: Scope[], counts: Failures[], nowMs: number): Sign
   for (const [i, scope] of scopes.entries()) {
     const failures = counts[i] ?? NONE;
     if (scope.blockAt !== null && failures.count >= scope.blockAt) return { allowed: false, reason: 'blocked' };
-    const until = failures.lastAt + delayAfter(failures.count, scope.policy) * 1000;
+    // Below its free failures a scope has no wait at all, whenever its last failure was: an
+    // attempt that reached the store late (its `now` read before a slow step) is still free.
+    const delay = delayAfter(failures.count, scope.policy);
+    if (delay === 0) continue;
+    const until = failures.lastAt + delay * 1000;
     if (until > worstUntil) [worst, worstUntil] = [i, until];
   }
   if (worst >= 0 && worstUntil > nowMs) return { allowed: false, reason: scopes[worst]!.name, retryAtMs: worstUntil, limit: scopes[worst]!.policy.freeFailures };
@@ -153,10 +157,10 @@ for i = 1, n do
   local last = tonumber(redis.call('HGET', KEYS[1], field .. 't') or '0')
   local free, delay, max, blockAt = tonumber(ARGV[b + 2]), tonumber(ARGV[b + 3]), tonumber(ARGV[b + 4]), tonumber(ARGV[b + 5])
   if blockAt >= 0 and count >= blockAt then return {2} end
-  local wait = 0
-  if count >= free then wait = math.min(max, delay * 2 ^ (count - free)) end
-  local untilMs = last + wait * 1000
-  if untilMs > worstUntil then worst, worstUntil = i, untilMs end
+  if count >= free then
+    local untilMs = last + math.min(max, delay * 2 ^ (count - free)) * 1000
+    if untilMs > worstUntil then worst, worstUntil = i, untilMs end
+  end
 end
 if worst > 0 and worstUntil > now then return {0, worst, worstUntil} end
 for i = 1, n do
@@ -253,8 +257,9 @@ export class SignInLockout {
         { name: 'ip', field: `${input.ip}|`, policy: this.policy.perIp, blockAt: null },
         { name: 'account', field: '', policy: this.policy.perAccount, blockAt: this.policy.blockAt },
       ];
+    if (input.durable && !(await input.durable.reserve(this.policy.blockAt))) throw this.refusal({ allowed: false, reason: 'blocked' }, this.clock.now().getTime());
+    // Read after the durable reservation, which may wait on other attempts' row locks.
     const now = this.clock.now().getTime();
-    if (input.durable && !(await input.durable.reserve(this.policy.blockAt))) throw this.refusal({ allowed: false, reason: 'blocked' }, now);
     let decision: SignInDecision;
     try {
       decision = await this.guard(() => this.store.reserve(key, scopes, now, this.policy.forgetAfterSeconds));
