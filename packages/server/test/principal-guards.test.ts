@@ -22,7 +22,7 @@ const { ENVELOPE } = (await import(dist('http/render/envelope.js'))) as typeof i
 const { useRenderer } = (await import(dist('http/render/renderer.js'))) as typeof import('../src/http/render/renderer.js');
 const { errorHandler } = (await import(dist('middleware/errors.js'))) as typeof import('../src/middleware/errors.js');
 const { HttpError } = (await import(dist('http/http-error.js'))) as typeof import('../src/http/http-error.js');
-const { credentialKey } = (await import(dist('middleware/rate-limit/rate-limits.js'))) as typeof import('../src/middleware/rate-limit/rate-limits.js');
+const { credentialKey } = (await import(dist('rate-limit/rate-limits.js'))) as typeof import('../src/rate-limit/rate-limits.js');
 
 type Principal = import('../src/auth/principal.js').Principal;
 type Guard = import('../src/auth/guards.js').Guard;
