@@ -4,10 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
-import Database from 'better-sqlite3';
-import pg from 'pg';
-import { SMTPServer } from 'smtp-server';
-import { simpleParser } from 'mailparser';
+// The database clients, the SMTP server and the mail parser are imported when first used: most
+// files need only some of them, and each test file's worker would otherwise load all four.
+const pgModule = () => import('pg').then((m) => m.default);
 // @ts-expect-error: a plain .mjs script without type declarations (it returns string[])
 import { serverNodeFlags } from '../../../scripts/node-flags.mjs';
 
@@ -25,6 +24,7 @@ const DATABASE_URL_FILE = '.test-database-url';
 /** A fresh PostgreSQL database (C collation, so text ids sort as bytes, like SQLite). */
 async function createPgDatabase(): Promise<string> {
   const name = `acct_test_${randomBytes(6).toString('hex')}`;
+  const pg = await pgModule();
   const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
   await admin.connect();
   try {
@@ -39,6 +39,7 @@ async function createPgDatabase(): Promise<string> {
 
 async function dropPgDatabase(databaseUrl: string): Promise<void> {
   const name = new URL(databaseUrl).pathname.slice(1);
+  const pg = await pgModule();
   const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
   await admin.connect();
   try {
@@ -137,6 +138,7 @@ export interface TestDb {
 /** Direct access to a running server's database (SQLite file or PostgreSQL), to set up or inspect state. */
 export async function testDb(server: Pick<RunningServer, 'dataDir' | 'databaseUrl'>): Promise<TestDb> {
   if (server.databaseUrl) {
+    const pg = await pgModule();
     const client = new pg.Client({ connectionString: server.databaseUrl });
     await client.connect();
     const numbered = (sql: string) => {
@@ -149,6 +151,7 @@ export async function testDb(server: Pick<RunningServer, 'dataDir' | 'databaseUr
       close: () => client.end(),
     };
   }
+  const { default: Database } = await import('better-sqlite3');
   const db = new Database(path.join(server.dataDir, 'acct.db'));
   db.pragma('busy_timeout = 5000');
   return {
@@ -187,6 +190,7 @@ export interface SmtpCatcher {
 /** A real SMTP server (smtp-server) that keeps every mail it receives. */
 export async function startSmtp(): Promise<SmtpCatcher> {
   const mails: CaughtMail[] = [];
+  const [{ SMTPServer }, { simpleParser }] = await Promise.all([import('smtp-server'), import('mailparser')]);
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
