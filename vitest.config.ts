@@ -14,7 +14,8 @@ const ROOT = path.dirname(fileURLToPath(import.meta.url));
 export default defineConfig({
   test: {
     pool: 'forks',
-    maxWorkers: 2,
+    // ACCT_TEST_WORKERS tries another pool size (each worker drives its own server processes).
+    maxWorkers: Number(process.env['ACCT_TEST_WORKERS']) || 2,
     testTimeout: 60_000,
     hookTimeout: 60_000,
     sequence: { sequencer: LongestFirstSequencer },
