@@ -69,6 +69,8 @@ export const TEST_RATE_LIMITS = JSON.stringify({
   defaults: false, global: { limit: 1_000_000, windowSeconds: 60 }, ip: { limit: 1_000_000, windowSeconds: 60 }, credential: { limit: 1_000_000, windowSeconds: 60 },
 });
 
+const START_TIMEOUT_MS = 50_000;
+
 /** Starts the real built server on an ephemeral port with a fresh data dir. */
 export async function startServer(env: Record<string, string> = {}, dataDir?: string): Promise<RunningServer> {
   const dir = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'acct-test-'));
@@ -95,7 +97,10 @@ export async function startServer(env: Record<string, string> = {}, dataDir?: st
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 20_000);
+    // A server that exits rejects at once (below); this bounds only a slow start. On a machine
+    // shared by several suites at once a PostgreSQL server took over 20 s to listen; 50 s still
+    // answers before the 60 s hook timeout, with the server's output.
+    const timer = setTimeout(() => reject(new Error(`server did not start within ${START_TIMEOUT_MS / 1000} s:\n${out}`)), START_TIMEOUT_MS);
     const check = () => {
       const m = /listening on (http:\/\/\S+)/.exec(out);
       if (m) {
