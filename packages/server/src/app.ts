@@ -23,6 +23,7 @@ import { paymentRoutes } from './billing/payments.routes.js';
 import { subscriptionRoutes } from './billing/subscription.routes.js';
 import { rateLimitRoutes } from './rate-limit/rate-limits.routes.js';
 import { testClockRoutes } from './time/test-clock.js';
+import { mcpCors, mcpRoutes } from './mcp/mcp.routes.js';
 
 /** Pages a browser posts a form to: their single-use token is their CSRF protection. */
 const FORM_PATHS = new Set(['/api/auth/verify-email', '/api/auth/reset-password']);
@@ -67,7 +68,11 @@ export function createApp(deps: AppDeps): Express {
     next();
   });
   app.use(wellFormedPath());
+  // MCP and OAuth discovery: CORS for browser-based clients, before CSRF and the OPTIONS refusal.
+  app.use(mcpCors());
   app.use(jsonBody(deps.config.bodyLimit, FORM_PATHS, deps.config.intakeBodyLimit));
+  // /mcp takes bearer tokens only (never the cookie), so it is answered before the CSRF check.
+  app.use(mcpRoutes(deps));
   app.use(csrf(() => new URL(deps.baseUrl()).origin, deps.config.trustedOrigins));
 
   // CORS is off: no preflight to answer, and Express's automatic OPTIONS reply is not the envelope.
