@@ -140,6 +140,7 @@ const GROUPS: Group[] = [
   { words: ['credits'], load: () => import('./commands/credits/spec.js') },
   { words: ['call'], load: () => import('./commands/call/spec.js') },
   { words: ['completion'], load: () => import('./commands/completion/spec.js') },
+  { words: ['mcp'], load: () => import('./commands/mcp/spec.js') },
 ];
 
 /**
