@@ -33,6 +33,8 @@ export async function run(ctx: Context): Promise<number> {
   if (ctx.io.stderrIsTTY || ctx.env['ACCT_MCP_VERBOSE']) ctx.io.err(`acct mcp: forwarding stdio to ${endpoint.href} with the ${describeSource(credential)}\n`);
 
   let failed = false;
+  // Requests still being answered when stdin ends (a piped script) are answered before exiting.
+  const inFlight = new Set<Promise<void>>();
   const done = new Promise<void>((resolve) => {
     local.onclose = () => resolve();
     process.stdin.once('end', () => resolve());
@@ -41,7 +43,7 @@ export async function run(ctx: Context): Promise<number> {
   upstream.onerror = (err) => ctx.io.err(`acct mcp: ${err.message}\n`);
   local.onerror = (err) => ctx.io.err(`acct mcp: ${err.message}\n`);
   local.onmessage = (message) => {
-    upstream.send(message).catch((err: unknown) => {
+    const sending = upstream.send(message).catch((err: unknown) => {
       const rpc = message as RpcMessage;
       const status = err instanceof StreamableHTTPError ? err.code : undefined;
       const why = status === 401
@@ -52,12 +54,15 @@ export async function run(ctx: Context): Promise<number> {
       if (status === 401) failed = true;
       ctx.io.err(`acct mcp: ${why}\n`);
       // A request gets an answer (the client would wait for ever); a notification has none to get.
-      if (rpc.id !== undefined) void local.send({ jsonrpc: '2.0', id: rpc.id, error: { code: UPSTREAM_ERROR, message: why, data: { status: status ?? null } } });
+      if (rpc.id !== undefined) return local.send({ jsonrpc: '2.0', id: rpc.id, error: { code: UPSTREAM_ERROR, message: why, data: { status: status ?? null } } });
     });
+    inFlight.add(sending);
+    void sending.finally(() => inFlight.delete(sending));
   };
   await upstream.start();
   await local.start();
   await done;
+  while (inFlight.size) await Promise.allSettled([...inFlight]);
   await upstream.close().catch(() => {});
   return failed ? EXIT.UNAUTHORIZED : EXIT.OK;
 }
