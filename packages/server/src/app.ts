@@ -69,7 +69,7 @@ export function createApp(deps: AppDeps): Express {
   });
   app.use(wellFormedPath());
   // MCP and OAuth discovery: CORS for browser-based clients, before CSRF and the OPTIONS refusal.
-  app.use(mcpCors());
+  app.use(mcpCors(deps));
   app.use(jsonBody(deps.config.bodyLimit, FORM_PATHS, deps.config.intakeBodyLimit));
   // /mcp takes bearer tokens only (never the cookie), so it is answered before the CSRF check.
   app.use(mcpRoutes(deps));

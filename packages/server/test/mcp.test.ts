@@ -248,6 +248,53 @@ describe('scopes and tenancy, as the HTTP API', () => {
   });
 });
 
+describe('every tool, from its contract (the matrix for /mcp)', () => {
+  /** Arguments that pass validation and name nothing of the caller's, so no call changes state. */
+  const args = (name: string, organizationId: string): Record<string, unknown> => ({
+    ...(['list_projects', 'create_project', 'list_members', 'list_invitations', 'get_credits', 'list_credit_ledger'].includes(name) ? { organizationId } : {}),
+    ...(name === 'create_project' ? { name: 'matrix' } : {}),
+    ...(name === 'create_api_key' ? { name: 'matrix', scopes: ['user:read'] } : {}),
+    ...(name === 'revoke_api_key' ? { id: 'ak_01J00000000000000000000000' } : {}),
+  });
+
+  it('a token holding every scope but the tool\'s own (and its alternatives) gets 403 insufficient_scope naming exactly that scope', async () => {
+    const { tools } = await (await connect(bearer(full.key))).listTools();
+    for (const tool of tools) {
+      const scopes = /Needs the scope (.+)\.$/.exec(tool.description ?? '')![1]!.split(' or ');
+      const scope = scopes[0]!;
+      const others = ALL.filter((s) => !scopes.includes(s));
+      const key = await newKey(server.url, owner.cookie, others);
+      const res = await rpc(toolCall(tool.name, args(tool.name, owner.organizationId)), bearer(key.key));
+      expect(res.status, tool.name).toBe(403);
+      expect(res.body.error.data, tool.name).toMatchObject({ code: 'INSUFFICIENT_SCOPE', scope });
+      expect(res.headers.get('www-authenticate'), tool.name).toContain(`error="insufficient_scope"`);
+    }
+  });
+
+  it('organization tools refuse another user\'s organization, and a key pinned elsewhere, as their routes do', async () => {
+    const pinned = await newKey(server.url, owner.cookie, ALL.filter((s) => !s.startsWith('api-keys')), { metadata: { organizationId: owner.organizationId } });
+    const second = await call(server.url, 'POST', '/api/user/organizations', { cookie: owner.cookie, body: { name: 'Matrix second' } });
+    const client = await connect(bearer(full.key));
+    const pinnedClient = await connect(bearer(pinned.key));
+    for (const name of ['list_projects', 'create_project', 'list_members', 'list_invitations', 'get_credits', 'list_credit_ledger']) {
+      const foreign = await client.callTool({ name, arguments: args(name, stranger.organizationId) });
+      expect(foreign, name).toMatchObject({ isError: true, structuredContent: { error: { code: 'ORGANIZATION_MISMATCH', status: 403 } } });
+      const elsewhere = await pinnedClient.callTool({ name, arguments: args(name, second.body.data.id) });
+      expect(elsewhere, name).toMatchObject({ isError: true, structuredContent: { error: { code: 'ORGANIZATION_MISMATCH' } } });
+    }
+    await client.close();
+    await pinnedClient.close();
+  });
+});
+
+describe('DNS rebinding', () => {
+  it('a local server refuses /mcp requests from a non-loopback Origin with 403 before reading the token', async () => {
+    const res = await fetch(`${server.url}/mcp`, { method: 'POST', headers: { origin: 'http://attacker.example', 'content-type': 'application/json', authorization: `Bearer ${full.key}` }, body: JSON.stringify(toolCall('whoami')) });
+    expect(res.status).toBe(403);
+    expect(await res.json()).toMatchObject({ jsonrpc: '2.0', error: { message: expect.stringContaining('DNS rebinding') } });
+  });
+});
+
 describe('bad input', () => {
   it('wrong types, missing and unknown fields are tool errors naming the field', async () => {
     const client = await connect(bearer(full.key));

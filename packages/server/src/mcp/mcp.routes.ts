@@ -36,10 +36,14 @@ const CORS_PATHS = new Set([
  * origin gains nothing it could not do with its own token. Also sets `/mcp`'s JSON-RPC renderer
  * early, so a body that is not JSON is answered as a JSON-RPC parse error.
  */
-export function mcpCors(): RequestHandler {
+export function mcpCors(deps: AppDeps): RequestHandler {
   return function mcpCorsMiddleware(req, res, next) {
     if (!CORS_PATHS.has(req.path)) return next();
-    if (req.path === MCP_PATH) useRenderer(res, JSON_RPC_RENDERER);
+    if (req.path === MCP_PATH) {
+      useRenderer(res, JSON_RPC_RENDERER);
+      const rebinding = rebindingRefusal(deps, req);
+      if (rebinding) return next(new HttpError('FORBIDDEN', rebinding));
+    }
     if (req.headers.origin !== undefined) {
       res.setHeader('Access-Control-Allow-Origin', '*');
       res.setHeader('Access-Control-Expose-Headers', 'WWW-Authenticate, Mcp-Session-Id, Mcp-Protocol-Version');
@@ -51,6 +55,32 @@ export function mcpCors(): RequestHandler {
     res.statusCode = 204;
     res.end();
   };
+}
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+function hostnameOf(value: string): string | null {
+  try {
+    return new URL(value.includes('://') ? value : `http://${value}`).hostname.toLowerCase();
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * DNS rebinding (MCP Streamable HTTP, "Security warning"): a server reached on a loopback address
+ * answers only requests that name a loopback host, and only from loopback origins, so a page whose
+ * name was rebound to 127.0.0.1 cannot talk to it. A public server's own name is not rebindable
+ * this way; there the token is the protection (no cookie is ever read at /mcp).
+ */
+function rebindingRefusal(deps: AppDeps, req: Request): string | null {
+  const base = hostnameOf(deps.baseUrl());
+  if (!base || !LOOPBACK.has(base)) return null;
+  const host = req.headers.host === undefined ? null : hostnameOf(req.headers.host);
+  if (host === null || !LOOPBACK.has(host)) return 'The Host header does not name this local server (DNS rebinding protection)';
+  const origin = req.headers.origin;
+  if (origin !== undefined && (origin === 'null' || !LOOPBACK.has(hostnameOf(origin) ?? ''))) return 'Requests from this Origin are refused by a local MCP server (DNS rebinding protection)';
+  return null;
 }
 
 function metadataUrl(deps: AppDeps): string {
@@ -156,7 +186,7 @@ function mcpServer(deps: AppDeps, req: Request, res: Response, principal: Princi
   );
   server.setRequestHandler(ListToolsRequestSchema, () => ({
     tools: TOOLS.map((t) => ({
-      name: t.name, title: t.title, description: `${t.description} Needs the scope ${t.contract.scope ?? 'none'}.`,
+      name: t.name, title: t.title, description: `${t.description} Needs the scope ${[t.contract.scope, ...(t.contract.orScopes ?? [])].join(' or ')}.`,
       inputSchema: inputSchema(t) as { type: 'object' },
       annotations: { title: t.title, readOnlyHint: t.readOnly, destructiveHint: t.name === 'revoke_api_key', idempotentHint: t.readOnly || t.idempotent === true, openWorldHint: false },
     })),
