@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { iso } from '../http/clock.js';
-import { recordKeyEvent } from '../keys/keys.service.js';
+import { insertKeyEvent, unrevokedKeys } from '../keys/keys.repository.js';
+import { revokeSecret } from '../credentials/secret-credential.repository.js';
 
 /**
  * Account pre-hijacking (Sudhodanan & Paverd 2022): anyone may sign up with an address they do
@@ -82,13 +83,10 @@ export async function proveMailbox(trx: Db, opts: ProofOptions): Promise<EndedCr
  */
 export async function revokeKeys(trx: Db, userId: string, now: Date, reason: string, only: { createdBefore?: string; except?: string } = {}): Promise<number> {
   const at = iso(now);
-  let q = trx.selectFrom('api_keys').select(['id', 'expires_at']).where('user_id', '=', userId).where('revoked_at', 'is', null);
-  if (only.createdBefore) q = q.where('created_at', '<', only.createdBefore);
-  if (only.except) q = q.where('id', '!=', only.except);
   let live = 0;
-  for (const key of await q.execute()) {
-    await trx.updateTable('api_keys').set({ revoked_at: at, updated_at: at }).where('id', '=', key.id).where('revoked_at', 'is', null).execute();
-    await recordKeyEvent(trx, { keyId: key.id, userId, kind: 'revoked', detail: reason, ip: null, now });
+  for (const key of await unrevokedKeys(trx, userId, only)) {
+    await revokeSecret(trx, 'api_keys', key.id, now);
+    await insertKeyEvent(trx, { keyId: key.id, userId, kind: 'revoked', detail: reason, ip: null, now });
     if (!key.expires_at || key.expires_at > at) live++;
   }
   return live;

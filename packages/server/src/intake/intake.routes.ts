@@ -7,7 +7,7 @@ import { iso } from '../http/clock.js';
 import { HttpError } from '../http/http-error.js';
 import { ulid } from '../http/ids.js';
 import { decodeCursor, page } from '../http/pagination.js';
-import { findTeam } from '../keys/team-keys.service.js';
+import { findTeam } from '../teams/teams.service.js';
 
 function toIntakeEvent(row: IntakeEventRow) {
   return {

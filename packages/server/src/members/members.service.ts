@@ -3,28 +3,10 @@ import type { Role } from '@acct/shared';
 import type { DB } from '../db/database.js';
 import { iso } from '../http/clock.js';
 import { HttpError } from '../http/http-error.js';
-
-export interface MemberRow {
-  user_id: string;
-  email: string;
-  full_name: string;
-  handle: string;
-  role: string;
-  created_at: string;
-}
+import type { MemberRow } from './members.repository.js';
 
 export function toMember(row: MemberRow) {
   return { userId: row.user_id, email: row.email, fullName: row.full_name, handle: row.handle, role: row.role as Role, joinedAt: row.created_at };
-}
-
-/** A member of the organization with their account fields, or null. */
-export async function findMember(db: DB, organizationId: string, userId: string): Promise<MemberRow | null> {
-  const row = await db
-    .selectFrom('memberships').innerJoin('users', 'users.id', 'memberships.user_id')
-    .select(['memberships.user_id', 'users.email', 'users.full_name', 'users.handle', 'memberships.role', 'memberships.created_at'])
-    .where('memberships.organization_id', '=', organizationId).where('memberships.user_id', '=', userId)
-    .executeTakeFirst();
-  return row ?? null;
 }
 
 /**

@@ -7,6 +7,7 @@ import { iso } from '../http/clock.js';
 import { HttpError } from '../http/http-error.js';
 import { createOrganization, toOrganization } from '../orgs/orgs.service.js';
 import type { Role } from '@acct/shared';
+import { findUser, updateUserColumns, userOrganizations } from './users.repository.js';
 import { userView } from './users.service.js';
 
 /** The signed-in account and its organizations (`/api/user`). */
@@ -21,25 +22,21 @@ export function userRoutes(deps: AppDeps, r: Router = Router()): Router {
     const changes = { ...(name !== undefined ? { full_name: name.trim() } : {}), ...(handle !== undefined ? { handle } : {}) };
     if (Object.keys(changes).length > 0) {
       try {
-        await deps.db.updateTable('users').set({ ...changes, updated_at: now }).where('id', '=', user.id).execute();
+        await updateUserColumns(deps.db, user.id, { ...changes, updated_at: now });
       } catch (err) {
         if (isUniqueViolation(err)) throw new HttpError('CONFLICT', 'That handle is taken', [{ field: 'handle', message: 'handle is taken' }]);
         throw err;
       }
     }
-    const row = await deps.db.selectFrom('users').selectAll().where('id', '=', user.id).executeTakeFirstOrThrow();
+    const row = await findUser(deps.db, user.id);
+    if (!row) throw new HttpError('NOT_FOUND', 'No such user');
     return { data: await userView(deps.db, row) };
   });
 
   bind(r, deps, ROUTES.listOrganizations, async (ctx) => {
     const { user, credential } = principalOf(ctx);
-    let q = deps.db
-      .selectFrom('memberships').innerJoin('organizations', 'organizations.id', 'memberships.organization_id')
-      .selectAll('organizations').select('memberships.role')
-      .where('memberships.user_id', '=', user.id).orderBy('organizations.id');
     // A pinned key sees only its organization.
-    if (credential.kind === 'pat' && credential.organizationId) q = q.where('organizations.id', '=', credential.organizationId);
-    const rows = await q.execute();
+    const rows = await userOrganizations(deps.db, user.id, credential.kind === 'pat' ? credential.organizationId : null);
     return { data: rows.map((row) => toOrganization(row, row.role as Role)) };
   });
 
