@@ -36,3 +36,7 @@ export async function listMemberRows(db: DB, organizationId: string, cursor: str
   if (cursor) q = q.where('memberships.user_id', '>', cursor);
   return q.execute();
 }
+
+export async function insertMembership(db: DB, input: { organizationId: string; userId: string; role: string; now: string }): Promise<void> {
+  await db.insertInto('memberships').values({ organization_id: input.organizationId, user_id: input.userId, role: input.role, created_at: input.now }).execute();
+}

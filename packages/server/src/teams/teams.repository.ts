@@ -63,3 +63,11 @@ export async function teamRole(db: DB, teamId: string, userId: string): Promise<
   const row = await db.selectFrom('team_members').select('role').where('team_id', '=', teamId).where('user_id', '=', userId).executeTakeFirst();
   return row?.role;
 }
+
+/** The organization of a team the user is a member of, or undefined when they are not in it. */
+export async function teamOfMember(db: DB, teamId: string, userId: string): Promise<{ organization_id: string } | undefined> {
+  return db
+    .selectFrom('team_members').innerJoin('teams', 'teams.id', 'team_members.team_id').select(['teams.organization_id'])
+    .where('team_members.team_id', '=', teamId).where('team_members.user_id', '=', userId)
+    .executeTakeFirst();
+}

@@ -1,5 +1,6 @@
 import type { DB } from '../db/database.js';
 import type { OrganizationRow, UserRow } from '../db/schema.js';
+import { iso } from '../http/clock.js';
 
 /** Storage of accounts (`users`) and the organizations a user belongs to. */
 
@@ -31,4 +32,14 @@ export async function userOrganizations(db: DB, userId: string, only?: string | 
 /** Cheapest statement that proves the database answers (readiness). */
 export async function pingDatabase(db: DB): Promise<void> {
   await db.selectFrom('users').select('id').limit(1).execute();
+}
+
+/** The account of a (normalised) address, or undefined. */
+export async function findUserByEmail(db: DB, email: string): Promise<UserRow | undefined> {
+  return db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
+}
+
+/** Sets a new password hash; a reset also clears the account's failed sign-ins. */
+export async function setPasswordHash(db: DB, id: string, hash: string, now: Date, opts: { clearFailures?: boolean } = {}): Promise<void> {
+  await db.updateTable('users').set({ password_hash: hash, ...(opts.clearFailures ? { failed_sign_ins: 0 } : {}), updated_at: iso(now) }).where('id', '=', id).execute();
 }

@@ -5,7 +5,7 @@ import { isUniqueViolation } from '../db/errors.js';
 import { bind, principalOf } from '../http/bind.js';
 import { iso } from '../http/clock.js';
 import { HttpError } from '../http/http-error.js';
-import { createOrganization, toOrganization } from '../orgs/orgs.service.js';
+import { createOwnOrganization, toOrganization } from '../orgs/orgs.service.js';
 import type { Role } from '@acct/shared';
 import { findUser, updateUserColumns, userOrganizations } from './users.repository.js';
 import { userView } from './users.service.js';
@@ -45,18 +45,8 @@ export function userRoutes(deps: AppDeps, r: Router = Router()): Router {
     // A pinned key acts only inside its organization: it cannot make another one.
     if (credential.kind === 'pat' && credential.organizationId)
       throw new HttpError('ORGANIZATION_MISMATCH', 'The token is pinned to an organization: it cannot create organizations');
-    const name = ctx.body.name.trim();
-    // A slug derived from the name can be taken by a concurrent creation between pick and
-    // insert: pick again. A slug the caller chose is theirs to change: CONFLICT at once.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const row = await deps.db.transaction().execute((trx) => createOrganization(trx, { name, slug: ctx.body.slug, ownerId: user.id, now: deps.clock.now() }));
-        return { data: toOrganization(row, 'owner') };
-      } catch (err) {
-        if (!isUniqueViolation(err)) throw err;
-        if (ctx.body.slug !== undefined || attempt >= 5) throw new HttpError('CONFLICT', 'That slug is taken', [{ field: 'slug', message: 'slug is taken' }]);
-      }
-    }
+    const row = await createOwnOrganization(deps, { name: ctx.body.name.trim(), slug: ctx.body.slug, ownerId: user.id });
+    return { data: toOrganization(row, 'owner') };
   });
 
   return r;
