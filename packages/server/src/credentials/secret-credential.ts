@@ -27,8 +27,8 @@ export interface SecretCredentialColumns {
   updated_at: string;
 }
 
-/** The token kinds stored this way (sessions and mailed links use SHA-256 rows instead). */
-export type SecretKind = Extract<TokenKind, 'pat' | 'teamKey'>;
+/** The token kinds stored this way: every kind but sessions and mailed links (SHA-256 rows, no rotation). */
+export type SecretKind = Exclude<TokenKind, 'session' | 'bearerSession' | 'emailLink'>;
 
 export type SecretStatus = 'active' | 'expired' | 'revoked' | 'disabled';
 

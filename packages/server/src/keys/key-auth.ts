@@ -6,6 +6,8 @@ import { organizationCountColumn } from '../users/users.service.js';
 import { HttpError } from '../http/http-error.js';
 import type { Principal } from '../auth/principal.js';
 import { acceptSecret, shouldRecordUse } from '../credentials/secret-credential.js';
+// OAuth introspection checks a PAT's secret with it, as authentication does.
+export { verifyWithGrace } from '../credentials/secret-credential.js';
 import { recordUse } from '../credentials/secret-credential.repository.js';
 
 /**

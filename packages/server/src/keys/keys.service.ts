@@ -15,6 +15,8 @@ import { findUserEmail } from '../users/users.repository.js';
 
 export type KeyStatus = SecretStatus;
 export type { KeyEventKind };
+/** A key's status at `now` (the rule every secret credential shares; OAuth introspection reads PATs with it). */
+export const keyStatus = secretStatus;
 
 /** The API shape of a key: never the secret or its hash. */
 export function toApiKey(row: ApiKeyRow, now: Date) {
