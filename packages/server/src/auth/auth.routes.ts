@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { requestIp } from '../http/client-ip.js';
 import { ROUTES } from '@acct/shared';
 import type { AppDeps } from '../deps.js';
-import { bind, principalOf } from '../http/bind.js';
+import { bind, principalOf, userOf } from '../http/bind.js';
 import { iso } from '../http/clock.js';
 import { HttpError } from '../http/http-error.js';
 import { normalizeEmail, userView } from '../users/users.service.js';
@@ -15,12 +15,13 @@ import { changePassword, resetPassword, verifyEmail } from './passwords.service.
 import { createSession, revokeSessions } from './sessions.js';
 import { findSession, liveSessions, revokeSession } from './sessions.repository.js';
 import { findUserByEmail } from '../users/users.repository.js';
-import type { SessionCredential } from './principal.js';
+import type { CredentialRef } from './principal.js';
 
-function sessionOf(ctx: Parameters<typeof principalOf>[0]): SessionCredential {
-  const credential = principalOf(ctx).credential;
-  if (credential.kind !== 'session') throw new HttpError('FORBIDDEN', 'This route needs a signed-in session');
-  return credential;
+/** The signed-in session of a session-only route. */
+function sessionOf(ctx: Parameters<typeof principalOf>[0]): CredentialRef {
+  const principal = principalOf(ctx);
+  if (!principal.interactive) throw new HttpError('FORBIDDEN', 'This route needs a signed-in session');
+  return principal.credential;
 }
 
 /** Sign-up, sign-in, sessions, mailed links and passwords (`/api/auth`). */
@@ -55,14 +56,14 @@ export function authRoutes(deps: AppDeps, r: Router = Router()): Router {
 
   bind(r, deps, ROUTES.signOut, async (ctx) => {
     const session = sessionOf(ctx);
-    await revokeSession(deps.db, session.sessionId, deps.clock.now());
-    if (!session.bearer) clearSessionCookie(deps, ctx.req, ctx.res);
+    await revokeSession(deps.db, session.id, deps.clock.now());
+    if (session.carrier === 'cookie') clearSessionCookie(deps, ctx.req, ctx.res);
     return { data: { ok: true as const } };
   });
 
   bind(r, deps, ROUTES.getSession, async (ctx) => {
-    const { user } = principalOf(ctx);
-    const { sessionId } = sessionOf(ctx);
+    const user = userOf(ctx);
+    const { id: sessionId } = sessionOf(ctx);
     const row = await findSession(deps.db, sessionId);
     if (!row) throw new HttpError('INVALID_TOKEN', 'The session has ended');
     return { data: { session: sessionView(row, sessionId), user: await userView(deps.db, user) } };
@@ -121,27 +122,27 @@ export function authRoutes(deps: AppDeps, r: Router = Router()): Router {
   bind(r, deps, ROUTES.resetPassword, async ({ body }) => ({ data: { ok: true as const, ...(await resetPassword(deps, body)) } }));
 
   bind(r, deps, ROUTES.changePassword, async (ctx) => {
-    const { user } = principalOf(ctx);
-    const { sessionId } = sessionOf(ctx);
+    const user = userOf(ctx);
+    const { id: sessionId } = sessionOf(ctx);
     return { data: { ok: true as const, ...(await changePassword(deps, user, sessionId, ctx.body)) } };
   });
 
   bind(r, deps, ROUTES.listSessions, async (ctx) => {
-    const { user } = principalOf(ctx);
-    const { sessionId } = sessionOf(ctx);
+    const user = userOf(ctx);
+    const { id: sessionId } = sessionOf(ctx);
     const rows = await liveSessions(deps.db, user.id, deps.clock.now());
     return { data: rows.map((row) => sessionView(row, sessionId)) };
   });
 
   bind(r, deps, ROUTES.revokeSession, async (ctx) => {
-    const { user } = principalOf(ctx);
+    const user = userOf(ctx);
     if (!(await revokeSession(deps.db, ctx.body.id, deps.clock.now(), user.id))) throw new HttpError('NOT_FOUND', 'No such session');
     return { data: { ok: true as const } };
   });
 
   bind(r, deps, ROUTES.revokeOtherSessions, async (ctx) => {
-    const { user } = principalOf(ctx);
-    const { sessionId } = sessionOf(ctx);
+    const user = userOf(ctx);
+    const { id: sessionId } = sessionOf(ctx);
     return { data: { ok: true as const, revokedSessions: await revokeSessions(deps.db, deps.clock, user.id, sessionId) } };
   });
 

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { requestIp } from '../http/client-ip.js';
 import { ROUTES, SCOPES, type Scope } from '@acct/shared';
 import type { AppDeps } from '../deps.js';
-import { bind, pinOf, principalOf } from '../http/bind.js';
+import { bind, pinOf, principalOf, userOf } from '../http/bind.js';
 import { HttpError } from '../http/http-error.js';
 import { decodeCursor } from '../http/pagination.js';
 import { createKey, keyWithEvents, listKeys, reportLeak, revokeKey, rotateKey, toApiKey, updateKey } from './keys.service.js';
@@ -11,10 +11,11 @@ import { createKey, keyWithEvents, listKeys, reportLeak, revokeKey, rotateKey, t
 export function keyRoutes(deps: AppDeps, r: Router = Router()): Router {
 
   bind(r, deps, ROUTES.createApiKey, async (ctx) => {
-    const { user, credential } = principalOf(ctx);
+    const principal = principalOf(ctx);
+    const user = userOf(ctx);
     // A session that signed in long ago must sign in again before minting a key (ASVS 7.5.1).
-    if (credential.kind === 'session') {
-      const age = deps.clock.now().getTime() - new Date(credential.createdAt).getTime();
+    if (principal.interactive) {
+      const age = deps.clock.now().getTime() - new Date(principal.credential.issuedAt).getTime();
       if (age > deps.config.freshSessionSeconds * 1000) throw new HttpError('FORBIDDEN', 'Sign in again to create an API key: this session is too old');
     }
     const { body } = ctx;
@@ -36,29 +37,29 @@ export function keyRoutes(deps: AppDeps, r: Router = Router()): Router {
     const pin = pinOf(principal);
     const limit = ctx.query.limit ?? 20;
     // A pinned key lists only the keys pinned to its own organization.
-    return listKeys(deps, principal.user.id, { pin, cursor: decodeCursor(ctx.query.cursor), limit, status: ctx.query.status });
+    return listKeys(deps, principal.subject.id, { pin, cursor: decodeCursor(ctx.query.cursor), limit, status: ctx.query.status });
   });
 
   bind(r, deps, ROUTES.getApiKey, async (ctx) => {
     const principal = principalOf(ctx);
-    return { data: await keyWithEvents(deps, principal.user.id, ctx.query.id, pinOf(principal)) };
+    return { data: await keyWithEvents(deps, principal.subject.id, ctx.query.id, pinOf(principal)) };
   });
 
   bind(r, deps, ROUTES.updateApiKey, async (ctx) => {
     const principal = principalOf(ctx);
-    const row = await updateKey(deps, principal.user.id, { ...ctx.body, scopes: ctx.body.scopes as Scope[] | undefined, ip: requestIp(ctx.req), pin: pinOf(principal) });
+    const row = await updateKey(deps, principal.subject.id, { ...ctx.body, scopes: ctx.body.scopes as Scope[] | undefined, ip: requestIp(ctx.req), pin: pinOf(principal) });
     return { data: toApiKey(row, deps.clock.now()) };
   });
 
   bind(r, deps, ROUTES.deleteApiKey, async (ctx) => {
     const principal = principalOf(ctx);
-    const row = await revokeKey(deps, principal.user.id, ctx.body.id, requestIp(ctx.req), pinOf(principal));
+    const row = await revokeKey(deps, principal.subject.id, ctx.body.id, requestIp(ctx.req), pinOf(principal));
     return { data: toApiKey(row, deps.clock.now()) };
   });
 
   bind(r, deps, ROUTES.rotateApiKey, async (ctx) => {
     const principal = principalOf(ctx);
-    const { row, key } = await rotateKey(deps, principal.user.id, { id: ctx.body.id, gracePeriod: ctx.body.gracePeriod ?? 0, ip: requestIp(ctx.req), pin: pinOf(principal), arrivedAt: ctx.arrivedAt });
+    const { row, key } = await rotateKey(deps, principal.subject.id, { id: ctx.body.id, gracePeriod: ctx.body.gracePeriod ?? 0, ip: requestIp(ctx.req), pin: pinOf(principal), arrivedAt: ctx.arrivedAt });
     return { data: { ...toApiKey(row, deps.clock.now()), key } };
   });
 

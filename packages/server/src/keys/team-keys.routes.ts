@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { ROUTES, type Scope } from '@acct/shared';
 import type { AppDeps } from '../deps.js';
-import { bind, membershipOf, principalOf } from '../http/bind.js';
+import { bind, membershipOf, userOf } from '../http/bind.js';
 import { decodeCursor } from '../http/pagination.js';
 import { findTeam } from '../teams/teams.service.js';
 import { createTeamKey, listTeamKeys, requireTeamAdmin, revokeTeamKey, rotateTeamKey, toTeamKey } from './team-keys.service.js';
@@ -11,7 +11,7 @@ export function teamKeyRoutes(deps: AppDeps, r: Router = Router()): Router {
 
   bind(r, deps, ROUTES.createTeamKey, async (ctx) => {
     const { organizationId, role } = membershipOf(ctx);
-    const { user } = principalOf(ctx);
+    const user = userOf(ctx);
     const team = await findTeam(deps.db, organizationId, ctx.params['teamId'] ?? '');
     await requireTeamAdmin(deps.db, { teamId: team.id, userId: user.id, orgRole: role });
     const { row, key } = await createTeamKey(deps, {
@@ -29,7 +29,7 @@ export function teamKeyRoutes(deps: AppDeps, r: Router = Router()): Router {
 
   bind(r, deps, ROUTES.revokeTeamKey, async (ctx) => {
     const { organizationId, role } = membershipOf(ctx);
-    const { user } = principalOf(ctx);
+    const user = userOf(ctx);
     const team = await findTeam(deps.db, organizationId, ctx.params['teamId'] ?? '');
     await requireTeamAdmin(deps.db, { teamId: team.id, userId: user.id, orgRole: role });
     const row = await revokeTeamKey(deps, team.id, ctx.params['keyId'] ?? '');
@@ -38,7 +38,7 @@ export function teamKeyRoutes(deps: AppDeps, r: Router = Router()): Router {
 
   bind(r, deps, ROUTES.rotateTeamKey, async (ctx) => {
     const { organizationId, role } = membershipOf(ctx);
-    const { user } = principalOf(ctx);
+    const user = userOf(ctx);
     const team = await findTeam(deps.db, organizationId, ctx.params['teamId'] ?? '');
     await requireTeamAdmin(deps.db, { teamId: team.id, userId: user.id, orgRole: role });
     const { row, key } = await rotateTeamKey(deps, team.id, ctx.params['keyId'] ?? '', ctx.body.gracePeriod ?? 0, ctx.arrivedAt);

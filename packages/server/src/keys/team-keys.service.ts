@@ -6,7 +6,7 @@ import { iso } from '../http/clock.js';
 import { HttpError } from '../http/http-error.js';
 import { ulid } from '../http/ids.js';
 import { page } from '../http/pagination.js';
-import type { TeamPrincipal } from '../auth/principal.js';
+import { principal, type Carrier, type Principal } from '../auth/principal.js';
 import {
   acceptSecret, assertRotatable, forgetSecrets, graceEndsAt, mintSecret, rotation, ROTATED_MEANWHILE, secretStatus, shouldRecordUse, type SecretStatus,
 } from '../credentials/secret-credential.js';
@@ -82,15 +82,16 @@ export async function rotateTeamKey(deps: AppDeps, teamId: string, keyId: string
 }
 
 /** Resolves a team key like a PAT: one indexed read, Argon2 only on first use, status every time. */
-export async function authenticateTeamKey(deps: AppDeps, token: ParsedToken, ip: string | null): Promise<TeamPrincipal> {
+export async function authenticateTeamKey(deps: AppDeps, token: ParsedToken, ip: string | null, carrier: Carrier): Promise<Principal> {
   const found = await findTeamKeyByLookupId(deps.db, token.lookupId);
   const now = deps.clock.now();
   const row = await acceptSecret(deps.keyVerifier, { id: found?.id ?? '', row: found, token, now, noun: 'team key' });
   if (shouldRecordUse(row, now, ip)) {
     recordUse(deps.db, 'team_keys', row.id, now, ip).catch((err: unknown) => deps.logger.warn({ err }, 'could not record team key use'));
   }
-  return {
-    team: { id: row.team_id, organizationId: row.organization_id },
-    credential: { kind: 'team-key', keyId: row.id, teamId: row.team_id, organizationId: row.organization_id, scopes: parseScopes(row.scopes) },
-  };
+  return principal(
+    { kind: 'team', id: row.team_id, organizationId: row.organization_id },
+    { kind: 'team-key', id: row.id, issuedAt: row.created_at, carrier },
+    { scopes: parseScopes(row.scopes), organizationId: row.organization_id },
+  );
 }
