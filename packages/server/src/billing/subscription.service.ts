@@ -3,7 +3,7 @@ import type { AppDeps } from '../deps.js';
 import type { OrganizationRow } from '../db/schema.js';
 import { iso } from '../http/clock.js';
 import { HttpError } from '../http/http-error.js';
-import { lockOrganization, memberCount } from '../members/members.service.js';
+import { lockOrganization, memberCount } from '../members/members.repository.js';
 import { updateOrganizationColumns } from '../orgs/orgs.repository.js';
 import { loadOrganization } from '../orgs/orgs.service.js';
 import { applyCredit } from './credits.repository.js';

@@ -8,7 +8,7 @@ import { proveMailbox } from '../auth/mailbox-proof.js';
 import { addSeconds, iso } from '../http/clock.js';
 import { HttpError } from '../http/http-error.js';
 import { ulid } from '../http/ids.js';
-import { lockOrganization, memberCount, seatsInUse } from '../members/members.service.js';
+import { lockOrganization, memberCount, seatsInUse } from '../members/members.repository.js';
 import { atLeast, inviteProblem } from '../members/role-rules.js';
 import { normalizeEmail } from '../users/users.service.js';
 import { findMembership, insertMembership } from '../members/members.repository.js';
