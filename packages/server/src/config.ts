@@ -49,6 +49,11 @@ export interface Config {
    * together, on a loopback address, so no single stray variable opens it on a reachable server.
    */
   testClock: boolean;
+  /**
+   * Tests hash with Argon2id's smallest cost: only with ACCT_TEST_FAST_HASHES=1 and NODE_ENV=test
+   * on a loopback host, as the test clock.
+   */
+  testHashes: boolean;
 }
 
 function bool(value: string | undefined, fallback: boolean): boolean {
@@ -128,5 +133,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     keepAliveTimeoutMs: positive('ACCT_KEEP_ALIVE_TIMEOUT_MS', env['ACCT_KEEP_ALIVE_TIMEOUT_MS'], 5000),
     maxConnectionsPerIp: int('ACCT_MAX_CONNECTIONS_PER_IP', env['ACCT_MAX_CONNECTIONS_PER_IP'], 1000),
     testClock: env['ACCT_TEST_CLOCK'] === '1' && env['NODE_ENV'] === 'test' && ['127.0.0.1', '::1', 'localhost'].includes(host),
+    testHashes: env['ACCT_TEST_FAST_HASHES'] === '1' && env['NODE_ENV'] === 'test' && ['127.0.0.1', '::1', 'localhost'].includes(host),
   };
 }

@@ -1,3 +1,4 @@
+// test-dialects: sqlite — pure functions in process (secret status, grace, rotation race, use bookkeeping); no server, no database
 // The decisions every secret credential (PAT, team key) shares (credentials/secret-credential.ts),
 // in process: pure functions of a row and `now`, so their rules are checked here without a server.
 import path from 'node:path';

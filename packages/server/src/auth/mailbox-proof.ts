@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import { iso } from '../http/clock.js';
+import { iso } from '../time/clock.js';
 import { insertKeyEvent, unrevokedKeys } from '../keys/keys.repository.js';
 import { revokeSecret } from '../credentials/secret-credential.repository.js';
 

@@ -1,6 +1,6 @@
 import type { DB } from '../db/database.js';
 import type { SessionRow } from '../db/schema.js';
-import { iso } from '../http/clock.js';
+import { iso } from '../time/clock.js';
 
 /** Storage of sessions as their owner manages them (creation and authentication are in sessions.ts). */
 

@@ -1,7 +1,7 @@
 import type { DB } from '../db/database.js';
 import type { LedgerRow } from '../db/schema.js';
-import { iso } from '../http/clock.js';
-import { ulid } from '../http/ids.js';
+import { iso } from '../time/clock.js';
+import { ulid } from '../db/ids.js';
 
 /** Storage of an organization's credits: its balance column and the ledger that explains it. */
 

@@ -1,7 +1,7 @@
 import type { DB } from '../db/database.js';
 import { isUniqueViolation } from '../db/errors.js';
 import type { LedgerRow } from '../db/schema.js';
-import { iso } from '../http/clock.js';
+import { iso } from '../time/clock.js';
 import { applyCredit, ledgerEntryByKey } from './credits.repository.js';
 
 /** Credits in one place: the ledger's API shape, idempotent top-ups and billing periods (storage in credits.repository.ts). */

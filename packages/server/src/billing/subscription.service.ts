@@ -1,7 +1,7 @@
 import { subscription } from '@acct/shared';
 import type { AppDeps } from '../deps.js';
 import type { OrganizationRow } from '../db/schema.js';
-import { iso } from '../http/clock.js';
+import { iso } from '../time/clock.js';
 import { HttpError } from '../http/http-error.js';
 import { lockOrganization, memberCount } from '../members/members.repository.js';
 import { updateOrganizationColumns } from '../orgs/orgs.repository.js';

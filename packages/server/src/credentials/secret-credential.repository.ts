@@ -1,5 +1,5 @@
 import type { DB } from '../db/database.js';
-import { iso } from '../http/clock.js';
+import { iso } from '../time/clock.js';
 import type { SecretCredentialColumns } from './secret-credential.js';
 
 /** The tables that hold secret credentials; each has every column of `SecretCredentialColumns`. */

@@ -1,6 +1,6 @@
 import { issueToken, type ParsedToken, type TokenKind } from '@acct/shared';
 import type { KeyVerifier } from '../keys/key-verifier.js';
-import { addSeconds, iso } from '../http/clock.js';
+import { addSeconds, iso } from '../time/clock.js';
 import { HttpError } from '../http/http-error.js';
 import { argon2Hash } from '../auth/hashing.js';
 

@@ -1,7 +1,7 @@
 import type { ExpressionBuilder } from 'kysely';
 import type { DB } from '../db/database.js';
 import type { Database, InvitationRow } from '../db/schema.js';
-import { iso } from '../http/clock.js';
+import { iso } from '../time/clock.js';
 
 /** Storage of invitations (only the token's hash is stored). */
 

@@ -1,7 +1,7 @@
 import type { DB } from '../db/database.js';
 import type { ApiKeyRow, KeyEventRow } from '../db/schema.js';
-import { iso } from '../http/clock.js';
-import { ulid } from '../http/ids.js';
+import { iso } from '../time/clock.js';
+import { ulid } from '../db/ids.js';
 import type { SecretStatus } from '../credentials/secret-credential.js';
 
 /** Storage of personal access tokens (`api_keys`) and their history (`key_events`). */

@@ -1,6 +1,6 @@
 import type { DB } from '../db/database.js';
 import type { TeamKeyRow } from '../db/schema.js';
-import { iso } from '../http/clock.js';
+import { iso } from '../time/clock.js';
 import type { SecretStatus } from '../credentials/secret-credential.js';
 
 /** Storage of team keys (`team_keys`) and the team lookups their routes need. */

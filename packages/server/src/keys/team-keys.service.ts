@@ -2,9 +2,9 @@ import { ROLE_SCOPES, type ParsedToken, type Role, type Scope } from '@acct/shar
 import type { AppDeps } from '../deps.js';
 import type { DB } from '../db/database.js';
 import type { TeamKeyRow } from '../db/schema.js';
-import { iso } from '../http/clock.js';
+import { iso } from '../time/clock.js';
 import { HttpError } from '../http/http-error.js';
-import { ulid } from '../http/ids.js';
+import { ulid } from '../db/ids.js';
 import { page } from '../http/pagination.js';
 import { principal, type Carrier, type Principal } from '../auth/principal.js';
 import {

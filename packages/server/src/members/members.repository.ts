@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { DB } from '../db/database.js';
-import { iso } from '../http/clock.js';
+import { iso } from '../time/clock.js';
 
 /** Storage of memberships (who belongs to which organization, in which role). */
 

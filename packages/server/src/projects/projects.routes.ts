@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { ROUTES } from '@acct/shared';
 import type { AppDeps } from '../deps.js';
 import { bind, membershipOf } from '../http/bind.js';
-import { iso } from '../http/clock.js';
+import { iso } from '../time/clock.js';
 import { deleteProject, listProjects, updateProjectColumns } from './projects.repository.js';
 import { createProject, findProject, toProject } from './projects.service.js';
 

@@ -1,9 +1,9 @@
 import type { AppDeps } from '../deps.js';
 import type { DB } from '../db/database.js';
 import type { ProjectRow } from '../db/schema.js';
-import { iso } from '../http/clock.js';
+import { iso } from '../time/clock.js';
 import { HttpError } from '../http/http-error.js';
-import { ulid } from '../http/ids.js';
+import { ulid } from '../db/ids.js';
 import { creditBalance, debitCredits } from '../billing/credits.repository.js';
 import { findOrgProject, insertProject } from './projects.repository.js';
 

@@ -1,6 +1,6 @@
 import type { DB } from '../db/database.js';
 import type { OrganizationRow, UserRow } from '../db/schema.js';
-import { iso } from '../http/clock.js';
+import { iso } from '../time/clock.js';
 
 /** Storage of accounts (`users`) and the organizations a user belongs to. */
 
