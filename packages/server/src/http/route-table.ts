@@ -75,9 +75,14 @@ export class RouteTable {
     this.built = true;
   }
 
+  /** `METHOD path` of every registered route, in order (the route matrices list them from here). */
+  list(): { method: Method; path: string }[] {
+    return this.entries.map(({ method, path }) => ({ method, path }));
+  }
+
   /** The middleware that answers every registered route (unmatched requests go on to `next`). */
-  middleware(): RequestHandler {
-    return (req, res, next) => {
+  middleware(): RequestHandler & { routeTable: RouteTable } {
+    return Object.assign((req: Request, res: Response, next: NextFunction) => {
       if (!this.built) this.build();
       const found = this.match(req.method, req.url);
       if (!found) return next();
@@ -88,7 +93,7 @@ export class RouteTable {
       } catch (err) {
         next(err);
       }
-    };
+    }, { routeTable: this });
   }
 
   private match(method: string, url: string): { entry: Entry; params: Record<string, string> } | null {
