@@ -1,3 +1,4 @@
+// test-dialects: sqlite — guards, the credential-kind registry and renderers in process; no database
 // The authorisation core in process: the credential-kind registry, the guards a contract declares
 // (auth/guards.ts), and the renderers errors and answers are written with (http/render/). The
 // guards read only the principal, so every subject and credential shape is checked here without
