@@ -1,3 +1,4 @@
+// test-dialects: sqlite — the route table against Express in process; no database
 // The route table (http/route-table.ts) matches as Express's router did, in process: the same
 // routes registered on both answer every probe path alike.
 import http from 'node:http';
