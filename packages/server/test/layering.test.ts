@@ -1,3 +1,4 @@
+// test-dialects: sqlite — reads the server sources in process; no database
 // The server's module picture (docs/architecture.md "Layers"): every import of a source file
 // points to its own layer or one below, never back up. Read from the sources, in process.
 import fs from 'node:fs';
