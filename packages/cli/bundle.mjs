@@ -39,7 +39,10 @@ const builtins = {
       }
       const mod = process.getBuiltinModule(`node:${name}`);
       const plain = Object.keys(mod).filter((k) => /^[A-Za-z_$][\w$]*$/.test(k) && k !== 'default' && 'value' in (Object.getOwnPropertyDescriptor(mod, k) ?? {}));
-      const lines = [`const m = process.getBuiltinModule(${id});`, 'export default m;', ...plain.map((k) => `export const ${k} = m.${k};`)];
+      // Each named export reads its property in a call marked pure, so esbuild drops the exports
+      // nothing imports: a property that was a lazy getter in the building process (util.parseArgs,
+      // util.diff, fs.Dir) would otherwise be read at start and load its module.
+      const lines = [`const m = process.getBuiltinModule(${id});`, 'export default m;', ...plain.map((k) => `export const ${k} = /* @__PURE__ */ (() => m.${k})();`)];
       return { contents: `${lines.join('\n')}\n`, loader: 'js' };
     });
   },

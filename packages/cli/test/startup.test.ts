@@ -86,6 +86,14 @@ describe('cold start', () => {
     expect(modules.filter((m) => /^builtin:NativeModule internal\/(fs\/streams|fs\/promises|readline\/)/.test(m))).toEqual([]);
   });
 
+  it("--version and call read no built-in's lazy export they do not use (util.parseArgs, util.diff, fs.Dir: worker_threads, parse_args, diff)", async () => {
+    for (const args of [['--version'], ['call', '/api/user/me']]) {
+      const { code, modules } = await loadedModules(args, tempHome({ ACCT_HOST: base, ACCT_TOKEN: 'x' }).env);
+      expect(code).toBe(0);
+      expect(modules.filter((m) => /^builtin:NativeModule (worker_threads|internal\/util\/parse_args\/parse_args|internal\/util\/diff|internal\/fs\/dir|internal\/util\/trace_sigint)$/.test(m))).toEqual([]);
+    }
+  });
+
   it("acct call sends with node:http: Node's bundled undici (fetch, with its WebAssembly parser) never loads", async () => {
     const { code, modules } = await loadedModules(['call', '/api/user/me'], tempHome({ ACCT_HOST: base, ACCT_TOKEN: 'x' }).env);
     expect(code).toBe(0);
