@@ -94,11 +94,11 @@ describe('cold start', () => {
     }
   });
 
-  it("acct call sends with node:http: Node's bundled undici (fetch, with its WebAssembly parser) never loads", async () => {
+  it("acct call to an http host speaks HTTP/1.1 over node:net: neither node:http nor Node's bundled undici (fetch) loads", async () => {
     const { code, modules } = await loadedModules(['call', '/api/user/me'], tempHome({ ACCT_HOST: base, ACCT_TOKEN: 'x' }).env);
     expect(code).toBe(0);
-    expect(modules).toContain('builtin:NativeModule _http_client');
-    expect(modules.filter((m) => /^builtin:NativeModule internal\/deps\/undici/.test(m))).toEqual([]);
+    expect(modules).toContain('builtin:NativeModule net');
+    expect(modules.filter((m) => /^builtin:NativeModule (http|_http_\w+|internal\/deps\/undici\/.*)$/.test(m))).toEqual([]);
   });
 
   it('the built acct runs from the esbuild bundle, not from the per-file tsc output', async () => {
