@@ -48,9 +48,20 @@ const builtins = {
   },
 };
 
+/**
+ * `@acct/shared/routes` (each route's method and path, plain data) goes into the bundle: the
+ * typed calls of lib/api.ts need it, and it is small; the rest of @acct/shared stays outside.
+ */
+const sharedRoutes = {
+  name: 'shared-routes-inline',
+  setup(b) {
+    b.onResolve({ filter: /^@acct\/shared\/routes$/ }, () => ({ path: path.join(here, '../shared/src/routes.ts') }));
+  },
+};
+
 const result = await build({
   write: false,
-  plugins: [builtins],
+  plugins: [builtins, sharedRoutes],
   entryPoints: [path.join(here, 'src/cli.ts')],
   outdir,
   bundle: true,
