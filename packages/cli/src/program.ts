@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { CommandModule, CommandSpec, SpecModule } from './commands/spec.js';
 import type { GlobalOptions } from './context.js';
 import { VERSION } from './version.js';
@@ -268,6 +268,9 @@ export async function main(argv: string[], runner: Runner = defaultRunner): Prom
     await program.parseAsync(expandJsonFields(argv, COMMAND_WORDS, targetCommand(program, argv).registeredArguments.length === 0), { from: 'user' });
     return code;
   } catch (err) {
+    // Help and --version end through commander's exit override with code 0: nothing to report
+    // (and nothing more to load for `acct --version`).
+    if (err instanceof CommanderError && err.exitCode === 0) return 0;
     const { reportError } = await import('./lib/errors.js');
     return reportError(err, (text) => void process.stderr.write(text));
   }
