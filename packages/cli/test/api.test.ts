@@ -1,3 +1,4 @@
+// test-dialects: sqlite — the CLI (its flags, output, keychain, exit codes); the server API it calls is covered on PostgreSQL by the server suites
 import { ROUTES as CONTRACTS } from '@acct/shared';
 import { buildPath, ROUTES } from '@acct/shared/routes';
 import fs from 'node:fs';
