@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { Api } from './lib/api.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { Config, configDir } from './lib/config.js';
 import type { PersistentJar } from './lib/cookie-jar.js';
@@ -38,6 +39,8 @@ export interface Jar {
 export interface Context {
   io: IO;
   http: Http;
+  /** Typed calls to the API's routes (lib/api.ts), over `http`. */
+  readonly api: Api;
   config: Config;
   secrets: Secrets;
   clock: Clock;
@@ -114,5 +117,18 @@ export function createContext(globals: GlobalOptions, overrides: ContextOverride
       return { header: (url) => j.cookieHeader(url), deviceHeader: (url) => j.deviceCookieHeader(url), store: (url, sc) => j.store(url, sc), save: () => j.save() };
     },
   });
-  return { io, http, config, secrets, clock, env, origin, json: Boolean(globals.json), jar: loadJar };
+  return {
+    io,
+    http,
+    get api() {
+      return new Api(this.http);
+    },
+    config,
+    secrets,
+    clock,
+    env,
+    origin,
+    json: Boolean(globals.json),
+    jar: loadJar,
+  };
 }

@@ -1,3 +1,4 @@
+import { ROUTES } from '@acct/shared/routes';
 import type { Context } from '../../context.js';
 import { printJson } from '../../lib/output.js';
 import { forgetTokens } from '../../lib/token-store.js';
@@ -15,7 +16,7 @@ export async function run(ctx: Context, opts: LogoutOptions): Promise<number> {
   const jar = await ctx.jar();
   let signedOut = false;
   if (jar.cookieHeader(ctx.origin) !== '') {
-    const res = await ctx.http.request({ method: 'POST', path: '/api/auth/sign-out', credential: 'session' });
+    const res = await ctx.api.request(ROUTES.signOut, { credential: 'session' });
     // 401: the session had already ended on the server; either way the local cookie goes.
     signedOut = res.status >= 200 && res.status < 300;
     if (!signedOut && res.status !== 401) io.err(`acct: warning: the server answered ${res.status} to sign-out; clearing the local session anyway\n`);

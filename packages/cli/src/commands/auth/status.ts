@@ -1,3 +1,4 @@
+import { ROUTES } from '@acct/shared/routes';
 import type { DataOf, users } from '@acct/shared';
 import type { Context } from '../../context.js';
 import { describeSource, type Credential } from '../../lib/credentials.js';
@@ -55,7 +56,7 @@ export async function gatherStatus(ctx: Context): Promise<Status> {
     status.expiresAt = credential.saved.expiresAt;
     status.expiryKnown = true;
   } else if (credential.source === 'keychain' || credential.source === 'file') status.scopes = credential.saved.scopes ?? null;
-  const res = await ctx.http.request({ method: 'GET', path: '/api/user/me' });
+  const res = await ctx.api.request(ROUTES.getMe);
   const tokenScopes = header(res, 'x-token-scopes');
   if (tokenScopes !== undefined) status.scopes = tokenScopes.split(/,\s*/).filter(Boolean);
   if (res.status === 200) {
@@ -73,7 +74,7 @@ export async function gatherStatus(ctx: Context): Promise<Status> {
     if (expiry) Object.assign(status, { expiresAt: expiry.expiresAt, expiryKnown: true });
   }
   if (credential.source === 'cookie' && status.ok) {
-    const session = await ctx.http.request({ method: 'GET', path: '/api/auth/get-session', credential: 'session' });
+    const session = await ctx.api.request(ROUTES.getSession, { credential: 'session' });
     if (session.status === 200) Object.assign(status, { expiresAt: (session.json() as { data: { session: { expiresAt: string } } }).data.session.expiresAt, expiryKnown: true });
   }
   return status;
@@ -102,7 +103,7 @@ export function whyThisCredential(ctx: Context, credential: Credential, signedIn
  */
 async function tokenExpiry(ctx: Context, token: string, signedIn: boolean): Promise<{ expiresAt: string | null } | null> {
   for (const credential of ['auto', ...(signedIn ? (['session'] as const) : [])] as const) {
-    const res = await ctx.http.request({ method: 'GET', path: '/api/auth/api-key/list', query: { limit: 100 }, credential });
+    const res = await ctx.api.request(ROUTES.listApiKeys, { query: { limit: 100 }, credential });
     if (res.status !== 200) continue;
     const keys = (res.json() as { data?: unknown } | undefined)?.data;
     if (!Array.isArray(keys)) continue;
