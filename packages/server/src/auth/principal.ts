@@ -17,7 +17,31 @@ export interface KeyCredential {
   organizationId: string | null;
 }
 
-export type Credential = SessionCredential | KeyCredential;
+/** An OAuth 2.1 access token (`bo_`): a third-party app acting for the user with what they consented to. */
+export interface OAuthCredential {
+  kind: 'oauth';
+  tokenId: string;
+  /** The grant (one approved authorization, the family of its tokens). */
+  grantId: string;
+  clientId: string;
+  scopes: ReadonlySet<Scope>;
+  /** The organization the user limited the grant to, or null. */
+  organizationId: string | null;
+  /** The RFC 8707 resource the token was issued for, or null (the API). */
+  resource: string | null;
+}
+
+export type Credential = SessionCredential | KeyCredential | OAuthCredential;
+
+/** The organization a token credential is pinned to (PATs, OAuth grants), or null. */
+export function pinnedOrganization(credential: Credential): string | null {
+  return credential.kind === 'session' ? null : credential.organizationId;
+}
+
+/** The id a request log and rate limits name the credential by. */
+export function credentialId(credential: Credential): string {
+  return credential.kind === 'pat' ? credential.keyId : credential.kind === 'oauth' ? credential.grantId : credential.sessionId;
+}
 
 /** A team key: a machine identity that belongs to a team, not to a person. */
 export interface TeamKeyCredential {

@@ -1,7 +1,7 @@
 import type { Request, Response, Router } from 'express';
 import { ROLE_SCOPES, validate, validateQuery, type BodyOf, type DataOf, type Pagination, type QueryOf, type Role, type RouteContract } from '@acct/shared';
 import type { AppDeps } from '../deps.js';
-import { hasScope, isTeamCaller, type Principal, type TeamPrincipal } from '../auth/principal.js';
+import { credentialId, hasScope, isTeamCaller, pinnedOrganization, type Principal, type TeamPrincipal } from '../auth/principal.js';
 import { authenticate } from '../middleware/authenticate.js';
 import { logRequest } from '../middleware/access-log.js';
 import { prepared } from '../db/prepared.js';
@@ -54,7 +54,7 @@ export function principalOf(ctx: { principal: Principal | null }): Principal {
  * pinned key sees and manages only what belongs to its own organization.
  */
 export function pinOf(principal: Principal): string | null {
-  return principal.credential.kind === 'pat' ? principal.credential.organizationId : null;
+  return pinnedOrganization(principal.credential);
 }
 
 /** The membership of a tenant route. */
@@ -120,8 +120,8 @@ async function authorize(deps: AppDeps, contract: RouteContract, req: Request, r
   if (isTeamCaller(caller)) return authorizeTeam(contract, req, res, caller);
   const principal = caller;
   const credential = principal.credential;
-  res.locals['actor'] = { userId: principal.user.id, kind: credential.kind, id: credential.kind === 'pat' ? credential.keyId : credential.sessionId };
-  if (credential.kind === 'pat') res.setHeader('X-Token-Scopes', scopeHeader(credential.scopes));
+  res.locals['actor'] = { userId: principal.user.id, kind: credential.kind, id: credentialId(credential) };
+  if (credential.kind !== 'session') res.setHeader('X-Token-Scopes', scopeHeader(credential.scopes));
   if (contract.auth === 'session' && credential.kind !== 'session')
     throw new HttpError('FORBIDDEN', 'This route needs a signed-in session: API keys cannot mint keys or change credentials');
   if (contract.scope && !hasScope(principal, contract.scope) && !contract.orScopes?.some((s) => hasScope(principal, s)))
@@ -129,7 +129,8 @@ async function authorize(deps: AppDeps, contract: RouteContract, req: Request, r
   let membership: Membership | null = null;
   if (contract.tenant) {
     const organizationId = String(req.params['organizationId'] ?? '');
-    if (credential.kind === 'pat' && credential.organizationId && credential.organizationId !== organizationId)
+    const pin = pinnedOrganization(credential);
+    if (pin && pin !== organizationId)
       throw new HttpError('ORGANIZATION_MISMATCH', 'The token is pinned to another organization');
     const row = await membershipRole.first(deps.db, [organizationId, principal.user.id]);
     if (!row) throw new HttpError('ORGANIZATION_MISMATCH', 'You are not a member of this organization');

@@ -3,6 +3,7 @@ import { ROUTES } from '@acct/shared';
 import type { AppDeps } from '../deps.js';
 import type { IntakeEventRow } from '../db/schema.js';
 import { bind, membershipOf } from '../http/bind.js';
+import { credentialId, pinnedOrganization } from '../auth/principal.js';
 import { iso } from '../http/clock.js';
 import { HttpError } from '../http/http-error.js';
 import { ulid } from '../http/ids.js';
@@ -33,11 +34,11 @@ export function intakeRoutes(deps: AppDeps, r: Router = Router()): Router {
         .executeTakeFirst();
       if (!member) throw new HttpError('NOT_FOUND', 'No such team, or you are not a member of it');
       const credential = principal.credential;
-      if (credential.kind === 'pat' && credential.organizationId && credential.organizationId !== member.organization_id)
+      if (pinnedOrganization(credential) && pinnedOrganization(credential) !== member.organization_id)
         throw new HttpError('ORGANIZATION_MISMATCH', 'The token is pinned to another organization');
       const inOrg = await deps.db.selectFrom('memberships').select('role').where('organization_id', '=', member.organization_id).where('user_id', '=', principal.user.id).executeTakeFirst();
       if (!inOrg) throw new HttpError('NOT_FOUND', 'No such team, or you are not a member of it');
-      via = { kind: 'pat', id: credential.kind === 'pat' ? credential.keyId : credential.sessionId };
+      via = { kind: 'pat', id: credentialId(credential) };
     }
     const payload = JSON.stringify(ctx.body ?? null);
     const now = deps.clock.now();

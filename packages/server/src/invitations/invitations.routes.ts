@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { ROUTES, type Role } from '@acct/shared';
 import type { AppDeps } from '../deps.js';
 import { bind, membershipOf, principalOf } from '../http/bind.js';
+import { pinnedOrganization } from '../auth/principal.js';
 import { iso } from '../http/clock.js';
 import { HttpError } from '../http/http-error.js';
 import { decodeCursor, page } from '../http/pagination.js';
@@ -45,7 +46,7 @@ export function invitationRoutes(deps: AppDeps, r: Router = Router()): Router {
     const now = deps.clock.now();
     let q = invitationsWithOrg(deps.db).where('invitations.email', '=', user.email).where(statusIs('pending', now)).orderBy('invitations.id', 'desc').limit(100);
     // A pinned key sees only its organization, as in the organization list.
-    if (credential.kind === 'pat' && credential.organizationId) q = q.where('invitations.organization_id', '=', credential.organizationId);
+    if (pinnedOrganization(credential)) q = q.where('invitations.organization_id', '=', pinnedOrganization(credential));
     return { data: (await q.execute()).map((row) => toInvitation(row, now)) };
   });
 
@@ -53,8 +54,8 @@ export function invitationRoutes(deps: AppDeps, r: Router = Router()): Router {
     const { user, credential } = principalOf(ctx);
     const { org, role } = await acceptInvitation(deps, {
       user, invitationId: ctx.params['invitationId'] ?? '', token: ctx.body.token,
-      pinnedOrganizationId: credential.kind === 'pat' ? credential.organizationId : null,
-      keep: credential.kind === 'pat' ? { keyId: credential.keyId } : { sessionId: credential.sessionId },
+      pinnedOrganizationId: pinnedOrganization(credential),
+      keep: credential.kind === 'pat' ? { keyId: credential.keyId } : credential.kind === 'session' ? { sessionId: credential.sessionId } : {},
     });
     return { data: toOrganization(org, role) };
   });

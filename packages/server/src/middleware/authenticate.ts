@@ -7,6 +7,7 @@ import type { Caller } from '../auth/principal.js';
 import { authenticateSession } from '../auth/sessions.js';
 import { authenticateKey } from '../keys/key-auth.js';
 import { authenticateTeamKey } from '../keys/team-keys.service.js';
+import { authenticateAccessToken } from '../oauth/access-auth.js';
 
 export const SESSION_COOKIE = 'acct_session';
 export const SECURE_SESSION_COOKIE = '__Host-acct_session';
@@ -28,6 +29,7 @@ export const CREDENTIAL_KINDS: Partial<Record<TokenKind, CredentialKind>> = {
   bearerSession: { carriers: ['authorization'], resolve: (d, t) => authenticateSession(d.db, d.config, d.clock, t) },
   pat: { carriers: ['authorization', 'x-api-key'], resolve: (d, t, req) => authenticateKey(d, t, requestIp(req)) },
   teamKey: { carriers: ['authorization', 'x-api-key'], resolve: (d, t, req) => authenticateTeamKey(d, t, requestIp(req)) },
+  oauthAccess: { carriers: ['authorization'], resolve: (d, t) => authenticateAccessToken(d, t) },
 };
 
 /** Reads one cookie from the Cookie header without a parser dependency. */

@@ -3,6 +3,7 @@ import { ROUTES } from '@acct/shared';
 import type { AppDeps } from '../deps.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { bind, principalOf } from '../http/bind.js';
+import { pinnedOrganization } from '../auth/principal.js';
 import { iso } from '../http/clock.js';
 import { HttpError } from '../http/http-error.js';
 import { createOrganization, toOrganization } from '../orgs/orgs.service.js';
@@ -38,7 +39,7 @@ export function userRoutes(deps: AppDeps, r: Router = Router()): Router {
       .selectAll('organizations').select('memberships.role')
       .where('memberships.user_id', '=', user.id).orderBy('organizations.id');
     // A pinned key sees only its organization.
-    if (credential.kind === 'pat' && credential.organizationId) q = q.where('organizations.id', '=', credential.organizationId);
+    if (pinnedOrganization(credential)) q = q.where('organizations.id', '=', pinnedOrganization(credential));
     const rows = await q.execute();
     return { data: rows.map((row) => toOrganization(row, row.role as Role)) };
   });
@@ -46,7 +47,7 @@ export function userRoutes(deps: AppDeps, r: Router = Router()): Router {
   bind(r, deps, ROUTES.createOrganization, async (ctx) => {
     const { user, credential } = principalOf(ctx);
     // A pinned key acts only inside its organization: it cannot make another one.
-    if (credential.kind === 'pat' && credential.organizationId)
+    if (pinnedOrganization(credential))
       throw new HttpError('ORGANIZATION_MISMATCH', 'The token is pinned to an organization: it cannot create organizations');
     const name = ctx.body.name.trim();
     // A slug derived from the name can be taken by a concurrent creation between pick and

@@ -9,7 +9,7 @@ import { clientIp, type CredentialOf } from './rate-limits.js';
 export function rateLimitRoutes(deps: AppDeps, r: Router = Router()): Router {
   bind(r, deps, ROUTES.getRateLimits, async ({ req }) => {
     const caller = presentedCredential(req) ? ((await authenticate(deps, req)) as CredentialOf) : null;
-    const id = caller ? (caller.credential.sessionId ?? caller.credential.keyId ?? null) : null;
+    const id = caller ? (caller.credential.sessionId ?? caller.credential.keyId ?? caller.credential.grantId ?? null) : null;
     const { lockout } = deps.rateLimits.config;
     return {
       data: {

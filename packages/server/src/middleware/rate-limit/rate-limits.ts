@@ -15,7 +15,7 @@ import { rateLimitHeaders, retryAfterSeconds, tighter, type LimitState } from '.
 
 /** Who a credential-limited request comes from; team keys and PATs count by key id, sessions by session id. */
 export interface CredentialOf {
-  credential: { kind: string; keyId?: string; sessionId?: string };
+  credential: { kind: string; keyId?: string; sessionId?: string; grantId?: string };
 }
 
 /** One budget: a rule, what it counts by, the routes that spend it, and its express-rate-limit middleware. */
@@ -55,7 +55,7 @@ export function emailDigest(email: string): string {
 
 /** `kind:id` of a caller's credential, or null when it has none to count by. */
 export function credentialKey(caller: CredentialOf): string | null {
-  const id = caller.credential.sessionId ?? caller.credential.keyId;
+  const id = caller.credential.sessionId ?? caller.credential.keyId ?? caller.credential.grantId;
   return id ? `${caller.credential.kind}:${id}` : null;
 }
 
