@@ -6,7 +6,7 @@ import { organizationCountColumn } from '../users/users.service.js';
 import { sha256 } from '../auth/hashing.js';
 import { iso } from '../http/clock.js';
 import { HttpError } from '../http/http-error.js';
-import type { Principal } from '../auth/principal.js';
+import { principal, type Carrier, type Principal } from '../auth/principal.js';
 import { parseScopes } from '../keys/key-auth.js';
 import { apiScopes } from './scopes.js';
 
@@ -21,7 +21,7 @@ const accessToken = prepared((db) =>
     .innerJoin('users', 'users.id', 'g.user_id')
     .selectAll('users')
     .select((eb) => [
-      't.id as token_id', 't.kind as token_kind', 't.scopes as token_scopes', 't.resource as token_resource', 't.expires_at as token_expires_at',
+      't.id as token_id', 't.kind as token_kind', 't.created_at as token_created_at', 't.scopes as token_scopes', 't.resource as token_resource', 't.expires_at as token_expires_at',
       't.revoked_at as token_revoked_at', 'g.id as grant_id', 'g.client_id as grant_client_id', 'g.organization_id as grant_organization_id',
       'g.revoked_at as grant_revoked_at', 'g.last_used_at as grant_last_used_at', organizationCountColumn(eb),
     ])
@@ -51,11 +51,11 @@ export function apiAccepts(baseUrl: string, resource: string | null): boolean {
  * request, so a revoked grant, a disabled account or a removed membership (checked by `bind`)
  * takes effect on the very next request. Effective scopes = the token's ∩ the user's role.
  */
-export async function authenticateAccessToken(deps: AppDeps, token: ParsedToken): Promise<Principal> {
+export async function authenticateAccessToken(deps: AppDeps, token: ParsedToken, carrier: Carrier): Promise<Principal> {
   const row = await accessToken.first(deps.db, [sha256(token.token)]);
   if (!row || row.token_kind !== 'access') throw new HttpError('INVALID_TOKEN', 'The access token is invalid');
   const {
-    token_id: tokenId, token_kind: _kind, token_scopes: scopes, token_resource: resource, token_expires_at: expiresAt, token_revoked_at: tokenRevokedAt,
+    token_id: tokenId, token_kind: _kind, token_created_at: issuedAt, token_scopes: scopes, token_resource: resource, token_expires_at: expiresAt, token_revoked_at: tokenRevokedAt,
     grant_id: grantId, grant_client_id: clientId, grant_organization_id: organizationId, grant_revoked_at: grantRevokedAt, grant_last_used_at: lastUsedAt, ...user
   } = row;
   if (tokenRevokedAt || grantRevokedAt) throw new HttpError('INVALID_TOKEN', 'The access token has been revoked');
@@ -67,5 +67,9 @@ export async function authenticateAccessToken(deps: AppDeps, token: ParsedToken)
     deps.db.updateTable('oauth_grants').set({ last_used_at: iso(now) }).where('id', '=', grantId)
       .execute().catch((err: unknown) => deps.logger.warn({ err }, 'could not record grant use'));
   }
-  return { user, credential: { kind: 'oauth', tokenId, grantId, clientId, scopes: parseScopes(apiScopeKey(scopes)), organizationId, resource } };
+  // Limits and logs count by the grant (the family), not by each hourly access token.
+  void tokenId;
+  return principal({ kind: 'user', id: user.id, user }, { kind: 'oauth', id: grantId, issuedAt, carrier }, {
+    scopes: parseScopes(apiScopeKey(scopes)), organizationId, clientId, audience: resource,
+  });
 }

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { ROUTES } from '@acct/shared';
 import type { AppDeps } from '../deps.js';
 import type { OAuthGrantRow } from '../db/schema.js';
-import { bind, membershipOf, pinOf, principalOf } from '../http/bind.js';
+import { bind, membershipOf, pinOf, principalOf, userOf } from '../http/bind.js';
 import { HttpError } from '../http/http-error.js';
 import { decodeCursor, page } from '../http/pagination.js';
 import { revokeGrant } from './grants.js';
@@ -18,9 +18,10 @@ function toGrant(row: OAuthGrantRow) {
 export function oauthGrantRoutes(deps: AppDeps, r: Router = Router()): Router {
   bind(r, deps, ROUTES.listOAuthGrants, async (ctx) => {
     const principal = principalOf(ctx);
+    const user = userOf(ctx);
     const limit = ctx.query.limit ?? 20;
     const cursor = decodeCursor(ctx.query.cursor);
-    let q = deps.db.selectFrom('oauth_grants').selectAll().where('user_id', '=', principal.user.id).where('revoked_at', 'is', null).orderBy('id', 'desc').limit(limit + 1);
+    let q = deps.db.selectFrom('oauth_grants').selectAll().where('user_id', '=', user.id).where('revoked_at', 'is', null).orderBy('id', 'desc').limit(limit + 1);
     if (cursor) q = q.where('id', '<', cursor);
     // A pinned credential sees only what belongs to its organization.
     const pin = pinOf(principal);
@@ -31,7 +32,7 @@ export function oauthGrantRoutes(deps: AppDeps, r: Router = Router()): Router {
 
   bind(r, deps, ROUTES.revokeOAuthGrant, async (ctx) => {
     const principal = principalOf(ctx);
-    let q = deps.db.selectFrom('oauth_grants').selectAll().where('id', '=', ctx.params['grantId'] ?? '').where('user_id', '=', principal.user.id);
+    let q = deps.db.selectFrom('oauth_grants').selectAll().where('id', '=', ctx.params['grantId'] ?? '').where('user_id', '=', userOf(ctx).id);
     const pin = pinOf(principal);
     if (pin) q = q.where('organization_id', '=', pin);
     const row = await q.executeTakeFirst();

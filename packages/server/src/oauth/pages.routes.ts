@@ -5,10 +5,10 @@ import type { AppDeps } from '../deps.js';
 import { checkCredentials } from '../auth/auth.service.js';
 import { setDeviceCookie, setSessionCookie } from '../auth/cookies.js';
 import { sameDigest } from '../auth/hashing.js';
-import type { Principal } from '../auth/principal.js';
+import type { UserRow } from '../db/schema.js';
 import { createSession, authenticateSession } from '../auth/sessions.js';
 import { logRequest } from '../middleware/access-log.js';
-import { readCookie, SECURE_SESSION_COOKIE, SESSION_COOKIE } from '../middleware/authenticate.js';
+import { readCookie, SECURE_SESSION_COOKIE, SESSION_COOKIE } from '../auth/credentials/index.js';
 import { requestIp } from '../http/client-ip.js';
 import { HttpError } from '../http/http-error.js';
 import { iso } from '../http/clock.js';
@@ -42,13 +42,20 @@ function redirect(deps: AppDeps, req: Request, res: Response, location: string, 
   logRequest(deps.logger, req, res);
 }
 
+/** A person signed in at this browser: their row and the session (cookie) that proves it. */
+interface Principal {
+  user: UserRow;
+  sessionId: string;
+}
+
 /** The signed-in browser session (cookie only: these are browser pages), or null. */
 async function browserSession(deps: AppDeps, req: Request): Promise<Principal | null> {
   const value = readCookie(req, SECURE_SESSION_COOKIE) ?? readCookie(req, SESSION_COOKIE);
   const token = value ? parseToken(value, 'session') : null;
   if (!token) return null;
   try {
-    return await authenticateSession(deps.db, deps.config, deps.clock, token);
+    const found = await authenticateSession(deps.db, deps.config, deps.clock, token, 'cookie');
+    return found.subject.kind === 'user' ? { user: found.subject.user, sessionId: found.credential.id } : null;
   } catch (err) {
     if (err instanceof HttpError && err.status < 500) return null;
     throw err;
@@ -57,8 +64,7 @@ async function browserSession(deps: AppDeps, req: Request): Promise<Principal | 
 
 /** A form's CSRF token: a MAC of the session id under the server secret, so only our own page can carry it. */
 function csrfToken(deps: AppDeps, principal: Principal, purpose: string): string {
-  const id = principal.credential.kind === 'session' ? principal.credential.sessionId : '';
-  return createHmac('sha256', deps.serverSecret).update(`oauth-form\0${purpose}\0${id}`).digest('base64url');
+  return createHmac('sha256', deps.serverSecret).update(`oauth-form\0${purpose}\0${principal.sessionId}`).digest('base64url');
 }
 
 function csrfValid(deps: AppDeps, principal: Principal, purpose: string, presented: unknown): boolean {
