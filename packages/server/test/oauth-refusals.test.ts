@@ -32,10 +32,9 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => docs.listen(0, '127.0.0.1', resolve));
   docsBase = `http://127.0.0.1:${(docs.address() as AddressInfo).port}`;
-  [server, closed] = await Promise.all([
-    startServer({ SMTP_URL: smtp.url, ACCT_OAUTH_ALLOW_LOOPBACK_CLIENTS: 'true', ACCT_OAUTH_REFRESH_RETRY_SECONDS: '0' }),
-    startServer({ ACCT_OAUTH_REGISTRATION: 'false' }),
-  ]);
+  // One after the other: two servers starting at once on a busy machine can miss the harness's start-up deadline.
+  server = await startServer({ SMTP_URL: smtp.url, ACCT_OAUTH_ALLOW_LOOPBACK_CLIENTS: 'true', ACCT_OAUTH_REFRESH_RETRY_SECONDS: '0' });
+  closed = await startServer({ ACCT_OAUTH_REGISTRATION: 'false' });
   alice = await newUser(server.url, 'alice');
   const conf = await register(server.url, { client_name: 'Web App', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'client_secret_basic' });
   web = { id: conf.body.client_id, secret: conf.body.client_secret };
