@@ -52,7 +52,7 @@ export async function parseAuthorizationRequest(deps: AppDeps, query: Record<str
   try {
     client = await resolveClient(deps, query['client_id']);
   } catch (err) {
-    if (err instanceof OAuthError) throw new AuthorizationPageError('invalid_client', err.description);
+    if (err instanceof OAuthError) throw new AuthorizationPageError('invalid_client', err.message);
     throw err;
   }
   const asked = single(query, 'redirect_uri');

@@ -184,7 +184,7 @@ export async function authenticateClient(deps: AppDeps, req: Request, body: Reco
   try {
     client = await resolveClient(deps, basic ? basic.id : bodyId);
   } catch (err) {
-    if (err instanceof OAuthError) throw fail(err.description);
+    if (err instanceof OAuthError) throw fail(err.message);
     throw err;
   }
   if (client.authMethod === 'none') {

@@ -3,6 +3,8 @@ import type { AppDeps } from '../deps.js';
 import { sha256 } from '../auth/hashing.js';
 import { clientIp } from '../middleware/rate-limit/rate-limits.js';
 import { logRequest } from '../middleware/access-log.js';
+import { OAUTH } from '../http/render/oauth.js';
+import { useRenderer } from '../http/render/renderer.js';
 import { addSeconds, iso } from '../http/clock.js';
 import { ulid } from '../http/ids.js';
 import { authenticateClient, DEVICE_GRANT, registerClient } from './clients.js';
@@ -54,23 +56,22 @@ function sendJson(deps: AppDeps, req: Request, res: Response, status: number, bo
   logRequest(deps.logger, req, res);
 }
 
-/** Runs a protocol endpoint: an OAuthError answers in the protocol's format, anything else goes to the error middleware. */
+/**
+ * Runs a protocol endpoint. Its errors, OAuthError or any other (an unavailable database, a bug),
+ * are written by the OAUTH renderer through the error middleware: `{ error, error_description }`.
+ */
 function endpoint(deps: AppDeps, run: (req: Request, res: Response, body: Record<string, unknown>) => Promise<{ status?: number; body: unknown } | null>) {
   return async (req: Request, res: Response) => {
-    try {
-      const body = (req.body && typeof req.body === 'object' && !Array.isArray(req.body) ? req.body : {}) as Record<string, unknown>;
-      const out = await run(req, res, body);
-      if (out === null) {
-        res.status(200).setHeader('Content-Length', '0');
-        res.end();
-        logRequest(deps.logger, req, res);
-        return;
-      }
-      sendJson(deps, req, res, out.status ?? 200, out.body);
-    } catch (err) {
-      if (!(err instanceof OAuthError)) throw err;
-      sendJson(deps, req, res, err.status, { error: err.error, error_description: err.description }, err.headers);
+    useRenderer(res, OAUTH);
+    const body = (req.body && typeof req.body === 'object' && !Array.isArray(req.body) ? req.body : {}) as Record<string, unknown>;
+    const out = await run(req, res, body);
+    if (out === null) {
+      res.status(200).setHeader('Content-Length', '0');
+      res.end();
+      logRequest(deps.logger, req, res);
+      return;
     }
+    sendJson(deps, req, res, out.status ?? 200, out.body);
   };
 }
 
@@ -132,10 +133,8 @@ export function oauthRoutes(deps: AppDeps, r: Router = Router()): Router {
   const mayRegister = registrationLimiter(deps.config.oauth.registrationsPerHour);
   r.post('/oauth2/register', endpoint(deps, async (req, res, body) => {
     if (!deps.config.oauth.registration) throw new OAuthError('access_denied', 'Dynamic client registration is turned off on this server', 403);
-    if (!mayRegister(clientIp(req), deps.clock.now().getTime())) {
-      res.setHeader('Retry-After', '3600');
-      throw new OAuthError('temporarily_unavailable', 'Too many registrations from this address; try again later', 429);
-    }
+    if (!mayRegister(clientIp(req), deps.clock.now().getTime()))
+      throw new OAuthError('temporarily_unavailable', 'Too many registrations from this address; try again later', 429, { 'Retry-After': '3600' });
     return { status: 201, body: await registerClient(deps, body) };
   }));
 

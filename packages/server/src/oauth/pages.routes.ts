@@ -221,7 +221,7 @@ export function oauthPageRoutes(deps: AppDeps, r: Router = Router()): Router {
     try {
       client = await resolveClient(deps, row.client_id);
     } catch (err) {
-      if (err instanceof OAuthError) return sendPage(deps, req, res, (nonce) => renderPage(MessagePage({ nonce, title: 'This device request cannot be used', message: err.description })), { status: 400 });
+      if (err instanceof OAuthError) return sendPage(deps, req, res, (nonce) => renderPage(MessagePage({ nonce, title: 'This device request cannot be used', message: err.message })), { status: 400 });
       throw err;
     }
     const view = await consentView(deps, principal, client, JSON.parse(row.scopes) as string[], row.resource, null);
