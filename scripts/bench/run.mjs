@@ -167,7 +167,7 @@ async function oauthSection(url, pid, { pat, cookie }) {
   const { measureOAuth, oauthRows } = await import('./oauth.mjs');
   const result = await measureOAuth({
     url, pat, cookie, connections: CONNECTIONS, duration: DURATION, log: step,
-    measure: (title, opts) => measure(title, pid, opts),
+    measure: (title, opts) => measure(title, pid, opts), serverCpuSeconds: () => cpuSecondsOf(pid),
   });
   return oauthRows(result);
 }

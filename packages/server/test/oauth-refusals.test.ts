@@ -226,6 +226,22 @@ describe('token endpoint', () => {
     expect(wider).toMatchObject({ status: 400, body: { error: 'invalid_target' } });
   });
 
+  it('an expired access token is refused with TOKEN_EXPIRED and an RFC 6750 challenge; a malformed one never reaches the database', async () => {
+    const { body } = await tokensFor(alice);
+    await withTestDb(server, (db) => db.run("UPDATE oauth_tokens SET expires_at = '2000-01-01T00:00:00.000Z' WHERE kind = 'access' AND revoked_at IS NULL AND expires_at > '2001-01-01'"));
+    const expired = await call(server.url, 'GET', '/api/user/me', { bearer: body.access_token });
+    expect(expired.status).toBe(401);
+    expect(expired.body.code).toBe('TOKEN_EXPIRED');
+    expect(expired.headers.get('www-authenticate')).toMatch(/^Bearer realm="acct", error="invalid_token"/);
+    const mangled = await call(server.url, 'GET', '/api/user/me', { bearer: `${body.access_token.slice(0, -1)}x` });
+    expect(mangled.body.code).toBe('INVALID_TOKEN');
+    const asApiKey = await call(server.url, 'GET', '/api/user/me', { apiKey: body.access_token });
+    expect(asApiKey.body.code).toBe('INVALID_TOKEN');
+    const refreshed = await tokenRequest(server.url, { grant_type: 'refresh_token', refresh_token: body.refresh_token, client_id: pub });
+    expect(refreshed.status).toBe(200);
+    expect((await call(server.url, 'GET', '/api/user/me', { bearer: refreshed.body.access_token })).status).toBe(200);
+  });
+
   it('a token for another resource (the MCP endpoint) is refused by the REST API', async () => {
     const mcp = await tokensFor(alice, { resource: `${server.url}/mcp` });
     expect(mcp.status).toBe(200);

@@ -4,6 +4,7 @@ import type { AppDeps } from '../deps.js';
 import type { OAuthClientRow } from '../db/schema.js';
 import { sha256, sameDigest } from '../auth/hashing.js';
 import { addSeconds, iso } from '../http/clock.js';
+import { prepared } from '../db/prepared.js';
 import { DocumentFetchError, fetchDocument } from './document-fetch.js';
 import { OAuthError } from './errors.js';
 import { parseScopeParam } from './scopes.js';
@@ -142,6 +143,9 @@ async function loadDocumentClient(deps: AppDeps, url: URL): Promise<OAuthClient>
   return fromRow(row);
 }
 
+/** A registered client by id: read on every token, revocation and introspection request, so compiled once. */
+const registeredClient = prepared((db) => db.selectFrom('oauth_clients').selectAll().where('id', '=', '').where('kind', '=', 'registered'));
+
 /** The client a client_id names; invalid_client when there is none. */
 export async function resolveClient(deps: AppDeps, clientId: unknown): Promise<OAuthClient> {
   if (typeof clientId !== 'string' || clientId.length === 0 || clientId.length > 2000) throw new OAuthError('invalid_client', 'client_id is missing or malformed');
@@ -149,7 +153,7 @@ export async function resolveClient(deps: AppDeps, clientId: unknown): Promise<O
   const url = documentUrl(deps, clientId);
   if (url) return loadDocumentClient(deps, url);
   if (/^https?:/.test(clientId)) throw new OAuthError('invalid_client', 'A URL client_id must be an https URL with a path (loopback http only when the server allows it)');
-  const row = await deps.db.selectFrom('oauth_clients').selectAll().where('id', '=', clientId).where('kind', '=', 'registered').executeTakeFirst();
+  const row = await registeredClient.first(deps.db, [clientId, 'registered']);
   if (!row) throw new OAuthError('invalid_client', 'Unknown client');
   return fromRow(row);
 }

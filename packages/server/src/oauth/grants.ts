@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { ParsedToken } from '@acct/shared';
 import type { AppDeps } from '../deps.js';
 import type { Database, OAuthGrantRow } from '../db/schema.js';
+import { prepared } from '../db/prepared.js';
+import type { DB } from '../db/database.js';
 import { sha256, sameDigest } from '../auth/hashing.js';
 import { addSeconds, iso } from '../http/clock.js';
 import { ulid } from '../http/ids.js';
@@ -210,7 +212,9 @@ export async function refreshTokens(deps: AppDeps, client: OAuthClient, body: Re
     const rotated = await trx.updateTable('oauth_tokens').set({ used_at: iso(now) }).where('id', '=', token_id).where('used_at', 'is', null).executeTakeFirst();
     if (Number(rotated.numUpdatedRows) !== 1) return { error: new OAuthError('invalid_grant', 'The refresh token was just used; retry') };
     const pair = await storePair(deps, trx, now, grant, { scopes, resource }, presented);
-    await trx.updateTable('oauth_grants').set({ last_used_at: iso(now) }).where('id', '=', grant.id).execute();
+    // A grant's last use is shown to the user by the minute; a write per refresh would buy nothing.
+    if (!grant.last_used_at || now.getTime() - new Date(grant.last_used_at).getTime() > 60_000)
+      await trx.updateTable('oauth_grants').set({ last_used_at: iso(now) }).where('id', '=', grant.id).execute();
     return { ok: response(deps, pair, scopes) };
   });
   if ('error' in outcome) throw outcome.error;
@@ -260,9 +264,9 @@ export async function revokeToken(deps: AppDeps, client: OAuthClient, token: str
   else await deps.db.updateTable('oauth_tokens').set({ revoked_at: iso(now) }).where('id', '=', row.id).where('revoked_at', 'is', null).execute();
 }
 
-/** A token row with its grant and the grant's user, as introspection and authentication read them. */
-export async function findToken(db: Db, token: string) {
-  return db.selectFrom('oauth_tokens')
+/** A token row with its grant and the grant's user, as introspection reads them: compiled once (see keyWithOwner for the CAST). */
+const tokenWithGrant = prepared((db) =>
+  db.selectFrom('oauth_tokens')
     .innerJoin('oauth_grants', 'oauth_grants.id', 'oauth_tokens.grant_id')
     .innerJoin('users', 'users.id', 'oauth_grants.user_id')
     .select([
@@ -270,6 +274,9 @@ export async function findToken(db: Db, token: string) {
       'oauth_tokens.used_at', 'oauth_tokens.revoked_at as token_revoked_at', 'oauth_grants.id as grant_id', 'oauth_grants.client_id',
       'oauth_grants.organization_id', 'oauth_grants.revoked_at as grant_revoked_at', 'oauth_grants.last_used_at', 'users.id as user_id', 'users.is_active',
     ])
-    .where('oauth_tokens.token_hash', '=', sql<string>`cast(${sha256(token)} as text)`)
-    .executeTakeFirst();
+    .where('oauth_tokens.token_hash', '=', sql<string>`cast(${''} as text)`),
+);
+
+export async function findToken(db: Db, token: string) {
+  return tokenWithGrant.first(db as DB, [sha256(token)]);
 }
