@@ -376,8 +376,10 @@ describe('grants and the account', () => {
     const { body } = await tokensFor(dave);
     await withTestDb(server, (db) => db.run('UPDATE users SET is_active = 0 WHERE id = ?', [dave.id]));
     expect((await call(server.url, 'GET', '/api/user/me', { bearer: body.access_token })).body.code).toBe('ACCOUNT_DISABLED');
+    expect(await tokenRequest(server.url, { grant_type: 'refresh_token', refresh_token: body.refresh_token, client_id: pub })).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
     await withTestDb(server, (db) => db.run('UPDATE users SET is_active = 1 WHERE id = ?', [dave.id]));
     expect((await call(server.url, 'GET', '/api/user/me', { bearer: body.access_token })).status).toBe(200);
+    expect(await introspect(body.refresh_token)).toMatchObject({ active: true });
 
     const seen = mailsTo(smtp, dave.email, RESET_SUBJECT).length;
     expectEnvelope(await api(server.url, 'POST', '/api/auth/request-password-reset', { body: { email: dave.email } }), 200, 'OK');

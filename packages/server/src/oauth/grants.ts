@@ -139,6 +139,13 @@ async function liveGrant(db: Db, grantId: string): Promise<OAuthGrantRow | undef
   return db.selectFrom('oauth_grants').selectAll().where('id', '=', grantId).where('revoked_at', 'is', null).executeTakeFirst();
 }
 
+/** A disabled account gets no new tokens (its current ones already fail on every request). */
+async function userActive(db: Db, userId: string): Promise<boolean> {
+  const row = await db.selectFrom('users').select('is_active').where('id', '=', userId).executeTakeFirst();
+  return Boolean(row?.is_active);
+}
+const DISABLED = () => new OAuthError('invalid_grant', 'The account is disabled');
+
 /** grant_type=authorization_code: PKCE, exact redirect, single use (a reused code ends its grant). */
 export async function exchangeCode(deps: AppDeps, client: OAuthClient, body: Record<string, unknown>): Promise<TokenResponse> {
   const code = body['code'];
@@ -166,6 +173,7 @@ export async function exchangeCode(deps: AppDeps, client: OAuthClient, body: Rec
     if (grant.revoked_at) return { error: new OAuthError('invalid_grant', 'The authorization was revoked') };
     if (redirect_uri !== body['redirect_uri']) return { error: new OAuthError('invalid_grant', 'redirect_uri differs from the one of the authorization request') };
     if (!pkceMatches(body['code_verifier'], code_challenge)) return { error: new OAuthError('invalid_grant', 'The PKCE code_verifier does not match the code_challenge') };
+    if (!(await userActive(trx, grant.user_id))) return { error: DISABLED() };
     const scopes = narrowScopes(scopeList(grant.scopes), body['scope']);
     const resource = narrowResource(grant.resource, body['resource']);
     const pair = await storePair(deps, trx, now, grant, { scopes, resource });
@@ -209,6 +217,7 @@ export async function refreshTokens(deps: AppDeps, client: OAuthClient, body: Re
       return { error: new OAuthError('invalid_grant', 'The refresh token was already used; the authorization is revoked') };
     }
     if (new Date(expires_at) <= now) return { error: new OAuthError('invalid_grant', 'The refresh token has expired') };
+    if (!(await userActive(trx, grant.user_id))) return { error: DISABLED() };
     const rotated = await trx.updateTable('oauth_tokens').set({ used_at: iso(now) }).where('id', '=', token_id).where('used_at', 'is', null).executeTakeFirst();
     if (Number(rotated.numUpdatedRows) !== 1) return { error: new OAuthError('invalid_grant', 'The refresh token was just used; retry') };
     const pair = await storePair(deps, trx, now, grant, { scopes, resource }, presented);
@@ -243,6 +252,7 @@ export async function pollDeviceCode(deps: AppDeps, client: OAuthClient, body: R
     if (Number(claimed.numUpdatedRows) !== 1 || !row.grant_id) return { error: new OAuthError('invalid_grant', 'The device code was already used') };
     const grant = await liveGrant(trx, row.grant_id);
     if (!grant) return { error: new OAuthError('invalid_grant', 'The authorization was revoked') };
+    if (!(await userActive(trx, grant.user_id))) return { error: DISABLED() };
     const scopes = scopeList(grant.scopes);
     const pair = await storePair(deps, trx, now, grant, { scopes, resource: grant.resource });
     return { ok: response(deps, pair, scopes) };
