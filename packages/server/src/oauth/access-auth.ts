@@ -4,7 +4,7 @@ import type { AppDeps } from '../deps.js';
 import { prepared } from '../db/prepared.js';
 import { organizationCountColumn } from '../users/users.service.js';
 import { sha256 } from '../auth/hashing.js';
-import { iso } from '../http/clock.js';
+import { iso } from '../time/clock.js';
 import { HttpError } from '../http/http-error.js';
 import { principal, type Carrier, type Principal } from '../auth/principal.js';
 import { parseScopes } from '../keys/key-auth.js';

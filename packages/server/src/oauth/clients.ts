@@ -3,7 +3,7 @@ import { randomBase62 } from '@acct/shared';
 import type { AppDeps } from '../deps.js';
 import type { OAuthClientRow } from '../db/schema.js';
 import { sha256, sameDigest } from '../auth/hashing.js';
-import { addSeconds, iso } from '../http/clock.js';
+import { addSeconds, iso } from '../time/clock.js';
 import { prepared } from '../db/prepared.js';
 import { DocumentFetchError, fetchDocument } from './document-fetch.js';
 import { OAuthError } from './errors.js';

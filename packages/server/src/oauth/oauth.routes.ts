@@ -1,12 +1,12 @@
 import { Router, type Request, type Response } from 'express';
 import type { AppDeps } from '../deps.js';
 import { sha256 } from '../auth/hashing.js';
-import { clientIp } from '../middleware/rate-limit/rate-limits.js';
-import { logRequest } from '../middleware/access-log.js';
+import { clientIp } from '../rate-limit/rate-limits.js';
+import { logRequest } from '../http/access-log.js';
 import { OAUTH } from '../http/render/oauth.js';
 import { useRenderer } from '../http/render/renderer.js';
-import { addSeconds, iso } from '../http/clock.js';
-import { ulid } from '../http/ids.js';
+import { addSeconds, iso } from '../time/clock.js';
+import { ulid } from '../db/ids.js';
 import { authenticateClient, DEVICE_GRANT, registerClient } from './clients.js';
 import { OAuthError } from './errors.js';
 import { exchangeCode, pollDeviceCode, refreshTokens, resourceProblem, revokeToken } from './grants.js';

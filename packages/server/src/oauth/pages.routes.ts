@@ -3,15 +3,14 @@ import { Router, type Request, type Response } from 'express';
 import { parseToken, ROUTES } from '@acct/shared';
 import type { AppDeps } from '../deps.js';
 import { checkCredentials } from '../auth/auth.service.js';
-import { setDeviceCookie, setSessionCookie } from '../auth/cookies.js';
 import { sameDigest } from '../auth/hashing.js';
 import type { UserRow } from '../db/schema.js';
 import { createSession, authenticateSession } from '../auth/sessions.js';
-import { logRequest } from '../middleware/access-log.js';
-import { readCookie, SECURE_SESSION_COOKIE, SESSION_COOKIE } from '../auth/credentials/index.js';
+import { logRequest } from '../http/access-log.js';
+import { readCookie, SECURE_SESSION_COOKIE, SESSION_COOKIE, setDeviceCookie, setSessionCookie } from '../auth/cookies.js';
 import { requestIp } from '../http/client-ip.js';
 import { HttpError } from '../http/http-error.js';
-import { iso } from '../http/clock.js';
+import { iso } from '../time/clock.js';
 import { ConsentPage, DeviceCodePage, MessagePage, renderPage, SignInPage, type ConsentView } from '../web/pages/oauth-pages.js';
 import {
   AuthorizationPageError, AuthorizationRedirectError, parseAuthorizationRequest, redirectTo, type AuthorizationRequest,
