@@ -49,6 +49,11 @@ export interface Config {
    * together, on a loopback address, so no single stray variable opens it on a reachable server.
    */
   testClock: boolean;
+  /**
+   * Tests hash with Argon2id's smallest cost: only with ACCT_TEST_FAST_HASHES=1 and NODE_ENV=test
+   * on a loopback host, as the test clock.
+   */
+  testHashes: boolean;
   /** The OAuth 2.1 authorization server (docs/oauth.md). */
   oauth: OAuthConfig;
 }
@@ -156,5 +161,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       deviceIntervalSeconds: Math.max(1, int('ACCT_OAUTH_DEVICE_INTERVAL', env['ACCT_OAUTH_DEVICE_INTERVAL'], 5)),
     },
     testClock: env['ACCT_TEST_CLOCK'] === '1' && env['NODE_ENV'] === 'test' && ['127.0.0.1', '::1', 'localhost'].includes(host),
+    testHashes: env['ACCT_TEST_FAST_HASHES'] === '1' && env['NODE_ENV'] === 'test' && ['127.0.0.1', '::1', 'localhost'].includes(host),
   };
 }
