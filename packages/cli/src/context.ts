@@ -109,6 +109,11 @@ export function createContext(globals: GlobalOptions, overrides: ContextOverride
           secrets,
           warn: io.err,
           hasSessionCookie: async () => fs.existsSync(path.join(dir, 'cookies.json')) && (await loadJar()).hasSessionCookie(origin),
+          now: () => clock.now(),
+          refreshOAuth: async (saved) => {
+            const { refreshSaved } = await import('./lib/oauth.js');
+            return refreshSaved({ origin, transport: overrides.transport ?? httpTransport, config, secrets, now: () => clock.now(), warn: io.err }, saved);
+          },
         },
         prefer,
       ),

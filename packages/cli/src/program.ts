@@ -123,6 +123,7 @@ const GROUPS: Group[] = [
   { words: ['invitations'], load: () => import('./commands/invitations/spec.js') },
   { words: ['projects'], load: () => import('./commands/projects/spec.js') },
   { words: ['credits'], load: () => import('./commands/credits/spec.js') },
+  { words: ['apps'], load: () => import('./commands/apps/spec.js') },
   { words: ['call'], load: () => import('./commands/call/spec.js') },
   { words: ['completion'], load: () => import('./commands/completion/spec.js') },
 ];

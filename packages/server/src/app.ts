@@ -25,9 +25,12 @@ import { paymentRoutes } from './billing/payments.routes.js';
 import { subscriptionRoutes } from './billing/subscription.routes.js';
 import { rateLimitRoutes } from './rate-limit/rate-limits.routes.js';
 import { testClockRoutes } from './time/test-clock.js';
+import { OAUTH_FORM_PATHS, oauthRoutes } from './oauth/oauth.routes.js';
+import { oauthPageRoutes } from './oauth/pages.routes.js';
+import { oauthGrantRoutes } from './oauth/grants.routes.js';
 
 /** Pages a browser posts a form to: their single-use token is their CSRF protection. */
-const FORM_PATHS = new Set(['/api/auth/verify-email', '/api/auth/reset-password']);
+const FORM_PATHS = new Set(['/api/auth/verify-email', '/api/auth/reset-password', ...OAUTH_FORM_PATHS]);
 
 /** The Express app, without listening: main.ts and tests decide where it runs. */
 export function createApp(deps: AppDeps): Express {
@@ -83,6 +86,7 @@ export function createApp(deps: AppDeps): Express {
   for (const mount of [
     metaRoutes, authRoutes, keyRoutes, teamKeyRoutes, intakeRoutes, userRoutes, projectRoutes, organizationRoutes,
     memberRoutes, invitationRoutes, teamRoutes, paymentRoutes, subscriptionRoutes, rateLimitRoutes,
+    oauthRoutes, oauthPageRoutes, oauthGrantRoutes,
   ]) {
     mount(deps, api.router);
   }

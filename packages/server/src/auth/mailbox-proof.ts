@@ -3,6 +3,7 @@ import type { Database } from '../db/schema.js';
 import { iso } from '../time/clock.js';
 import { insertKeyEvent, unrevokedKeys } from '../keys/keys.repository.js';
 import { revokeSecret } from '../credentials/secret-credential.repository.js';
+import { revokeUserGrants } from '../oauth/grants.js';
 
 /**
  * Account pre-hijacking (Sudhodanan & Paverd 2022): anyone may sign up with an address they do
@@ -71,18 +72,19 @@ export async function proveMailbox(trx: Db, opts: ProofOptions): Promise<EndedCr
   const endedKeys = await revokeKeys(trx, opts.userId, opts.now, opts.reason, {
     ...(!opts.allKeys && provenSince ? { createdBefore: provenSince } : {}), ...(opts.keep?.keyId ? { except: opts.keep.keyId } : {}),
   });
-  // OAuth grants (phase 2): end them here the same way, by created_at against provenSince.
 
   if (!provenSince) await trx.updateTable('users').set({ email_verified_at: now }).where('id', '=', opts.userId).execute();
   return { sessions: endedSessions, keys: endedKeys };
 }
 
 /**
- * Revokes a user's PATs (all, or those created before `createdBefore`), each with a key event.
- * Returns how many of them were still usable (expired ones are revoked too, but not counted).
+ * Revokes a user's PATs (all, or those created before `createdBefore`), each with a key event,
+ * and the user's OAuth grants on the same terms (an app's grant is a key the user handed out).
+ * Returns how many PATs were still usable (expired ones are revoked too, but not counted).
  */
 export async function revokeKeys(trx: Db, userId: string, now: Date, reason: string, only: { createdBefore?: string; except?: string } = {}): Promise<number> {
   const at = iso(now);
+  await revokeUserGrants(trx, userId, now, reason, only.createdBefore ? { createdBefore: only.createdBefore } : {});
   let live = 0;
   for (const key of await unrevokedKeys(trx, userId, only)) {
     await revokeSecret(trx, 'api_keys', key.id, now);

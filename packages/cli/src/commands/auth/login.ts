@@ -13,10 +13,15 @@ export interface LoginOptions {
   passwordStdin: boolean;
   withToken: boolean;
   insecureStorage: boolean;
+  web?: boolean;
+  scope?: string;
 }
 
 /** `acct login`: a session cookie in the jar, or (`--with-token`) a PAT from stdin in the keychain. */
 export async function run(ctx: Context, opts: LoginOptions): Promise<number> {
+  if (opts.web && (opts.withToken || opts.email || opts.passwordStdin)) throw new UsageError('--web signs in in the browser: it takes no --email, --password-stdin or --with-token');
+  if (opts.scope !== undefined && !opts.web) throw new UsageError('--scope goes with --web');
+  if (opts.web) return (await import('./login-web.js')).run(ctx, { insecureStorage: opts.insecureStorage, ...(opts.scope !== undefined ? { scope: opts.scope } : {}) });
   if (opts.withToken) return loginWithToken(ctx, opts);
   const { io } = ctx;
   const known = ctx.config.data.hosts[ctx.origin]?.user?.email;

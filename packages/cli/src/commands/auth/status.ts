@@ -20,6 +20,8 @@ export interface Status {
   expiryKnown: boolean;
   ok: boolean;
   error?: { status: number; code: string; message: string };
+  /** The OAuth grant behind a web sign-in (`acct login --web`): refreshed silently. */
+  grant: { clientId: string; refreshedAutomatically: true } | null;
   /** Every account signed in on this host (`acct auth switch` changes the active one). */
   accounts: { email: string; active: boolean; tokens: number; session: boolean }[];
 }
@@ -36,6 +38,7 @@ export async function gatherStatus(ctx: Context): Promise<Status> {
     expiresAt: null,
     expiryKnown: false,
     ok: false,
+    grant: 'saved' in credential && credential.saved.oauth ? { clientId: credential.saved.oauth.clientId, refreshedAutomatically: true } : null,
     accounts: [],
   };
   const host = ctx.config.data.hosts[ctx.origin];
@@ -137,6 +140,7 @@ export async function run(ctx: Context): Promise<number> {
     lines.push(`  ${mark} ${status.ok && status.user ? 'Signed in as' : 'Credential'}: ${who}`);
     lines.push(`  - Credential: ${status.credential.description}${status.credential.token ? ` ${status.credential.token}` : ''}`);
     lines.push(`  - Scopes: ${status.scopes === 'all' ? 'all (session)' : status.scopes ? status.scopes.join(', ') || 'none' : 'unknown'}`);
+    if (status.grant) lines.push(`  - Grant: OAuth client ${status.grant.clientId} (\`acct login --web\`); the access token is refreshed automatically`);
     lines.push(`  - Expires: ${status.expiryKnown ? formatDate(status.expiresAt, 'never') : 'unknown (the token may not read its key record: api-keys:read, or sign in)'}`);
   }
   lines.push(`  - Why this credential: ${status.credential.reason}`);
