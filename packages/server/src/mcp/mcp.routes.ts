@@ -97,6 +97,20 @@ function challenge(deps: AppDeps, scopes: readonly string[], error?: { code: str
   return `Bearer resource_metadata="${metadataUrl(deps)}", scope="${scopes.join(' ')}"${error ? `, error="${error.code}", error_description="${quoted(error.description)}"` : ''}`;
 }
 
+/**
+ * The scopes a 401 asks for: reading, plus the scope of the tool being called when it needs more,
+ * so a client that lost or never had a token is authorized for the call it is making.
+ */
+function challengeScopes(body: unknown): readonly string[] {
+  const extra = new Set<string>();
+  for (const m of (Array.isArray(body) ? body : [body]) as RpcMessage[]) {
+    if (!m || typeof m !== 'object' || m.method !== 'tools/call' || typeof m.params?.name !== 'string') continue;
+    const scope = TOOLS_BY_NAME.get(m.params.name)?.contract.scope;
+    if (scope && !DEFAULT_SCOPES.includes(scope)) extra.add(scope);
+  }
+  return extra.size ? [...DEFAULT_SCOPES, ...extra] : DEFAULT_SCOPES;
+}
+
 /** The credential kinds `/mcp` accepts (API.md): PATs, and OAuth access tokens issued for it. */
 const ACCEPTED_KINDS = new Set(['pat', 'oauth']);
 
@@ -106,10 +120,11 @@ const ACCEPTED_KINDS = new Set(['pat', 'oauth']);
  * for another audience is refused (RFC 8707; the MCP authorization spec's token audience binding).
  */
 async function mcpPrincipal(deps: AppDeps, req: Request): Promise<Principal> {
+  const scopes = challengeScopes(req.body);
   const presented = presentedCredential(req);
   if (!presented || presented.carrier === 'cookie') {
     throw new HttpError('UNAUTHORIZED', 'Authentication required: send an OAuth access token for this resource, or a personal access token', undefined, {
-      'WWW-Authenticate': challenge(deps, DEFAULT_SCOPES),
+      'WWW-Authenticate': challenge(deps, scopes),
     });
   }
   let principal: Principal;
@@ -117,11 +132,11 @@ async function mcpPrincipal(deps: AppDeps, req: Request): Promise<Principal> {
     principal = await authenticate(deps, req);
   } catch (err) {
     if (err instanceof HttpError && err.status === 401)
-      throw new HttpError(err.code, err.message, undefined, { 'WWW-Authenticate': challenge(deps, DEFAULT_SCOPES, { code: 'invalid_token', description: err.message }) });
+      throw new HttpError(err.code, err.message, undefined, { 'WWW-Authenticate': challenge(deps, scopes, { code: 'invalid_token', description: err.message }) });
     throw err;
   }
   const refuse = (message: string) =>
-    new HttpError('INVALID_TOKEN', message, undefined, { 'WWW-Authenticate': challenge(deps, DEFAULT_SCOPES, { code: 'invalid_token', description: message }) });
+    new HttpError('INVALID_TOKEN', message, undefined, { 'WWW-Authenticate': challenge(deps, scopes, { code: 'invalid_token', description: message }) });
   if (!ACCEPTED_KINDS.has(principal.credential.kind)) throw refuse('This credential is not accepted at /mcp: use an OAuth access token or a personal access token');
   // Tokens bound to an audience must be bound to this one; PATs carry none and act wherever the API does.
   if ((principal.audience !== null || principal.clientId !== null) && principal.audience !== mcpResource(deps))
