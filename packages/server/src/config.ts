@@ -49,6 +49,8 @@ export interface Config {
    * together, on a loopback address, so no single stray variable opens it on a reachable server.
    */
   testClock: boolean;
+  /** ACCT_CREDENTIAL_CACHE (default on): keep resolved credentials in memory (docs/architecture.md "Credential cache"). */
+  credentialCache: boolean;
 }
 
 function bool(value: string | undefined, fallback: boolean): boolean {
@@ -127,6 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     requestTimeoutMs,
     keepAliveTimeoutMs: positive('ACCT_KEEP_ALIVE_TIMEOUT_MS', env['ACCT_KEEP_ALIVE_TIMEOUT_MS'], 5000),
     maxConnectionsPerIp: int('ACCT_MAX_CONNECTIONS_PER_IP', env['ACCT_MAX_CONNECTIONS_PER_IP'], 1000),
+    credentialCache: bool(env['ACCT_CREDENTIAL_CACHE'], true),
     testClock: env['ACCT_TEST_CLOCK'] === '1' && env['NODE_ENV'] === 'test' && ['127.0.0.1', '::1', 'localhost'].includes(host),
   };
 }

@@ -5,6 +5,7 @@ import { hasScope, isTeamCaller, type Principal, type TeamPrincipal } from '../a
 import { authenticate } from '../middleware/authenticate.js';
 import { logRequest } from '../middleware/access-log.js';
 import { prepared } from '../db/prepared.js';
+import { announceChanges, trackingWrites } from '../auth/invalidation.js';
 import { sendEnvelope } from './envelope.js';
 import { HttpError } from './http-error.js';
 
@@ -131,7 +132,8 @@ async function authorize(deps: AppDeps, contract: RouteContract, req: Request, r
     const organizationId = String(req.params['organizationId'] ?? '');
     if (credential.kind === 'pat' && credential.organizationId && credential.organizationId !== organizationId)
       throw new HttpError('ORGANIZATION_MISMATCH', 'The token is pinned to another organization');
-    const row = await membershipRole.first(deps.db, [organizationId, principal.user.id]);
+    const load = () => membershipRole.first(deps.db, [organizationId, principal.user.id]);
+    const row = await (deps.credentialCache ? deps.credentialCache.membership(req, organizationId, principal.user.id, load) : load());
     if (!row) throw new HttpError('ORGANIZATION_MISMATCH', 'You are not a member of this organization');
     const role = row.role as Role;
     if (contract.scope && !ROLE_SCOPES[role].has(contract.scope)) {
@@ -153,7 +155,8 @@ function nextLink(deps: AppDeps, req: Request, cursor: string): string {
 /** Registers one contract: authenticate, authorise, validate, run the handler, answer in the envelope. */
 export function bind<C extends RouteContract>(router: Router, deps: AppDeps, contract: C, handler: Handler<C>): void {
   const method = contract.method.toLowerCase() as 'get' | 'post' | 'patch' | 'delete';
-  router[method](contract.path, async (req: Request, res: Response) => {
+  router[method](contract.path, (req: Request, res: Response) => trackingWrites(() => serve(req, res)));
+  const serve = async (req: Request, res: Response) => {
     const arrivedAt = deps.clock.now();
     await deps.rateLimits.byIp(contract, req, res);
     const { principal, team, membership } = contract.auth === 'public' ? { principal: null, team: null, membership: null } : await authorize(deps, contract, req, res);
@@ -173,9 +176,15 @@ export function bind<C extends RouteContract>(router: Router, deps: AppDeps, con
       await deps.rateLimits.byBody(contract, req, res, body);
     }
 
-    const reply = await handler({
-      req, res, deps, params: req.params as Record<string, string>, body: body as BodyOf<C>, query: query as QueryOf<C>, principal, team, membership, arrivedAt,
-    });
+    let reply: Reply<DataOf<C>>;
+    try {
+      reply = await handler({
+        req, res, deps, params: req.params as Record<string, string>, body: body as BodyOf<C>, query: query as QueryOf<C>, principal, team, membership, arrivedAt,
+      });
+    } finally {
+      // A change to credentials, roles or memberships is announced before any answer, even an error.
+      await announceChanges(deps.authEpoch);
+    }
     if (reply.html !== undefined) {
       res.status(reply.status ?? contract.status ?? 200).type('html').send(reply.html);
       logRequest(deps.logger, req, res);
@@ -190,5 +199,5 @@ export function bind<C extends RouteContract>(router: Router, deps: AppDeps, con
       ...(reply.pagination ? { pagination: reply.pagination } : {}),
     });
     logRequest(deps.logger, req, res);
-  });
+  };
 }

@@ -7,6 +7,7 @@ import { iso } from '../http/clock.js';
 import { HttpError } from '../http/http-error.js';
 import type { Principal } from '../auth/principal.js';
 import { keyStatus } from './keys.service.js';
+import { cacheable } from '../auth/credential-cache.js';
 
 /** Seconds between two writes of a key's last use (and on every change of IP). */
 export const LAST_USED_INTERVAL_MS = 60_000;
@@ -61,6 +62,17 @@ export function parseScopes(json: string): ReadonlySet<Scope> {
 }
 
 /**
+ * Until when a key's answer may be cached: its expiry, the end of a rotation's grace period (the
+ * token may be the previous secret), and the next write of its last use.
+ */
+export function keyCacheUntil(row: { expires_at: string | null; previous_expires_at: string | null }, lastUsed: number, now: Date): number {
+  let until = lastUsed + LAST_USED_INTERVAL_MS;
+  if (row.expires_at) until = Math.min(until, new Date(row.expires_at).getTime());
+  if (row.previous_expires_at && new Date(row.previous_expires_at) > now) until = Math.min(until, new Date(row.previous_expires_at).getTime());
+  return until;
+}
+
+/**
  * Resolves a PAT: the key and its owner in one read, a cached constant-time check after the first
  * Argon2 verification, then the key's status and the owner's. Both rows are read on every request,
  * so a revocation or a disabled account written by any instance is seen on the very next one.
@@ -83,11 +95,13 @@ export async function authenticateKey(deps: AppDeps, token: ParsedToken, ip: str
   // The owner as they are now: a disabled account stops its keys on the next request.
   if (!user.is_active) throw new HttpError('ACCOUNT_DISABLED');
 
-  const last = lastUsedAt ? new Date(lastUsedAt).getTime() : 0;
+  let last = lastUsedAt ? new Date(lastUsedAt).getTime() : 0;
   if (now.getTime() - last > LAST_USED_INTERVAL_MS || lastUsedIp !== ip) {
     // Bookkeeping must not fail or slow the request it describes.
     deps.db.updateTable('api_keys').set({ last_used_at: iso(now), last_used_ip: ip }).where('id', '=', id)
       .execute().catch((err: unknown) => deps.logger.warn({ err }, 'could not record key use'));
+    last = now.getTime();
   }
-  return { user, credential: { kind: 'pat', keyId: id, scopes: parseScopes(scopes), organizationId } };
+  const caller: Principal = { user, credential: { kind: 'pat', keyId: id, scopes: parseScopes(scopes), organizationId } };
+  return cacheable(caller, { until: keyCacheUntil({ expires_at, previous_expires_at }, last, now), ip });
 }

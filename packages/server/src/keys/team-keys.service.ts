@@ -7,7 +7,8 @@ import { HttpError } from '../http/http-error.js';
 import { ulid } from '../http/ids.js';
 import { argon2Hash } from '../auth/hashing.js';
 import type { TeamPrincipal } from '../auth/principal.js';
-import { LAST_USED_INTERVAL_MS, parseScopes, verifyWithGrace } from './key-auth.js';
+import { keyCacheUntil, LAST_USED_INTERVAL_MS, parseScopes, verifyWithGrace } from './key-auth.js';
+import { cacheable } from '../auth/credential-cache.js';
 import { keyStatus, ROTATED_MEANWHILE, rotatedSince, rotation } from './keys.service.js';
 
 export function toTeamKey(row: TeamKeyRow, now: Date) {
@@ -94,13 +95,15 @@ export async function authenticateTeamKey(deps: AppDeps, token: ParsedToken, ip:
   const status = keyStatus({ ...row, enabled: 1 }, now);
   if (status === 'revoked') throw new HttpError('INVALID_TOKEN', 'The team key has been revoked');
   if (status === 'expired') throw new HttpError('TOKEN_EXPIRED', 'The team key has expired');
-  const last = row.last_used_at ? new Date(row.last_used_at).getTime() : 0;
+  let last = row.last_used_at ? new Date(row.last_used_at).getTime() : 0;
   if (now.getTime() - last > LAST_USED_INTERVAL_MS || row.last_used_ip !== ip) {
     deps.db.updateTable('team_keys').set({ last_used_at: iso(now), last_used_ip: ip }).where('id', '=', row.id)
       .execute().catch((err: unknown) => deps.logger.warn({ err }, 'could not record team key use'));
+    last = now.getTime();
   }
-  return {
+  const caller: TeamPrincipal = {
     team: { id: row.team_id, organizationId: row.organization_id },
     credential: { kind: 'team-key', keyId: row.id, teamId: row.team_id, organizationId: row.organization_id, scopes: parseScopes(row.scopes) },
   };
+  return cacheable(caller, { until: keyCacheUntil(row, last, now), ip });
 }

@@ -72,7 +72,8 @@ export async function authenticate(deps: AppDeps, req: Request): Promise<Caller>
   if (!token || !kind || !kind.carriers.includes(presented.carrier))
     throw new HttpError('INVALID_TOKEN', 'The credential is malformed or not accepted here', undefined, UNAUTHORIZED_HEADERS);
   try {
-    return await kind.resolve(deps, token, req);
+    const resolve = () => kind.resolve(deps, token, req);
+    return await (deps.credentialCache ? deps.credentialCache.resolve(token, req, resolve) : resolve());
   } catch (err) {
     if (err instanceof HttpError && err.status === 401) {
       throw new HttpError(err.code, err.message, undefined, UNAUTHORIZED_HEADERS);
