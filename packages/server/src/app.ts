@@ -23,6 +23,7 @@ import { paymentRoutes } from './billing/payments.routes.js';
 import { subscriptionRoutes } from './billing/subscription.routes.js';
 import { rateLimitRoutes } from './middleware/rate-limit/rate-limits.routes.js';
 import { testClockRoutes } from './http/test-clock.js';
+import { credentialCacheTestRoutes } from './auth/credential-cache.js';
 
 /** Pages a browser posts a form to: their single-use token is their CSRF protection. */
 const FORM_PATHS = new Set(['/api/auth/verify-email', '/api/auth/reset-password']);
@@ -73,6 +74,7 @@ export function createApp(deps: AppDeps): Express {
   // CORS is off: no preflight to answer, and Express's automatic OPTIONS reply is not the envelope.
   app.use((req, _res, next) => next(req.method === 'OPTIONS' ? new HttpError('NOT_FOUND', 'OPTIONS is not supported: this API does not serve cross-origin requests') : undefined));
   if (deps.testClock) app.use(testClockRoutes(deps.testClock));
+  if (deps.testClock && deps.credentialCache) app.use(credentialCacheTestRoutes(deps.credentialCache));
   // One router for every route: walking fourteen nested routers cost more than the lookup.
   const api = Router();
   for (const mount of [

@@ -1,6 +1,7 @@
 import { hash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { Request } from 'express';
+import { Router, type Request } from 'express';
+import { sendEnvelope } from '../http/envelope.js';
 import type { ParsedToken } from '@acct/shared';
 import type { Clock } from '../http/clock.js';
 import { requestIp } from '../http/client-ip.js';
@@ -131,4 +132,16 @@ export class CredentialCache {
       if (oldest !== undefined) map.delete(oldest);
     }
   }
+}
+
+/**
+ * `GET /__test/credential-cache`: how many lookups the cache answered, so tests can tell a cached
+ * answer from a database read. Mounted only where the test clock is (NODE_ENV=test, loopback).
+ */
+export function credentialCacheTestRoutes(cache: CredentialCache): Router {
+  const r = Router();
+  r.get('/__test/credential-cache', (_req, res) => {
+    sendEnvelope(res, { status: 200, code: 'OK', message: 'Credential cache counters', data: { epoch: cache.epoch.name, hits: cache.hits, misses: cache.misses } });
+  });
+  return r;
 }

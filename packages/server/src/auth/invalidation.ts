@@ -27,9 +27,9 @@ export interface AuthEpoch {
 }
 
 /** The longest any instance trusts a cache entry, whatever the epoch says (monotonic clock, ms). */
-export const CACHE_MAX_AGE_MS = 1000;
+export const CACHE_MAX_AGE_MS = 500;
 /** Added to CACHE_MAX_AGE_MS when a change could not be announced: timer and scheduling slack. */
-const UNANNOUNCED_MARGIN_MS = 250;
+const UNANNOUNCED_MARGIN_MS = 100;
 
 /**
  * SQLite: every change this process makes bumps a counter in memory, and SQLite's own
