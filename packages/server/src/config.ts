@@ -51,6 +51,8 @@ export interface Config {
   testClock: boolean;
   /** ACCT_CREDENTIAL_CACHE (default on): keep resolved credentials in memory (docs/architecture.md "Credential cache"). */
   credentialCache: boolean;
+  /** ACCT_CREDENTIAL_CACHE_MAX_AGE_MS: the longest an instance trusts a cached credential, ms. */
+  credentialCacheMaxAgeMs: number;
 }
 
 function bool(value: string | undefined, fallback: boolean): boolean {
@@ -92,6 +94,13 @@ function deviceCookieSecret(value: string | undefined): string | null {
   return value;
 }
 
+function cacheMaxAge(value: string | undefined): number {
+  const n = positive('ACCT_CREDENTIAL_CACHE_MAX_AGE_MS', value, 500);
+  // A change that cannot be announced waits this long before it is answered.
+  if (n > 10_000) throw new Error('ACCT_CREDENTIAL_CACHE_MAX_AGE_MS must be at most 10000 (a change Redis cannot announce waits this long)');
+  return n;
+}
+
 /** Reads and checks the configuration; throws with a readable message on bad values. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = int('PORT', env['PORT'], 3000);
@@ -130,6 +139,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     keepAliveTimeoutMs: positive('ACCT_KEEP_ALIVE_TIMEOUT_MS', env['ACCT_KEEP_ALIVE_TIMEOUT_MS'], 5000),
     maxConnectionsPerIp: int('ACCT_MAX_CONNECTIONS_PER_IP', env['ACCT_MAX_CONNECTIONS_PER_IP'], 1000),
     credentialCache: bool(env['ACCT_CREDENTIAL_CACHE'], true),
+    credentialCacheMaxAgeMs: cacheMaxAge(env['ACCT_CREDENTIAL_CACHE_MAX_AGE_MS']),
     testClock: env['ACCT_TEST_CLOCK'] === '1' && env['NODE_ENV'] === 'test' && ['127.0.0.1', '::1', 'localhost'].includes(host),
   };
 }

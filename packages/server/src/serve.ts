@@ -43,7 +43,7 @@ function serverSecret(dataDir: string): Buffer {
  */
 function chooseAuthEpoch(config: Config, db: DB, limiting: RateLimiting, logger: Logger): AuthEpoch | null {
   if (dialectOf(config) === 'sqlite') return new SqliteEpoch(db);
-  if (limiting.redis) return new RedisEpoch(limiting.redis, `${limiting.redisPrefix}auth-epoch`, logger);
+  if (limiting.redis) return new RedisEpoch(limiting.redis, `${limiting.redisPrefix}auth-epoch`, logger, config.credentialCacheMaxAgeMs);
   if (config.credentialCache) logger.info('PostgreSQL without REDIS_URL: credentials are read from the database on every request (set REDIS_URL to cache them)');
   return null;
 }
@@ -84,7 +84,7 @@ export async function serve(): Promise<void> {
     rateLimits: limiting.rateLimits,
     signInLockout: limiting.signInLockout,
     authEpoch,
-    credentialCache: authEpoch && config.credentialCache ? new CredentialCache(authEpoch, secret, clock) : null,
+    credentialCache: authEpoch && config.credentialCache ? new CredentialCache(authEpoch, secret, clock, config.credentialCacheMaxAgeMs) : null,
     ...(testClock ? { testClock } : {}),
   };
   await warmUp();

@@ -26,7 +26,10 @@ export interface AuthEpoch {
   bump(): Promise<void>;
 }
 
-/** The longest any instance trusts a cache entry, whatever the epoch says (monotonic clock, ms). */
+/**
+ * The longest any instance trusts a cache entry, whatever the epoch says (monotonic clock, ms):
+ * ACCT_CREDENTIAL_CACHE_MAX_AGE_MS's default. Every instance of a deployment must use the same.
+ */
 export const CACHE_MAX_AGE_MS = 500;
 /** Added to CACHE_MAX_AGE_MS when a change could not be announced: timer and scheduling slack. */
 const UNANNOUNCED_MARGIN_MS = 100;
@@ -74,9 +77,27 @@ export class RedisEpoch implements AuthEpoch {
     private readonly maxAgeMs = CACHE_MAX_AGE_MS,
   ) {}
 
-  async read(): Promise<string | null> {
+  /** A GET not sent yet, which every request that arrives before it is sent shares. */
+  private next: Promise<string | null> | null = null;
+
+  /**
+   * Requests that arrive in one turn of the event loop share one GET, sent after all of them
+   * arrived (setImmediate runs after the turn's I/O callbacks): for each of them the value is
+   * read after it arrived, which is all the guarantee needs.
+   */
+  read(): Promise<string | null> | null {
     // Not connected: do not wait for a refusal.
     if (!this.redis.isReady) return null;
+    if (this.next) return this.next;
+    const next = new Promise<string | null>((resolve) => setImmediate(() => {
+      this.next = null;
+      resolve(this.fetch());
+    }));
+    this.next = next;
+    return next;
+  }
+
+  private async fetch(): Promise<string | null> {
     const local = this.local;
     let value: string | null;
     try {
@@ -110,7 +131,8 @@ function fresh(): string {
 
 /**
  * Columns whose writes change nothing the cache answers for: when a credential was last used,
- * sliding session expiry (only ever later, and re-read once it nears), sign-in bookkeeping.
+ * sliding session expiry (only ever later, and re-read once it nears), sign-in bookkeeping,
+ * an organization's or team's own details.
  * An UPDATE that sets only these does not bump the epoch; every other write to AUTH_TABLES does.
  */
 const BOOKKEEPING: Record<string, ReadonlySet<string>> = {
@@ -118,6 +140,9 @@ const BOOKKEEPING: Record<string, ReadonlySet<string>> = {
   api_keys: new Set(['last_used_at', 'last_used_ip']),
   team_keys: new Set(['last_used_at', 'last_used_ip']),
   users: new Set(['last_login_at', 'failed_sign_ins']),
+  // Nothing cached holds an organization's or a team's own columns; only their deletion matters.
+  organizations: new Set(['name', 'slug', 'plan', 'seats', 'included_credits', 'credit_balance', 'credits_period_start', 'credits_granted', 'created_at', 'updated_at']),
+  teams: new Set(['name', 'slug', 'created_at', 'updated_at']),
 };
 
 /**
@@ -178,6 +203,8 @@ export function changesAuth(node: RootOperationNode): boolean {
 /** What a request changed, gathered while it runs (AsyncLocalStorage). */
 interface RequestWrites {
   changed: boolean;
+  /** The request has answered: a write it still makes (not awaited) is announced on its own. */
+  answered: boolean;
 }
 
 const writes = new AsyncLocalStorage<RequestWrites>();
@@ -187,37 +214,41 @@ const writes = new AsyncLocalStorage<RequestWrites>();
  * epoch when it changed something authentication reads. bind (http/bind.ts) wraps every route.
  */
 export function trackingWrites<T>(fn: () => Promise<T>): Promise<T> {
-  return writes.run({ changed: false }, fn);
+  return writes.run({ changed: false, answered: false }, fn);
 }
 
 /**
  * Marks the current request as having changed credentials, roles or memberships: the one call to
  * make by hand for a change the plugin below cannot see (none today: every write goes through
- * kysely's query builder).
+ * kysely's query builder). False when there is no request to announce it (outside one, or after
+ * it answered).
  */
-export function authChanged(): void {
+export function authChanged(): boolean {
   const store = writes.getStore();
-  if (store) store.changed = true;
-  else pendingOutsideRequests = true;
+  if (!store || store.answered) return false;
+  store.changed = true;
+  return true;
 }
-
-let pendingOutsideRequests = false;
 
 /**
  * The kysely plugin that sees every write: a statement that changes what authentication reads
- * marks its request (authChanged). Writes outside any request (none today) bump after they ran.
+ * marks its request (authChanged). Writes outside any request, or made by one after it answered
+ * (none today), bump the epoch once they ran.
  */
 export class AuthWritesPlugin implements KyselyPlugin {
   constructor(private readonly epoch: () => AuthEpoch | null) {}
 
+  /** Statements that changed authentication outside a request's bookkeeping: bumped once they ran. */
+  private readonly unannounced = new WeakSet<object>();
+
   transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
-    if (changesAuth(args.node)) authChanged();
+    if (changesAuth(args.node) && !authChanged()) this.unannounced.add(args.queryId);
     return args.node;
   }
 
   async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
-    if (pendingOutsideRequests) {
-      pendingOutsideRequests = false;
+    if (this.unannounced.has(args.queryId)) {
+      this.unannounced.delete(args.queryId);
       await this.epoch()?.bump();
     }
     return args.result;
@@ -230,7 +261,9 @@ export class AuthWritesPlugin implements KyselyPlugin {
  */
 export async function announceChanges(epoch: AuthEpoch | null | undefined): Promise<void> {
   const store = writes.getStore();
-  if (!store?.changed) return;
+  if (!store) return;
+  store.answered = true;
+  if (!store.changed) return;
   store.changed = false;
   await epoch?.bump();
 }
