@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Router, type Request } from 'express';
-import { sendEnvelope } from '../http/envelope.js';
+import { sendEnvelope } from '../http/render/envelope.js';
 import type { ParsedToken } from '@acct/shared';
 import type { Clock } from '../http/clock.js';
 import { requestIp } from '../http/client-ip.js';
@@ -74,8 +74,11 @@ export class CredentialCache {
     this.prefix = `credential-cache:${secret.toString('hex')}:`;
   }
 
-  /** Resolves a token through the cache: `load` runs the credential kind's resolver. */
-  async resolve<T extends object>(token: ParsedToken, req: Request, load: () => Promise<T>): Promise<T> {
+  /**
+   * Resolves a token through the cache: `load` runs the credential kind's resolver. The carrier is
+   * part of the key: the principal records where its token arrived.
+   */
+  async resolve<T extends object>(token: ParsedToken, carrier: string, req: Request, load: () => Promise<T>): Promise<T> {
     const at = performance.now();
     const epoch = await this.epoch.read();
     this.views.set(req, { epoch, at });
@@ -84,7 +87,7 @@ export class CredentialCache {
       return load();
     }
     this.sweep(epoch);
-    const key = hash('sha256', this.prefix + token.token, 'base64');
+    const key = hash('sha256', `${this.prefix}${carrier}:${token.token}`, 'base64');
     const entry = this.callers.get(key);
     if (entry && this.fresh(entry, epoch, at) && this.clock.now().getTime() < entry.until && (entry.ip === undefined || entry.ip === requestIp(req))) {
       this.hits++;

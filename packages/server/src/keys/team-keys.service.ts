@@ -6,7 +6,7 @@ import { addSeconds, iso } from '../http/clock.js';
 import { HttpError } from '../http/http-error.js';
 import { ulid } from '../http/ids.js';
 import { argon2Hash } from '../auth/hashing.js';
-import type { TeamPrincipal } from '../auth/principal.js';
+import { principal, type Carrier, type Principal } from '../auth/principal.js';
 import { keyCacheUntil, LAST_USED_INTERVAL_MS, parseScopes, verifyWithGrace } from './key-auth.js';
 import { cacheable } from '../auth/credential-cache.js';
 import { keyStatus, ROTATED_MEANWHILE, rotatedSince, rotation } from './keys.service.js';
@@ -88,7 +88,7 @@ export async function rotateTeamKey(deps: AppDeps, teamId: string, keyId: string
 }
 
 /** Resolves a team key like a PAT: one indexed read, Argon2 only on first use, status every time. */
-export async function authenticateTeamKey(deps: AppDeps, token: ParsedToken, ip: string | null): Promise<TeamPrincipal> {
+export async function authenticateTeamKey(deps: AppDeps, token: ParsedToken, ip: string | null, carrier: Carrier): Promise<Principal> {
   const row = await deps.db.selectFrom('team_keys').selectAll().where('lookup_id', '=', token.lookupId).executeTakeFirst();
   const now = deps.clock.now();
   if (!row || !(await verifyWithGrace(deps.keyVerifier, row.id, row, token, now))) throw new HttpError('INVALID_TOKEN', 'The team key is invalid');
@@ -101,9 +101,12 @@ export async function authenticateTeamKey(deps: AppDeps, token: ParsedToken, ip:
       .execute().catch((err: unknown) => deps.logger.warn({ err }, 'could not record team key use'));
     last = now.getTime();
   }
-  const caller: TeamPrincipal = {
-    team: { id: row.team_id, organizationId: row.organization_id },
-    credential: { kind: 'team-key', keyId: row.id, teamId: row.team_id, organizationId: row.organization_id, scopes: parseScopes(row.scopes) },
-  };
-  return cacheable(caller, { until: keyCacheUntil(row, last, now), ip });
+  return cacheable(
+    principal(
+      { kind: 'team', id: row.team_id, organizationId: row.organization_id },
+      { kind: 'team-key', id: row.id, issuedAt: row.created_at, carrier },
+      { scopes: parseScopes(row.scopes), organizationId: row.organization_id },
+    ),
+    { until: keyCacheUntil(row, last, now), ip },
+  );
 }
