@@ -83,7 +83,7 @@ beforeAll(async () => {
   servers = [first];
   for (const env of envs.slice(1)) servers.push(await startServer(env, first.dataDir));
   owner = await newUser(url(0), 'cache-owner');
-});
+}, 180_000);
 
 afterAll(async () => {
   for (const s of servers.slice().reverse()) await s.stop();
@@ -137,7 +137,7 @@ describe(`three instances on ${TEST_DIALECT} and Redis, each caching credentials
       for (const { key } of keys.slice(3)) expect(await me(i, key)).toBe('401 INVALID_TOKEN');
       expect((await call(url(i), 'GET', '/api/user/me', { cookie: user.cookie })).status).toBe(200);
     }
-  });
+  }, 120_000);
 
   it('a password reset through one instance ends the sessions every instance had cached', async () => {
     const user = await newUser(url(0), 'cache-reset');
@@ -167,7 +167,7 @@ describe(`three instances on ${TEST_DIALECT} and Redis, each caching credentials
     for (const i of [0, 1, 2]) expectEnvelope(await call(url(i), 'GET', orgPath(owner.organizationId), { cookie: member.cookie }), 200, 'OK');
     expectEnvelope(await call(url(2), 'DELETE', orgPath(owner.organizationId, `/members/${member.id}`), { cookie: owner.cookie }), 200, 'OK');
     for (const i of [0, 1, 2]) expect((await call(url(i), 'GET', orgPath(owner.organizationId), { cookie: member.cookie })).body.code).toBe('ORGANIZATION_MISMATCH');
-  });
+  }, 120_000);
 
   it('per-credential rate limits and the sign-in lockout count across the instances, cached or not', async () => {
     const user = await newUser(url(0), 'cache-limits');
@@ -234,5 +234,5 @@ describe(`three instances on ${TEST_DIALECT} and Redis, each caching credentials
     // And it hears the others' changes like any instance.
     expectEnvelope(await call(url(1), 'POST', '/api/auth/api-key/delete', { cookie: user.cookie, body: { id: kept.id } }), 200, 'OK');
     expect(await me(2, kept.key)).toBe('401 INVALID_TOKEN');
-  });
+  }, 120_000);
 });
