@@ -10,7 +10,9 @@ import { CACHE_MAX_AGE_MS, type AuthEpoch } from './invalidation.js';
 /**
  * What a resolver says about the caller it returns: until when (the injected clock, ms) the same
  * answer holds for the same token, and, for keys whose last-use IP is recorded, the IP it was
- * recorded for. A caller without a hint is never cached (a new credential kind opts in by giving one).
+ * recorded for. A caller without a hint is never cached: a new credential kind opts in by giving one
+ * AND listing the tables its answer reads in AUTH_TABLES (auth/invalidation.ts), so that their
+ * changes bump the epoch.
  */
 export interface CacheHint {
   until: number;
