@@ -21,8 +21,8 @@ import { invitationRoutes } from './invitations/invitations.routes.js';
 import { teamRoutes } from './teams/teams.routes.js';
 import { paymentRoutes } from './billing/payments.routes.js';
 import { subscriptionRoutes } from './billing/subscription.routes.js';
-import { rateLimitRoutes } from './middleware/rate-limit/rate-limits.routes.js';
-import { testClockRoutes } from './http/test-clock.js';
+import { rateLimitRoutes } from './rate-limit/rate-limits.routes.js';
+import { testClockRoutes } from './time/test-clock.js';
 import { credentialCacheTestRoutes } from './auth/credential-cache.js';
 
 /** Pages a browser posts a form to: their single-use token is their CSRF protection. */

@@ -10,14 +10,14 @@ import type { Logger } from 'pino';
 import { createLogger } from './logger.js';
 import type { AppDeps } from './deps.js';
 import { dialectOf, migrate, openDatabase, type DB } from './db/database.js';
-import { systemClock } from './http/clock.js';
+import { systemClock } from './time/clock.js';
 import { createMailer } from './mail/mailer.js';
 import { KeyVerifier } from './keys/key-verifier.js';
 import { warmUp } from './auth/auth.service.js';
-import { createRateLimiting, type RateLimiting } from './middleware/rate-limit/create-rate-limiting.js';
+import { createRateLimiting, type RateLimiting } from './rate-limit/create-rate-limiting.js';
 import { CredentialCache } from './auth/credential-cache.js';
 import { RedisEpoch, SqliteEpoch, withAuthWrites, type AuthEpoch } from './auth/invalidation.js';
-import { OffsetClock } from './http/test-clock.js';
+import { OffsetClock } from './time/test-clock.js';
 
 import { VERSION } from './version.js';
 

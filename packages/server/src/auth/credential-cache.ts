@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { Router, type Request } from 'express';
 import { sendEnvelope } from '../http/render/envelope.js';
 import type { ParsedToken } from '@acct/shared';
-import type { Clock } from '../http/clock.js';
+import type { Clock } from '../time/clock.js';
 import { requestIp } from '../http/client-ip.js';
 import { CACHE_MAX_AGE_MS, type AuthEpoch } from './invalidation.js';
 

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { KyselyPlugin, OperationNode, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
 import type { Logger } from 'pino';
 import { sqliteHandles, type DB } from '../db/database.js';
-import type { RedisClient } from '../middleware/rate-limit/redis.js';
+import type { RedisClient } from '../rate-limit/redis.js';
 
 /**
  * What the credential cache (auth/credential-cache.ts) is checked against: a value that changes
