@@ -1,3 +1,4 @@
+// test-dialects: sqlite — which statements bump the auth epoch is read from kysely operation nodes in process; no database
 /**
  * Which statements bump the auth epoch (auth/invalidation.ts): every write to what authentication
  * and the tenant check read, except new credentials and bookkeeping columns. A statement that slips
