@@ -53,6 +53,11 @@ export interface Config {
   credentialCache: boolean;
   /** ACCT_CREDENTIAL_CACHE_MAX_AGE_MS: the longest an instance trusts a cached credential, ms. */
   credentialCacheMaxAgeMs: number;
+  /**
+   * Tests hash with Argon2id's smallest cost: only with ACCT_TEST_FAST_HASHES=1 and NODE_ENV=test
+   * on a loopback host, as the test clock.
+   */
+  testHashes: boolean;
 }
 
 function bool(value: string | undefined, fallback: boolean): boolean {
@@ -141,5 +146,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     credentialCache: bool(env['ACCT_CREDENTIAL_CACHE'], true),
     credentialCacheMaxAgeMs: cacheMaxAge(env['ACCT_CREDENTIAL_CACHE_MAX_AGE_MS']),
     testClock: env['ACCT_TEST_CLOCK'] === '1' && env['NODE_ENV'] === 'test' && ['127.0.0.1', '::1', 'localhost'].includes(host),
+    testHashes: env['ACCT_TEST_FAST_HASHES'] === '1' && env['NODE_ENV'] === 'test' && ['127.0.0.1', '::1', 'localhost'].includes(host),
   };
 }

@@ -14,6 +14,7 @@ import { systemClock } from './time/clock.js';
 import { createMailer } from './mail/mailer.js';
 import { KeyVerifier } from './keys/key-verifier.js';
 import { warmUp } from './auth/auth.service.js';
+import { useTestHashCost } from './auth/hashing.js';
 import { createRateLimiting, type RateLimiting } from './rate-limit/create-rate-limiting.js';
 import { CredentialCache } from './auth/credential-cache.js';
 import { RedisEpoch, SqliteEpoch, withAuthWrites, type AuthEpoch } from './auth/invalidation.js';
@@ -68,6 +69,10 @@ export async function serve(): Promise<void> {
   const secret = serverSecret(config.dataDir);
   const testClock = config.testClock ? new OffsetClock() : undefined;
   if (testClock) logger.warn('TEST CLOCK ENABLED (ACCT_TEST_CLOCK=1, NODE_ENV=test): POST /__test/clock moves this server\'s time. Never run a real server like this.');
+  if (config.testHashes) {
+    useTestHashCost();
+    logger.warn('TEST HASHES ENABLED (ACCT_TEST_FAST_HASHES=1, NODE_ENV=test): passwords and keys are hashed with Argon2id at its smallest cost. Never run a real server like this.');
+  }
   const clock = testClock ?? systemClock;
   const limiting = await createRateLimiting(config, { clock, logger });
   authEpoch = chooseAuthEpoch(config, opened, limiting, logger);
