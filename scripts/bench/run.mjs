@@ -123,8 +123,8 @@ const verdict = (ok) => (ok ? 'met' : 'MISSED');
 
 const onlyAt = process.argv.indexOf('--only');
 const ONLY = onlyAt >= 0 ? process.argv[onlyAt + 1] : process.env.BENCH_ONLY || null;
-if (ONLY !== null && ONLY !== 'cli') {
-  process.stderr.write(`bench: --only takes cli (the one scenario that runs alone), not ${ONLY}\n`);
+if (ONLY !== null && ONLY !== 'cli' && ONLY !== 'oauth') {
+  process.stderr.write(`bench: --only takes cli or oauth (the scenarios that run alone), not ${ONLY}\n`);
   process.exit(2);
 }
 
@@ -184,6 +184,36 @@ async function onlyCli() {
     else renderCli(cli.result);
     log();
     table(['target', 'measured', 'verdict'], [await cliTargetRow(cli)]);
+  } finally {
+    await server.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Section 8, OAuth (scripts/bench/oauth.mjs): token endpoint p99, OAuth /me and introspection vs PAT /me. */
+async function oauthSection(url, pid, { pat, cookie }) {
+  const { measureOAuth, oauthRows } = await import('./oauth.mjs');
+  const result = await measureOAuth({
+    url, pat, cookie, connections: CONNECTIONS, duration: DURATION, log: step,
+    measure: (title, opts) => measure(title, pid, opts), serverCpuSeconds: () => cpuSecondsOf(pid),
+  });
+  return oauthRows(result);
+}
+
+/** `pnpm bench --only oauth`: a server and the OAuth rows with their targets. */
+async function onlyOAuth() {
+  if (!fs.existsSync(SERVER_MAIN)) throw new Error(`${path.relative(ROOT, SERVER_MAIN)} is missing: run \`pnpm run build\` first`);
+  log(`acct benchmark, OAuth only — ${startedAt.toISOString()}, node ${process.version}, commit ${gitDescribe()}`);
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'acct-bench-'));
+  const server = await startListening('acct server', [...SERVER_FLAGS, SERVER_MAIN], {
+    PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', HOST: '127.0.0.1', ACCT_DATA_DIR: dataDir, ACCT_RATE_LIMITS: 'off',
+  });
+  ourPids.add(server.pid);
+  try {
+    log('8. OAuth');
+    const rows = await oauthSection(server.url, server.pid, await credentialsOn(server.url));
+    log();
+    table(rows.headers, rows.figures);
   } finally {
     await server.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
@@ -373,6 +403,12 @@ async function main() {
   }
   notePeak('CLI');
 
+  // 8. OAuth (issue 15).
+  log();
+  log('8. OAuth: token endpoint, OAuth /me and introspection vs PAT /me');
+  const oauthResult = await oauthSection(url, server.pid, { pat, cookie });
+  notePeak('OAuth');
+
   rss.stop();
   await server.stop();
   fs.rmSync(dataDir, { recursive: true, force: true });
@@ -511,6 +547,12 @@ async function main() {
   log(cli.note ? `  ${cli.note}` : '  (table in section 7 above)');
   md.push(cliMd, '');
 
+  log();
+  log('  OAuth');
+  md.push('## OAuth (token endpoint, OAuth /me, introspection)', '');
+  md.push(table(oauthResult.headers, oauthResult.figures), '');
+  md.push('Token endpoint figures come from 8 concurrent clients (fetch), each exchanging pre-minted codes or following its own refresh rotation chain; /me and introspection are autocannon runs in turns with PAT /me.', '');
+
   const out = path.join(ROOT, 'docs/bench-results.md');
   fs.writeFileSync(out, `${md.join('\n').trimEnd()}\n`);
   log();
@@ -519,7 +561,7 @@ async function main() {
   if (missed && process.env.BENCH_STRICT === '1') process.exitCode = 1;
 }
 
-(ONLY === 'cli' ? onlyCli() : main()).catch((err) => {
+(ONLY === 'cli' ? onlyCli() : ONLY === 'oauth' ? onlyOAuth() : main()).catch((err) => {
   process.stderr.write(`bench failed: ${err?.stack ?? err}\n`);
   killChildren();
   process.exit(1);

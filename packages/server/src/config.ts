@@ -58,6 +58,25 @@ export interface Config {
    * on a loopback host, as the test clock.
    */
   testHashes: boolean;
+  /** The OAuth 2.1 authorization server (docs/oauth.md). */
+  oauth: OAuthConfig;
+}
+
+export interface OAuthConfig {
+  /** Access token lifetime, seconds. */
+  accessTokenSeconds: number;
+  /** Refresh token lifetime (each rotation starts a new one), seconds. */
+  refreshTokenSeconds: number;
+  /** A refresh token presented again within this many seconds of its rotation gets the same new pair. */
+  refreshRetrySeconds: number;
+  /** RFC 7591 dynamic client registration is open. */
+  registration: boolean;
+  /** Registrations per client IP per hour. */
+  registrationsPerHour: number;
+  /** Client ID Metadata Documents may be served from loopback addresses over http (tests, local development). */
+  allowLoopbackClients: boolean;
+  /** Device grant polling interval, seconds. */
+  deviceIntervalSeconds: number;
 }
 
 function bool(value: string | undefined, fallback: boolean): boolean {
@@ -145,6 +164,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxConnectionsPerIp: int('ACCT_MAX_CONNECTIONS_PER_IP', env['ACCT_MAX_CONNECTIONS_PER_IP'], 1000),
     credentialCache: bool(env['ACCT_CREDENTIAL_CACHE'], true),
     credentialCacheMaxAgeMs: cacheMaxAge(env['ACCT_CREDENTIAL_CACHE_MAX_AGE_MS']),
+    oauth: {
+      accessTokenSeconds: Math.max(60, int('ACCT_OAUTH_ACCESS_TOKEN_SECONDS', env['ACCT_OAUTH_ACCESS_TOKEN_SECONDS'], 3600)),
+      refreshTokenSeconds: Math.max(60, int('ACCT_OAUTH_REFRESH_TOKEN_SECONDS', env['ACCT_OAUTH_REFRESH_TOKEN_SECONDS'], 30 * 86400)),
+      refreshRetrySeconds: Math.min(60, int('ACCT_OAUTH_REFRESH_RETRY_SECONDS', env['ACCT_OAUTH_REFRESH_RETRY_SECONDS'], 10)),
+      registration: bool(env['ACCT_OAUTH_REGISTRATION'], true),
+      registrationsPerHour: int('ACCT_OAUTH_REGISTRATIONS_PER_HOUR', env['ACCT_OAUTH_REGISTRATIONS_PER_HOUR'], 20),
+      allowLoopbackClients: bool(env['ACCT_OAUTH_ALLOW_LOOPBACK_CLIENTS'], false),
+      deviceIntervalSeconds: Math.max(1, int('ACCT_OAUTH_DEVICE_INTERVAL', env['ACCT_OAUTH_DEVICE_INTERVAL'], 5)),
+    },
     testClock: env['ACCT_TEST_CLOCK'] === '1' && env['NODE_ENV'] === 'test' && ['127.0.0.1', '::1', 'localhost'].includes(host),
     testHashes: env['ACCT_TEST_FAST_HASHES'] === '1' && env['NODE_ENV'] === 'test' && ['127.0.0.1', '::1', 'localhost'].includes(host),
   };

@@ -8,12 +8,13 @@ import { presentedCredential } from './carriers.js';
 import { patCredential } from './pat.js';
 import { sessionCredential } from './session.js';
 import { teamKeyCredential } from './team-key.js';
+import { oauthAccessCredential } from './oauth-access.js';
 
 export type { CredentialKind } from './credential-kind.js';
 export { presentedCredential } from './carriers.js';
 
 /** Every kind of credential the server accepts (docs/architecture.md "Adding a credential kind"). */
-export const CREDENTIAL_KINDS: readonly CredentialKind[] = [sessionCredential, patCredential, teamKeyCredential];
+export const CREDENTIAL_KINDS: readonly CredentialKind[] = [sessionCredential, patCredential, teamKeyCredential, oauthAccessCredential];
 
 /** Token kind → (carrier → the entry that resolves it there): one lookup per request. */
 const RECOGNISE = new Map<TokenKind, Map<Carrier, CredentialKind>>();
