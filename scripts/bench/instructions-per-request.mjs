@@ -68,7 +68,8 @@ async function drive(url, headers, n, expectStatus = 200) {
 async function command(server, args, poke) {
   const done = new Promise((resolve, reject) => {
     // Our own vgdb prefix: the shared /tmp one is cleaned by other processes on a busy machine.
-    const child = spawn('callgrind_control', [`--vgdb-prefix=${outDir}/vgdb`, ...args, String(server.pid)], { stdio: 'ignore' });
+    // vgdb names its pipes after $USER and $HOST: callgrind_control must see the server's values.
+    const child = spawn('callgrind_control', [`--vgdb-prefix=${outDir}/vgdb`, ...args, String(server.pid)], { stdio: 'ignore', env: { PATH: env.PATH, HOST: env.HOST } });
     child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`callgrind_control ${args.join(' ')} exited ${code}`))));
   });
   let finished = false;
@@ -87,6 +88,7 @@ async function instructions(server, poke) {
   for (let waited = 0; waited < 900_000; waited += 250) {
     const file = fs.readdirSync(outDir).find((f) => !before.has(f) && f.startsWith(`${server.label}.`));
     const m = file && /^(?:totals|summary):\s+(\d+)/m.exec(fs.readFileSync(path.join(outDir, file), 'utf8'));
+    if (m && Number(m[1]) === 0) throw new Error('callgrind counted nothing: instrumentation never came on');
     if (m) return Number(m[1]);
     await new Promise((r) => setTimeout(r, 250));
   }
