@@ -10,6 +10,7 @@ import { ENVELOPE } from './render/envelope.js';
 import { HTML } from './render/html.js';
 import { useRenderer, type Renderer } from './render/renderer.js';
 import { HttpError } from './http-error.js';
+import { announceChanges, trackingWrites } from '../auth/invalidation.js';
 
 export type { Membership } from '../auth/guards.js';
 
@@ -95,7 +96,8 @@ export function bind<C extends RouteContract>(router: Router, deps: AppDeps, con
   const isPublic = contract.auth === 'public';
   const status = contract.status ?? 200;
   remember(deps, contract, guards, handler as Handler<RouteContract>);
-  router[method](contract.path, async (req: Request, res: Response) => {
+  router[method](contract.path, (req: Request, res: Response) => trackingWrites(() => serve(req, res)));
+  const serve = async (req: Request, res: Response) => {
     const arrivedAt = deps.clock.now();
     if (renderer !== ENVELOPE) useRenderer(res, renderer);
     await deps.rateLimits.byIp(contract, req, res);
@@ -130,16 +132,22 @@ export function bind<C extends RouteContract>(router: Router, deps: AppDeps, con
       await deps.rateLimits.byBody(contract, req, res, body);
     }
 
-    const reply = await handler({
-      req, res, deps, params: req.params as Record<string, string>, body: body as BodyOf<C>, query: query as QueryOf<C>, principal, membership, arrivedAt,
-    });
+    let reply: Reply<DataOf<C>>;
+    try {
+      reply = await handler({
+        req, res, deps, params: req.params as Record<string, string>, body: body as BodyOf<C>, query: query as QueryOf<C>, principal, membership, arrivedAt,
+      });
+    } finally {
+      // A change to credentials, roles or memberships is announced before any answer, even an error.
+      await announceChanges(deps.authEpoch);
+    }
     if (reply.html !== undefined) HTML.success(req, res, { status: reply.status ?? status, message: '', data: reply.html }, deps);
     else
       renderer.success(req, res, {
         status: reply.status ?? status, message: reply.message ?? contract.message, data: reply.data, ...(reply.pagination ? { pagination: reply.pagination } : {}),
       }, deps);
     logRequest(deps.logger, req, res);
-  });
+  };
 }
 
 /**
@@ -183,7 +191,12 @@ export interface Invocation {
  * so another protocol answering for a route can never drift from it. Returns the handler's reply;
  * throws the route's HttpError.
  */
-export async function invokeRoute<C extends RouteContract>(deps: AppDeps, contract: C, call: Invocation): Promise<Reply<DataOf<C>>> {
+export function invokeRoute<C extends RouteContract>(deps: AppDeps, contract: C, call: Invocation): Promise<Reply<DataOf<C>>> {
+  // As over HTTP: a change to credentials, roles or memberships is announced before the answer.
+  return trackingWrites(() => invokeTracked(deps, contract, call));
+}
+
+async function invokeTracked<C extends RouteContract>(deps: AppDeps, contract: C, call: Invocation): Promise<Reply<DataOf<C>>> {
   const bound = BOUND.get(deps)?.get(contract);
   if (!bound) throw new Error(`no route is bound for ${contract.method} ${contract.path}`);
   // The guards read the path's parameters from the request; the call's own stand in for them.
@@ -204,9 +217,13 @@ export async function invokeRoute<C extends RouteContract>(deps: AppDeps, contra
     body = checked.value;
     await deps.rateLimits.byBody(contract, req, call.res, body);
   }
-  const reply = await bound.handler({
-    req, res: call.res, deps, params: call.params, body: body as BodyOf<RouteContract>, query: query as QueryOf<RouteContract>, principal: call.principal,
-    membership: guarded.membership, arrivedAt: deps.clock.now(),
-  });
-  return reply as Reply<DataOf<C>>;
+  try {
+    const reply = await bound.handler({
+      req, res: call.res, deps, params: call.params, body: body as BodyOf<RouteContract>, query: query as QueryOf<RouteContract>, principal: call.principal,
+      membership: guarded.membership, arrivedAt: deps.clock.now(),
+    });
+    return reply as Reply<DataOf<C>>;
+  } finally {
+    await announceChanges(deps.authEpoch);
+  }
 }
