@@ -73,6 +73,14 @@ describe('acct mcp', () => {
     await client.close();
   });
 
+  it('with an OAuth token from `acct login --web` (issued for the API, not /mcp) it exits 4 saying what to use instead', async () => {
+    const oauthLike = ['bo', '_', 'x'.repeat(40)].join('');
+    const r = await acct(['mcp'], { ...tempHome({ ACCT_HOST: server.url }).env, ACCT_TOKEN: oauthLike });
+    expect(r.code).toBe(4);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/accepts only tokens issued for \/mcp.*hint: save a personal access token/s);
+  });
+
   it('without a token (nothing saved, no ACCT_TOKEN) it exits 4 with a hint, before speaking the protocol', async () => {
     const r = await acct(['mcp'], tempHome({ ACCT_HOST: server.url }).env);
     expect(r.code).toBe(4);

@@ -175,6 +175,8 @@ describe('the SDK client with a PAT', () => {
 
   it('list_api_keys and revoke_api_key act on the caller\'s own keys; the revoked key stops at once', async () => {
     const victim = await newKey(server.url, owner.cookie, ['user:read']);
+    // Used once first, so the server's credential cache holds it: revoking through MCP must still end it at once.
+    expect((await rpc(toolCall('whoami'), bearer(victim.key))).status).toBe(200);
     const client = await connect(bearer(full.key));
     const listed = await client.callTool({ name: 'list_api_keys', arguments: { status: 'active', limit: 100 } });
     const ids = (listed.structuredContent as any).data.map((k: any) => k.id);

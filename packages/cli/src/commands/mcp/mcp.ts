@@ -21,6 +21,11 @@ export async function run(ctx: Context): Promise<number> {
     return EXIT.UNAUTHORIZED;
   }
   const token = credential.token;
+  if (token.startsWith('bo_')) {
+    // `acct login --web` tokens are issued for the REST API; /mcp takes only tokens issued for it (RFC 8707).
+    ctx.io.err(`acct mcp: the token from \`acct login --web\` is issued for the API, and ${ctx.origin}/mcp accepts only tokens issued for /mcp\nhint: save a personal access token (\`acct keys create --name mcp --scope user:read … --save\`) or set ACCT_TOKEN to one; or let your MCP client sign in with OAuth itself at ${ctx.origin}/mcp\n`);
+    return EXIT.UNAUTHORIZED;
+  }
   const [{ StdioServerTransport }, { StreamableHTTPClientTransport, StreamableHTTPError }] = await Promise.all([
     import('@modelcontextprotocol/sdk/server/stdio.js'),
     import('@modelcontextprotocol/sdk/client/streamableHttp.js'),
