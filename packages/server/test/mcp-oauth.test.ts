@@ -99,7 +99,10 @@ describe('the SDK client with an OAuthClientProvider, from nothing', () => {
     await client.close();
 
     // The tool calls are logged with the OAuth client's id.
-    const lines = server.output().split('\n').filter((l) => l.includes('"msg":"mcp tool call"')).map((l) => JSON.parse(l));
+    const logged = () => server.output().split('\n').filter((l) => l.includes('"msg":"mcp tool call"')).map((l) => JSON.parse(l));
+    // The server's log is a pipe read as it comes: wait for the line rather than assume it arrived.
+    for (let i = 0; i < 50 && !logged().some((l) => l.tool === 'create_project' && l.outcome === 'OK'); i++) await new Promise((r) => setTimeout(r, 100));
+    const lines = logged();
     expect(lines.find((l) => l.tool === 'create_project' && l.outcome === 'OK')).toMatchObject({ clientId: provider.client!.client_id, actor: { kind: 'oauth' } });
     expect(server.output()).not.toContain(provider.saved!.access_token);
   }, 60_000);

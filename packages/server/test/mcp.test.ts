@@ -342,7 +342,8 @@ describe('logs', () => {
     await client.callTool({ name: 'whoami' });
     await client.callTool({ name: 'list_projects', arguments: { organizationId: stranger.organizationId } });
     await client.close();
-    await new Promise((r) => setTimeout(r, 200));
+    const seen = () => server.output().includes('"tool":"list_projects"') && server.output().includes('"outcome":"ORGANIZATION_MISMATCH"');
+    for (let i = 0; i < 50 && !seen(); i++) await new Promise((r) => setTimeout(r, 100));
     const lines = server.output().split('\n').filter((l) => l.includes('"msg":"mcp tool call"')).map((l) => JSON.parse(l));
     expect(lines.find((l) => l.tool === 'whoami' && l.outcome === 'OK')).toMatchObject({ clientId: null, actor: { kind: 'pat', id: full.id, userId: owner.id } });
     expect(lines.find((l) => l.tool === 'list_projects' && l.outcome === 'ORGANIZATION_MISMATCH')).toBeTruthy();
