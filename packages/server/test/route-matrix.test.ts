@@ -15,7 +15,7 @@ import { allowsNull, bodyProperties, invalidValues, queryProperties, requiredOf,
 
 const LIVE = await liveRoutes();
 const AUTHENTICATED = LIVE.filter((r) => r.auth !== 'public');
-const SESSION_ONLY = LIVE.filter((r) => r.auth === 'session');
+const SESSION_ONLY = LIVE.filter((r) => r.auth === 'session' || r.auth === 'delegated');
 const SCOPED_USER_ROUTES = LIVE.filter((r) => r.auth === 'user' && r.scope);
 const TENANT = LIVE.filter((r) => r.tenant);
 const UNSAFE = LIVE.filter((r) => r.method !== 'GET');

@@ -96,7 +96,7 @@ interface Caller {
 const MISMATCH = { status: 403, code: 'ORGANIZATION_MISMATCH' };
 const FORBIDDEN = { status: 403, code: 'FORBIDDEN' };
 /** Keys cannot use session-only routes at all (deleting or leaving an organization). */
-const keyOnRoute = (route: Named, otherwise: { status: number; code: string }) => (route.auth === 'session' ? FORBIDDEN : otherwise);
+const keyOnRoute = (route: Named, otherwise: { status: number; code: string }) => (route.auth === 'session' || route.auth === 'delegated' ? FORBIDDEN : otherwise);
 
 const CALLERS: Caller[] = [
   { name: 'a member of another organization', credential: () => ({ cookie: outsider.cookie }), expected: () => MISMATCH },
@@ -110,7 +110,7 @@ const CALLERS: Caller[] = [
   {
     name: "a key holding every scope, of a member whose role lacks the permission",
     credential: () => ({ apiKey: keys.member! }),
-    expected: (r) => (r.auth === 'session' ? FORBIDDEN : r.scope && !ROLE_SCOPES.member.has(r.scope) ? FORBIDDEN : null),
+    expected: (r) => (r.auth === 'session' || r.auth === 'delegated' ? FORBIDDEN : r.scope && !ROLE_SCOPES.member.has(r.scope) ? FORBIDDEN : null),
   },
   {
     // Team admins manage their team's keys (teamAdmin routes), and nothing else beyond their role.

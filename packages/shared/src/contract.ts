@@ -6,9 +6,12 @@ import type { Scope } from './scopes.js';
  * - `public`: anyone (sign-up, sign-in, …);
  * - `user`: any credential of a signed-in user (cookie, bearer session, PAT), scope-checked;
  * - `session`: only a signed-in session (cookie or bearer session): PATs cannot mint PATs
- *   or change credentials.
+ *   or change credentials;
+ * - `delegated`: a signed-in session, or an OAuth access token (`bo_…`) a person approved
+ *   interactively on the consent page, scope-checked; PATs and team keys are refused. The route
+ *   itself keeps what a token asks for within the token's own scopes and pin (no escalation).
  */
-export type RouteAuth = 'public' | 'user' | 'session';
+export type RouteAuth = 'public' | 'user' | 'session' | 'delegated';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 

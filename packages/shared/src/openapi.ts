@@ -35,7 +35,7 @@ export function openApiDocument(routes: Record<string, RouteContract>, serverUrl
         }))
       : [];
     const security =
-      r.auth === 'public' ? [] : r.auth === 'session' ? [{ cookie: [] }, { bearerSession: [] }] : [{ cookie: [] }, { bearerSession: [] }, { apiKey: r.scope ? [r.scope] : [] }, { bearerToken: r.scope ? [r.scope] : [] }, ...(r.orScopes ?? []).flatMap((s) => [{ apiKey: [s] }, { bearerToken: [s] }])];
+      r.auth === 'public' ? [] : r.auth === 'session' ? [{ cookie: [] }, { bearerSession: [] }] : r.auth === 'delegated' ? [{ cookie: [] }, { bearerSession: [] }, { bearerToken: r.scope ? [r.scope] : [] }] : [{ cookie: [] }, { bearerSession: [] }, { apiKey: r.scope ? [r.scope] : [] }, { bearerToken: r.scope ? [r.scope] : [] }, ...(r.orScopes ?? []).flatMap((s) => [{ apiKey: [s] }, { bearerToken: [s] }])];
     (paths[path] ??= {})[r.method.toLowerCase()] = {
       operationId: name,
       summary: r.summary,

@@ -45,7 +45,17 @@ export const requireSession: Guard = function sessionGuard({ principal }) {
   if (!principal.interactive) throw new HttpError('FORBIDDEN', 'This route needs a signed-in session: API keys cannot mint keys or change credentials');
 };
 
-function insufficientScope(any: readonly Scope[]): HttpError {
+/**
+ * A signed-in session, or an OAuth access token a person approved on the consent page (a client
+ * acting for them, within what they granted). PATs and team keys cannot mint keys.
+ */
+export const requireDelegation: Guard = function delegationGuard({ principal }) {
+  if (principal.interactive) return;
+  if (principal.credential.kind === 'oauth' && principal.subject.kind === 'user') return;
+  throw new HttpError('FORBIDDEN', 'This route needs a signed-in session or an OAuth access token the user approved: API keys cannot mint keys');
+};
+
+export function insufficientScope(any: readonly Scope[]): HttpError {
   const names = any.join(' or ');
   return new HttpError('INSUFFICIENT_SCOPE', `The token lacks the scope ${names}`, [{ field: 'scope', message: `requires ${names}` }], {
     'X-Accepted-Scopes': any.join(', '),
@@ -121,6 +131,7 @@ export function contractGuards(contract: RouteContract): Guard[] {
   if (contract.auth === 'public') return [];
   const guards: Guard[] = [requireSubject(contract.teamKeys ? ['user', 'team'] : ['user'])];
   if (contract.auth === 'session') guards.push(requireSession);
+  if (contract.auth === 'delegated') guards.push(requireDelegation);
   if (contract.scope) guards.push(requireScope(contract.scope, contract.orScopes));
   if (contract.tenant) guards.push(requireTenant({ ...(contract.scope ? { scope: contract.scope } : {}), ...(contract.teamAdmin ? { teamAdmin: true } : {}) }));
   if (contract.teamKeys) guards.push(requireOwnTeam);

@@ -19,11 +19,28 @@ export function keyRoutes(deps: AppDeps, r: Router = Router()): Router {
       if (age > deps.config.freshSessionSeconds * 1000) throw new HttpError('FORBIDDEN', 'Sign in again to create an API key: this session is too old');
     }
     const { body } = ctx;
+    const scopes = body.scopes as Scope[];
+    // An OAuth client mints only within its own grant: the key's scopes a subset of the token's,
+    // and pinned to the token's organization when the token is pinned (no escalation).
+    let organizationId = body.metadata?.organizationId;
+    if (!principal.interactive) {
+      const held = principal.scopes;
+      const missing = held === 'all' ? [] : scopes.filter((s) => !held.has(s));
+      if (missing.length > 0) {
+        throw new HttpError('INSUFFICIENT_SCOPE', `The token cannot give a key scopes it does not hold: ${missing.join(', ')}`,
+          [{ field: 'scopes', message: `not held by this token: ${missing.join(', ')}` }], { 'X-Accepted-Scopes': missing.join(', ') });
+      }
+      const pin = pinOf(principal);
+      if (pin !== null) {
+        if (organizationId !== undefined && organizationId !== pin) throw new HttpError('ORGANIZATION_MISMATCH', 'The token is pinned to another organization: a key it creates is pinned to the same one');
+        organizationId = pin;
+      }
+    }
     const { row, key } = await createKey(deps, user.id, {
       name: body.name.trim() || body.name,
-      scopes: body.scopes as Scope[],
+      scopes,
       expiresIn: body.expiresIn ?? null,
-      organizationId: body.metadata?.organizationId,
+      organizationId,
       ip: requestIp(ctx.req),
     });
     const view = toApiKey(row, deps.clock.now());

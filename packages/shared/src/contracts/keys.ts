@@ -39,7 +39,7 @@ export const KeyEvent = Type.Object({
 });
 
 export const createApiKey = defineRoute({
-  method: 'POST', path: '/api/auth/api-key/create', tag: 'api-keys', auth: 'session', scope: 'api-keys:write',
+  method: 'POST', path: '/api/auth/api-key/create', tag: 'api-keys', auth: 'delegated', scope: 'api-keys:write',
   summary: 'Mint a personal access token; the key is shown only in this response', message: 'API key created',
   body: Strict({
     name: KeyName,

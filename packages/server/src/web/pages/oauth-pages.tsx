@@ -54,6 +54,9 @@ export function ConsentPage(props: { nonce: string; action: string; fields: Hidd
       ) : null}
       <h2>It will be able to</h2>
       <ul>{v.scopes.map((s) => <li><strong>{s.description}</strong> (<code>{s.name}</code>)</li>)}</ul>
+      {v.scopes.some((s) => s.name === 'api-keys:write')
+        ? <p class="warning" role="note">This app may create API keys for you: keys that keep working on their own, with at most the access listed here{v.organizations.length > 0 ? ' (and only in the organization you choose below, if you choose one)' : ''}, until you revoke them under API keys.</p>
+        : null}
       {v.resource ? <p>For use with <code>{v.resource}</code> only.</p> : null}
       <form method="post" action={props.action}>
         <HiddenFields fields={props.fields} />
