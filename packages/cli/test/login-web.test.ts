@@ -7,6 +7,8 @@ import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newUser, startServer, type RunningServer, type TestUser } from '../../server/test/harness.js';
 import { answerDevice } from '../../server/test/oauth-support.js';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { acct, BIN, startKeyring, tempHome, type Home, type Keyring } from './helpers.js';
 
 let server: RunningServer;
@@ -15,7 +17,7 @@ let alice: TestUser;
 
 beforeAll(async () => {
   // One-minute access tokens: inside the CLI's refresh margin, so every command refreshes first.
-  [server, keyring] = await Promise.all([startServer({ ACCT_OAUTH_DEVICE_INTERVAL: '1', ACCT_OAUTH_ACCESS_TOKEN_SECONDS: '60' }), startKeyring()]);
+  [server, keyring] = await Promise.all([startServer({ ACCT_OAUTH_DEVICE_INTERVAL: '1', ACCT_OAUTH_ACCESS_TOKEN_SECONDS: '60', LOG_LEVEL: 'info' }), startKeyring()]);
   alice = await newUser(server.url, 'web');
 });
 afterAll(async () => {
@@ -91,3 +93,42 @@ describe('acct login --web', () => {
     expect(denied.stderr).toContain('denied in the browser');
   });
 });
+
+describe('acct mcp with the web sign-in', () => {
+  it('gets a token for /mcp through the grant\'s refresh token, refreshes it silently, and leaves the API sign-in working', async () => {
+    const home = machine();
+    const login = await loginWeb(home, 'allow');
+    expect(login.code, login.stderr).toBe(0);
+    const apiToken = (await acct(['auth', 'token'], home.env)).stdout.trim();
+
+    const transport = new StdioClientTransport({ command: process.execPath, args: [BIN, 'mcp'], env: home.env, stderr: 'pipe' });
+    let stderr = '';
+    transport.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    const client = new Client({ name: 'desktop-agent', version: '1' });
+    await client.connect(transport);
+    expect((await client.listTools()).tools.map((t) => t.name)).toContain('whoami');
+    // One-minute tokens sit inside the refresh margin: every call below refreshes first, silently.
+    for (let i = 0; i < 3; i++) {
+      const me = await client.callTool({ name: 'whoami' });
+      expect(me.isError, JSON.stringify(me)).toBeFalsy();
+      expect(me.structuredContent).toMatchObject({ data: { email: alice.email } });
+    }
+    await client.close();
+    expect(stderr).not.toMatch(/refused|cannot be used/);
+    expect(stderr).not.toMatch(/bo_[A-Za-z0-9]/);
+
+    // The tool calls were made by the CLI's own client, with a token for /mcp, under the one grant.
+    const calls = server.output().split('\n').filter((l) => l.includes('"msg":"mcp tool call"')).map((l) => JSON.parse(l));
+    expect(calls.filter((l) => l.tool === 'whoami' && l.clientId === 'acct-cli').length).toBeGreaterThanOrEqual(3);
+    // The API sign-in goes on with the rotated refresh token, and the API token is not a /mcp one.
+    const after = await acct(['whoami'], home.env);
+    expect(after.code, after.stderr).toBe(0);
+    expect(after.stdout + after.stderr).toContain(alice.email);
+    const mcpOnly = await fetch(`${server.url}/mcp`, {
+      method: 'POST', headers: { authorization: `Bearer ${apiToken}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'whoami', arguments: {} } }),
+    });
+    expect(mcpOnly.status).toBe(401);
+  }, 60_000);
+});
+

@@ -73,12 +73,12 @@ describe('acct mcp', () => {
     await client.close();
   });
 
-  it('with an OAuth token from `acct login --web` (issued for the API, not /mcp) it exits 4 saying what to use instead', async () => {
+  it('with a bare OAuth access token in ACCT_TOKEN (bound to one resource, no refresh token) it exits 4 saying what to use instead', async () => {
     const oauthLike = ['bo', '_', 'x'.repeat(40)].join('');
     const r = await acct(['mcp'], { ...tempHome({ ACCT_HOST: server.url }).env, ACCT_TOKEN: oauthLike });
     expect(r.code).toBe(4);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/accepts only tokens issued for \/mcp.*hint: save a personal access token/s);
+    expect(r.stderr).toMatch(/takes only tokens issued for http:\/\/127\.0\.0\.1:\d+\/mcp.*hint: use `acct login --web`.*or a personal access token/s);
   });
 
   it('without a token (nothing saved, no ACCT_TOKEN) it exits 4 with a hint, before speaking the protocol', async () => {

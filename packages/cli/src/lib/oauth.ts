@@ -64,6 +64,28 @@ export async function saveOAuthTokens(
   return saved;
 }
 
+/** An access token for one resource, from a grant's refresh token (`acct mcp`). */
+export type ResourceToken = { token: string; expiresAt: number } | { error: string };
+
+/**
+ * Obtains, through the saved grant's refresh token, an access token narrowed to `resource` (RFC
+ * 8707 §2.2: the web sign-in's grant is bound to the whole server, so its API and `/mcp` are both
+ * within it). The refresh token rotates: the new one replaces the old in the store, so the next
+ * refresh of either kind presents it; the saved API access token is left as it is.
+ */
+export async function accessTokenFor(deps: Pick<RefreshDeps, 'origin' | 'transport' | 'secrets' | 'now'>, saved: SavedToken, resource: string): Promise<ResourceToken> {
+  if (!saved.oauth) return { error: 'not a web sign-in' };
+  const store = storeFor(deps.secrets, saved);
+  const refresh = await store.get(saved.oauth.refreshAccount);
+  if (!refresh) return { error: 'the refresh token is missing from the keychain' };
+  const answer = await oauthPost(deps.transport, deps.origin, '/oauth2/token', { grant_type: 'refresh_token', refresh_token: refresh, client_id: saved.oauth.clientId, resource });
+  if (answer.status !== 200 || typeof answer.body['access_token'] !== 'string' || typeof answer.body['refresh_token'] !== 'string') {
+    return { error: String(answer.body['error_description'] ?? answer.body['error'] ?? answer.status) };
+  }
+  await store.set(saved.oauth.refreshAccount, answer.body['refresh_token']);
+  return { token: answer.body['access_token'], expiresAt: deps.now().getTime() + Number(answer.body['expires_in'] ?? 0) * 1000 };
+}
+
 export interface RefreshDeps {
   origin: string;
   transport: Transport;

@@ -1,6 +1,10 @@
 import type { Context } from '../../context.js';
-import { EXIT } from '../../lib/errors.js';
 import { describeSource } from '../../lib/credentials.js';
+import { CliError, EXIT } from '../../lib/errors.js';
+import { accessTokenFor, oauthPost } from '../../lib/oauth.js';
+
+/** Refresh the /mcp token this long before it expires. */
+const REFRESH_MARGIN_MS = 60_000;
 
 /** JSON-RPC's server-error range: the code a forwarded request gets when /mcp refused it. */
 const UPSTREAM_ERROR = -32001;
@@ -20,19 +24,52 @@ export async function run(ctx: Context): Promise<number> {
     ctx.io.err(`acct mcp: no token for ${ctx.origin}: /mcp takes an access token, not the session cookie\nhint: run \`acct login --with-token\` with a personal access token, or set ACCT_TOKEN\n`);
     return EXIT.UNAUTHORIZED;
   }
-  const token = credential.token;
-  if (token.startsWith('bo_')) {
-    // `acct login --web` tokens are issued for the REST API; /mcp takes only tokens issued for it (RFC 8707).
-    ctx.io.err(`acct mcp: the token from \`acct login --web\` is issued for the API, and ${ctx.origin}/mcp accepts only tokens issued for /mcp\nhint: save a personal access token (\`acct keys create --name mcp --scope user:read … --save\`) or set ACCT_TOKEN to one; or let your MCP client sign in with OAuth itself at ${ctx.origin}/mcp\n`);
+  const endpoint = new URL('/mcp', ctx.origin);
+  let token = credential.token;
+  // `acct login --web`: the grant's access tokens are for the API; /mcp takes only tokens issued
+  // for it (RFC 8707), so one is obtained through the refresh token, and again before it expires.
+  const saved = 'saved' in credential && credential.saved.oauth ? credential.saved : null;
+  let mcpToken: { token: string; expiresAt: number } | null = null;
+  const transport = async (req: Parameters<typeof oauthPost>[0] extends (r: infer R) => unknown ? R : never) => {
+    const res = await ctx.http.request({ method: req.method, path: req.url, headers: req.headers, body: req.body as string, credential: 'none' });
+    return { status: res.status, statusText: '', headers: res.headers, body: res.text };
+  };
+  let refreshing: Promise<string> | null = null;
+  async function mcpAccess(): Promise<string> {
+    if (!saved) return token;
+    if (mcpToken && mcpToken.expiresAt - ctx.clock.now().getTime() > REFRESH_MARGIN_MS) return mcpToken.token;
+    refreshing ??= (async () => {
+      const got = await accessTokenFor({ origin: ctx.origin, transport, secrets: ctx.secrets, now: () => ctx.clock.now() }, saved, endpoint.href);
+      if ('error' in got) throw new CliError(`the web sign-in cannot be used at ${endpoint.href}: ${got.error}`, EXIT.UNAUTHORIZED, 'run `acct login --web` again (a sign-in from before acct mcp supported it is bound to the API only), or save a personal access token');
+      mcpToken = got;
+      return got.token;
+    })().finally(() => { refreshing = null; });
+    return refreshing;
+  }
+  if (saved) {
+    try {
+      token = await mcpAccess();
+    } catch (err) {
+      if (!(err instanceof CliError)) throw err;
+      ctx.io.err(`acct mcp: ${err.message}\nhint: ${err.hint ?? ''}\n`);
+      return EXIT.UNAUTHORIZED;
+    }
+  } else if (token.startsWith('bo_')) {
+    ctx.io.err(`acct mcp: an OAuth access token given in ${describeSource(credential)} is issued for one resource; /mcp takes only tokens issued for ${endpoint.href}\nhint: use \`acct login --web\` (acct mcp then gets a token for /mcp itself) or a personal access token\n`);
     return EXIT.UNAUTHORIZED;
   }
   const [{ StdioServerTransport }, { StreamableHTTPClientTransport, StreamableHTTPError }] = await Promise.all([
     import('@modelcontextprotocol/sdk/server/stdio.js'),
     import('@modelcontextprotocol/sdk/client/streamableHttp.js'),
   ]);
-  const endpoint = new URL('/mcp', ctx.origin);
+  // Each request carries the current token: a web sign-in's /mcp token is refreshed silently.
   const upstream = new StreamableHTTPClientTransport(endpoint, {
-    requestInit: { headers: { authorization: `Bearer ${token}`, 'user-agent': `acct-cli mcp` } },
+    requestInit: { headers: { 'user-agent': `acct-cli mcp` } },
+    fetch: async (url, init) => {
+      const headers = new Headers(init?.headers);
+      headers.set('authorization', `Bearer ${await mcpAccess()}`);
+      return fetch(url, { ...init, headers });
+    },
   });
   const local = new StdioServerTransport(process.stdin, process.stdout);
   if (ctx.io.stderrIsTTY || ctx.env['ACCT_MCP_VERBOSE']) ctx.io.err(`acct mcp: forwarding stdio to ${endpoint.href} with the ${describeSource(credential)}\n`);
