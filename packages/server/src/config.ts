@@ -67,8 +67,6 @@ export interface OAuthConfig {
   refreshRetrySeconds: number;
   /** RFC 7591 dynamic client registration is open. */
   registration: boolean;
-  /** Registrations per client IP per hour. */
-  registrationsPerHour: number;
   /** Client ID Metadata Documents may be served from loopback addresses over http (tests, local development). */
   allowLoopbackClients: boolean;
   /** Device grant polling interval, seconds. */
@@ -156,7 +154,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       refreshTokenSeconds: Math.max(60, int('ACCT_OAUTH_REFRESH_TOKEN_SECONDS', env['ACCT_OAUTH_REFRESH_TOKEN_SECONDS'], 30 * 86400)),
       refreshRetrySeconds: Math.min(60, int('ACCT_OAUTH_REFRESH_RETRY_SECONDS', env['ACCT_OAUTH_REFRESH_RETRY_SECONDS'], 10)),
       registration: bool(env['ACCT_OAUTH_REGISTRATION'], true),
-      registrationsPerHour: int('ACCT_OAUTH_REGISTRATIONS_PER_HOUR', env['ACCT_OAUTH_REGISTRATIONS_PER_HOUR'], 20),
       allowLoopbackClients: bool(env['ACCT_OAUTH_ALLOW_LOOPBACK_CLIENTS'], false),
       deviceIntervalSeconds: Math.max(1, int('ACCT_OAUTH_DEVICE_INTERVAL', env['ACCT_OAUTH_DEVICE_INTERVAL'], 5)),
     },

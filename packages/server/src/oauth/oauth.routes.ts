@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { AppDeps } from '../deps.js';
 import { sha256 } from '../auth/hashing.js';
-import { clientIp } from '../rate-limit/rate-limits.js';
+import { HttpError } from '../http/http-error.js';
 import { logRequest } from '../http/access-log.js';
 import { OAUTH } from '../http/render/oauth.js';
 import { useRenderer } from '../http/render/renderer.js';
@@ -82,19 +82,17 @@ function singleParams(body: Record<string, unknown>): void {
   }
 }
 
-/** A fixed window per client IP, in memory: dynamic registration is cheap to call and must not be cheap to flood. */
-function registrationLimiter(perHour: number) {
-  const windows = new Map<string, { start: number; count: number }>();
-  return (ip: string, now: number): boolean => {
-    const w = windows.get(ip);
-    if (!w || now - w.start >= 3600_000) {
-      if (windows.size > 10_000) windows.clear();
-      windows.set(ip, { start: now, count: 1 });
-      return perHour > 0;
-    }
-    w.count++;
-    return w.count <= perHour;
-  };
+/**
+ * Spends a protocol budget of the rate-limit module (shared through Redis with REDIS_URL); over
+ * it, the 429 is answered in OAuth's error format with the module's Retry-After and X-RateLimit-*.
+ */
+async function spendBudget(deps: AppDeps, name: 'oauthRegister', req: Request, res: Response, message: string): Promise<void> {
+  try {
+    await deps.rateLimits.byBudget(name, req, res);
+  } catch (err) {
+    if (err instanceof HttpError && err.code === 'RATE_LIMITED') throw new OAuthError('temporarily_unavailable', message, 429, err.headers ?? {});
+    throw err;
+  }
 }
 
 /** The authorization server's protocol endpoints and its metadata. */
@@ -130,11 +128,9 @@ export function oauthRoutes(deps: AppDeps, r: Router = Router()): Router {
     return { body: await introspect(deps, body['token']) };
   }));
 
-  const mayRegister = registrationLimiter(deps.config.oauth.registrationsPerHour);
   r.post('/oauth2/register', endpoint(deps, async (req, res, body) => {
     if (!deps.config.oauth.registration) throw new OAuthError('access_denied', 'Dynamic client registration is turned off on this server', 403);
-    if (!mayRegister(clientIp(req), deps.clock.now().getTime()))
-      throw new OAuthError('temporarily_unavailable', 'Too many registrations from this address; try again later', 429, { 'Retry-After': '3600' });
+    await spendBudget(deps, 'oauthRegister', req, res, 'Too many registrations from this address (budget oauthRegister.ip); try again later');
     return { status: 201, body: await registerClient(deps, body) };
   }));
 

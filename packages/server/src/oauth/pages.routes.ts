@@ -203,7 +203,9 @@ export function oauthPageRoutes(deps: AppDeps, r: Router = Router()): Router {
     redirect(deps, req, res, redirectTo(deps, request.redirectUri, { code, state: request.state }));
   });
 
-  async function pendingDevice(userCode: string) {
+  /** Every user-code look-up spends the deviceUserCode budget (per IP) first: codes must not be guessable by trying. */
+  async function pendingDevice(req: Request, res: Response, userCode: string) {
+    await deps.rateLimits.byBudget('deviceUserCode', req, res);
     return deps.db.selectFrom('oauth_device_codes').selectAll().where('user_code', '=', normalizeUserCode(userCode))
       .where('status', '=', 'pending').where('expires_at', '>', iso(deps.clock.now())).executeTakeFirst();
   }
@@ -214,7 +216,7 @@ export function oauthPageRoutes(deps: AppDeps, r: Router = Router()): Router {
       return;
     }
     if (!userCode) return sendPage(deps, req, res, (nonce) => renderPage(DeviceCodePage({ nonce, fields: {} })));
-    const row = await pendingDevice(userCode);
+    const row = await pendingDevice(req, res, userCode);
     if (!row) return sendPage(deps, req, res, (nonce) => renderPage(DeviceCodePage({ nonce, fields: {}, error: 'That code is unknown, expired or already used. Check the code on your device.' })), { status: 400 });
     let client: OAuthClient;
     try {
@@ -242,7 +244,7 @@ export function oauthPageRoutes(deps: AppDeps, r: Router = Router()): Router {
     const principal = await browserSession(deps, req);
     if (!principal) return showDevice(req, res, userCode, null, 'Your session ended: sign in again.');
     if (!csrfValid(deps, principal, 'device', field(req.body, 'csrf'))) throw new HttpError('FORBIDDEN', 'The form is stale or was not sent by this page; reload it');
-    const row = userCode ? await pendingDevice(userCode) : undefined;
+    const row = userCode ? await pendingDevice(req, res, userCode) : undefined;
     if (!row) return showDevice(req, res, undefined, principal);
     const now = deps.clock.now();
     if (field(req.body, 'decision') !== 'allow') {
