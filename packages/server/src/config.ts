@@ -71,6 +71,8 @@ export interface OAuthConfig {
   allowLoopbackClients: boolean;
   /** Device grant polling interval, seconds. */
   deviceIntervalSeconds: number;
+  /** How long a device code (and its user code) can be approved and polled, seconds. */
+  deviceCodeSeconds: number;
 }
 
 function bool(value: string | undefined, fallback: boolean): boolean {
@@ -156,6 +158,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       registration: bool(env['ACCT_OAUTH_REGISTRATION'], true),
       allowLoopbackClients: bool(env['ACCT_OAUTH_ALLOW_LOOPBACK_CLIENTS'], false),
       deviceIntervalSeconds: Math.max(1, int('ACCT_OAUTH_DEVICE_INTERVAL', env['ACCT_OAUTH_DEVICE_INTERVAL'], 5)),
+      deviceCodeSeconds: Math.min(3600, Math.max(60, int('ACCT_OAUTH_DEVICE_CODE_SECONDS', env['ACCT_OAUTH_DEVICE_CODE_SECONDS'], 600))),
     },
     testClock: env['ACCT_TEST_CLOCK'] === '1' && env['NODE_ENV'] === 'test' && ['127.0.0.1', '::1', 'localhost'].includes(host),
     testHashes: env['ACCT_TEST_FAST_HASHES'] === '1' && env['NODE_ENV'] === 'test' && ['127.0.0.1', '::1', 'localhost'].includes(host),

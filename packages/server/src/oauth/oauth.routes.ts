@@ -17,9 +17,6 @@ import { newCode, newUserCode, formatUserCode } from './tokens.js';
 /** Protocol endpoints that take `application/x-www-form-urlencoded` bodies (RFC 6749 §3.2, RFC 7009, RFC 7662, RFC 8628). */
 export const OAUTH_FORM_PATHS = ['/oauth2/token', '/oauth2/revoke', '/oauth2/introspect', '/oauth2/device_authorization', '/oauth/consent', '/device'];
 
-/** How long a device code waits for the user, seconds. */
-export const DEVICE_CODE_SECONDS = 600;
-
 /** RFC 8414 metadata: only what this server does. */
 export function authorizationServerMetadata(deps: AppDeps): Record<string, unknown> {
   const base = deps.baseUrl();
@@ -152,13 +149,13 @@ export function oauthRoutes(deps: AppDeps, r: Router = Router()): Router {
     await deps.db.insertInto('oauth_device_codes').values({
       id: `od_${ulid(now.getTime())}`, device_code_hash: sha256(deviceCode), user_code: userCode, client_id: client.id, scopes: JSON.stringify(scopes), resource,
       interval_seconds: deps.config.oauth.deviceIntervalSeconds, status: 'pending', grant_id: null, created_at: iso(now),
-      expires_at: iso(addSeconds(now, DEVICE_CODE_SECONDS)), last_polled_at: null,
+      expires_at: iso(addSeconds(now, deps.config.oauth.deviceCodeSeconds)), last_polled_at: null,
     }).execute();
     const base = deps.baseUrl();
     return {
       body: {
         device_code: deviceCode, user_code: formatUserCode(userCode), verification_uri: `${base}/device`,
-        verification_uri_complete: `${base}/device?user_code=${formatUserCode(userCode)}`, expires_in: DEVICE_CODE_SECONDS, interval: deps.config.oauth.deviceIntervalSeconds,
+        verification_uri_complete: `${base}/device?user_code=${formatUserCode(userCode)}`, expires_in: deps.config.oauth.deviceCodeSeconds, interval: deps.config.oauth.deviceIntervalSeconds,
       },
     };
   }));
