@@ -25,6 +25,7 @@ import { paymentRoutes } from './billing/payments.routes.js';
 import { subscriptionRoutes } from './billing/subscription.routes.js';
 import { rateLimitRoutes } from './rate-limit/rate-limits.routes.js';
 import { testClockRoutes } from './time/test-clock.js';
+import { credentialCacheTestRoutes } from './auth/credential-cache.js';
 import { OAUTH_FORM_PATHS, oauthRoutes } from './oauth/oauth.routes.js';
 import { oauthPageRoutes } from './oauth/pages.routes.js';
 import { oauthGrantRoutes } from './oauth/grants.routes.js';
@@ -81,6 +82,7 @@ export function createApp(deps: AppDeps): Express {
   // One layer for the prelude: Express's router costs more per layer than each of these checks.
   app.use(sequence(prelude));
   if (deps.testClock) app.use(testClockRoutes(deps.testClock));
+  if (deps.testClock && deps.credentialCache) app.use(credentialCacheTestRoutes(deps.credentialCache));
   // One table for every route: a map lookup finds a fixed path, instead of testing ~70 patterns in turn.
   const api = new RouteTable();
   for (const mount of [

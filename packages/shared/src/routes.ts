@@ -84,6 +84,8 @@ export const ROUTES = {
   createPayment: ref('createPayment', 'POST', '/api/user/organizations/:organizationId/payments'),
   getSubscription: ref('getSubscription', 'GET', '/api/user/organizations/:organizationId/subscription'),
   updateSubscription: ref('updateSubscription', 'PATCH', '/api/user/organizations/:organizationId/subscription'),
+  listOAuthGrants: ref('listOAuthGrants', 'GET', '/api/user/oauth/grants'),
+  revokeOAuthGrant: ref('revokeOAuthGrant', 'DELETE', '/api/user/oauth/grants/:grantId'),
 } as const satisfies { [N in RouteName]?: RouteRef<N> };
 
 /**

@@ -5,10 +5,11 @@ import { prepared } from '../db/prepared.js';
 import { organizationCountColumn } from '../users/users.service.js';
 import { HttpError } from '../http/http-error.js';
 import { principal, type Carrier, type Principal } from '../auth/principal.js';
-import { acceptSecret, shouldRecordUse } from '../credentials/secret-credential.js';
+import { acceptSecret, LAST_USED_INTERVAL_MS, shouldRecordUse } from '../credentials/secret-credential.js';
 // OAuth introspection checks a PAT's secret with it, as authentication does.
 export { verifyWithGrace } from '../credentials/secret-credential.js';
 import { recordUse } from '../credentials/secret-credential.repository.js';
+import { cacheable } from '../auth/credential-cache.js';
 
 /**
  * A key and its owner in one statement: two unique-index point reads (the key by lookup id, the
@@ -45,6 +46,17 @@ export function parseScopes(json: string): ReadonlySet<Scope> {
 }
 
 /**
+ * Until when a key's answer may be cached: its expiry, the end of a rotation's grace period (the
+ * token may be the previous secret), and the next write of its last use.
+ */
+export function keyCacheUntil(row: { expires_at: string | null; previous_expires_at: string | null }, lastUsed: number, now: Date): number {
+  let until = lastUsed + LAST_USED_INTERVAL_MS;
+  if (row.expires_at) until = Math.min(until, new Date(row.expires_at).getTime());
+  if (row.previous_expires_at && new Date(row.previous_expires_at) > now) until = Math.min(until, new Date(row.previous_expires_at).getTime());
+  return until;
+}
+
+/**
  * Resolves a PAT: the key and its owner in one read, a cached constant-time check after the first
  * Argon2 verification, then the key's status and the owner's. Both rows are read on every request,
  * so a revocation or a disabled account written by any instance is seen on the very next one.
@@ -62,9 +74,14 @@ export async function authenticateKey(deps: AppDeps, token: ParsedToken, ip: str
   await acceptSecret(deps.keyVerifier, { id, row: key, token, now, noun: 'API key' });
   // The owner as they are now: a disabled account stops its keys on the next request.
   if (!user.is_active) throw new HttpError('ACCOUNT_DISABLED');
+  let last = last_used_at ? new Date(last_used_at).getTime() : 0;
   if (shouldRecordUse({ last_used_at, last_used_ip }, now, ip)) {
     // Bookkeeping must not fail or slow the request it describes.
     recordUse(deps.db, 'api_keys', id, now, ip).catch((err: unknown) => deps.logger.warn({ err }, 'could not record key use'));
+    last = now.getTime();
   }
-  return principal({ kind: 'user', id: user.id, user }, { kind: 'pat', id, issuedAt: createdAt, carrier }, { scopes: parseScopes(scopes), organizationId });
+  return cacheable(
+    principal({ kind: 'user', id: user.id, user }, { kind: 'pat', id, issuedAt: createdAt, carrier }, { scopes: parseScopes(scopes), organizationId }),
+    { until: keyCacheUntil({ expires_at, previous_expires_at }, last, now), ip },
+  );
 }

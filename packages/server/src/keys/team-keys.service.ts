@@ -12,7 +12,8 @@ import {
 } from '../credentials/secret-credential.js';
 import { recordUse, revokeSecret, swapSecret } from '../credentials/secret-credential.repository.js';
 import { teamRole } from '../teams/teams.repository.js';
-import { parseScopes } from './key-auth.js';
+import { keyCacheUntil, parseScopes } from './key-auth.js';
+import { cacheable } from '../auth/credential-cache.js';
 import { findTeamKeyByLookupId, findTeamKeyRow, insertTeamKey, listTeamKeyRows } from './team-keys.repository.js';
 
 export function toTeamKey(row: TeamKeyRow, now: Date) {
@@ -86,12 +87,17 @@ export async function authenticateTeamKey(deps: AppDeps, token: ParsedToken, ip:
   const found = await findTeamKeyByLookupId(deps.db, token.lookupId);
   const now = deps.clock.now();
   const row = await acceptSecret(deps.keyVerifier, { id: found?.id ?? '', row: found, token, now, noun: 'team key' });
+  let last = row.last_used_at ? new Date(row.last_used_at).getTime() : 0;
   if (shouldRecordUse(row, now, ip)) {
     recordUse(deps.db, 'team_keys', row.id, now, ip).catch((err: unknown) => deps.logger.warn({ err }, 'could not record team key use'));
+    last = now.getTime();
   }
-  return principal(
-    { kind: 'team', id: row.team_id, organizationId: row.organization_id },
-    { kind: 'team-key', id: row.id, issuedAt: row.created_at, carrier },
-    { scopes: parseScopes(row.scopes), organizationId: row.organization_id },
+  return cacheable(
+    principal(
+      { kind: 'team', id: row.team_id, organizationId: row.organization_id },
+      { kind: 'team-key', id: row.id, issuedAt: row.created_at, carrier },
+      { scopes: parseScopes(row.scopes), organizationId: row.organization_id },
+    ),
+    { until: keyCacheUntil(row, last, now), ip },
   );
 }

@@ -1,3 +1,4 @@
+import { ROUTES } from '@acct/shared/routes';
 import type { DataOf, oauth } from '@acct/shared';
 import type { Context } from '../../context.js';
 import { formatDate, printJson, printTable } from '../../lib/output.js';
@@ -11,7 +12,7 @@ export async function run(ctx: Context, opts: ListFlags = {}): Promise<number> {
   const grants: Grant[] = [];
   let cursor: string | undefined;
   do {
-    const { data, envelope } = await ctx.http.api<Grant[]>({ method: 'GET', path: '/api/user/oauth/grants', query: { limit: 100, ...(cursor ? { cursor } : {}) } });
+    const { data, envelope } = await ctx.api.call(ROUTES.listOAuthGrants, { query: { limit: 100, ...(cursor ? { cursor } : {}) } });
     grants.push(...data);
     cursor = envelope.meta?.pagination?.nextCursor ?? undefined;
   } while (cursor && grants.length < cap);

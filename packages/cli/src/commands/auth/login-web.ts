@@ -1,3 +1,4 @@
+import { ROUTES } from '@acct/shared/routes';
 import childProcess from 'node:child_process';
 import type { DataOf, users } from '@acct/shared';
 import type { Context } from '../../context.js';
@@ -100,7 +101,7 @@ export async function run(ctx: Context, opts: WebLoginOptions): Promise<number> 
     throw oauthFailure(polled.body, polled.status);
   }
 
-  const me = await ctx.http.request({ method: 'GET', path: '/api/user/me', headers: { authorization: `Bearer ${tokens.access_token}` }, credential: 'none' });
+  const me = await ctx.api.request(ROUTES.getMe, { headers: { authorization: `Bearer ${tokens.access_token}` }, credential: 'none' });
   const user = me.status === 200 ? (me.json() as { data: DataOf<typeof users.getMe> }).data : null;
   const host = ctx.config.host(ctx.origin);
   if (user) {

@@ -41,7 +41,8 @@ export async function authenticate(deps: AppDeps, req: Request): Promise<Princip
   const kind = token ? RECOGNISE.get(token.kind)?.get(presented.carrier) : undefined;
   if (!token || !kind) throw new HttpError('INVALID_TOKEN', 'The credential is malformed or not accepted here', undefined, NOT_ACCEPTED);
   try {
-    return await kind.resolve(deps, token, req, presented.carrier);
+    const resolve = () => kind.resolve(deps, token, req, presented.carrier);
+    return await (deps.credentialCache ? deps.credentialCache.resolve(token, presented.carrier, req, resolve) : resolve());
   } catch (err) {
     if (err instanceof HttpError && err.status === 401) throw new HttpError(err.code, err.message, undefined, { 'WWW-Authenticate': kind.challenge(err) });
     throw err;
