@@ -18,6 +18,7 @@ import {
 import { onlyLoopbackRedirects, resolveClient, type OAuthClient } from './clients.js';
 import { OAuthError } from './errors.js';
 import { createGrant, issueCode } from './grants.js';
+import { rememberedGrant } from './oauth.repository.js';
 import { describeScope } from './scopes.js';
 import { normalizeUserCode } from './tokens.js';
 
@@ -166,6 +167,16 @@ export function oauthPageRoutes(deps: AppDeps, r: Router = Router()): Router {
     if (!principal) {
       sendPage(deps, req, res, (nonce) => renderPage(SignInPage({ nonce, action: '/oauth/consent', fields: { q: search }, why: `Sign in to answer ${request.client.name}'s request.`, ...(error ? { error } : {}) })), { status: error ? 401 : 200 });
       return;
+    }
+    // A prior consent for the same client, scopes and resource stands (unless the client asks
+    // for prompt=consent): the code is issued on that grant without a second page.
+    const prompt = new URLSearchParams(search).get('prompt') ?? '';
+    if (!error && !prompt.split(' ').includes('consent')) {
+      const prior = await rememberedGrant(deps.db, { userId: principal.user.id, clientId: request.client.id, scopes: request.scopes, resource: request.resource });
+      if (prior) {
+        const code = await issueCode(deps.db, deps.clock.now(), prior, request.redirectUri, request.codeChallenge);
+        return redirect(deps, req, res, redirectTo(deps, request.redirectUri, { code, state: request.state }), 302);
+      }
     }
     const view = await consentView(deps, principal, request.client, request.scopes, request.resource, request.redirectUri);
     sendPage(deps, req, res, (nonce) => renderPage(ConsentPage({ nonce, action: '/oauth/consent', fields: { q: search, csrf: csrfToken(deps, principal, 'consent') }, view })), {
