@@ -29,6 +29,7 @@ import { credentialCacheTestRoutes } from './auth/credential-cache.js';
 import { OAUTH_FORM_PATHS, oauthRoutes } from './oauth/oauth.routes.js';
 import { oauthPageRoutes } from './oauth/pages.routes.js';
 import { oauthGrantRoutes } from './oauth/grants.routes.js';
+import { mcpCors, mcpRoutes } from './mcp/mcp.routes.js';
 
 /** Pages a browser posts a form to: their single-use token is their CSRF protection. */
 const FORM_PATHS = new Set(['/api/auth/verify-email', '/api/auth/reset-password', ...OAUTH_FORM_PATHS]);
@@ -74,7 +75,11 @@ export function createApp(deps: AppDeps): Express {
   });
   prelude.push(
     wellFormedPath(),
+    // MCP and OAuth discovery: CORS for browser-based clients, before CSRF and the OPTIONS refusal.
+    mcpCors(deps),
     ...jsonBody(deps.config.bodyLimit, FORM_PATHS, deps.config.intakeBodyLimit),
+    // /mcp takes bearer tokens only (never the cookie), so it is answered before the CSRF check.
+    mcpRoutes(deps),
     csrf(() => new URL(deps.baseUrl()).origin, deps.config.trustedOrigins),
     // CORS is off: no preflight to answer, and Express's automatic OPTIONS reply is not the envelope.
     (req, _res, next) => next(req.method === 'OPTIONS' ? new HttpError('NOT_FOUND', 'OPTIONS is not supported: this API does not serve cross-origin requests') : undefined),

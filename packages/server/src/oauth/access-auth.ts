@@ -19,6 +19,15 @@ function apiScopeKey(json: string): string {
   return key;
 }
 
+/**
+ * Audiences a path accepts (RFC 8707): `/mcp` only tokens issued for `ACCT_BASE_URL/mcp` (the MCP
+ * authorization spec's audience binding); every other path, tokens for the REST API (below).
+ */
+export function audienceAccepts(baseUrl: string, resource: string | null, path: string): boolean {
+  if (path === '/mcp') return resource === `${baseUrl}/mcp`;
+  return apiAccepts(baseUrl, resource);
+}
+
 /** Audiences the REST API accepts: tokens bound to no resource, to the server, or to its API. */
 export function apiAccepts(baseUrl: string, resource: string | null): boolean {
   if (resource === null) return true;
@@ -31,7 +40,7 @@ export function apiAccepts(baseUrl: string, resource: string | null): boolean {
  * request, so a revoked grant, a disabled account or a removed membership (checked by `bind`)
  * takes effect on the very next request. Effective scopes = the token's ∩ the user's role.
  */
-export async function authenticateAccessToken(deps: AppDeps, token: ParsedToken, carrier: Carrier): Promise<Principal> {
+export async function authenticateAccessToken(deps: AppDeps, token: ParsedToken, carrier: Carrier, path = ''): Promise<Principal> {
   const row = await findTokenWithOwner(deps.db, sha256(token.token));
   if (!row || row.token_kind !== 'access') throw new HttpError('INVALID_TOKEN', 'The access token is invalid');
   const {
@@ -41,7 +50,7 @@ export async function authenticateAccessToken(deps: AppDeps, token: ParsedToken,
   if (tokenRevokedAt || grantRevokedAt) throw new HttpError('INVALID_TOKEN', 'The access token has been revoked');
   const now = deps.clock.now();
   if (new Date(expiresAt) <= now) throw new HttpError('TOKEN_EXPIRED', 'The access token has expired; refresh it');
-  if (!apiAccepts(deps.baseUrl(), resource)) throw new HttpError('INVALID_TOKEN', `The access token was issued for another resource (${resource})`);
+  if (!audienceAccepts(deps.baseUrl(), resource, path)) throw new HttpError('INVALID_TOKEN', `The access token was issued for another resource (${resource})`);
   if (!user.is_active) throw new HttpError('ACCOUNT_DISABLED');
   if (now.getTime() - (lastUsedAt ? new Date(lastUsedAt).getTime() : 0) > LAST_USED_INTERVAL_MS) {
     touchGrant(deps.db, grantId, now).catch((err: unknown) => deps.logger.warn({ err }, 'could not record grant use'));
