@@ -66,11 +66,12 @@ export async function run(ctx: Context, opts: WebLoginOptions): Promise<number> 
     const res = await ctx.http.request({ method: req.method, path: req.url, headers: req.headers, body: req.body as string, credential: 'none' });
     return { status: res.status, statusText: '', headers: res.headers, body: res.text };
   };
-  const started = await oauthPost(transport, ctx.origin, '/oauth2/device_authorization', {
-    client_id: CLI_CLIENT_ID, scope: opts.scope ?? WEB_SCOPES.join(' '),
-    // Bound to the whole server (RFC 8707): its tokens serve the API, and `acct mcp` narrows a refresh to /mcp.
-    resource: ctx.origin,
-  });
+  const fields = { client_id: CLI_CLIENT_ID, scope: opts.scope ?? WEB_SCOPES.join(' ') };
+  // Bound to the whole server (RFC 8707): its tokens serve the API, and `acct mcp` narrows a refresh
+  // to /mcp. A server that knows itself by another URL (behind a proxy) refuses the resource
+  // (invalid_target): the grant is then bound to no resource, as before, and serves the API only.
+  let started = await oauthPost(transport, ctx.origin, '/oauth2/device_authorization', { ...fields, resource: ctx.origin });
+  if (started.status === 400 && started.body['error'] === 'invalid_target') started = await oauthPost(transport, ctx.origin, '/oauth2/device_authorization', fields);
   if (started.status !== 200) throw oauthFailure(started.body, started.status);
   const device = started.body as unknown as DeviceAnswer;
   const link = device.verification_uri_complete ?? device.verification_uri;
