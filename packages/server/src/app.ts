@@ -23,6 +23,9 @@ import { paymentRoutes } from './billing/payments.routes.js';
 import { subscriptionRoutes } from './billing/subscription.routes.js';
 import { rateLimitRoutes } from './middleware/rate-limit/rate-limits.routes.js';
 import { testClockRoutes } from './http/test-clock.js';
+import { accountRoutes } from './auth/account.routes.js';
+import { adminRoutes } from './admin/admin.routes.js';
+import { webRoutes } from './web/routes.js';
 
 /** Pages a browser posts a form to: their single-use token is their CSRF protection. */
 const FORM_PATHS = new Set(['/api/auth/verify-email', '/api/auth/reset-password']);
@@ -67,6 +70,8 @@ export function createApp(deps: AppDeps): Express {
     next();
   });
   app.use(wellFormedPath());
+  // The web console (server-rendered pages, issue 17): its own CSP, form bodies and CSRF tokens.
+  app.use(webRoutes(deps));
   app.use(jsonBody(deps.config.bodyLimit, FORM_PATHS, deps.config.intakeBodyLimit));
   app.use(csrf(() => new URL(deps.baseUrl()).origin, deps.config.trustedOrigins));
 
@@ -77,7 +82,7 @@ export function createApp(deps: AppDeps): Express {
   const api = Router();
   for (const mount of [
     metaRoutes, authRoutes, keyRoutes, teamKeyRoutes, intakeRoutes, userRoutes, projectRoutes, organizationRoutes,
-    memberRoutes, invitationRoutes, teamRoutes, paymentRoutes, subscriptionRoutes, rateLimitRoutes,
+    memberRoutes, invitationRoutes, teamRoutes, paymentRoutes, subscriptionRoutes, rateLimitRoutes, accountRoutes, adminRoutes,
   ]) {
     mount(deps, api);
   }

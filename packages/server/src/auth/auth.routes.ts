@@ -6,12 +6,11 @@ import { bind, principalOf } from '../http/bind.js';
 import { iso } from '../http/clock.js';
 import { HttpError } from '../http/http-error.js';
 import { normalizeEmail, userView } from '../users/users.service.js';
-import { checkCredentials, checkNewPassword, sendPasswordReset, sendVerification, signUp } from './auth.service.js';
+import { checkCredentials, sendPasswordReset, sendVerification, signUp } from './auth.service.js';
 import { clientIp } from '../middleware/rate-limit/rate-limits.js';
 import { clearSessionCookie, knownDevice, setDeviceCookie, setSessionCookie } from './cookies.js';
-import { consumeEmailToken, peekEmailToken } from './email-tokens.js';
-import { hashPassword, verifyPassword } from './hashing.js';
-import { proveMailbox, revokeKeys as revokeAllKeys } from './mailbox-proof.js';
+import { peekEmailToken } from './email-tokens.js';
+import { changePassword, resetPassword, verifyEmail } from './account.service.js';
 import { invalidLink, resetPasswordForm, verifyEmailForm, wantsHtml } from './pages.js';
 import { createSession, revokeSessions } from './sessions.js';
 import type { SessionCredential } from './principal.js';
@@ -77,20 +76,14 @@ export function authRoutes(deps: AppDeps, r: Router = Router()): Router {
   });
 
   bind(r, deps, ROUTES.verifyEmail, async ({ req, body }) => {
-    const now = deps.clock.now();
-    const row = await consumeEmailToken(deps.db, body.token, 'verify-email', now);
     const browser = Boolean(req.is('application/x-www-form-urlencoded'));
-    if (!row) {
+    const done = await verifyEmail(deps, body.token);
+    if (!done) {
       if (browser) return { data: null as never, html: invalidLink(), status: 400 };
       throw new HttpError('INVALID_TOKEN', 'This verification link has expired or was already used');
     }
-    // Bound to the address it was sent to: a changed email needs a new link. Proving the mailbox
-    // ends whatever was signed in or minted before it was proven (auth/mailbox-proof.ts).
-    const ended = await deps.db.transaction().execute((trx) =>
-      proveMailbox(trx, { userId: row.user_id, email: row.email, now, reason: 'ended: created before the address was verified' }));
-    if (!ended) throw new HttpError('INVALID_TOKEN', 'This link was sent to an address the account no longer uses');
     if (browser) return { data: null as never, html: '<!doctype html><title>Email verified</title><h1>Email verified</h1><p>You can close this page, and sign in again.</p>' };
-    return { data: { email: row.email, verifiedAt: iso(now), revokedSessions: ended.sessions, revokedKeys: ended.keys } };
+    return { data: { email: done.email, verifiedAt: iso(done.now), revokedSessions: done.ended.sessions, revokedKeys: done.ended.keys } };
   });
 
   bind(r, deps, ROUTES.sendVerificationEmail, async ({ body }) => {
@@ -121,55 +114,14 @@ export function authRoutes(deps: AppDeps, r: Router = Router()): Router {
   });
 
   bind(r, deps, ROUTES.resetPassword, async ({ body }) => {
-    const now = deps.clock.now();
-    const peek = await peekEmailToken(deps.db, body.token, 'reset-password', now);
-    if (!peek) throw new HttpError('INVALID_TOKEN', 'This reset link has expired or was already used');
-    const user = await deps.db.selectFrom('users').selectAll().where('id', '=', peek.user_id).executeTakeFirstOrThrow();
-    checkNewPassword(deps, body.newPassword, { email: user.email, name: user.full_name, handle: user.handle }, 'newPassword');
-    const hash = await hashPassword(body.newPassword);
-    const revokeKeys = body.revokeKeys === true;
-    // One transaction: the token is spent, the password set and the credentials ended together.
-    const ended = await deps.db.transaction().execute(async (trx) => {
-      const row = await consumeEmailToken(trx, body.token, 'reset-password', now);
-      if (!row) throw new HttpError('INVALID_TOKEN', 'This reset link has expired or was already used');
-      await trx.updateTable('users').set({ password_hash: hash, failed_sign_ins: 0, updated_at: iso(now) }).where('id', '=', row.user_id).execute();
-      // The reset link reached the address: every session ends, and every key made before the
-      // address was proven; keys its verified owner made survive (CI keeps working) unless asked.
-      const ended = await proveMailbox(trx, {
-        userId: row.user_id, email: row.email, now, allSessions: true, allKeys: revokeKeys,
-        reason: revokeKeys ? 'revoked by a password reset' : 'ended by a password reset: created before the address was verified',
-      });
-      // An account that moved away from the address the link was sent to: the reset still
-      // counts (as before), but proves nothing about the new address.
-      return ended ?? {
-        sessions: await revokeSessions(trx, deps.clock, row.user_id),
-        keys: revokeKeys ? await revokeAllKeys(trx, row.user_id, now, 'revoked by a password reset') : 0,
-      };
-    });
-    await deps.signInLockout.clear(user.email);
-    deps.mailer
-      .send({ to: user.email, subject: 'Your acct password was changed', text: passwordResetNotice(ended) })
-      .catch((err) => deps.logger.error({ err }, 'could not send the password-changed notice'));
+    const ended = await resetPassword(deps, body);
     return { data: { ok: true as const, revokedSessions: ended.sessions, revokedKeys: ended.keys } };
   });
 
   bind(r, deps, ROUTES.changePassword, async (ctx) => {
     const { user } = principalOf(ctx);
     const { sessionId } = sessionOf(ctx);
-    const { body } = ctx;
-    if (!(await verifyPassword(user.password_hash, body.currentPassword)).ok)
-      throw new HttpError('VALIDATION_ERROR', 'currentPassword is incorrect', [{ field: 'currentPassword', message: 'currentPassword is incorrect' }]);
-    checkNewPassword(deps, body.newPassword, { email: user.email, name: user.full_name, handle: user.handle }, 'newPassword');
-    const now = deps.clock.now();
-    const hash = await hashPassword(body.newPassword);
-    // Knowing the password proves no mailbox: only what the caller asks for ends.
-    const { revokedSessions, revokedKeys } = await deps.db.transaction().execute(async (trx) => {
-      await trx.updateTable('users').set({ password_hash: hash, updated_at: iso(now) }).where('id', '=', user.id).execute();
-      return {
-        revokedSessions: body.revokeOtherSessions ? await revokeSessions(trx, deps.clock, user.id, sessionId) : 0,
-        revokedKeys: body.revokeKeys ? await revokeAllKeys(trx, user.id, now, 'revoked by a password change') : 0,
-      };
-    });
+    const { revokedSessions, revokedKeys } = await changePassword(deps, user, sessionId, ctx.body);
     return { data: { ok: true as const, revokedSessions, revokedKeys } };
   });
 
@@ -198,17 +150,6 @@ export function authRoutes(deps: AppDeps, r: Router = Router()): Router {
   });
 
   return r;
-}
-
-/** The notice mailed after a reset: what ended, so that an owner who did not ask knows the extent. */
-function passwordResetNotice(ended: { sessions: number; keys: number }): string {
-  const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
-  return (
-    `The password of your acct account was just reset.\n\n` +
-    `${plural(ended.sessions, 'session')} signed out and ${plural(ended.keys, 'API key')} revoked.\n` +
-    `API keys you created after verifying your address keep working unless the reset asked to revoke them (revokeKeys).\n\n` +
-    `If it was not you, reset it again at once.\n`
-  );
 }
 
 function sessionView(row: { id: string; kind: string; created_at: string; last_seen_at: string; expires_at: string; ip: string | null; user_agent: string | null }, currentId: string) {

@@ -25,6 +25,7 @@ export function checkNewPassword(deps: AppDeps, password: string, context: { ema
 const LINK_PATHS: Record<EmailPurpose, string> = {
   'verify-email': '/api/auth/verify-email',
   'reset-password': '/api/auth/reset-password',
+  'change-email': '/confirm-email',
 };
 
 /**

@@ -53,6 +53,8 @@ export interface SessionsTable {
   expires_at: string;
   absolute_expires_at: string;
   revoked_at: string | null;
+  /** Last time the user typed the password again in this session (0011). */
+  reauthenticated_at: string | null;
 }
 
 export interface ApiKeysTable {

@@ -6,6 +6,7 @@ import { bind, pinOf, principalOf } from '../http/bind.js';
 import { iso } from '../http/clock.js';
 import { HttpError } from '../http/http-error.js';
 import { decodeCursor, page } from '../http/pagination.js';
+import { sessionFreshAt } from '../auth/account.service.js';
 import { createKey, findKey, reportLeak, revokeKey, rotateKey, toApiKey, toKeyEvent, updateKey } from './keys.service.js';
 
 /** Personal access tokens (`/api/auth/api-key/*`) and the scope catalogue. */
@@ -15,7 +16,8 @@ export function keyRoutes(deps: AppDeps, r: Router = Router()): Router {
     const { user, credential } = principalOf(ctx);
     // A session that signed in long ago must sign in again before minting a key (ASVS 7.5.1).
     if (credential.kind === 'session') {
-      const age = deps.clock.now().getTime() - new Date(credential.createdAt).getTime();
+      // Fresh from its sign-in, or from a later re-authentication (POST /api/auth/reauthenticate).
+      const age = deps.clock.now().getTime() - (await sessionFreshAt(deps, credential.sessionId)).getTime();
       if (age > deps.config.freshSessionSeconds * 1000) throw new HttpError('FORBIDDEN', 'Sign in again to create an API key: this session is too old');
     }
     const { body } = ctx;

@@ -6,10 +6,10 @@ import { bind, membershipOf } from '../http/bind.js';
 import { iso } from '../http/clock.js';
 import { HttpError } from '../http/http-error.js';
 import { ulid } from '../http/ids.js';
-import { creditBalance, debitCredits } from '../orgs/orgs.service.js';
+import { createProject } from './projects.service.js';
 import { listProjects } from './project-list.js';
 
-function toProject(row: ProjectRow) {
+export function toProject(row: ProjectRow) {
   return { id: row.id, organizationId: row.organization_id, name: row.name, description: row.description, createdAt: row.created_at, updatedAt: row.updated_at };
 }
 
@@ -33,24 +33,7 @@ export function projectRoutes(deps: AppDeps, r: Router = Router()): Router {
 
   bind(r, deps, ROUTES.createProject, async (ctx) => {
     const { organizationId } = membershipOf(ctx);
-    const name = ctx.body.name.trim();
-    const cost = deps.config.creditCosts['projects.create'] ?? 0;
-    const now = deps.clock.now();
-    const row: ProjectRow = { id: ulid(now.getTime()), organization_id: organizationId, name, description: ctx.body.description ?? '', created_at: iso(now), updated_at: iso(now) };
-    // Debit and insert commit together or not at all.
-    const paid = await deps.db.transaction().execute(async (trx) => {
-      const balance = await debitCredits(trx, { organizationId, amount: cost, description: `Project "${name}" created`, now });
-      if (balance === null) return false;
-      await trx.insertInto('projects').values(row).execute();
-      return true;
-    });
-    if (!paid) {
-      const available = await creditBalance(deps.db, organizationId);
-      throw new HttpError('INSUFFICIENT_CREDITS', `Creating a project costs ${cost} credit${cost === 1 ? '' : 's'}; the organization has ${available}`, [
-        { field: 'credits', message: `required ${cost}, available ${available}` },
-      ]);
-    }
-    return { data: toProject(row) };
+    return { data: toProject(await createProject(deps, organizationId, ctx.body)) };
   });
 
   bind(r, deps, ROUTES.getProject, async (ctx) => {

@@ -27,6 +27,19 @@ export async function findTeam(deps: AppDeps, organizationId: string, teamId: st
   return row;
 }
 
+/** Creates a team; a slug already used in the organization is a CONFLICT. */
+export async function createTeam(deps: AppDeps, organizationId: string, input: { name: string; slug?: string | undefined }): Promise<TeamRow> {
+  const now = deps.clock.now();
+  const row: TeamRow = { id: ulid(now.getTime()), organization_id: organizationId, name: input.name.trim(), slug: input.slug ?? null, created_at: iso(now), updated_at: iso(now) };
+  try {
+    await deps.db.insertInto('teams').values(row).execute();
+  } catch (err) {
+    if (isUniqueViolation(err)) throw SLUG_TAKEN();
+    throw err;
+  }
+  return row;
+}
+
 /** Teams of an organization and their members (`…/organizations/:organizationId/teams`). */
 export function teamRoutes(deps: AppDeps, r: Router = Router()): Router {
 
@@ -42,15 +55,7 @@ export function teamRoutes(deps: AppDeps, r: Router = Router()): Router {
 
   bind(r, deps, ROUTES.createTeam, async (ctx) => {
     const { organizationId } = membershipOf(ctx);
-    const now = deps.clock.now();
-    const row: TeamRow = { id: ulid(now.getTime()), organization_id: organizationId, name: ctx.body.name.trim(), slug: ctx.body.slug ?? null, created_at: iso(now), updated_at: iso(now) };
-    try {
-      await deps.db.insertInto('teams').values(row).execute();
-    } catch (err) {
-      if (isUniqueViolation(err)) throw SLUG_TAKEN();
-      throw err;
-    }
-    return { data: toTeam(row) };
+    return { data: toTeam(await createTeam(deps, organizationId, ctx.body)) };
   });
 
   bind(r, deps, ROUTES.getTeam, async (ctx) => {

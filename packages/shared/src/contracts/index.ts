@@ -1,4 +1,5 @@
 import * as auth from './auth.js';
+import * as consoleRoutes from './console.js';
 import * as invitations from './invitations.js';
 import * as intake from './intake.js';
 import * as keys from './keys.js';
@@ -12,7 +13,7 @@ import * as subscription from './subscription.js';
 import * as teams from './teams.js';
 import * as users from './users.js';
 
-export { auth, intake, invitations, keys, members, teamKeys, organizations, payments, projects, rateLimits, subscription, teams, users };
+export { auth, consoleRoutes, intake, invitations, keys, members, teamKeys, organizations, payments, projects, rateLimits, subscription, teams, users };
 
 /** Every route of the API, for the server's route binding, the OpenAPI document and the policy test. */
 export const ROUTES = {
@@ -80,6 +81,13 @@ export const ROUTES = {
   createPayment: payments.createPayment,
   getSubscription: subscription.getSubscription,
   updateSubscription: subscription.updateSubscription,
+  reauthenticate: consoleRoutes.reauthenticate,
+  changeEmail: consoleRoutes.changeEmail,
+  confirmEmailChange: consoleRoutes.confirmEmailChange,
+  adminListUsers: consoleRoutes.adminListUsers,
+  adminDisableUser: consoleRoutes.adminDisableUser,
+  adminEnableUser: consoleRoutes.adminEnableUser,
+  adminForcePasswordReset: consoleRoutes.adminForcePasswordReset,
 } as const;
 
 export type RouteName = keyof typeof ROUTES;
