@@ -53,7 +53,21 @@ export function notice(req: Request): string | undefined {
 export function webRoutes(deps: AppDeps): Router {
   const router = Router();
   const form = express.urlencoded({ limit: deps.config.bodyLimit, extended: false, parameterLimit: 100 });
-  const sameOrigin = fetchMetadataCheck(() => new URL(deps.baseUrl()).origin, deps.config.trustedOrigins);
+  const ownOrigin = () => new URL(deps.baseUrl()).origin;
+  const fetchMetadata = fetchMetadataCheck(ownOrigin, deps.config.trustedOrigins);
+  /*
+   * The fetch-metadata check of the API (middleware/csrf.ts), with one difference: pages are
+   * served with `Referrer-Policy: no-referrer` (their URLs may carry mailed tokens), under which
+   * browsers send `Origin: null` on their own forms. Sec-Fetch-Site then says where the form
+   * came from; the CSRF token is checked in every case.
+   */
+  const sameOrigin = (req: Request, res: Response, next: NextFunction) => {
+    const site = req.get('sec-fetch-site');
+    if (req.get('origin') === 'null' && site !== undefined) {
+      return next(site === 'same-origin' ? undefined : new HttpError('FORBIDDEN', 'Cross-site request refused: the Origin is not trusted'));
+    }
+    fetchMetadata(req, res, next);
+  };
 
   function handle(method: 'get' | 'post', path: string, handler: PageHandler, opts: { signedIn?: boolean } = {}) {
     WEB_PAGES.push(`${method.toUpperCase()} ${path}`);

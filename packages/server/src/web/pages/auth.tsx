@@ -43,7 +43,7 @@ export function SignUpPage(props: Base & { email?: string; name?: string }): JSX
           <Csrf token={ctx.csrf} />
           <Field label="Name" name="name" autocomplete="name" required value={props.name} error={errors?.fields?.['name']} maxLength={100} autofocus />
           <Field label="Email" name="email" type="email" autocomplete="email" required value={props.email} error={errors?.fields?.['email']} />
-          <Field label="Password" name="password" type="password" autocomplete="new-password" required hint="At least 8 characters; a passphrase is best."
+          <Field label="Password" name="password" type="password" autocomplete="new-password" required hint={`At least ${ctx.deps.config.passwordMinLength} characters; a passphrase of a few words is best.`}
             error={errors?.fields?.['password']} />
           <button type="submit">Create account</button>
         </form>
