@@ -47,7 +47,7 @@ function AdminPage(props: { ctx: PageContext; q: string; users: ReturnType<typeo
                       {u.isActive
                         ? <ActionButton action={`/admin/users/${u.id}/disable`} csrf={ctx.csrf} label="Disable" kind="danger" fields={{ back }} ariaLabel={`Disable ${u.email}`} confirm={`Disable ${u.email}? Its sessions and keys stop at once.`} />
                         : <ActionButton action={`/admin/users/${u.id}/enable`} csrf={ctx.csrf} label="Enable" fields={{ back }} ariaLabel={`Enable ${u.email}`} />}
-                      <ActionButton action={`/admin/users/${u.id}/force-password-reset`} csrf={ctx.csrf} label="Force password reset" fields={{ back }} ariaLabel={`Force a password reset for ${u.email}`}
+                      <ActionButton action={`/admin/users/${u.id}/force-password-reset`} csrf={ctx.csrf} label="Force password reset" fields={{ back }} ariaLabel={`Force password reset for ${u.email}`}
                         confirm={`End the password and sessions of ${u.email}?`} />
                     </span>
                   )}

@@ -3,7 +3,7 @@ import MarkdownIt from 'markdown-it';
 import { openApiDocument, ROUTES, SCOPES, type RouteContract } from '@acct/shared';
 import type { AppDeps } from '../deps.js';
 import { HttpError } from '../http/http-error.js';
-import { GUIDES } from './assets.generated.js';
+import { GUIDE_IMAGES, GUIDES } from './assets.generated.js';
 import { Layout } from './layout.js';
 import { sendPage, type PageContext } from './page.js';
 import { layoutUser } from './pages/settings.js';
@@ -20,6 +20,20 @@ md.renderer.rules.link_open = (tokens, idx, options, env, self) => {
   if (m && GUIDES[m[1]!] !== undefined) token.attrSet('href', `/docs/${m[1]}${m[2] ?? ''}`);
   return defaultLink(tokens, idx, options, env, self);
 };
+
+// Table alignment becomes a class: the page CSP allows no inline style attribute.
+for (const rule of ['th_open', 'td_open'] as const) {
+  md.renderer.rules[rule] = (tokens, idx, options, _env, self) => {
+    const token = tokens[idx]!;
+    const style = token.attrGet('style');
+    if (style) {
+      const align = /text-align:\s*(left|right|center)/.exec(String(style))?.[1];
+      token.attrs = (token.attrs ?? []).filter(([name]) => name !== 'style');
+      if (align) token.attrJoin('class', `align-${align}`);
+    }
+    return self.renderToken(tokens, idx, options);
+  };
+}
 
 function titleOf(slug: string): string {
   const m = /^#\s+(.+)$/m.exec(GUIDES[slug] ?? '');
@@ -115,6 +129,13 @@ export function docsPages(deps: AppDeps, pages: PageRouter): void {
         </div>
       </DocsFrame>
     ));
+  });
+
+  pages.get('/docs/img/:name', async (ctx) => {
+    const name = String(ctx.req.params['name'] ?? '');
+    if (!Object.hasOwn(GUIDE_IMAGES, name)) throw new HttpError('NOT_FOUND', 'No such picture');
+    ctx.res.setHeader('Cache-Control', 'public, max-age=3600');
+    ctx.res.type('image/png').send(Buffer.from(GUIDE_IMAGES[name]!, 'base64'));
   });
 
   pages.get('/docs/:slug', async (ctx) => {

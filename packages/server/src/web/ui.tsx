@@ -48,12 +48,12 @@ export function Field(props: FieldProps): JSX.Element {
   return (
     <div class="field">
       <label for={id}>{props.label}</label>
-      {props.hint ? <p class="hint" id={`${id}-hint`}>{props.hint}</p> : null}
       <input
         id={id} name={props.name} type={(props.type ?? 'text') as 'text'} value={props.value}
         autocomplete={props.autocomplete} required={props.required} autofocus={props.autofocus} maxLength={props.maxLength}
         aria-invalid={props.error ? 'true' : undefined} aria-describedby={described || undefined}
       />
+      {props.hint ? <p class="hint" id={`${id}-hint`}>{props.hint}</p> : null}
       {props.error ? <p class="error-text" id={`${id}-error`}>{props.error}</p> : null}
     </div>
   );

@@ -239,7 +239,7 @@ export function SessionsPage(props: { ctx: PageContext; sessions: SessionView[];
           <tbody>
             {props.sessions.map((s) => (
               <tr key={s.id}>
-                <td data-label="Device">{device(s.userAgent, s.kind)} {s.current ? <span class="badge ok">This device</span> : null}</td>
+                <td data-label="Device"><span>{device(s.userAgent, s.kind)} {s.current ? <span class="badge ok">This device</span> : null}</span></td>
                 <td data-label="IP address">{s.ip ?? <span class="muted">unknown</span>}</td>
                 <td data-label="Signed in"><When at={s.createdAt} /></td>
                 <td data-label="Last active"><When at={s.lastSeenAt} /></td>
