@@ -8,7 +8,7 @@ import type { UserRow } from '../db/schema.js';
 import { HttpError } from '../http/http-error.js';
 import { deviceKey } from '../auth/cookies.js';
 import { authenticateSession } from '../auth/sessions.js';
-import { readCookie, SECURE_SESSION_COOKIE, SESSION_COOKIE } from '../middleware/authenticate.js';
+import { readCookie, SECURE_SESSION_COOKIE, SESSION_COOKIE } from '../auth/credentials/index.js';
 
 /** What every page handler knows about its request. */
 export interface PageContext {
@@ -68,10 +68,10 @@ export async function pageContext(deps: AppDeps, req: Request, res: Response): P
   const token = cookie ? parseToken(cookie) : null;
   if (token && token.kind === 'session') {
     try {
-      const principal = await authenticateSession(deps.db, deps.config, deps.clock, token);
-      if (principal.credential.kind === 'session') {
-        user = principal.user;
-        sessionId = principal.credential.sessionId;
+      const principal = await authenticateSession(deps.db, deps.config, deps.clock, token, 'cookie');
+      if (principal.interactive && principal.subject.kind === 'user') {
+        user = principal.subject.user;
+        sessionId = principal.credential.id;
       }
     } catch (err) {
       if (!(err instanceof HttpError) || err.status >= 500) throw err;
