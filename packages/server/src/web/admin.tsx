@@ -18,7 +18,7 @@ function AdminPage(props: { ctx: PageContext; q: string; users: ReturnType<typeo
   const { ctx } = props;
   const back = `/admin${props.q ? `?q=${encodeURIComponent(props.q)}` : ''}`;
   return (
-    <Layout title="Admin" nonce={ctx.nonce} user={layoutUser(ctx)} csrf={ctx.csrf} path={ctx.path}>
+    <Layout heading={false} title="Admin" nonce={ctx.nonce} user={layoutUser(ctx)} csrf={ctx.csrf} path={ctx.path}>
       <h1>Platform admin</h1>
       <p class="lead">Every account on this server. Disabling stops an account's sessions and keys at once.</p>
       {props.note ? <Alert kind="ok"><p>{props.note}</p></Alert> : null}

@@ -37,7 +37,7 @@ for (const rule of ['th_open', 'td_open'] as const) {
 
 function titleOf(slug: string): string {
   const m = /^#\s+(.+)$/m.exec(GUIDES[slug] ?? '');
-  return m ? m[1]!.trim() : slug;
+  return m ? m[1]!.replace(/`/g, '').trim() : slug;
 }
 
 const rendered = new Map<string, string>();
@@ -62,7 +62,7 @@ function DocsNav(props: { current: string }): JSX.Element {
 function DocsFrame(props: { ctx: PageContext; title: string; current: string; children?: ComponentChildren }): JSX.Element {
   const { ctx } = props;
   return (
-    <Layout title={props.title} nonce={ctx.nonce} user={layoutUser(ctx)} csrf={ctx.csrf} path={ctx.path}>
+    <Layout heading={false} title={props.title} nonce={ctx.nonce} user={layoutUser(ctx)} csrf={ctx.csrf} path={ctx.path}>
       <div class="layout">
         <DocsNav current={props.current} />
         <div class="prose">{props.children}</div>

@@ -27,6 +27,8 @@ export interface LayoutProps {
   path?: string;
   /** A small centred column (sign-in, sign-up, mailed links, consent). */
   narrow?: boolean;
+  /** Show `title` as the page's h1 (default); pages with their own h1 pass false. */
+  heading?: boolean;
 }
 
 const NAV: { href: string; label: string; admin?: boolean }[] = [
@@ -44,7 +46,7 @@ function current(path: string | undefined, href: string): 'page' | undefined {
 
 /** The one layout of every console page. */
 export function Layout(props: LayoutProps): JSX.Element {
-  const { title, children, nonce, user, csrf, path, narrow } = props;
+  const { title, children, nonce, user, csrf, path, narrow, heading = true } = props;
   return (
     <html lang="en">
       <head>
@@ -83,6 +85,7 @@ export function Layout(props: LayoutProps): JSX.Element {
           </div>
         </header>
         <main id="main" class={narrow ? 'narrow' : undefined}>
+          {heading ? <h1>{title}</h1> : null}
           {children}
         </main>
       </body>

@@ -37,7 +37,7 @@ const TEAM_KEY_SCOPES = [...ROLE_SCOPES.member] as Scope[];
 function OrgsListPage(props: { ctx: PageContext; orgs: { id: string; name: string; role: string }[]; errors?: FormErrors | undefined }): JSX.Element {
   const { ctx } = props;
   return (
-    <Layout title="Organizations" nonce={ctx.nonce} user={layoutUser(ctx)} csrf={ctx.csrf} path={ctx.path}>
+    <Layout heading={false} title="Organizations" nonce={ctx.nonce} user={layoutUser(ctx)} csrf={ctx.csrf} path={ctx.path}>
       <h1>Organizations</h1>
       <div class="table-wrap">
         <table class="stacked">
@@ -68,7 +68,7 @@ function OrgPage(props: { ctx: PageContext; org: OrgView; section?: Section; err
   const canMembers = roleAllows(org.role, 'members:write');
   const canTeams = roleAllows(org.role, 'teams:write');
   return (
-    <Layout title={org.name} nonce={ctx.nonce} user={layoutUser(ctx)} csrf={ctx.csrf} path={ctx.path}>
+    <Layout heading={false} title={org.name} nonce={ctx.nonce} user={layoutUser(ctx)} csrf={ctx.csrf} path={ctx.path}>
       <p class="muted"><a href="/orgs">Organizations</a> / {org.slug}</p>
       <h1>{org.name}</h1>
       <p class="lead">You are {org.role === 'admin' ? 'an' : 'a'} <strong>{org.role}</strong> here.</p>
@@ -143,7 +143,7 @@ function OrgPage(props: { ctx: PageContext; org: OrgView; section?: Section; err
                     {t.keys.map((k) => (
                       <tr key={k.id}>
                         <td data-label="Key">{k.name}</td>
-                        <td data-label="Start"><code>{k.start}…</code></td>
+                        <td data-label="Start"><code class="nowrap">{k.start}…</code></td>
                         <td data-label="Scopes"><span class="scopes">{k.scopes.map((s) => <code key={s}>{s}</code>)}</span></td>
                         <td data-label="Last used"><When at={k.lastUsedAt} /></td>
                         <td data-label="Status"><span class={`badge ${k.status === 'active' ? 'ok' : 'bad'}`}>{k.status}</span></td>

@@ -11,7 +11,7 @@ interface Base {
 export function SignInPage(props: Base & { email?: string; returnTo?: string; notice?: string | undefined }): JSX.Element {
   const { ctx, errors } = props;
   return (
-    <Layout title="Sign in" nonce={ctx.nonce} narrow path={ctx.path}>
+    <Layout heading={false} title="Sign in" nonce={ctx.nonce} narrow path={ctx.path}>
       <h1>Sign in</h1>
       <p class="lead">to manage your account, API keys and organizations.</p>
       {props.notice ? <Alert kind="ok"><p>{props.notice}</p></Alert> : null}
@@ -34,7 +34,7 @@ export function SignInPage(props: Base & { email?: string; returnTo?: string; no
 export function SignUpPage(props: Base & { email?: string; name?: string }): JSX.Element {
   const { ctx, errors } = props;
   return (
-    <Layout title="Create account" nonce={ctx.nonce} narrow path={ctx.path}>
+    <Layout heading={false} title="Create account" nonce={ctx.nonce} narrow path={ctx.path}>
       <h1>Create your account</h1>
       <p class="lead">An organization of your own comes with it.</p>
       <ErrorSummary errors={errors} />
@@ -56,7 +56,7 @@ export function SignUpPage(props: Base & { email?: string; name?: string }): JSX
 export function ForgotPasswordPage(props: Base & { sent?: boolean }): JSX.Element {
   const { ctx, errors } = props;
   return (
-    <Layout title="Forgot password" nonce={ctx.nonce} narrow path={ctx.path}>
+    <Layout heading={false} title="Forgot password" nonce={ctx.nonce} narrow path={ctx.path}>
       <h1>Reset your password</h1>
       {props.sent ? (
         <Alert kind="ok"><p>If an account uses that address, a reset link is on its way. It is valid for 30 minutes, once.</p></Alert>
@@ -81,7 +81,7 @@ export function ForgotPasswordPage(props: Base & { sent?: boolean }): JSX.Elemen
 export function ResetPasswordPage(props: Base & { token: string }): JSX.Element {
   const { ctx, errors } = props;
   return (
-    <Layout title="Choose a new password" nonce={ctx.nonce} narrow path={ctx.path}>
+    <Layout heading={false} title="Choose a new password" nonce={ctx.nonce} narrow path={ctx.path}>
       <h1>Choose a new password</h1>
       <p class="lead">Every session of the account signs out.</p>
       <ErrorSummary errors={errors} />
@@ -105,7 +105,7 @@ export function ResetPasswordPage(props: Base & { token: string }): JSX.Element 
 export function ConfirmLinkPage(props: Base & { title: string; text: string; action: string; token: string; button: string }): JSX.Element {
   const { ctx } = props;
   return (
-    <Layout title={props.title} nonce={ctx.nonce} narrow path={ctx.path}>
+    <Layout heading={false} title={props.title} nonce={ctx.nonce} narrow path={ctx.path}>
       <h1>{props.title}</h1>
       <ErrorSummary errors={props.errors} />
       <div class="card">
@@ -125,7 +125,7 @@ export function MessagePage(props: { ctx: PageContext; title: string; kind?: 'ok
   const { ctx } = props;
   const user = ctx.user ? { fullName: ctx.user.full_name, email: ctx.user.email, isAdmin: ctx.user.role === 'admin' } : null;
   return (
-    <Layout title={props.title} nonce={ctx.nonce} narrow user={user} csrf={ctx.csrf} path={ctx.path}>
+    <Layout heading={false} title={props.title} nonce={ctx.nonce} narrow user={user} csrf={ctx.csrf} path={ctx.path}>
       <h1>{props.title}</h1>
       <Alert kind={props.kind ?? 'ok'}><p>{props.text}</p></Alert>
       {props.next ? <p><a href={props.next.href}>{props.next.label}</a></p> : null}
@@ -138,7 +138,7 @@ export function ReauthPage(props: Base & { returnTo: string }): JSX.Element {
   const { ctx, errors } = props;
   const user = ctx.user ? { fullName: ctx.user.full_name, email: ctx.user.email, isAdmin: ctx.user.role === 'admin' } : null;
   return (
-    <Layout title="Confirm your password" nonce={ctx.nonce} narrow user={user} csrf={ctx.csrf} path={ctx.path}>
+    <Layout heading={false} title="Confirm your password" nonce={ctx.nonce} narrow user={user} csrf={ctx.csrf} path={ctx.path}>
       <h1>Confirm your password</h1>
       <p class="lead">You signed in more than ten minutes ago. Type your password to go on.</p>
       <ErrorSummary errors={errors} />

@@ -11,7 +11,7 @@ export function layoutUser(ctx: PageContext) {
 function SettingsFrame(props: { ctx: PageContext; title: string; children?: ComponentChildren; notice?: string | undefined }): JSX.Element {
   const { ctx } = props;
   return (
-    <Layout title={props.title} nonce={ctx.nonce} user={layoutUser(ctx)} csrf={ctx.csrf} path={ctx.path}>
+    <Layout heading={false} title={props.title} nonce={ctx.nonce} user={layoutUser(ctx)} csrf={ctx.csrf} path={ctx.path}>
       <div class="layout">
         <SettingsNav path={ctx.path} />
         <div>
@@ -173,7 +173,7 @@ export function ApiKeysPage(props: {
                 {props.keys.map((k) => (
                   <tr key={k.id}>
                     <td data-label="Name">{k.name}</td>
-                    <td data-label="Key"><code>{k.start}…</code></td>
+                    <td data-label="Key"><code class="nowrap">{k.start}…</code></td>
                     <td data-label="Scopes"><span class="scopes">{k.scopes.map((s) => <code key={s}>{s}</code>)}</span></td>
                     <td data-label="Organization">{k.organizationId ? orgName.get(k.organizationId) ?? k.organizationId : <span class="muted">any</span>}</td>
                     <td data-label="Last used"><When at={k.lastUsedAt} /></td>
