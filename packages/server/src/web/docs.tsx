@@ -43,7 +43,8 @@ function titleOf(slug: string): string {
 const rendered = new Map<string, string>();
 function renderGuide(slug: string): string {
   let html = rendered.get(slug);
-  if (html === undefined) rendered.set(slug, (html = md.render(GUIDES[slug] ?? '')));
+  // Code blocks may scroll sideways: focusable, so a keyboard can scroll them too.
+  if (html === undefined) rendered.set(slug, (html = md.render(GUIDES[slug] ?? '').replaceAll('<pre>', '<pre tabindex="0">')));
   return html;
 }
 

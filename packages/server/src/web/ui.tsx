@@ -103,7 +103,7 @@ export function SettingsNav(props: { path: string }): JSX.Element {
   return (
     <nav aria-label="Settings">
       <ul class="side">
-        {items.map(([href, label]) => <li key={href}><a href={href} aria-current={props.path === href ? 'page' : undefined}>{label}</a></li>)}
+        {items.map(([href, label]) => <li key={href}><a href={href} aria-current={props.path === href || props.path.startsWith(`${href}/`) ? 'page' : undefined}>{label}</a></li>)}
       </ul>
     </nav>
   );
