@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { email, newKey, newUser, PASSWORD, SERVER_FLAGS, SERVER_MAIN, signIn, startServer, startSmtp, type RunningServer, type SmtpCatcher, type TestUser } from './harness.js';
 import { api, expectEnvelope, expectNoServerErrors, expectValidationError, linkOf, mailsTo, nextMail, RESET_SUBJECT } from './support.js';
+import { joinOrg } from './tenancy-support.js';
 
 let server: RunningServer;
 let smtp: SmtpCatcher;
@@ -181,6 +182,36 @@ describe('pages', () => {
     expect(guide.text).toMatch(/<h1>/);
     expect(guide.text).not.toMatch(/<script(?![^>]*nonce)/);
     expect((await api(server.url, 'GET', '/docs/HELPERS', { headers: HTML })).status).toBe(404);
+  });
+});
+
+describe('organization pages', () => {
+  it("change a member's role and remove them, within the caller's role; strangers get a 404", async () => {
+    const [owner, member, stranger] = await Promise.all([newUser(server.url, 'org-owner'), newUser(server.url, 'org-member'), newUser(server.url, 'org-stranger')]);
+    await joinOrg(server, smtp, owner, owner.organizationId, member, 'member');
+    const org = `/orgs/${owner.organizationId}`;
+    const members = async () => (await api(server.url, 'GET', `/api/user/organizations/${owner.organizationId}/members`, { cookie: owner.cookie })).body.data as { userId: string; role: string }[];
+
+    // A member may not change roles: the page refuses, nothing changes.
+    const asMember = await formOf(org, member.cookie);
+    const refused = await post(`${org}/members/${owner.id}/role`, asMember.cookie, { _csrf: asMember.token, role: 'member' });
+    expect(refused.status).toBe(403);
+    expect((await members()).find((m) => m.userId === owner.id)?.role).toBe('owner');
+
+    const form = await formOf(org, owner.cookie);
+    expect(form.text).toContain(`aria-label="Remove ${member.email}"`);
+    const bad = await post(`${org}/members/${member.id}/role`, form.cookie, { _csrf: form.token, role: 'emperor' });
+    expect(bad.status).toBe(400);
+    const changed = await post(`${org}/members/${member.id}/role`, form.cookie, { _csrf: form.token, role: 'admin' });
+    expect(changed.status).toBe(303);
+    expect((await members()).find((m) => m.userId === member.id)?.role).toBe('admin');
+    const removed = await post(`${org}/members/${member.id}/remove`, form.cookie, { _csrf: form.token });
+    expect(removed.status).toBe(303);
+    expect((await members()).map((m) => m.userId)).not.toContain(member.id);
+
+    const away = await api(server.url, 'GET', org, { cookie: stranger.cookie, headers: HTML });
+    expect(away.status).toBe(404);
+    expect(away.headers.get('content-type')).toMatch(/^text\/html/);
   });
 });
 

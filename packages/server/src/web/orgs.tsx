@@ -7,7 +7,8 @@ import { createOrganization } from '../orgs/orgs.service.js';
 import { createProject } from '../projects/projects.service.js';
 import { createTeam, findTeam as findTeamRow } from '../teams/teams.routes.js';
 import { createInvitation, invitationStatus } from '../invitations/invitations.service.js';
-import { inviteProblem } from '../members/role-rules.js';
+import { inviteProblem, removalProblem, roleChangeProblem } from '../members/role-rules.js';
+import { findMember, removeMembership, setRole } from '../members/members.service.js';
 import { createTeamKey, findTeam, requireTeamAdmin, revokeTeamKey, toTeamKey } from '../keys/team-keys.service.js';
 import { Layout } from './layout.js';
 import { field, fields, redirect, requireRole, roleAllows, roleIn, sendPage, validateForm, type PageContext } from './page.js';
@@ -105,8 +106,29 @@ function OrgPage(props: { ctx: PageContext; org: OrgView; section?: Section; err
         <h2 id="h-members">Members</h2>
         <div class="table-wrap">
           <table class="stacked">
-            <thead><tr><th scope="col">Name</th><th scope="col">Email</th><th scope="col">Role</th></tr></thead>
-            <tbody>{org.members.map((m) => <tr key={m.id}><td data-label="Name">{m.fullName}</td><td data-label="Email">{m.email}</td><td data-label="Role">{m.role}</td></tr>)}</tbody>
+            <thead><tr><th scope="col">Name</th><th scope="col">Email</th><th scope="col">Role</th>{canMembers ? <th scope="col"><span class="sr">Actions</span></th> : null}</tr></thead>
+            <tbody>
+              {org.members.map((m) => (
+                <tr key={m.id}>
+                  <td data-label="Name">{m.fullName}</td>
+                  <td data-label="Email">{m.email}</td>
+                  <td data-label="Role">
+                    {canMembers && m.id !== ctx.user!.id ? (
+                      <form method="post" action={`${base}/members/${m.id}/role`} class="row">
+                        <Csrf token={ctx.csrf} />
+                        <select name="role" aria-label={`Role of ${m.email}`}>{ROLES.map((r) => <option key={r} value={r} selected={r === m.role}>{r}</option>)}</select>
+                        <button type="submit" class="small secondary" aria-label={`Change role of ${m.email}`}>Change role</button>
+                      </form>
+                    ) : m.role}
+                  </td>
+                  {canMembers ? (
+                    <td data-label="Actions">
+                      {m.id !== ctx.user!.id ? <ActionButton action={`${base}/members/${m.id}/remove`} csrf={ctx.csrf} label="Remove" kind="danger" ariaLabel={`Remove ${m.email}`} confirm={`Remove ${m.email} from ${org.name}?`} /> : null}
+                    </td>
+                  ) : null}
+                </tr>
+              ))}
+            </tbody>
           </table>
         </div>
         <h3>Invitations</h3>
@@ -236,6 +258,8 @@ async function loadOrg(deps: AppDeps, organizationId: string, userId: string): P
 }
 
 const ORG_NOTICES: Record<string, string> = {
+  'role-changed': 'The role is changed.',
+  'member-removed': 'The member is removed: their keys stop working for this organization.',
   'project-created': 'Project created.',
   'invited': 'Invitation sent.',
   'team-created': 'Team created.',
@@ -296,6 +320,31 @@ export function orgPages(deps: AppDeps, pages: PageRouter): void {
     } catch (err) {
       await show(ctx, { section: 'invite', errors: formErrors(err), status: err instanceof HttpError ? err.status : 400 });
     }
+  }, { signedIn: true });
+
+  async function member(ctx: PageContext) {
+    const role = await roleIn(deps, orgId(ctx), ctx.user!.id);
+    requireRole(role, 'members:write');
+    const existing = await findMember(deps.db, orgId(ctx), String(ctx.req.params['userId'] ?? ''));
+    if (!existing) throw new HttpError('NOT_FOUND', 'No such member in this organization');
+    return { role, existing };
+  }
+
+  pages.post('/orgs/:organizationId/members/:userId/role', async (ctx, body) => {
+    const { role, existing } = await member(ctx);
+    const next = validateForm<{ role: Role }>(ROUTES.updateMember, { role: field(body, 'role') }).role;
+    const problem = roleChangeProblem(role, existing.role as Role, next);
+    if (problem) throw new HttpError('FORBIDDEN', problem);
+    if (existing.role !== next) await setRole(deps.db, orgId(ctx), existing.user_id, next);
+    redirect(ctx, `/orgs/${orgId(ctx)}?done=role-changed`);
+  }, { signedIn: true });
+
+  pages.post('/orgs/:organizationId/members/:userId/remove', async (ctx) => {
+    const { role, existing } = await member(ctx);
+    const problem = removalProblem(role, existing.role as Role);
+    if (problem) throw new HttpError('FORBIDDEN', problem);
+    await removeMembership(deps.db, orgId(ctx), existing.user_id);
+    redirect(ctx, `/orgs/${orgId(ctx)}?done=member-removed`);
   }, { signedIn: true });
 
   pages.post('/orgs/:organizationId/teams', async (ctx, body) => {
