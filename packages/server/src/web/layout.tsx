@@ -54,7 +54,7 @@ export function Layout(props: LayoutProps): JSX.Element {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="color-scheme" content="light dark" />
         <title>{`${title} · acct`}</title>
-        <link rel="stylesheet" href={assetUrl('console.css')} />
+        <link rel="stylesheet" href={assetUrl('console.css')} nonce={nonce} />
         {nonce ? <script src={assetUrl('console.js')} nonce={nonce} defer /> : null}
       </head>
       <body>

@@ -5,6 +5,7 @@ import { HttpError } from '../http/http-error.js';
 import { iso } from '../http/clock.js';
 import { requestIp } from '../http/client-ip.js';
 import { csrf as fetchMetadataCheck } from '../middleware/csrf.js';
+import { logRequest } from '../middleware/access-log.js';
 import { clientIp } from '../middleware/rate-limit/rate-limits.js';
 import { checkCredentials, sendPasswordReset, signUp } from '../auth/auth.service.js';
 import { changePassword, confirmEmailChange, CONSOLE_FRESH_SECONDS, isFresh, reauthenticate, requestEmailChange, resetPassword, verifyEmail } from '../auth/account.service.js';
@@ -74,9 +75,11 @@ export function webRoutes(deps: AppDeps): Router {
     const run = async (req: Request, res: Response) => {
       const ctx = await pageContext(deps, req, res);
       (res.locals as { page?: PageContext }).page = ctx;
+      if (ctx.user) res.locals['actor'] = { userId: ctx.user.id, kind: 'session', id: ctx.sessionId };
       if (opts.signedIn && !ctx.user) {
         const back = method === 'get' ? req.originalUrl : path;
-        return redirect(ctx, `/sign-in?return_to=${encodeURIComponent(back)}`);
+        redirect(ctx, `/sign-in?return_to=${encodeURIComponent(back)}`);
+        return logRequest(deps.logger, req, res);
       }
       let body: Record<string, unknown> = {};
       if (method === 'post') {
@@ -84,6 +87,7 @@ export function webRoutes(deps: AppDeps): Router {
         checkCsrf(ctx, body);
       }
       await handler(ctx, body);
+      logRequest(deps.logger, req, res);
     };
     if (method === 'get') router.get(path, run);
     else
@@ -395,6 +399,7 @@ export function webRoutes(deps: AppDeps): Router {
     for (const [k, v] of Object.entries(err.headers ?? {})) res.setHeader(k, v);
     const title = err.status === 404 ? 'Not found' : err.status === 429 ? 'Too many requests' : err.status === 403 ? 'Not allowed' : 'Something is wrong';
     sendPage(ctx, <MessagePage ctx={ctx} kind="error" title={title} text={err.message} next={{ href: '/', label: 'Back to the console' }} />, err.status);
+    logRequest(deps.logger, _req, res);
   });
   return router;
 }
