@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AppDeps } from '../deps.js';
 import type { UserRow } from '../db/schema.js';
-import { iso } from '../http/clock.js';
+import { iso } from '../time/clock.js';
 import { HttpError } from '../http/http-error.js';
 import { hashPassword } from '../auth/hashing.js';
 import { sendPasswordReset } from '../auth/auth.service.js';

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { ROUTES } from '@acct/shared';
 import type { AppDeps } from '../deps.js';
 import { bind, principalOf, userOf } from '../http/bind.js';
-import { iso } from '../http/clock.js';
+import { iso } from '../time/clock.js';
 import { HttpError } from '../http/http-error.js';
 import { checkCredentials } from './auth.service.js';
 import { confirmEmailChange, reauthenticate, requestEmailChange } from './account.service.js';

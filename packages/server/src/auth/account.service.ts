@@ -3,7 +3,7 @@ import type { Request, Response } from 'express';
 import type { AppDeps } from '../deps.js';
 import type { UserRow } from '../db/schema.js';
 import { isUniqueViolation } from '../db/errors.js';
-import { iso } from '../http/clock.js';
+import { iso } from '../time/clock.js';
 import { HttpError } from '../http/http-error.js';
 import { normalizeEmail } from '../users/users.service.js';
 import { checkCredentials, checkNewPassword } from './auth.service.js';

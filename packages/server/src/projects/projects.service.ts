@@ -1,8 +1,8 @@
 import type { AppDeps } from '../deps.js';
 import type { ProjectRow } from '../db/schema.js';
-import { iso } from '../http/clock.js';
+import { iso } from '../time/clock.js';
 import { HttpError } from '../http/http-error.js';
-import { ulid } from '../http/ids.js';
+import { ulid } from '../db/ids.js';
 import { creditBalance, debitCredits } from '../orgs/orgs.service.js';
 
 /** Creates a project, paying its credits in the same transaction (402 when the balance is short). */

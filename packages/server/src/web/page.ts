@@ -6,9 +6,8 @@ import { parseToken, ROLE_SCOPES, validate, type Role, type RouteContract, type 
 import type { AppDeps } from '../deps.js';
 import type { UserRow } from '../db/schema.js';
 import { HttpError } from '../http/http-error.js';
-import { deviceKey } from '../auth/cookies.js';
 import { authenticateSession } from '../auth/sessions.js';
-import { readCookie, SECURE_SESSION_COOKIE, SESSION_COOKIE } from '../auth/credentials/index.js';
+import { deviceKey, readCookie, SECURE_SESSION_COOKIE, SESSION_COOKIE } from '../auth/cookies.js';
 
 /** What every page handler knows about its request. */
 export interface PageContext {

@@ -2,11 +2,11 @@ import express, { Router, type NextFunction, type Request, type Response } from 
 import { ROUTES, type Scope } from '@acct/shared';
 import type { AppDeps } from '../deps.js';
 import { HttpError } from '../http/http-error.js';
-import { iso } from '../http/clock.js';
+import { iso } from '../time/clock.js';
 import { requestIp } from '../http/client-ip.js';
 import { csrf as fetchMetadataCheck } from '../middleware/csrf.js';
-import { logRequest } from '../middleware/access-log.js';
-import { clientIp } from '../middleware/rate-limit/rate-limits.js';
+import { logRequest } from '../http/access-log.js';
+import { clientIp } from '../rate-limit/rate-limits.js';
 import { checkCredentials, sendPasswordReset, signUp } from '../auth/auth.service.js';
 import { changePassword, confirmEmailChange, CONSOLE_FRESH_SECONDS, isFresh, reauthenticate, requestEmailChange, resetPassword, verifyEmail } from '../auth/account.service.js';
 import { clearSessionCookie, knownDevice, setDeviceCookie, setSessionCookie } from '../auth/cookies.js';

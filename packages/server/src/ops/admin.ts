@@ -1,6 +1,6 @@
 import { loadConfig } from '../config.js';
 import { migrate, openDatabase } from '../db/database.js';
-import { systemClock } from '../http/clock.js';
+import { systemClock } from '../time/clock.js';
 import { grantAdmin } from '../admin/admin.service.js';
 
 const USAGE = 'usage: acct-server admin grant EMAIL | acct-server admin revoke EMAIL\n';
