@@ -49,6 +49,34 @@ export interface Config {
    * together, on a loopback address, so no single stray variable opens it on a reachable server.
    */
   testClock: boolean;
+  /** ACCT_CREDENTIAL_CACHE (default on): keep resolved credentials in memory (docs/architecture.md "Credential cache"). */
+  credentialCache: boolean;
+  /** ACCT_CREDENTIAL_CACHE_MAX_AGE_MS: the longest an instance trusts a cached credential, ms. */
+  credentialCacheMaxAgeMs: number;
+  /**
+   * Tests hash with Argon2id's smallest cost: only with ACCT_TEST_FAST_HASHES=1 and NODE_ENV=test
+   * on a loopback host, as the test clock.
+   */
+  testHashes: boolean;
+  /** The OAuth 2.1 authorization server (docs/oauth.md). */
+  oauth: OAuthConfig;
+}
+
+export interface OAuthConfig {
+  /** Access token lifetime, seconds. */
+  accessTokenSeconds: number;
+  /** Refresh token lifetime (each rotation starts a new one), seconds. */
+  refreshTokenSeconds: number;
+  /** A refresh token presented again within this many seconds of its rotation gets the same new pair. */
+  refreshRetrySeconds: number;
+  /** RFC 7591 dynamic client registration is open. */
+  registration: boolean;
+  /** Registrations per client IP per hour. */
+  registrationsPerHour: number;
+  /** Client ID Metadata Documents may be served from loopback addresses over http (tests, local development). */
+  allowLoopbackClients: boolean;
+  /** Device grant polling interval, seconds. */
+  deviceIntervalSeconds: number;
 }
 
 function bool(value: string | undefined, fallback: boolean): boolean {
@@ -90,6 +118,13 @@ function deviceCookieSecret(value: string | undefined): string | null {
   return value;
 }
 
+function cacheMaxAge(value: string | undefined): number {
+  const n = positive('ACCT_CREDENTIAL_CACHE_MAX_AGE_MS', value, 500);
+  // A change that cannot be announced waits this long before it is answered.
+  if (n > 10_000) throw new Error('ACCT_CREDENTIAL_CACHE_MAX_AGE_MS must be at most 10000 (a change Redis cannot announce waits this long)');
+  return n;
+}
+
 /** Reads and checks the configuration; throws with a readable message on bad values. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = int('PORT', env['PORT'], 3000);
@@ -127,6 +162,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     requestTimeoutMs,
     keepAliveTimeoutMs: positive('ACCT_KEEP_ALIVE_TIMEOUT_MS', env['ACCT_KEEP_ALIVE_TIMEOUT_MS'], 5000),
     maxConnectionsPerIp: int('ACCT_MAX_CONNECTIONS_PER_IP', env['ACCT_MAX_CONNECTIONS_PER_IP'], 1000),
+    credentialCache: bool(env['ACCT_CREDENTIAL_CACHE'], true),
+    credentialCacheMaxAgeMs: cacheMaxAge(env['ACCT_CREDENTIAL_CACHE_MAX_AGE_MS']),
+    oauth: {
+      accessTokenSeconds: Math.max(60, int('ACCT_OAUTH_ACCESS_TOKEN_SECONDS', env['ACCT_OAUTH_ACCESS_TOKEN_SECONDS'], 3600)),
+      refreshTokenSeconds: Math.max(60, int('ACCT_OAUTH_REFRESH_TOKEN_SECONDS', env['ACCT_OAUTH_REFRESH_TOKEN_SECONDS'], 30 * 86400)),
+      refreshRetrySeconds: Math.min(60, int('ACCT_OAUTH_REFRESH_RETRY_SECONDS', env['ACCT_OAUTH_REFRESH_RETRY_SECONDS'], 10)),
+      registration: bool(env['ACCT_OAUTH_REGISTRATION'], true),
+      registrationsPerHour: int('ACCT_OAUTH_REGISTRATIONS_PER_HOUR', env['ACCT_OAUTH_REGISTRATIONS_PER_HOUR'], 20),
+      allowLoopbackClients: bool(env['ACCT_OAUTH_ALLOW_LOOPBACK_CLIENTS'], false),
+      deviceIntervalSeconds: Math.max(1, int('ACCT_OAUTH_DEVICE_INTERVAL', env['ACCT_OAUTH_DEVICE_INTERVAL'], 5)),
+    },
     testClock: env['ACCT_TEST_CLOCK'] === '1' && env['NODE_ENV'] === 'test' && ['127.0.0.1', '::1', 'localhost'].includes(host),
+    testHashes: env['ACCT_TEST_FAST_HASHES'] === '1' && env['NODE_ENV'] === 'test' && ['127.0.0.1', '::1', 'localhost'].includes(host),
   };
 }

@@ -10,9 +10,11 @@ import { checkCredentials, sendPasswordReset, sendVerification, signUp } from '.
 import { clientIp } from '../rate-limit/rate-limits.js';
 import { clearSessionCookie, knownDevice, setDeviceCookie, setSessionCookie } from './cookies.js';
 import { peekEmailToken } from './email-tokens.js';
-import { changePassword, resetPassword, verifyEmail } from './account.service.js';
 import { invalidLink, resetPasswordForm, verifyEmailForm, wantsHtml } from './pages.js';
+import { changePassword, resetPassword, verifyEmail } from './passwords.service.js';
 import { createSession, revokeSessions } from './sessions.js';
+import { findSession, liveSessions, revokeSession } from './sessions.repository.js';
+import { findUserByEmail } from '../users/users.repository.js';
 import type { CredentialRef } from './principal.js';
 
 /** The signed-in session of a session-only route. */
@@ -54,7 +56,7 @@ export function authRoutes(deps: AppDeps, r: Router = Router()): Router {
 
   bind(r, deps, ROUTES.signOut, async (ctx) => {
     const session = sessionOf(ctx);
-    await deps.db.updateTable('sessions').set({ revoked_at: iso(deps.clock.now()) }).where('id', '=', session.id).execute();
+    await revokeSession(deps.db, session.id, deps.clock.now());
     if (session.carrier === 'cookie') clearSessionCookie(deps, ctx.req, ctx.res);
     return { data: { ok: true as const } };
   });
@@ -62,7 +64,8 @@ export function authRoutes(deps: AppDeps, r: Router = Router()): Router {
   bind(r, deps, ROUTES.getSession, async (ctx) => {
     const user = userOf(ctx);
     const { id: sessionId } = sessionOf(ctx);
-    const row = await deps.db.selectFrom('sessions').selectAll().where('id', '=', sessionId).executeTakeFirstOrThrow();
+    const row = await findSession(deps.db, sessionId);
+    if (!row) throw new HttpError('INVALID_TOKEN', 'The session has ended');
     return { data: { session: sessionView(row, sessionId), user: await userView(deps.db, user) } };
   });
 
@@ -77,26 +80,28 @@ export function authRoutes(deps: AppDeps, r: Router = Router()): Router {
   });
 
   bind(r, deps, ROUTES.verifyEmail, async ({ req, body }) => {
+    const now = deps.clock.now();
+    const verified = await verifyEmail(deps, body.token, now);
     const browser = Boolean(req.is('application/x-www-form-urlencoded'));
-    const done = await verifyEmail(deps, body.token);
-    if (!done) {
+    if (verified === 'spent') {
       if (browser) return { data: null as never, html: invalidLink(), status: 400 };
       throw new HttpError('INVALID_TOKEN', 'This verification link has expired or was already used');
     }
+    // Bound to the address it was sent to: a changed email needs a new link.
+    if (verified === 'moved') throw new HttpError('INVALID_TOKEN', 'This link was sent to an address the account no longer uses');
     if (browser) return { data: null as never, html: '<!doctype html><title>Email verified</title><h1>Email verified</h1><p>You can close this page, and sign in again.</p>' };
-    return { data: { email: done.email, verifiedAt: iso(done.now), revokedSessions: done.ended.sessions, revokedKeys: done.ended.keys } };
+    const { email, ended } = verified;
+    return { data: { email, verifiedAt: iso(now), revokedSessions: ended.sessions, revokedKeys: ended.keys } };
   });
 
   bind(r, deps, ROUTES.sendVerificationEmail, async ({ body }) => {
-    const user = await deps.db.selectFrom('users').select(['id', 'email', 'email_verified_at', 'is_active'])
-      .where('email', '=', normalizeEmail(body.email)).executeTakeFirst();
+    const user = await findUserByEmail(deps.db, normalizeEmail(body.email));
     if (user && !user.email_verified_at && user.is_active) sendVerification(deps, user);
     return { data: { ok: true as const } };
   });
 
   bind(r, deps, ROUTES.requestPasswordReset, async ({ req, res, body }) => {
-    const user = await deps.db.selectFrom('users').select(['id', 'email', 'is_active'])
-      .where('email', '=', normalizeEmail(body.email)).executeTakeFirst();
+    const user = await findUserByEmail(deps.db, normalizeEmail(body.email));
     // Budgets per email and client (a known device, else the address): requests by others never spend the owner's.
     const device = user ? await knownDevice(deps, req, user.id) : null;
     await deps.rateLimits.byEmail(ROUTES.requestPasswordReset, req, res, body.email, device ? `device:${device.id}` : `ip:${clientIp(req)}`);
@@ -114,33 +119,24 @@ export function authRoutes(deps: AppDeps, r: Router = Router()): Router {
     return { data: { confirm: { method: 'POST' as const, path: '/api/auth/reset-password' } } };
   });
 
-  bind(r, deps, ROUTES.resetPassword, async ({ body }) => {
-    const ended = await resetPassword(deps, body);
-    return { data: { ok: true as const, revokedSessions: ended.sessions, revokedKeys: ended.keys } };
-  });
+  bind(r, deps, ROUTES.resetPassword, async ({ body }) => ({ data: { ok: true as const, ...(await resetPassword(deps, body)) } }));
 
   bind(r, deps, ROUTES.changePassword, async (ctx) => {
     const user = userOf(ctx);
     const { id: sessionId } = sessionOf(ctx);
-    const { revokedSessions, revokedKeys } = await changePassword(deps, user, sessionId, ctx.body);
-    return { data: { ok: true as const, revokedSessions, revokedKeys } };
+    return { data: { ok: true as const, ...(await changePassword(deps, user, sessionId, ctx.body)) } };
   });
 
   bind(r, deps, ROUTES.listSessions, async (ctx) => {
     const user = userOf(ctx);
     const { id: sessionId } = sessionOf(ctx);
-    const rows = await deps.db.selectFrom('sessions').selectAll()
-      .where('user_id', '=', user.id).where('revoked_at', 'is', null).where('expires_at', '>', iso(deps.clock.now()))
-      .orderBy('created_at', 'desc').limit(100).execute();
+    const rows = await liveSessions(deps.db, user.id, deps.clock.now());
     return { data: rows.map((row) => sessionView(row, sessionId)) };
   });
 
   bind(r, deps, ROUTES.revokeSession, async (ctx) => {
     const user = userOf(ctx);
-    const result = await deps.db.updateTable('sessions').set({ revoked_at: iso(deps.clock.now()) })
-      .where('id', '=', ctx.body.id).where('user_id', '=', user.id).where('revoked_at', 'is', null)
-      .executeTakeFirst();
-    if (Number(result.numUpdatedRows) !== 1) throw new HttpError('NOT_FOUND', 'No such session');
+    if (!(await revokeSession(deps.db, ctx.body.id, deps.clock.now(), user.id))) throw new HttpError('NOT_FOUND', 'No such session');
     return { data: { ok: true as const } };
   });
 

@@ -10,6 +10,7 @@ import { ENVELOPE } from './render/envelope.js';
 import { HTML } from './render/html.js';
 import { useRenderer, type Renderer } from './render/renderer.js';
 import { HttpError } from './http-error.js';
+import { announceChanges, trackingWrites } from '../auth/invalidation.js';
 
 export type { Membership } from '../auth/guards.js';
 
@@ -94,7 +95,8 @@ export function bind<C extends RouteContract>(router: Router, deps: AppDeps, con
   const renderer = options.renderer ?? ENVELOPE;
   const isPublic = contract.auth === 'public';
   const status = contract.status ?? 200;
-  router[method](contract.path, async (req: Request, res: Response) => {
+  router[method](contract.path, (req: Request, res: Response) => trackingWrites(() => serve(req, res)));
+  const serve = async (req: Request, res: Response) => {
     const arrivedAt = deps.clock.now();
     if (renderer !== ENVELOPE) useRenderer(res, renderer);
     await deps.rateLimits.byIp(contract, req, res);
@@ -129,16 +131,22 @@ export function bind<C extends RouteContract>(router: Router, deps: AppDeps, con
       await deps.rateLimits.byBody(contract, req, res, body);
     }
 
-    const reply = await handler({
-      req, res, deps, params: req.params as Record<string, string>, body: body as BodyOf<C>, query: query as QueryOf<C>, principal, membership, arrivedAt,
-    });
+    let reply: Reply<DataOf<C>>;
+    try {
+      reply = await handler({
+        req, res, deps, params: req.params as Record<string, string>, body: body as BodyOf<C>, query: query as QueryOf<C>, principal, membership, arrivedAt,
+      });
+    } finally {
+      // A change to credentials, roles or memberships is announced before any answer, even an error.
+      await announceChanges(deps.authEpoch);
+    }
     if (reply.html !== undefined) HTML.success(req, res, { status: reply.status ?? status, message: '', data: reply.html }, deps);
     else
       renderer.success(req, res, {
         status: reply.status ?? status, message: reply.message ?? contract.message, data: reply.data, ...(reply.pagination ? { pagination: reply.pagination } : {}),
       }, deps);
     logRequest(deps.logger, req, res);
-  });
+  };
 }
 
 /**

@@ -6,18 +6,15 @@ import { bind, membershipOf, principalOf, userOf } from '../http/bind.js';
 import { iso } from '../time/clock.js';
 import { HttpError } from '../http/http-error.js';
 import { removeMembership } from '../members/members.service.js';
-import { toOrganization } from './orgs.service.js';
+import { deleteOrganization, updateOrganizationColumns } from './orgs.repository.js';
+import { loadOrganization, toOrganization } from './orgs.service.js';
 
 /** One organization: read, rename, delete, leave (`/api/user/organizations/:organizationId`). */
 export function organizationRoutes(deps: AppDeps, r: Router = Router()): Router {
 
-  async function load(organizationId: string) {
-    return deps.db.selectFrom('organizations').selectAll().where('id', '=', organizationId).executeTakeFirstOrThrow();
-  }
-
   bind(r, deps, ROUTES.getOrganization, async (ctx) => {
     const { organizationId, role } = membershipOf(ctx);
-    return { data: toOrganization(await load(organizationId), role) };
+    return { data: toOrganization(await loadOrganization(deps.db, organizationId), role) };
   });
 
   bind(r, deps, ROUTES.updateOrganization, async (ctx) => {
@@ -26,13 +23,13 @@ export function organizationRoutes(deps: AppDeps, r: Router = Router()): Router 
     const changes = { ...(name !== undefined ? { name } : {}), ...(ctx.body.slug !== undefined ? { slug: ctx.body.slug } : {}) };
     if (Object.keys(changes).length > 0) {
       try {
-        await deps.db.updateTable('organizations').set({ ...changes, updated_at: iso(deps.clock.now()) }).where('id', '=', organizationId).execute();
+        await updateOrganizationColumns(deps.db, organizationId, { ...changes, updated_at: iso(deps.clock.now()) });
       } catch (err) {
         if (isUniqueViolation(err)) throw new HttpError('CONFLICT', 'That slug is taken', [{ field: 'slug', message: 'slug is taken' }]);
         throw err;
       }
     }
-    return { data: toOrganization(await load(organizationId), role) };
+    return { data: toOrganization(await loadOrganization(deps.db, organizationId), role) };
   });
 
   bind(r, deps, ROUTES.deleteOrganization, async (ctx) => {
@@ -42,7 +39,7 @@ export function organizationRoutes(deps: AppDeps, r: Router = Router()): Router 
     if (principal.interactive && deps.clock.now().getTime() - new Date(principal.credential.issuedAt).getTime() > deps.config.freshSessionSeconds * 1000)
       throw new HttpError('FORBIDDEN', 'Sign in again to delete an organization: this session is too old');
     // Projects, ledger, memberships, teams and invitations cascade; keys pinned to it fail the membership check.
-    await deps.db.deleteFrom('organizations').where('id', '=', organizationId).execute();
+    await deleteOrganization(deps.db, organizationId);
     return { data: { id: organizationId, deleted: true as const } };
   });
 

@@ -1,27 +1,13 @@
 import { Router } from 'express';
 import { ROUTES } from '@acct/shared';
 import type { AppDeps } from '../deps.js';
-import type { ProjectRow } from '../db/schema.js';
 import { bind, membershipOf } from '../http/bind.js';
 import { iso } from '../time/clock.js';
-import { HttpError } from '../http/http-error.js';
-import { ulid } from '../db/ids.js';
-import { createProject } from './projects.service.js';
-import { listProjects } from './project-list.js';
-
-export function toProject(row: ProjectRow) {
-  return { id: row.id, organizationId: row.organization_id, name: row.name, description: row.description, createdAt: row.created_at, updatedAt: row.updated_at };
-}
+import { deleteProject, listProjects, updateProjectColumns } from './projects.repository.js';
+import { createProject, findProject, toProject } from './projects.service.js';
 
 /** Projects of an organization (`/api/user/organizations/:organizationId/projects`). */
 export function projectRoutes(deps: AppDeps, r: Router = Router()): Router {
-
-  async function find(organizationId: string, projectId: string): Promise<ProjectRow> {
-    const row = await deps.db.selectFrom('projects').selectAll().where('organization_id', '=', organizationId).where('id', '=', projectId).executeTakeFirst();
-    // Someone else's project, or none: the same 404.
-    if (!row) throw new HttpError('NOT_FOUND', 'No such project in this organization');
-    return row;
-  }
 
   bind(r, deps, ROUTES.listProjects, async (ctx) => {
     const { organizationId } = membershipOf(ctx);
@@ -38,22 +24,22 @@ export function projectRoutes(deps: AppDeps, r: Router = Router()): Router {
 
   bind(r, deps, ROUTES.getProject, async (ctx) => {
     const { organizationId } = membershipOf(ctx);
-    return { data: toProject(await find(organizationId, ctx.params['projectId'] ?? '')) };
+    return { data: toProject(await findProject(deps.db, organizationId, ctx.params['projectId'] ?? '')) };
   });
 
   bind(r, deps, ROUTES.updateProject, async (ctx) => {
     const { organizationId } = membershipOf(ctx);
-    const existing = await find(organizationId, ctx.params['projectId'] ?? '');
+    const existing = await findProject(deps.db, organizationId, ctx.params['projectId'] ?? '');
     const name = ctx.body.name?.trim();
     const changes = { ...(name !== undefined ? { name } : {}), ...(ctx.body.description !== undefined ? { description: ctx.body.description } : {}), updated_at: iso(deps.clock.now()) };
-    await deps.db.updateTable('projects').set(changes).where('id', '=', existing.id).where('organization_id', '=', organizationId).execute();
+    await updateProjectColumns(deps.db, organizationId, existing.id, changes);
     return { data: toProject({ ...existing, ...changes }) };
   });
 
   bind(r, deps, ROUTES.deleteProject, async (ctx) => {
     const { organizationId } = membershipOf(ctx);
-    const existing = await find(organizationId, ctx.params['projectId'] ?? '');
-    await deps.db.deleteFrom('projects').where('id', '=', existing.id).where('organization_id', '=', organizationId).execute();
+    const existing = await findProject(deps.db, organizationId, ctx.params['projectId'] ?? '');
+    await deleteProject(deps.db, organizationId, existing.id);
     return { data: { id: existing.id, deleted: true as const } };
   });
 

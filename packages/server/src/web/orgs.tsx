@@ -5,11 +5,12 @@ import { isUniqueViolation } from '../db/errors.js';
 import { HttpError } from '../http/http-error.js';
 import { createOrganization } from '../orgs/orgs.service.js';
 import { createProject } from '../projects/projects.service.js';
-import { createTeam, findTeam as findTeamRow } from '../teams/teams.routes.js';
+import { createTeam, findTeam } from '../teams/teams.service.js';
 import { createInvitation, invitationStatus } from '../invitations/invitations.service.js';
 import { inviteProblem, removalProblem, roleChangeProblem } from '../members/role-rules.js';
-import { findMember, removeMembership, setRole } from '../members/members.service.js';
-import { createTeamKey, findTeam, requireTeamAdmin, revokeTeamKey, toTeamKey } from '../keys/team-keys.service.js';
+import { removeMembership, setRole } from '../members/members.service.js';
+import { findMember } from '../members/members.repository.js';
+import { createTeamKey, requireTeamAdmin, revokeTeamKey, toTeamKey } from '../keys/team-keys.service.js';
 import { Layout } from './layout.js';
 import { field, fields, redirect, requireRole, roleAllows, roleIn, sendPage, validateForm, type PageContext } from './page.js';
 import { layoutUser } from './pages/settings.js';
@@ -362,7 +363,7 @@ export function orgPages(deps: AppDeps, pages: PageRouter): void {
     const teamId = String(ctx.req.params['teamId'] ?? '');
     try {
       const role = await roleIn(deps, orgId(ctx), ctx.user!.id);
-      const team = await findTeamRow(deps, orgId(ctx), teamId);
+      const team = await findTeam(deps.db, orgId(ctx), teamId);
       await requireTeamAdmin(deps.db, { teamId: team.id, userId: ctx.user!.id, orgRole: role });
       const input = validateForm<{ name: string; scopes: Scope[] }>(ROUTES.createTeamKey, { name: field(body, 'name'), scopes: fields(body, 'scopes') });
       const { key } = await createTeamKey(deps, { organizationId: orgId(ctx), teamId: team.id, createdBy: ctx.user!.id, name: input.name, scopes: input.scopes, expiresIn: null });

@@ -8,7 +8,8 @@ import { csrf as fetchMetadataCheck } from '../middleware/csrf.js';
 import { logRequest } from '../http/access-log.js';
 import { clientIp } from '../rate-limit/rate-limits.js';
 import { checkCredentials, sendPasswordReset, signUp } from '../auth/auth.service.js';
-import { changePassword, confirmEmailChange, CONSOLE_FRESH_SECONDS, isFresh, reauthenticate, requestEmailChange, resetPassword, verifyEmail } from '../auth/account.service.js';
+import { confirmEmailChange, CONSOLE_FRESH_SECONDS, isFresh, reauthenticate, requestEmailChange } from '../auth/account.service.js';
+import { changePassword, resetPassword, verifyEmail } from '../auth/passwords.service.js';
 import { clearSessionCookie, knownDevice, setDeviceCookie, setSessionCookie } from '../auth/cookies.js';
 import { peekEmailToken } from '../auth/email-tokens.js';
 import { wantsHtml } from '../auth/pages.js';
@@ -189,8 +190,9 @@ export function webRoutes(deps: AppDeps): Router {
   });
 
   pages.post('/verify-email', async (ctx, body) => {
-    const done = await verifyEmail(deps, field(body, 'token').slice(0, 100));
-    if (!done) return expired(ctx, 'verification');
+    const done = await verifyEmail(deps, field(body, 'token').slice(0, 100), deps.clock.now());
+    // A spent link, or one sent to an address the account no longer uses: either way a new link is needed.
+    if (done === 'spent' || done === 'moved') return expired(ctx, 'verification');
     clearSessionCookie(deps, ctx.req, ctx.res);
     const text = `${done.email} is verified.` + (done.ended.sessions + done.ended.keys > 0 ? ' Sessions and keys made before it was verified have ended: sign in again.' : ' You can sign in now.');
     sendPage(ctx, <MessagePage ctx={{ ...ctx, user: null }} title="Email verified" text={text} next={{ href: '/sign-in', label: 'Sign in' }} />);
@@ -228,7 +230,7 @@ export function webRoutes(deps: AppDeps): Router {
       });
       const ended = await resetPassword(deps, input);
       clearSessionCookie(deps, ctx.req, ctx.res);
-      sendPage(ctx, <MessagePage ctx={{ ...ctx, user: null }} title="Password changed" text={`Your new password is set. ${ended.sessions} session(s) signed out, ${ended.keys} key(s) revoked.`} next={{ href: '/sign-in', label: 'Sign in' }} />);
+      sendPage(ctx, <MessagePage ctx={{ ...ctx, user: null }} title="Password changed" text={`Your new password is set. ${ended.revokedSessions} session(s) signed out, ${ended.revokedKeys} key(s) revoked.`} next={{ href: '/sign-in', label: 'Sign in' }} />);
     } catch (err) {
       if (err instanceof HttpError && err.code === 'INVALID_TOKEN') return expired(ctx, 'reset');
       sendPage(ctx, <ResetPasswordPage ctx={ctx} token={token} errors={formErrors(err, { newPassword: ['newPassword', 'New password'] })} />, err instanceof HttpError ? err.status : 400);

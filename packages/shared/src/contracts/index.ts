@@ -4,6 +4,7 @@ import * as invitations from './invitations.js';
 import * as intake from './intake.js';
 import * as keys from './keys.js';
 import * as members from './members.js';
+import * as oauth from './oauth.js';
 import * as organizations from './organizations.js';
 import * as payments from './payments.js';
 import * as projects from './projects.js';
@@ -13,7 +14,8 @@ import * as subscription from './subscription.js';
 import * as teams from './teams.js';
 import * as users from './users.js';
 
-export { auth, consoleRoutes, intake, invitations, keys, members, teamKeys, organizations, payments, projects, rateLimits, subscription, teams, users };
+
+export { auth, consoleRoutes, intake, invitations, keys, members, oauth, teamKeys, organizations, payments, projects, rateLimits, subscription, teams, users };
 
 /** Every route of the API, for the server's route binding, the OpenAPI document and the policy test. */
 export const ROUTES = {
@@ -88,6 +90,9 @@ export const ROUTES = {
   adminDisableUser: consoleRoutes.adminDisableUser,
   adminEnableUser: consoleRoutes.adminEnableUser,
   adminForcePasswordReset: consoleRoutes.adminForcePasswordReset,
+  listOAuthGrants: oauth.listOAuthGrants,
+  revokeOAuthGrant: oauth.revokeOAuthGrant,
+  listOrganizationOAuthGrants: oauth.listOrganizationOAuthGrants,
 } as const;
 
 export type RouteName = keyof typeof ROUTES;
