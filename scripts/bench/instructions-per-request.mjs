@@ -4,24 +4,34 @@
 // counters are zeroed, N requests are sent, and the counters dumped. Optional: BENCH_IR_REQUESTS
 // (measured requests, default 1500), BENCH_IR_WARMUP (3000), BENCH_IR_KEEP=1 (keep the dumps,
 // for callgrind_annotate). `node scripts/bench/instructions-per-request.mjs`
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { ROOT, SERVER_FLAGS, SERVER_MAIN, call, startListening } from './lib.mjs';
+import { ROOT, SERVER_FLAGS, SERVER_MAIN as BUILT_MAIN, call, startListening } from './lib.mjs';
 
+// BENCH_IR_SERVER_MAIN: another build's dist/main.js (a before/after comparison).
+const SERVER_MAIN = process.env.BENCH_IR_SERVER_MAIN || BUILT_MAIN;
 const REQUESTS = Number(process.env.BENCH_IR_REQUESTS ?? 1500);
 const WARMUP = Number(process.env.BENCH_IR_WARMUP ?? 3000);
 const CONCURRENCY = 4;
 const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'acct-ir-'));
 const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', HOST: '127.0.0.1', ACCT_RATE_LIMITS: 'off' };
 
+/** Servers under valgrind: killed when this script ends, however it ends. */
+const running = new Set();
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 /** Starts `node args` under callgrind (collection on, so JIT code is seen as it is made). */
 function underCallgrind(label, args, extraEnv) {
   const child = spawn('valgrind', [
-    '--tool=callgrind', '--smc-check=all-non-file', '--instr-atstart=no', `--callgrind-out-file=${outDir}/${label}.%p`, process.execPath, ...args,
+    '--tool=callgrind', '--smc-check=all-non-file', '--instr-atstart=no', `--vgdb-prefix=${outDir}/vgdb`, `--callgrind-out-file=${outDir}/${label}.%p`, process.execPath, ...args,
   ], { env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out = (out + d).slice(-20_000)));
@@ -51,13 +61,34 @@ async function drive(url, headers, n, expectStatus = 200) {
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
 }
 
-/** Ir of the process since the last zeroing, from a fresh dump (written once valgrind next runs the process). */
-async function instructions(server) {
+/**
+ * Sends callgrind a command. Valgrind reads commands only while the process runs, so an idle
+ * server is woken by one request (`poke`); its cost lands after the command took effect.
+ */
+async function command(server, args, poke) {
+  const done = new Promise((resolve, reject) => {
+    // Our own vgdb prefix: the shared /tmp one is cleaned by other processes on a busy machine.
+    // vgdb names its pipes after $USER and $HOST: callgrind_control must see the server's values.
+    const child = spawn('callgrind_control', [`--vgdb-prefix=${outDir}/vgdb`, ...args, String(server.pid)], { stdio: 'ignore', env: { PATH: env.PATH, HOST: env.HOST } });
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`callgrind_control ${args.join(' ')} exited ${code}`))));
+  });
+  let finished = false;
+  done.then(() => (finished = true), () => (finished = true));
+  while (!finished) {
+    await new Promise((r) => setTimeout(r, 200));
+    if (!finished) await poke();
+  }
+  await done;
+}
+
+/** Ir of the process since the last zeroing, from a fresh dump. */
+async function instructions(server, poke) {
   const before = new Set(fs.readdirSync(outDir));
-  execFileSync('callgrind_control', ['-d', String(server.pid)], { stdio: 'ignore' });
-  for (let waited = 0; waited < 120_000; waited += 250) {
+  await command(server, ['-d'], poke);
+  for (let waited = 0; waited < 900_000; waited += 250) {
     const file = fs.readdirSync(outDir).find((f) => !before.has(f) && f.startsWith(`${server.label}.`));
     const m = file && /^(?:totals|summary):\s+(\d+)/m.exec(fs.readFileSync(path.join(outDir, file), 'utf8'));
+    if (m && Number(m[1]) === 0) throw new Error('callgrind counted nothing: instrumentation never came on');
     if (m) return Number(m[1]);
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -65,11 +96,16 @@ async function instructions(server) {
 }
 
 async function measure(server, url, headers, expectStatus) {
-  execFileSync('callgrind_control', ['-i', 'on', String(server.pid)], { stdio: 'ignore' });
+  const say = (what) => process.stderr.write(`${new Date().toISOString()} ${server.label}: ${what}\n`);
+  const poke = () => drive(url, headers, 1, expectStatus);
+  await command(server, ['-i', 'on'], poke);
+  say('warming up');
   await drive(url, headers, WARMUP, expectStatus);
-  execFileSync('callgrind_control', ['-z', String(server.pid)], { stdio: 'ignore' });
+  await command(server, ['-z'], poke);
+  say('measuring');
   await drive(url, headers, REQUESTS, expectStatus);
-  return (await instructions(server)) / REQUESTS;
+  say('dumping');
+  return (await instructions(server, poke)) / REQUESTS;
 }
 
 // Accounts and keys are made by a server outside valgrind (Argon2 under valgrind takes minutes).
@@ -88,10 +124,10 @@ const acct = { label: 'acct', ...(await underCallgrind('acct', [...SERVER_FLAGS,
 
 const pIr = await measure(acct, `${acct.url}/api/user/me`, { 'x-api-key': pat });
 const cIr = await measure(acct, `${acct.url}/api/user/me`, { cookie });
-acct.child.kill('SIGTERM');
+acct.child.kill('SIGKILL');
 const bare = { label: 'bare', ...(await underCallgrind('bare', [path.join(ROOT, 'scripts/bench/bare-server.mjs')], { BENCH_BODY: JSON.stringify(me.json) })) };
 const bIr = await measure(bare, `${bare.url}/api/user/me`, {});
-bare.child.kill('SIGTERM');
+bare.child.kill('SIGKILL');
 
 const k = (n) => `${(n / 1000).toFixed(0)}k`;
 console.log(`instructions per request (callgrind, ${REQUESTS} requests after ${WARMUP} warm-up, ${CONCURRENCY} connections)`);

@@ -126,6 +126,7 @@ const GROUPS: Group[] = [
   { words: ['apps'], load: () => import('./commands/apps/spec.js') },
   { words: ['call'], load: () => import('./commands/call/spec.js') },
   { words: ['completion'], load: () => import('./commands/completion/spec.js') },
+  { words: ['mcp'], load: () => import('./commands/mcp/spec.js') },
 ];
 
 /**

@@ -32,6 +32,7 @@ import { credentialCacheTestRoutes } from './auth/credential-cache.js';
 import { OAUTH_FORM_PATHS, oauthRoutes } from './oauth/oauth.routes.js';
 import { oauthPageRoutes } from './oauth/pages.routes.js';
 import { oauthGrantRoutes } from './oauth/grants.routes.js';
+import { mcpCors, mcpRoutes } from './mcp/mcp.routes.js';
 
 /** Pages a browser posts a form to: their single-use token is their CSRF protection. */
 const FORM_PATHS = new Set(['/api/auth/verify-email', '/api/auth/reset-password', ...OAUTH_FORM_PATHS]);
@@ -75,13 +76,19 @@ export function createApp(deps: AppDeps): Express {
     await deps.rateLimits.byRequest(req, res);
     next();
   });
-  prelude.push(wellFormedPath());
+  prelude.push(
+    wellFormedPath(),
+    // MCP and OAuth discovery: CORS for browser-based clients, before CSRF and the OPTIONS refusal.
+    mcpCors(deps),
+  );
   // One layer for the prelude: Express's router costs more per layer than each of these checks.
   app.use(sequence(prelude));
   // The web console (server-rendered pages, issue 17): its own CSP, form bodies and CSRF tokens.
   app.use(webRoutes(deps));
   app.use(sequence([
     ...jsonBody(deps.config.bodyLimit, FORM_PATHS, deps.config.intakeBodyLimit),
+    // /mcp takes bearer tokens only (never the cookie), so it is answered before the CSRF check.
+    mcpRoutes(deps),
     csrf(() => new URL(deps.baseUrl()).origin, deps.config.trustedOrigins),
     // CORS is off: no preflight to answer, and Express's automatic OPTIONS reply is not the envelope.
     (req, _res, next) => next(req.method === 'OPTIONS' ? new HttpError('NOT_FOUND', 'OPTIONS is not supported: this API does not serve cross-origin requests') : undefined),

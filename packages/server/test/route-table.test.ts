@@ -85,10 +85,13 @@ describe('the route table', () => {
     expect(JSON.parse((await probe(viaTable.url, 'GET', '/x/fixed')).body)).toMatchObject({ params: { id: 'fixed' } });
   });
 
-  it('refuses a route added after the first request', async () => {
+  it('refuses what it cannot honour: several handlers, middleware, a route added after the first request', async () => {
     const table = new RouteTable();
     table.router.get('/a', () => undefined);
     table.middleware()({ method: 'GET', url: '/b' } as never, {} as never, () => undefined);
     expect(() => table.router.get('/c', () => undefined)).toThrow(/after the table was built/);
+    const fresh = new RouteTable();
+    expect(() => fresh.router.get('/a', () => undefined, () => undefined)).toThrow(/one handler/);
+    expect(() => fresh.router.use(() => undefined)).toThrow(/not middleware/);
   });
 });

@@ -33,14 +33,19 @@ export class RouteTable {
 
   /** What route files see: `get`, `post`, `patch` and `delete`, as on an Express Router. */
   readonly router: Router = {
-    get: (path: string, handle: Handle) => this.add('GET', path, handle),
-    post: (path: string, handle: Handle) => this.add('POST', path, handle),
-    patch: (path: string, handle: Handle) => this.add('PATCH', path, handle),
-    delete: (path: string, handle: Handle) => this.add('DELETE', path, handle),
+    get: (path: string, ...handles: Handle[]) => this.add('GET', path, handles),
+    post: (path: string, ...handles: Handle[]) => this.add('POST', path, handles),
+    patch: (path: string, ...handles: Handle[]) => this.add('PATCH', path, handles),
+    delete: (path: string, ...handles: Handle[]) => this.add('DELETE', path, handles),
+    use: () => {
+      throw new Error('the route table takes routes (get, post, patch, delete), not middleware: mount middleware on the app');
+    },
   } as unknown as Router;
 
-  private add(method: Method, path: string, handle: Handle): Router {
+  private add(method: Method, path: string, handles: Handle[]): Router {
     if (this.built) throw new Error(`route ${method} ${path} added after the table was built`);
+    if (typeof path !== 'string' || handles.length !== 1) throw new Error(`route ${method} ${String(path)}: one path and one handler (bind() gives both)`);
+    const handle = handles[0]!;
     const parts = path.split('/').slice(1);
     const segments: (string | null)[] = [];
     const params: string[] = [];

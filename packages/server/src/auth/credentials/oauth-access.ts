@@ -10,7 +10,7 @@ import type { CredentialKind } from './credential-kind.js';
 export const oauthAccessCredential: CredentialKind = {
   name: 'oauth',
   tokens: { oauthAccess: ['authorization'] },
-  resolve: (deps, token, _req, carrier) => authenticateAccessToken(deps, token, carrier),
+  resolve: (deps, token, req, carrier) => authenticateAccessToken(deps, token, carrier, req.path),
   // RFC 6750 §3.1: an expired or revoked access token is `invalid_token`; the description says which.
   challenge: (error: HttpError) => `Bearer realm="acct", error="invalid_token", error_description="${error.message.replace(/["\\]/g, '')}"`,
 };
