@@ -23,6 +23,8 @@ import { paymentRoutes } from './billing/payments.routes.js';
 import { subscriptionRoutes } from './billing/subscription.routes.js';
 import { rateLimitRoutes } from './middleware/rate-limit/rate-limits.routes.js';
 import { testClockRoutes } from './http/test-clock.js';
+import { auditRoutes } from './audit/audit.routes.js';
+import { webhookRoutes } from './webhooks/webhooks.routes.js';
 
 /** Pages a browser posts a form to: their single-use token is their CSRF protection. */
 const FORM_PATHS = new Set(['/api/auth/verify-email', '/api/auth/reset-password']);
@@ -35,6 +37,8 @@ export function createApp(deps: AppDeps): Express {
   app.set('etag', false);
   app.set('trust proxy', deps.config.trustProxy);
   app.set('query parser', 'simple');
+  // Audit rows (audit/audit.ts) take their time from the app's clock: the test clock in tests.
+  app.locals['clock'] = deps.clock;
 
   app.use(requestId());
   app.use(
@@ -77,7 +81,7 @@ export function createApp(deps: AppDeps): Express {
   const api = Router();
   for (const mount of [
     metaRoutes, authRoutes, keyRoutes, teamKeyRoutes, intakeRoutes, userRoutes, projectRoutes, organizationRoutes,
-    memberRoutes, invitationRoutes, teamRoutes, paymentRoutes, subscriptionRoutes, rateLimitRoutes,
+    memberRoutes, invitationRoutes, teamRoutes, paymentRoutes, subscriptionRoutes, rateLimitRoutes, webhookRoutes, auditRoutes,
   ]) {
     mount(deps, api);
   }

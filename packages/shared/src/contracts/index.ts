@@ -1,3 +1,4 @@
+import * as audit from './audit.js';
 import * as auth from './auth.js';
 import * as invitations from './invitations.js';
 import * as intake from './intake.js';
@@ -11,8 +12,9 @@ import * as teamKeys from './team-keys.js';
 import * as subscription from './subscription.js';
 import * as teams from './teams.js';
 import * as users from './users.js';
+import * as webhooks from './webhooks.js';
 
-export { auth, intake, invitations, keys, members, teamKeys, organizations, payments, projects, rateLimits, subscription, teams, users };
+export { audit, auth, intake, invitations, keys, members, teamKeys, organizations, payments, projects, rateLimits, subscription, teams, users, webhooks };
 
 /** Every route of the API, for the server's route binding, the OpenAPI document and the policy test. */
 export const ROUTES = {
@@ -80,6 +82,18 @@ export const ROUTES = {
   createPayment: payments.createPayment,
   getSubscription: subscription.getSubscription,
   updateSubscription: subscription.updateSubscription,
+  listWebhooks: webhooks.listWebhooks,
+  createWebhook: webhooks.createWebhook,
+  getWebhook: webhooks.getWebhook,
+  updateWebhook: webhooks.updateWebhook,
+  deleteWebhook: webhooks.deleteWebhook,
+  rotateWebhookSecret: webhooks.rotateWebhookSecret,
+  testWebhook: webhooks.testWebhook,
+  listWebhookDeliveries: webhooks.listWebhookDeliveries,
+  redeliverWebhook: webhooks.redeliverWebhook,
+  listOrganizationAuditLog: audit.listOrganizationAuditLog,
+  listUserAuditLog: audit.listUserAuditLog,
 } as const;
 
 export type RouteName = keyof typeof ROUTES;
+export { WEBHOOK_EVENT_TYPES, isWebhookEventType, type WebhookEventType } from './webhooks.js';

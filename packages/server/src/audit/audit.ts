@@ -1,0 +1,99 @@
+import type { Request } from 'express';
+import type { Kysely } from 'kysely';
+import { isWebhookEventType } from '@acct/shared';
+import type { Database } from '../db/schema.js';
+import type { Clock } from '../http/clock.js';
+import { requestIp } from '../http/client-ip.js';
+import { ulid } from '../http/ids.js';
+import { queueEvent } from '../webhooks/events.js';
+
+/** Who acted, as a row keeps it. */
+export interface AuditActor {
+  type: 'user' | 'team_key' | 'oauth_client' | 'anonymous';
+  /** The user, team or OAuth client id. */
+  id: string | null;
+  credentialKind: string | null;
+  credentialId: string | null;
+}
+
+export interface AuditInput {
+  /** The request the change came in on: IP, user agent, request id, and the actor bind() resolved. */
+  req?: Request;
+  /** `project.deleted`, `user.signed_in`, …; actions named like a webhook event type also queue that event. */
+  action: string;
+  outcome?: 'success' | 'failure';
+  organizationId?: string | null;
+  /** Whose own log shows the row; defaults to the acting user. */
+  userId?: string | null;
+  /** Overrides the actor read from the request (sign-in, where nobody is authenticated yet). */
+  actor?: AuditActor;
+  target?: { type: string; id: string } | null;
+  /** Facts about the change; never a secret (tests search every row for every secret issued). */
+  detail?: Record<string, unknown>;
+  /** The webhook event's `data`, when it differs from `{ id: target.id, ...detail }`. */
+  event?: Record<string, unknown>;
+  /** Defaults to the app's clock (the test clock in tests). */
+  now?: Date;
+}
+
+const ANONYMOUS: AuditActor = { type: 'anonymous', id: null, credentialKind: null, credentialId: null };
+
+/** The actor bind() left in `res.locals.actor` (auth/principal credential kinds). */
+function actorOf(req: Request | undefined): AuditActor {
+  const actor = req?.res?.locals['actor'] as { kind?: string; id?: string; userId?: string; teamId?: string } | undefined;
+  if (!actor?.kind) return ANONYMOUS;
+  if (actor.kind === 'team-key') return { type: 'team_key', id: actor.teamId ?? null, credentialKind: 'team-key', credentialId: actor.id ?? null };
+  return { type: 'user', id: actor.userId ?? null, credentialKind: actor.kind, credentialId: actor.id ?? null };
+}
+
+/** The clock createApp() left on the app, so rows and events follow the test clock where there is one. */
+function clockOf(req: Request | undefined): Clock | undefined {
+  return req?.app?.locals['clock'] as Clock | undefined;
+}
+
+const MAX_USER_AGENT = 512;
+
+/**
+ * Appends one audit row, inside the caller's transaction so it commits with the change or not at
+ * all; when the action is a webhook event type of an organization, queues that event in the same
+ * transaction (webhooks/events.ts).
+ */
+export async function record(db: Kysely<Database>, input: AuditInput): Promise<void> {
+  const now = input.now ?? clockOf(input.req)?.now() ?? new Date();
+  const actor = input.actor ?? actorOf(input.req);
+  const userId = input.userId !== undefined ? input.userId : actor.type === 'user' ? actor.id : null;
+  const detail = input.detail ?? {};
+  await db
+    .insertInto('audit_log')
+    .values({
+      id: ulid(now.getTime()),
+      created_at: now.toISOString(),
+      organization_id: input.organizationId ?? null,
+      user_id: userId,
+      actor_type: actor.type,
+      actor_id: actor.id,
+      credential_kind: actor.credentialKind,
+      credential_id: actor.credentialId,
+      action: input.action,
+      outcome: input.outcome ?? 'success',
+      target_type: input.target?.type ?? null,
+      target_id: input.target?.id ?? null,
+      ip: input.req ? requestIp(input.req) : null,
+      user_agent: input.req?.get('user-agent')?.slice(0, MAX_USER_AGENT) ?? null,
+      request_id: (input.req?.res?.locals['requestId'] as string | undefined) ?? null,
+      detail: JSON.stringify(detail),
+    })
+    .execute();
+  if (input.organizationId && (input.outcome ?? 'success') === 'success' && isWebhookEventType(input.action)) {
+    const data = input.event ?? { ...(input.target ? { id: input.target.id } : {}), ...detail };
+    await queueEvent(db, { organizationId: input.organizationId, type: input.action, data: { ...data, actor: { type: actor.type, id: actor.id } }, now });
+  }
+}
+
+/** Deletes rows older than `days` (retention); returns how many went. */
+export async function pruneAuditLog(db: Kysely<Database>, days: number, now: Date): Promise<number> {
+  if (days <= 0) return 0;
+  const cutoff = new Date(now.getTime() - days * 86_400_000).toISOString();
+  const result = await db.deleteFrom('audit_log').where('created_at', '<', cutoff).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
