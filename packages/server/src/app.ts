@@ -24,6 +24,7 @@ import { subscriptionRoutes } from './billing/subscription.routes.js';
 import { rateLimitRoutes } from './middleware/rate-limit/rate-limits.routes.js';
 import { testClockRoutes } from './http/test-clock.js';
 import { auditRoutes } from './audit/audit.routes.js';
+import { requestContext } from './audit/request-context.js';
 import { webhookRoutes } from './webhooks/webhooks.routes.js';
 
 /** Pages a browser posts a form to: their single-use token is their CSRF protection. */
@@ -41,6 +42,7 @@ export function createApp(deps: AppDeps): Express {
   app.locals['clock'] = deps.clock;
 
   app.use(requestId());
+  app.use(requestContext());
   app.use(
     securityHeaders(
       {

@@ -16,7 +16,7 @@ import { KeyVerifier } from './keys/key-verifier.js';
 import { warmUp } from './auth/auth.service.js';
 import { createRateLimiting } from './middleware/rate-limit/create-rate-limiting.js';
 import { OffsetClock } from './http/test-clock.js';
-import { DeliveryWorker } from './webhooks/worker.js';
+import type { DeliveryWorker } from './webhooks/worker.js';
 
 import { VERSION } from './version.js';
 
@@ -72,8 +72,15 @@ export async function serve(): Promise<void> {
   const app = createApp(deps);
   const server = createHttpServer(app, config, logger);
   const inFlight = trackInFlight(server);
-  const worker = new DeliveryWorker(deps);
-  worker.start();
+  // The webhook worker (and its https client) loads once the server listens: startup does not wait for it.
+  let worker: DeliveryWorker | null = null;
+  server.once('listening', () => {
+    void import('./webhooks/worker.js').then(({ DeliveryWorker }) => {
+      if (stopping) return;
+      worker = new DeliveryWorker(deps);
+      worker.start();
+    });
+  });
   server.listen(config.port, config.host);
   server.on('error', (err) => {
     logger.fatal({ err }, 'could not listen');
@@ -95,7 +102,7 @@ export async function serve(): Promise<void> {
     server.close(async () => {
       // A database that went away must not keep the process from exiting.
       const giveUp = new Promise((resolve) => setTimeout(resolve, 5000).unref());
-      await Promise.race([worker.stop(), giveUp]);
+      await Promise.race([worker?.stop(), giveUp]);
       await Promise.race([Promise.allSettled([db.destroy(), limiting.close()]), giveUp]);
       logger.info('stopped');
       process.exit(0);

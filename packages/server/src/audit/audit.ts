@@ -6,6 +6,7 @@ import type { Clock } from '../http/clock.js';
 import { requestIp } from '../http/client-ip.js';
 import { ulid } from '../http/ids.js';
 import { queueEvent } from '../webhooks/events.js';
+import { currentRequest } from './request-context.js';
 
 /** Who acted, as a row keeps it. */
 export interface AuditActor {
@@ -17,7 +18,7 @@ export interface AuditActor {
 }
 
 export interface AuditInput {
-  /** The request the change came in on: IP, user agent, request id, and the actor bind() resolved. */
+  /** The request the change came in on (default: the one being served): IP, user agent, request id, and the actor bind() resolved. */
   req?: Request;
   /** `project.deleted`, `user.signed_in`, …; actions named like a webhook event type also queue that event. */
   action: string;
@@ -36,7 +37,12 @@ export interface AuditInput {
   now?: Date;
 }
 
-const ANONYMOUS: AuditActor = { type: 'anonymous', id: null, credentialKind: null, credentialId: null };
+export const ANONYMOUS: AuditActor = { type: 'anonymous', id: null, credentialKind: null, credentialId: null };
+
+/** A person acting through a credential that is not yet on the request (a sign-in's new session). */
+export function userActor(userId: string, credentialKind: string, credentialId: string): AuditActor {
+  return { type: 'user', id: userId, credentialKind, credentialId };
+}
 
 /** The actor bind() left in `res.locals.actor` (auth/principal credential kinds). */
 function actorOf(req: Request | undefined): AuditActor {
@@ -59,8 +65,9 @@ const MAX_USER_AGENT = 512;
  * transaction (webhooks/events.ts).
  */
 export async function record(db: Kysely<Database>, input: AuditInput): Promise<void> {
-  const now = input.now ?? clockOf(input.req)?.now() ?? new Date();
-  const actor = input.actor ?? actorOf(input.req);
+  const req = input.req ?? currentRequest();
+  const now = input.now ?? clockOf(req)?.now() ?? new Date();
+  const actor = input.actor ?? actorOf(req);
   const userId = input.userId !== undefined ? input.userId : actor.type === 'user' ? actor.id : null;
   const detail = input.detail ?? {};
   await db
@@ -78,9 +85,9 @@ export async function record(db: Kysely<Database>, input: AuditInput): Promise<v
       outcome: input.outcome ?? 'success',
       target_type: input.target?.type ?? null,
       target_id: input.target?.id ?? null,
-      ip: input.req ? requestIp(input.req) : null,
-      user_agent: input.req?.get('user-agent')?.slice(0, MAX_USER_AGENT) ?? null,
-      request_id: (input.req?.res?.locals['requestId'] as string | undefined) ?? null,
+      ip: req ? requestIp(req) : null,
+      user_agent: req?.get('user-agent')?.slice(0, MAX_USER_AGENT) ?? null,
+      request_id: (req?.res?.locals['requestId'] as string | undefined) ?? null,
       detail: JSON.stringify(detail),
     })
     .execute();

@@ -15,6 +15,7 @@ import { proveMailbox, revokeKeys as revokeAllKeys } from './mailbox-proof.js';
 import { invalidLink, resetPasswordForm, verifyEmailForm, wantsHtml } from './pages.js';
 import { createSession, revokeSessions } from './sessions.js';
 import type { SessionCredential } from './principal.js';
+import { ANONYMOUS, record, userActor } from '../audit/audit.js';
 
 function sessionOf(ctx: Parameters<typeof principalOf>[0]): SessionCredential {
   const credential = principalOf(ctx).credential;
@@ -32,8 +33,10 @@ export function authRoutes(deps: AppDeps, r: Router = Router()): Router {
 
   bind(r, deps, ROUTES.signIn, async ({ req, res, body }) => {
     const { user, device } = await checkCredentials(deps, body, { req, res, contract: ROUTES.signIn });
-    const { token, session } = await createSession(deps.db, deps.config, deps.clock, {
-      userId: user.id, bearer: false, ip: requestIp(req), userAgent: req.get('user-agent') ?? null,
+    const { token, session } = await deps.db.transaction().execute(async (trx) => {
+      const created = await createSession(trx, deps.config, deps.clock, { userId: user.id, bearer: false, ip: requestIp(req), userAgent: req.get('user-agent') ?? null });
+      await record(trx, { action: 'user.signed_in', actor: userActor(user.id, 'session', created.session.id), target: { type: 'session', id: created.session.id }, detail: { sessionKind: created.session.kind } });
+      return created;
     });
     setSessionCookie(deps, req, res, token, body.rememberMe === false ? null : deps.config.sessionAbsoluteSeconds);
     await setDeviceCookie(deps, req, res, user.id, device);
@@ -43,8 +46,10 @@ export function authRoutes(deps: AppDeps, r: Router = Router()): Router {
 
   bind(r, deps, ROUTES.login, async ({ req, res, body }) => {
     const { user, device } = await checkCredentials(deps, body, { req, res, contract: ROUTES.login });
-    const { token, session } = await createSession(deps.db, deps.config, deps.clock, {
-      userId: user.id, bearer: true, ip: requestIp(req), userAgent: req.get('user-agent') ?? null,
+    const { token, session } = await deps.db.transaction().execute(async (trx) => {
+      const created = await createSession(trx, deps.config, deps.clock, { userId: user.id, bearer: true, ip: requestIp(req), userAgent: req.get('user-agent') ?? null });
+      await record(trx, { action: 'user.signed_in', actor: userActor(user.id, 'session', created.session.id), target: { type: 'session', id: created.session.id }, detail: { sessionKind: created.session.kind } });
+      return created;
     });
     // Bearer clients get the device cookie too (as Set-Cookie): sent back on /login, it exempts them like a browser.
     await setDeviceCookie(deps, req, res, user.id, device);
@@ -54,7 +59,10 @@ export function authRoutes(deps: AppDeps, r: Router = Router()): Router {
 
   bind(r, deps, ROUTES.signOut, async (ctx) => {
     const session = sessionOf(ctx);
-    await deps.db.updateTable('sessions').set({ revoked_at: iso(deps.clock.now()) }).where('id', '=', session.sessionId).execute();
+    await deps.db.transaction().execute(async (trx) => {
+      await trx.updateTable('sessions').set({ revoked_at: iso(deps.clock.now()) }).where('id', '=', session.sessionId).execute();
+      await record(trx, { action: 'user.signed_out', target: { type: 'session', id: session.sessionId } });
+    });
     if (!session.bearer) clearSessionCookie(deps, ctx.req, ctx.res);
     return { data: { ok: true as const } };
   });
@@ -133,6 +141,7 @@ export function authRoutes(deps: AppDeps, r: Router = Router()): Router {
       const row = await consumeEmailToken(trx, body.token, 'reset-password', now);
       if (!row) throw new HttpError('INVALID_TOKEN', 'This reset link has expired or was already used');
       await trx.updateTable('users').set({ password_hash: hash, failed_sign_ins: 0, updated_at: iso(now) }).where('id', '=', row.user_id).execute();
+      await record(trx, { now, action: 'user.password_reset', actor: ANONYMOUS, userId: row.user_id, target: { type: 'user', id: row.user_id }, detail: { revokeKeys } });
       // The reset link reached the address: every session ends, and every key made before the
       // address was proven; keys its verified owner made survive (CI keeps working) unless asked.
       const ended = await proveMailbox(trx, {
@@ -165,6 +174,7 @@ export function authRoutes(deps: AppDeps, r: Router = Router()): Router {
     // Knowing the password proves no mailbox: only what the caller asks for ends.
     const { revokedSessions, revokedKeys } = await deps.db.transaction().execute(async (trx) => {
       await trx.updateTable('users').set({ password_hash: hash, updated_at: iso(now) }).where('id', '=', user.id).execute();
+      await record(trx, { now, action: 'user.password_changed', target: { type: 'user', id: user.id }, detail: { revokeOtherSessions: body.revokeOtherSessions === true, revokeKeys: body.revokeKeys === true } });
       return {
         revokedSessions: body.revokeOtherSessions ? await revokeSessions(trx, deps.clock, user.id, sessionId) : 0,
         revokedKeys: body.revokeKeys ? await revokeAllKeys(trx, user.id, now, 'revoked by a password change') : 0,
@@ -184,17 +194,25 @@ export function authRoutes(deps: AppDeps, r: Router = Router()): Router {
 
   bind(r, deps, ROUTES.revokeSession, async (ctx) => {
     const { user } = principalOf(ctx);
-    const result = await deps.db.updateTable('sessions').set({ revoked_at: iso(deps.clock.now()) })
-      .where('id', '=', ctx.body.id).where('user_id', '=', user.id).where('revoked_at', 'is', null)
-      .executeTakeFirst();
-    if (Number(result.numUpdatedRows) !== 1) throw new HttpError('NOT_FOUND', 'No such session');
+    await deps.db.transaction().execute(async (trx) => {
+      const result = await trx.updateTable('sessions').set({ revoked_at: iso(deps.clock.now()) })
+        .where('id', '=', ctx.body.id).where('user_id', '=', user.id).where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) !== 1) throw new HttpError('NOT_FOUND', 'No such session');
+      await record(trx, { action: 'session.revoked', target: { type: 'session', id: ctx.body.id } });
+    });
     return { data: { ok: true as const } };
   });
 
   bind(r, deps, ROUTES.revokeOtherSessions, async (ctx) => {
     const { user } = principalOf(ctx);
     const { sessionId } = sessionOf(ctx);
-    return { data: { ok: true as const, revokedSessions: await revokeSessions(deps.db, deps.clock, user.id, sessionId) } };
+    const revokedSessions = await deps.db.transaction().execute(async (trx) => {
+      const count = await revokeSessions(trx, deps.clock, user.id, sessionId);
+      await record(trx, { action: 'session.revoked_others', target: { type: 'user', id: user.id }, detail: { revokedSessions: count } });
+      return count;
+    });
+    return { data: { ok: true as const, revokedSessions } };
   });
 
   return r;

@@ -3,6 +3,7 @@ import { isUniqueViolation } from '../db/errors.js';
 import type { LedgerRow } from '../db/schema.js';
 import { iso } from '../http/clock.js';
 import { ulid } from '../http/ids.js';
+import { record } from '../audit/audit.js';
 
 export function toLedgerEntry(row: LedgerRow) {
   return {
@@ -45,7 +46,9 @@ export async function creditOnce(
     return await db.transaction().execute(async (trx) => {
       const existing = await byKey(trx, input.organizationId, key);
       if (existing) return { entry: existing, replayed: true };
-      return { entry: await applyCredit(trx, input), replayed: false };
+      const entry = await applyCredit(trx, input);
+      await record(trx, { now: input.now, action: 'payment.created', organizationId: input.organizationId, target: { type: 'payment', id: entry.id }, detail: { amount: entry.amount, description: entry.description, balanceAfter: entry.balance_after } });
+      return { entry, replayed: false };
     });
   } catch (err) {
     if (!isUniqueViolation(err)) throw err;

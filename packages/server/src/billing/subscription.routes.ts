@@ -8,6 +8,7 @@ import { HttpError } from '../http/http-error.js';
 import { lockOrganization, memberCount } from '../members/members.service.js';
 import { applyCredit } from './credits.service.js';
 import { billingPeriodStart } from '../orgs/orgs.service.js';
+import { record } from '../audit/audit.js';
 
 type PlanName = subscription.PlanName;
 const { PLANS } = subscription;
@@ -50,6 +51,7 @@ export function subscriptionRoutes(deps: AppDeps, r: Router = Router()): Router 
       await trx.updateTable('organizations')
         .set({ plan, seats, included_credits: limits.includedCredits, credits_period_start: period, credits_granted: granted + extra, updated_at: iso(now) })
         .where('id', '=', organizationId).execute();
+      await record(trx, { now, action: 'subscription.updated', organizationId, target: { type: 'organization', id: organizationId }, detail: { plan, seats, previousPlan: org.plan, previousSeats: org.seats } });
       return trx.selectFrom('organizations').selectAll().where('id', '=', organizationId).executeTakeFirstOrThrow();
     });
     return { data: toSubscription(updated) };

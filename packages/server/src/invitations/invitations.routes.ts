@@ -6,6 +6,7 @@ import { iso } from '../http/clock.js';
 import { HttpError } from '../http/http-error.js';
 import { decodeCursor, page } from '../http/pagination.js';
 import { atLeast } from '../members/role-rules.js';
+import { record } from '../audit/audit.js';
 import { toOrganization } from '../orgs/orgs.service.js';
 import { acceptInvitation, invitationStatus, invitationsWithOrg, peekInvitation, statusIs, toInvitation } from './invitations.service.js';
 
@@ -33,9 +34,12 @@ export function invitationRoutes(deps: AppDeps, r: Router = Router()): Router {
     if (!atLeast(membership.role, row.role as Role)) throw new HttpError('FORBIDDEN', `Only owners can revoke an invitation for the role ${row.role}`);
     const status = invitationStatus(row, now);
     if (status !== 'pending') throw new HttpError('CONFLICT', `This invitation is already ${status}`);
-    const result = await deps.db.updateTable('invitations').set({ revoked_at: iso(now) })
-      .where('id', '=', row.id).where('accepted_at', 'is', null).where('revoked_at', 'is', null).executeTakeFirst();
-    if (Number(result.numUpdatedRows) !== 1) throw new HttpError('CONFLICT', 'This invitation is no longer pending');
+    await deps.db.transaction().execute(async (trx) => {
+      const result = await trx.updateTable('invitations').set({ revoked_at: iso(now) })
+        .where('id', '=', row.id).where('accepted_at', 'is', null).where('revoked_at', 'is', null).executeTakeFirst();
+      if (Number(result.numUpdatedRows) !== 1) throw new HttpError('CONFLICT', 'This invitation is no longer pending');
+      await record(trx, { now, action: 'invitation.revoked', organizationId: row.organization_id, target: { type: 'invitation', id: row.id }, detail: { email: row.email, role: row.role } });
+    });
     return { data: { id: row.id, revoked: true as const } };
   });
 

@@ -12,6 +12,7 @@ import { ulid } from '../http/ids.js';
 import { lockOrganization, memberCount, seatsInUse } from '../members/members.service.js';
 import { atLeast, inviteProblem } from '../members/role-rules.js';
 import { normalizeEmail } from '../users/users.service.js';
+import { record } from '../audit/audit.js';
 
 /** The user's current role in the organization, or null when not a member. */
 async function roleOf(db: DB, organizationId: string, userId: string): Promise<Role | null> {
@@ -123,6 +124,7 @@ export async function createInvitation(deps: AppDeps, input: { organizationId: s
     const org = await trx.selectFrom('organizations').select(['name', 'slug', 'seats']).where('id', '=', input.organizationId).executeTakeFirstOrThrow();
     if ((await seatsInUse(trx, input.organizationId, now)) >= org.seats) throw seatsFull(org.seats);
     await trx.insertInto('invitations').values(row).execute();
+    await record(trx, { now, action: 'invitation.created', organizationId: input.organizationId, target: { type: 'invitation', id: row.id }, detail: { email, role: input.role } });
     return org;
   });
 
@@ -199,6 +201,8 @@ export async function acceptInvitation(deps: AppDeps, input: { user: UserRow; in
       .executeTakeFirst();
     if (Number(consumed.numUpdatedRows) !== 1) throw new HttpError('CONFLICT', 'This invitation is no longer pending');
     await trx.insertInto('memberships').values({ organization_id: row.organization_id, user_id: user.id, role: row.role, created_at: iso(now) }).execute();
+    await record(trx, { now, action: 'invitation.accepted', organizationId: row.organization_id, target: { type: 'invitation', id: row.id }, detail: { email: row.email, role: row.role, userId: user.id } });
+    await record(trx, { now, action: 'member.added', organizationId: row.organization_id, target: { type: 'user', id: user.id }, detail: { userId: user.id, role: row.role, invitationId: row.id } });
     // The mailed token proves the mailbox: it verifies the address and ends what was created
     // before it was proven, but the credential that brought the token (auth/mailbox-proof.ts).
     if (input.token !== undefined) {

@@ -6,6 +6,7 @@ import { addSeconds, iso } from '../http/clock.js';
 import { HttpError } from '../http/http-error.js';
 import { ulid } from '../http/ids.js';
 import { argon2Hash, argon2Verify, dummyVerify } from '../auth/hashing.js';
+import { record } from '../audit/audit.js';
 
 export type KeyStatus = 'active' | 'expired' | 'revoked' | 'disabled';
 export type KeyEventKind = 'created' | 'updated' | 'rotated' | 'revoked' | 'leak-reported';
@@ -48,6 +49,11 @@ export async function recordKeyEvent(db: DB, input: { keyId: string; userId: str
     .insertInto('key_events')
     .values({ id: ulid(input.now.getTime()), key_id: input.keyId, user_id: input.userId, kind: input.kind, detail: input.detail, ip: input.ip, created_at: iso(input.now) })
     .execute();
+}
+
+/** What audit rows and webhook events say about a key: never its secret, hash or start. */
+function keyFacts(row: ApiKeyRow) {
+  return { name: row.name, scopes: JSON.parse(row.scopes) as string[], organizationId: row.organization_id, userId: row.user_id };
 }
 
 export interface CreateKeyInput {
@@ -93,6 +99,7 @@ export async function createKey(deps: AppDeps, userId: string, input: CreateKeyI
   await db.transaction().execute(async (trx) => {
     await trx.insertInto('api_keys').values(row).execute();
     await recordKeyEvent(trx, { keyId: row.id, userId, kind: 'created', detail: `scopes ${row.scopes}`, ip: input.ip, now });
+    await record(trx, { now, action: 'api_key.created', organizationId: row.organization_id, target: { type: 'api_key', id: row.id }, detail: keyFacts(row) });
   });
   return { row, key: token.token };
 }
@@ -136,6 +143,7 @@ export async function updateKey(
   await deps.db.transaction().execute(async (trx) => {
     await trx.updateTable('api_keys').set({ ...changes, updated_at: iso(now) }).where('id', '=', row.id).where('revoked_at', 'is', null).execute();
     await recordKeyEvent(trx, { keyId: row.id, userId, kind: 'updated', detail: Object.keys(changes).join(', '), ip: input.ip, now });
+    await record(trx, { now, action: 'api_key.updated', organizationId: row.organization_id, target: { type: 'api_key', id: row.id }, detail: { ...keyFacts(updated), fields: Object.keys(changes) } });
   });
   return updated;
 }
@@ -149,6 +157,7 @@ export async function revokeKey(deps: AppDeps, userId: string, id: string, ip: s
   await deps.db.transaction().execute(async (trx) => {
     await trx.updateTable('api_keys').set({ revoked_at: iso(now), updated_at: iso(now) }).where('id', '=', row.id).where('revoked_at', 'is', null).execute();
     await recordKeyEvent(trx, { keyId: row.id, userId, kind: 'revoked', detail: reason, ip, now });
+    await record(trx, { now, action: 'api_key.revoked', organizationId: row.organization_id, target: { type: 'api_key', id: row.id }, detail: keyFacts(row) });
   });
   deps.keyVerifier.forget(row.id);
   return { ...row, revoked_at: iso(now), updated_at: iso(now) };
@@ -205,6 +214,7 @@ export async function rotateKey(
     await recordKeyEvent(trx, {
       keyId: row.id, userId, kind: 'rotated', detail: input.gracePeriod > 0 ? `previous secret valid for ${input.gracePeriod}s` : 'previous secret stopped at once', ip: input.ip, now,
     });
+    await record(trx, { now, action: 'api_key.rotated', organizationId: row.organization_id, target: { type: 'api_key', id: row.id }, detail: { ...keyFacts(row), gracePeriod: input.gracePeriod } });
   });
   deps.keyVerifier.forget(row.id);
   deps.keyVerifier.forget(`${row.id}:previous`);
@@ -269,6 +279,11 @@ export async function reportLeak(deps: AppDeps, key: string, ip: string | null):
         : 'retired secret reported as leaked; it had already stopped working, nothing was revoked';
     }
     await recordKeyEvent(trx, { keyId: row.id, userId: row.user_id, kind: 'leak-reported', detail, ip, now });
+    // Whoever reported it is nobody we know; the row belongs to the key's owner.
+    await record(trx, {
+      now, action: 'api_key.leaked', organizationId: row.organization_id, userId: row.user_id, actor: { type: 'anonymous', id: null, credentialKind: null, credentialId: null },
+      target: { type: 'api_key', id: row.id }, detail: { ...keyFacts(row), outcome },
+    });
     return outcome;
   });
   deps.keyVerifier.forget(row.id);

@@ -9,6 +9,12 @@ import { argon2Hash } from '../auth/hashing.js';
 import type { TeamPrincipal } from '../auth/principal.js';
 import { LAST_USED_INTERVAL_MS, parseScopes, verifyWithGrace } from './key-auth.js';
 import { keyStatus, ROTATED_MEANWHILE, rotatedSince, rotation } from './keys.service.js';
+import { record } from '../audit/audit.js';
+
+/** What audit rows and webhook events say about a team key: never its secret, hash or start. */
+function teamKeyFacts(row: TeamKeyRow) {
+  return { name: row.name, teamId: row.team_id, scopes: JSON.parse(row.scopes) as string[] };
+}
 
 export function toTeamKey(row: TeamKeyRow, now: Date) {
   const graceLive = row.previous_expires_at && new Date(row.previous_expires_at) > now;
@@ -50,7 +56,10 @@ export async function createTeamKey(deps: AppDeps, input: { organizationId: stri
     expires_at: input.expiresIn ? iso(addSeconds(now, input.expiresIn)) : null, revoked_at: null, last_used_at: null, last_used_ip: null,
     previous_secret_hash: null, previous_expires_at: null, rotated_at: null, created_at: iso(now), updated_at: iso(now),
   };
-  await deps.db.insertInto('team_keys').values(row).execute();
+  await deps.db.transaction().execute(async (trx) => {
+    await trx.insertInto('team_keys').values(row).execute();
+    await record(trx, { now, action: 'team_key.created', organizationId: row.organization_id, target: { type: 'team_key', id: row.id }, detail: teamKeyFacts(row) });
+  });
   return { row, key: token.token };
 }
 
@@ -64,7 +73,10 @@ export async function revokeTeamKey(deps: AppDeps, teamId: string, keyId: string
   const row = await findTeamKey(deps.db, teamId, keyId);
   if (row.revoked_at) return row;
   const now = iso(deps.clock.now());
-  await deps.db.updateTable('team_keys').set({ revoked_at: now, updated_at: now }).where('id', '=', row.id).where('revoked_at', 'is', null).execute();
+  await deps.db.transaction().execute(async (trx) => {
+    await trx.updateTable('team_keys').set({ revoked_at: now, updated_at: now }).where('id', '=', row.id).where('revoked_at', 'is', null).execute();
+    await record(trx, { action: 'team_key.revoked', organizationId: row.organization_id, target: { type: 'team_key', id: row.id }, detail: teamKeyFacts(row) });
+  });
   deps.keyVerifier.forget(row.id);
   return { ...row, revoked_at: now, updated_at: now };
 }
@@ -77,10 +89,13 @@ export async function rotateTeamKey(deps: AppDeps, teamId: string, keyId: string
   if (rotatedSince(row, arrivedAt)) throw ROTATED_MEANWHILE();
   const { token, changes } = await rotation('teamKey', row, gracePeriod, now, deps.clock);
   // Compare-and-swap, as for PATs: of parallel rotations exactly one issues a working secret.
-  const swapped = await deps.db.updateTable('team_keys').set(changes)
-    .where('id', '=', row.id).where('secret_hash', '=', row.secret_hash).where('revoked_at', 'is', null)
-    .executeTakeFirst();
-  if (Number(swapped.numUpdatedRows) !== 1) throw ROTATED_MEANWHILE();
+  await deps.db.transaction().execute(async (trx) => {
+    const swapped = await trx.updateTable('team_keys').set(changes)
+      .where('id', '=', row.id).where('secret_hash', '=', row.secret_hash).where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    if (Number(swapped.numUpdatedRows) !== 1) throw ROTATED_MEANWHILE();
+    await record(trx, { action: 'team_key.rotated', organizationId: row.organization_id, target: { type: 'team_key', id: row.id }, detail: { ...teamKeyFacts(row), gracePeriod } });
+  });
   deps.keyVerifier.forget(row.id);
   deps.keyVerifier.forget(`${row.id}:previous`);
   return { row: { ...row, ...changes }, key: token.token };

@@ -3,6 +3,7 @@ import type { Role } from '@acct/shared';
 import type { DB } from '../db/database.js';
 import { iso } from '../http/clock.js';
 import { HttpError } from '../http/http-error.js';
+import { record } from '../audit/audit.js';
 
 export interface MemberRow {
   user_id: string;
@@ -55,6 +56,7 @@ export async function setRole(db: DB, organizationId: string, userId: string, ro
     if (role !== 'owner') q = q.where(keepsAnOwner(organizationId));
     const result = await q.executeTakeFirst();
     if (Number(result.numUpdatedRows) !== 1) throw new HttpError('CONFLICT', LAST_OWNER, [{ field: 'role', message: 'the last owner cannot be demoted' }]);
+    await record(trx, { action: 'member.role_changed', organizationId, target: { type: 'user', id: userId }, detail: { userId, role } });
   });
 }
 
@@ -76,6 +78,7 @@ export async function removeMembership(db: DB, organizationId: string, userId: s
       .where('user_id', '=', userId)
       .where('team_id', 'in', (eb) => eb.selectFrom('teams').select('id').where('organization_id', '=', organizationId))
       .execute();
+    await record(trx, { action: 'member.removed', organizationId, target: { type: 'user', id: userId }, detail: { userId } });
   });
 }
 

@@ -7,6 +7,7 @@ import { iso } from '../http/clock.js';
 import { HttpError } from '../http/http-error.js';
 import { removeMembership } from '../members/members.service.js';
 import { toOrganization } from './orgs.service.js';
+import { record } from '../audit/audit.js';
 
 /** One organization: read, rename, delete, leave (`/api/user/organizations/:organizationId`). */
 export function organizationRoutes(deps: AppDeps, r: Router = Router()): Router {
@@ -26,7 +27,10 @@ export function organizationRoutes(deps: AppDeps, r: Router = Router()): Router 
     const changes = { ...(name !== undefined ? { name } : {}), ...(ctx.body.slug !== undefined ? { slug: ctx.body.slug } : {}) };
     if (Object.keys(changes).length > 0) {
       try {
-        await deps.db.updateTable('organizations').set({ ...changes, updated_at: iso(deps.clock.now()) }).where('id', '=', organizationId).execute();
+        await deps.db.transaction().execute(async (trx) => {
+          await trx.updateTable('organizations').set({ ...changes, updated_at: iso(deps.clock.now()) }).where('id', '=', organizationId).execute();
+          await record(trx, { action: 'organization.updated', organizationId, target: { type: 'organization', id: organizationId }, detail: changes });
+        });
       } catch (err) {
         if (isUniqueViolation(err)) throw new HttpError('CONFLICT', 'That slug is taken', [{ field: 'slug', message: 'slug is taken' }]);
         throw err;
@@ -42,7 +46,10 @@ export function organizationRoutes(deps: AppDeps, r: Router = Router()): Router 
     if (credential.kind === 'session' && deps.clock.now().getTime() - new Date(credential.createdAt).getTime() > deps.config.freshSessionSeconds * 1000)
       throw new HttpError('FORBIDDEN', 'Sign in again to delete an organization: this session is too old');
     // Projects, ledger, memberships, teams and invitations cascade; keys pinned to it fail the membership check.
-    await deps.db.deleteFrom('organizations').where('id', '=', organizationId).execute();
+    await deps.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('organizations').where('id', '=', organizationId).execute();
+      await record(trx, { action: 'organization.deleted', organizationId, target: { type: 'organization', id: organizationId } });
+    });
     return { data: { id: organizationId, deleted: true as const } };
   });
 

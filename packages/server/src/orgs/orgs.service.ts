@@ -5,6 +5,7 @@ import { iso } from '../http/clock.js';
 import { ulid } from '../http/ids.js';
 import { slugify } from '../users/users.service.js';
 import type { Role } from '@acct/shared';
+import { record } from '../audit/audit.js';
 
 /** What a new organization starts with (API.md: free plan, included credits in the ledger). */
 export const FREE_PLAN = { plan: 'free', seats: 5, includedCredits: 100 } as const;
@@ -62,6 +63,7 @@ export async function createOrganization(db: DB, input: { name: string; slug?: s
       description: 'Included credits of the free plan', balance_after: FREE_PLAN.includedCredits, idempotency_key: null, created_at: iso(input.now),
     })
     .execute();
+  await record(db, { now: input.now, action: 'organization.created', organizationId: row.id, userId: input.ownerId, target: { type: 'organization', id: row.id }, detail: { name: row.name, slug } });
   return row;
 }
 

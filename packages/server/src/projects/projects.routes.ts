@@ -7,6 +7,7 @@ import { iso } from '../http/clock.js';
 import { HttpError } from '../http/http-error.js';
 import { ulid } from '../http/ids.js';
 import { creditBalance, debitCredits } from '../orgs/orgs.service.js';
+import { record } from '../audit/audit.js';
 import { listProjects } from './project-list.js';
 
 function toProject(row: ProjectRow) {
@@ -42,6 +43,7 @@ export function projectRoutes(deps: AppDeps, r: Router = Router()): Router {
       const balance = await debitCredits(trx, { organizationId, amount: cost, description: `Project "${name}" created`, now });
       if (balance === null) return false;
       await trx.insertInto('projects').values(row).execute();
+      await record(trx, { action: 'project.created', organizationId, target: { type: 'project', id: row.id }, detail: { name }, event: toProject(row) });
       return true;
     });
     if (!paid) {
@@ -63,14 +65,20 @@ export function projectRoutes(deps: AppDeps, r: Router = Router()): Router {
     const existing = await find(organizationId, ctx.params['projectId'] ?? '');
     const name = ctx.body.name?.trim();
     const changes = { ...(name !== undefined ? { name } : {}), ...(ctx.body.description !== undefined ? { description: ctx.body.description } : {}), updated_at: iso(deps.clock.now()) };
-    await deps.db.updateTable('projects').set(changes).where('id', '=', existing.id).where('organization_id', '=', organizationId).execute();
+    await deps.db.transaction().execute(async (trx) => {
+      await trx.updateTable('projects').set(changes).where('id', '=', existing.id).where('organization_id', '=', organizationId).execute();
+      await record(trx, { action: 'project.updated', organizationId, target: { type: 'project', id: existing.id }, detail: { fields: Object.keys(ctx.body) }, event: toProject({ ...existing, ...changes }) });
+    });
     return { data: toProject({ ...existing, ...changes }) };
   });
 
   bind(r, deps, ROUTES.deleteProject, async (ctx) => {
     const { organizationId } = membershipOf(ctx);
     const existing = await find(organizationId, ctx.params['projectId'] ?? '');
-    await deps.db.deleteFrom('projects').where('id', '=', existing.id).where('organization_id', '=', organizationId).execute();
+    await deps.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('projects').where('id', '=', existing.id).where('organization_id', '=', organizationId).execute();
+      await record(trx, { action: 'project.deleted', organizationId, target: { type: 'project', id: existing.id }, detail: { name: existing.name } });
+    });
     return { data: { id: existing.id, deleted: true as const } };
   });
 

@@ -88,7 +88,7 @@ export function webhookRoutes(deps: AppDeps, r: Router): void {
     };
     await deps.db.transaction().execute(async (trx) => {
       await trx.insertInto('webhook_endpoints').values(row).execute();
-      await record(trx, { req: ctx.req, now, action: 'webhook.created', organizationId, target: { type: 'webhook', id: row.id }, detail: { url, events: ctx.body.events } });
+      await record(trx, { now, action: 'webhook.created', organizationId, target: { type: 'webhook', id: row.id }, detail: { url: url.split('?')[0], events: ctx.body.events } });
     });
     return { data: { ...toWebhook(row), secret } };
   });
@@ -113,7 +113,7 @@ export function webhookRoutes(deps: AppDeps, r: Router): void {
     };
     await deps.db.transaction().execute(async (trx) => {
       await trx.updateTable('webhook_endpoints').set(changes).where('id', '=', existing.id).where('organization_id', '=', organizationId).execute();
-      await record(trx, { req: ctx.req, now, action: 'webhook.updated', organizationId, target: { type: 'webhook', id: existing.id }, detail: { fields: Object.keys(b) } });
+      await record(trx, { now, action: 'webhook.updated', organizationId, target: { type: 'webhook', id: existing.id }, detail: { fields: Object.keys(b) } });
     });
     return { data: toWebhook({ ...existing, ...changes }) };
   });
@@ -124,7 +124,7 @@ export function webhookRoutes(deps: AppDeps, r: Router): void {
     await deps.db.transaction().execute(async (trx) => {
       await trx.deleteFrom('webhook_deliveries').where('endpoint_id', '=', existing.id).execute();
       await trx.deleteFrom('webhook_endpoints').where('id', '=', existing.id).where('organization_id', '=', organizationId).execute();
-      await record(trx, { req: ctx.req, action: 'webhook.deleted', organizationId, target: { type: 'webhook', id: existing.id }, detail: { url: existing.url } });
+      await record(trx, { action: 'webhook.deleted', organizationId, target: { type: 'webhook', id: existing.id }, detail: { url: existing.url.split('?')[0] } });
     });
     return { data: { id: existing.id, deleted: true as const } };
   });
@@ -144,7 +144,7 @@ export function webhookRoutes(deps: AppDeps, r: Router): void {
     };
     await deps.db.transaction().execute(async (trx) => {
       await trx.updateTable('webhook_endpoints').set(changes).where('id', '=', existing.id).where('organization_id', '=', organizationId).execute();
-      await record(trx, { req: ctx.req, now, action: 'webhook.secret_rotated', organizationId, target: { type: 'webhook', id: existing.id }, detail: { overlapSeconds: overlap } });
+      await record(trx, { now, action: 'webhook.secret_rotated', organizationId, target: { type: 'webhook', id: existing.id }, detail: { overlapSeconds: overlap } });
     });
     return { data: { ...toWebhook({ ...existing, ...changes }), secret } };
   });
@@ -183,7 +183,7 @@ export function webhookRoutes(deps: AppDeps, r: Router): void {
     const delivery = newDelivery(endpoint.id, organizationId, original.message_id, original.event_type, original.payload, now);
     await deps.db.transaction().execute(async (trx) => {
       await trx.insertInto('webhook_deliveries').values(delivery).execute();
-      await record(trx, { req: ctx.req, now, action: 'webhook.redelivered', organizationId, target: { type: 'webhook_delivery', id: original.id }, detail: { webhookId: endpoint.id } });
+      await record(trx, { now, action: 'webhook.redelivered', organizationId, target: { type: 'webhook_delivery', id: original.id }, detail: { webhookId: endpoint.id } });
     });
     return { data: toDelivery(delivery) };
   });
