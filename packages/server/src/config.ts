@@ -59,6 +59,11 @@ export interface Config {
   webhookPollMs: number;
   /** Encrypts webhook signing secrets at rest; unset: a random key kept in the database (server_keys). */
   webhookSecretsKey: string | null;
+  /**
+   * `pnpm bench` only: no audit rows and no webhook outbox, the baseline their cost is measured
+   * against. Needs ACCT_BENCH_NO_AUDIT=1 and NODE_ENV=benchmark together; the server warns loudly.
+   */
+  benchNoAudit: boolean;
 }
 
 function bool(value: string | undefined, fallback: boolean): boolean {
@@ -148,6 +153,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookTimeoutMs: Math.min(positive('ACCT_WEBHOOK_TIMEOUT_MS', env['ACCT_WEBHOOK_TIMEOUT_MS'], 10_000), 10_000),
     webhookPollMs: positive('ACCT_WEBHOOK_POLL_MS', env['ACCT_WEBHOOK_POLL_MS'], 500),
     webhookSecretsKey: secretsKey(env['ACCT_WEBHOOK_SECRETS_KEY']),
+    benchNoAudit: env['ACCT_BENCH_NO_AUDIT'] === '1' && env['NODE_ENV'] === 'benchmark',
     testClock: env['ACCT_TEST_CLOCK'] === '1' && env['NODE_ENV'] === 'test' && ['127.0.0.1', '::1', 'localhost'].includes(host),
   };
 }

@@ -53,6 +53,10 @@ export async function serve(): Promise<void> {
   const testClock = config.testClock ? new OffsetClock() : undefined;
   if (testClock) logger.warn('TEST CLOCK ENABLED (ACCT_TEST_CLOCK=1, NODE_ENV=test): POST /__test/clock moves this server\'s time. Never run a real server like this.');
   const clock = testClock ?? systemClock;
+  if (config.benchNoAudit) {
+    logger.warn('BENCHMARK BASELINE (ACCT_BENCH_NO_AUDIT=1, NODE_ENV=benchmark): no audit log, no webhook events. Never run a real server like this.');
+    (await import('./audit/audit.js')).stopRecordingForBenchmark();
+  }
   const limiting = await createRateLimiting(config, { clock, logger });
   const deps: AppDeps = {
     config,

@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import type { Kysely } from 'kysely';
+import { CompiledQuery, PostgresAdapter, type Kysely } from 'kysely';
 import { isWebhookEventType } from '@acct/shared';
 import type { Database } from '../db/schema.js';
 import type { Clock } from '../http/clock.js';
@@ -59,38 +59,44 @@ function clockOf(req: Request | undefined): Clock | undefined {
 
 const MAX_USER_AGENT = 512;
 
+const COLUMNS = [
+  'id', 'created_at', 'organization_id', 'user_id', 'actor_type', 'actor_id', 'credential_kind', 'credential_id',
+  'action', 'outcome', 'target_type', 'target_id', 'ip', 'user_agent', 'request_id', 'detail',
+];
+const INSERT = {
+  sqlite: `INSERT INTO audit_log (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`,
+  postgres: `INSERT INTO audit_log (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`,
+};
+
+/** The row's INSERT as plain SQL: it runs in every audited write, and kysely's builder would cost more than the insert. */
+function insertSql(db: Kysely<Database>): string {
+  return db.getExecutor().adapter instanceof PostgresAdapter ? INSERT.postgres : INSERT.sqlite;
+}
+
+let recording = true;
+/** The benchmark's baseline (config.benchNoAudit): writes neither audit rows nor outbox rows. */
+export function stopRecordingForBenchmark(): void {
+  recording = false;
+}
+
 /**
  * Appends one audit row, inside the caller's transaction so it commits with the change or not at
  * all; when the action is a webhook event type of an organization, queues that event in the same
  * transaction (webhooks/events.ts).
  */
 export async function record(db: Kysely<Database>, input: AuditInput): Promise<void> {
+  if (!recording) return;
   const req = input.req ?? currentRequest();
   const now = input.now ?? clockOf(req)?.now() ?? new Date();
   const actor = input.actor ?? actorOf(req);
   const userId = input.userId !== undefined ? input.userId : actor.type === 'user' ? actor.id : null;
   const detail = input.detail ?? {};
-  await db
-    .insertInto('audit_log')
-    .values({
-      id: ulid(now.getTime()),
-      created_at: now.toISOString(),
-      organization_id: input.organizationId ?? null,
-      user_id: userId,
-      actor_type: actor.type,
-      actor_id: actor.id,
-      credential_kind: actor.credentialKind,
-      credential_id: actor.credentialId,
-      action: input.action,
-      outcome: input.outcome ?? 'success',
-      target_type: input.target?.type ?? null,
-      target_id: input.target?.id ?? null,
-      ip: req ? requestIp(req) : null,
-      user_agent: req?.get('user-agent')?.slice(0, MAX_USER_AGENT) ?? null,
-      request_id: (req?.res?.locals['requestId'] as string | undefined) ?? null,
-      detail: JSON.stringify(detail),
-    })
-    .execute();
+  await db.executeQuery(CompiledQuery.raw(insertSql(db), [
+    ulid(now.getTime()), now.toISOString(), input.organizationId ?? null, userId, actor.type, actor.id, actor.credentialKind, actor.credentialId,
+    input.action, input.outcome ?? 'success', input.target?.type ?? null, input.target?.id ?? null,
+    req ? requestIp(req) : null, req?.get('user-agent')?.slice(0, MAX_USER_AGENT) ?? null, (req?.res?.locals['requestId'] as string | undefined) ?? null,
+    JSON.stringify(detail),
+  ]));
   if (input.organizationId && (input.outcome ?? 'success') === 'success' && isWebhookEventType(input.action)) {
     const data = input.event ?? { ...(input.target ? { id: input.target.id } : {}), ...detail };
     await queueEvent(db, { organizationId: input.organizationId, type: input.action, data: { ...data, actor: { type: actor.type, id: actor.id } }, now });
@@ -100,7 +106,8 @@ export async function record(db: Kysely<Database>, input: AuditInput): Promise<v
 /** Deletes rows older than `days` (retention); returns how many went. */
 export async function pruneAuditLog(db: Kysely<Database>, days: number, now: Date): Promise<number> {
   if (days <= 0) return 0;
-  const cutoff = new Date(now.getTime() - days * 86_400_000).toISOString();
-  const result = await db.deleteFrom('audit_log').where('created_at', '<', cutoff).executeTakeFirst();
+  // Ids are ULIDs: their first ten characters are the time, so the primary key orders rows by age.
+  const cutoff = ulid(now.getTime() - days * 86_400_000).slice(0, 10);
+  const result = await db.deleteFrom('audit_log').where('id', '<', cutoff).executeTakeFirst();
   return Number(result.numDeletedRows);
 }

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { CompiledQuery, PostgresAdapter, type Kysely } from 'kysely';
 import type { WebhookEventType } from '@acct/shared';
 import type { Database, WebhookDeliveryRow } from '../db/schema.js';
 import { ulid } from '../http/ids.js';
@@ -25,19 +25,24 @@ export function newDelivery(endpointId: string, organizationId: string, messageI
   };
 }
 
+const queueSql = (p: (n: number) => string) =>
+  `INSERT INTO webhook_deliveries (id, endpoint_id, organization_id, message_id, event_type, payload, status, attempts, next_attempt_at, created_at)
+   SELECT ${p(1)} || e.id, e.id, e.organization_id, ${p(2)}, ${p(3)}, ${p(4)}, 'pending', 0, ${p(5)}, ${p(6)}
+   FROM webhook_endpoints e WHERE e.organization_id = ${p(7)} AND e.enabled = 1 AND e.events LIKE ${p(8)}`;
+/** Plain SQL, as the audit row's insert: it runs in every audited write of an organization. */
+const QUEUE = { sqlite: queueSql(() => '?'), postgres: queueSql((n) => `$${n}::text`) };
+
 /**
  * Writes the event into the outbox, one delivery per enabled endpoint of the organization that
- * subscribes to its type, in the caller's transaction: the event exists exactly when the change does.
+ * subscribes to its type, in the caller's transaction: the event exists exactly when the change
+ * does. One INSERT … SELECT, so an organization without endpoints pays one indexed read; a
+ * delivery's id is the event's ULID and the endpoint's id (unique, and ordered by time).
  */
-export async function queueEvent(db: Kysely<Database>, event: WebhookEvent): Promise<number> {
-  const endpoints = await db
-    .selectFrom('webhook_endpoints').select(['id', 'events'])
-    .where('organization_id', '=', event.organizationId).where('enabled', '=', 1)
-    .execute();
-  const subscribed = endpoints.filter((e) => (JSON.parse(e.events) as string[]).includes(event.type));
-  if (subscribed.length === 0) return 0;
-  const messageId = `msg_${ulid(event.now.getTime())}`;
+export async function queueEvent(db: Kysely<Database>, event: WebhookEvent): Promise<void> {
+  const id = ulid(event.now.getTime());
+  const at = event.now.toISOString();
   const payload = eventBody(event.type, event.now, event.data);
-  await db.insertInto('webhook_deliveries').values(subscribed.map((e) => newDelivery(e.id, event.organizationId, messageId, event.type, payload, event.now))).execute();
-  return subscribed.length;
+  await db.executeQuery(CompiledQuery.raw(db.getExecutor().adapter instanceof PostgresAdapter ? QUEUE.postgres : QUEUE.sqlite, [
+    `${id}_`, `msg_${id}`, event.type, payload, at, at, event.organizationId, `%"${event.type}"%`,
+  ]));
 }

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 
 /**
  * The append-only audit log: one row per security-relevant change, written in the change's own
- * transaction. No foreign keys: a row outlives the user, key or organization it names, until
+ * transaction. Ids are ULIDs (time first), so retention prunes by primary key. No foreign keys: a row outlives the user, key or organization it names, until
  * retention (ACCT_AUDIT_RETENTION_DAYS) prunes it.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
@@ -28,7 +28,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   await db.schema.createIndex('audit_log_organization').on('audit_log').columns(['organization_id', 'id']).execute();
   await db.schema.createIndex('audit_log_user').on('audit_log').columns(['user_id', 'id']).execute();
-  await db.schema.createIndex('audit_log_created').on('audit_log').columns(['created_at']).execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
