@@ -2,7 +2,7 @@ import type { Router } from 'express';
 import { ROUTES, type QueryOf } from '@acct/shared';
 import type { AppDeps } from '../deps.js';
 import type { AuditLogRow } from '../db/schema.js';
-import { bind, membershipOf, pinOf, principalOf } from '../http/bind.js';
+import { bind, membershipOf, pinOf, principalOf, userOf } from '../http/bind.js';
 import { decodeCursor, page } from '../http/pagination.js';
 
 function toEntry(row: AuditLogRow) {
@@ -49,7 +49,6 @@ export function auditRoutes(deps: AppDeps, r: Router): void {
   bind(r, deps, ROUTES.listOrganizationAuditLog, async (ctx) => listAudit(deps, { organizationId: membershipOf(ctx).organizationId }, ctx.query));
 
   bind(r, deps, ROUTES.listUserAuditLog, async (ctx) => {
-    const principal = principalOf(ctx);
-    return listAudit(deps, { userId: principal.user.id, pin: pinOf(principal) }, ctx.query);
+    return listAudit(deps, { userId: userOf(ctx).id, pin: pinOf(principalOf(ctx)) }, ctx.query);
   });
 }

@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import { CompiledQuery, PostgresAdapter, type Kysely } from 'kysely';
 import { isWebhookEventType } from '@acct/shared';
+import type { Principal } from '../auth/principal.js';
 import type { Database } from '../db/schema.js';
 import type { Clock } from '../http/clock.js';
 import { requestIp } from '../http/client-ip.js';
@@ -44,12 +45,16 @@ export function userActor(userId: string, credentialKind: string, credentialId: 
   return { type: 'user', id: userId, credentialKind, credentialId };
 }
 
-/** The actor bind() left in `res.locals.actor` (auth/principal credential kinds). */
+/** The actor of a request: the Principal bind() resolved (`res.locals.principal`), or what a sign-in set (`res.locals.actor`). */
 function actorOf(req: Request | undefined): AuditActor {
-  const actor = req?.res?.locals['actor'] as { kind?: string; id?: string; userId?: string; teamId?: string } | undefined;
-  if (!actor?.kind) return ANONYMOUS;
-  if (actor.kind === 'team-key') return { type: 'team_key', id: actor.teamId ?? null, credentialKind: 'team-key', credentialId: actor.id ?? null };
-  return { type: 'user', id: actor.userId ?? null, credentialKind: actor.kind, credentialId: actor.id ?? null };
+  const principal = req?.res?.locals['principal'] as Principal | undefined;
+  if (principal) {
+    const type = principal.subject.kind === 'user' ? 'user' : principal.subject.kind === 'team' ? 'team_key' : 'oauth_client';
+    return { type, id: principal.subject.id, credentialKind: principal.credential.kind, credentialId: principal.credential.id };
+  }
+  const actor = req?.res?.locals['actor'] as { kind?: string; id?: string; userId?: string } | undefined;
+  if (actor?.kind && actor.userId) return { type: 'user', id: actor.userId, credentialKind: actor.kind, credentialId: actor.id ?? null };
+  return ANONYMOUS;
 }
 
 /** The clock createApp() left on the app, so rows and events follow the test clock where there is one. */

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { requestIp } from '../http/client-ip.js';
 import { ROUTES } from '@acct/shared';
 import type { AppDeps } from '../deps.js';
-import { bind, principalOf } from '../http/bind.js';
+import { bind, principalOf, userOf } from '../http/bind.js';
 import { iso } from '../http/clock.js';
 import { HttpError } from '../http/http-error.js';
 import { normalizeEmail, userView } from '../users/users.service.js';
@@ -14,13 +14,14 @@ import { hashPassword, verifyPassword } from './hashing.js';
 import { proveMailbox, revokeKeys as revokeAllKeys } from './mailbox-proof.js';
 import { invalidLink, resetPasswordForm, verifyEmailForm, wantsHtml } from './pages.js';
 import { createSession, revokeSessions } from './sessions.js';
-import type { SessionCredential } from './principal.js';
+import type { CredentialRef } from './principal.js';
 import { ANONYMOUS, record, userActor } from '../audit/audit.js';
 
-function sessionOf(ctx: Parameters<typeof principalOf>[0]): SessionCredential {
-  const credential = principalOf(ctx).credential;
-  if (credential.kind !== 'session') throw new HttpError('FORBIDDEN', 'This route needs a signed-in session');
-  return credential;
+/** The signed-in session of a session-only route. */
+function sessionOf(ctx: Parameters<typeof principalOf>[0]): CredentialRef {
+  const principal = principalOf(ctx);
+  if (!principal.interactive) throw new HttpError('FORBIDDEN', 'This route needs a signed-in session');
+  return principal.credential;
 }
 
 /** Sign-up, sign-in, sessions, mailed links and passwords (`/api/auth`). */
@@ -60,16 +61,16 @@ export function authRoutes(deps: AppDeps, r: Router = Router()): Router {
   bind(r, deps, ROUTES.signOut, async (ctx) => {
     const session = sessionOf(ctx);
     await deps.db.transaction().execute(async (trx) => {
-      await trx.updateTable('sessions').set({ revoked_at: iso(deps.clock.now()) }).where('id', '=', session.sessionId).execute();
-      await record(trx, { action: 'user.signed_out', target: { type: 'session', id: session.sessionId } });
+      await trx.updateTable('sessions').set({ revoked_at: iso(deps.clock.now()) }).where('id', '=', session.id).execute();
+      await record(trx, { action: 'user.signed_out', target: { type: 'session', id: session.id } });
     });
-    if (!session.bearer) clearSessionCookie(deps, ctx.req, ctx.res);
+    if (session.carrier === 'cookie') clearSessionCookie(deps, ctx.req, ctx.res);
     return { data: { ok: true as const } };
   });
 
   bind(r, deps, ROUTES.getSession, async (ctx) => {
-    const { user } = principalOf(ctx);
-    const { sessionId } = sessionOf(ctx);
+    const user = userOf(ctx);
+    const { id: sessionId } = sessionOf(ctx);
     const row = await deps.db.selectFrom('sessions').selectAll().where('id', '=', sessionId).executeTakeFirstOrThrow();
     return { data: { session: sessionView(row, sessionId), user: await userView(deps.db, user) } };
   });
@@ -163,8 +164,8 @@ export function authRoutes(deps: AppDeps, r: Router = Router()): Router {
   });
 
   bind(r, deps, ROUTES.changePassword, async (ctx) => {
-    const { user } = principalOf(ctx);
-    const { sessionId } = sessionOf(ctx);
+    const user = userOf(ctx);
+    const { id: sessionId } = sessionOf(ctx);
     const { body } = ctx;
     if (!(await verifyPassword(user.password_hash, body.currentPassword)).ok)
       throw new HttpError('VALIDATION_ERROR', 'currentPassword is incorrect', [{ field: 'currentPassword', message: 'currentPassword is incorrect' }]);
@@ -184,8 +185,8 @@ export function authRoutes(deps: AppDeps, r: Router = Router()): Router {
   });
 
   bind(r, deps, ROUTES.listSessions, async (ctx) => {
-    const { user } = principalOf(ctx);
-    const { sessionId } = sessionOf(ctx);
+    const user = userOf(ctx);
+    const { id: sessionId } = sessionOf(ctx);
     const rows = await deps.db.selectFrom('sessions').selectAll()
       .where('user_id', '=', user.id).where('revoked_at', 'is', null).where('expires_at', '>', iso(deps.clock.now()))
       .orderBy('created_at', 'desc').limit(100).execute();
@@ -193,7 +194,7 @@ export function authRoutes(deps: AppDeps, r: Router = Router()): Router {
   });
 
   bind(r, deps, ROUTES.revokeSession, async (ctx) => {
-    const { user } = principalOf(ctx);
+    const user = userOf(ctx);
     await deps.db.transaction().execute(async (trx) => {
       const result = await trx.updateTable('sessions').set({ revoked_at: iso(deps.clock.now()) })
         .where('id', '=', ctx.body.id).where('user_id', '=', user.id).where('revoked_at', 'is', null)
@@ -205,8 +206,8 @@ export function authRoutes(deps: AppDeps, r: Router = Router()): Router {
   });
 
   bind(r, deps, ROUTES.revokeOtherSessions, async (ctx) => {
-    const { user } = principalOf(ctx);
-    const { sessionId } = sessionOf(ctx);
+    const user = userOf(ctx);
+    const { id: sessionId } = sessionOf(ctx);
     const revokedSessions = await deps.db.transaction().execute(async (trx) => {
       const count = await revokeSessions(trx, deps.clock, user.id, sessionId);
       await record(trx, { action: 'session.revoked_others', target: { type: 'user', id: user.id }, detail: { revokedSessions: count } });

@@ -3,7 +3,7 @@ import type { Request, Response } from 'express';
 import type { DB } from '../db/database.js';
 import type { AppDeps } from '../deps.js';
 import { iso } from '../http/clock.js';
-import { readCookie, SECURE_SESSION_COOKIE, SESSION_COOKIE } from '../middleware/authenticate.js';
+import { readCookie, SECURE_SESSION_COOKIE, SESSION_COOKIE } from './credentials/carriers.js';
 
 function secure(deps: AppDeps, req: Request): boolean {
   return req.secure || deps.baseUrl().startsWith('https://');

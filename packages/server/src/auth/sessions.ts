@@ -9,7 +9,7 @@ import { HttpError } from '../http/http-error.js';
 import { ulid } from '../http/ids.js';
 import type { Config } from '../config.js';
 import { sha256 } from './hashing.js';
-import type { Principal } from './principal.js';
+import { principal, type Carrier, type Principal } from './principal.js';
 
 export interface NewSession {
   token: string;
@@ -63,7 +63,7 @@ const sessionWithUser = prepared((db) =>
 );
 
 /** Resolves a session token (cookie or bearer) to its principal, sliding its idle expiry. */
-export async function authenticateSession(db: DB, config: Config, clock: Clock, token: ParsedToken): Promise<Principal> {
+export async function authenticateSession(db: DB, config: Config, clock: Clock, token: ParsedToken, carrier: Carrier): Promise<Principal> {
   const row = await sessionWithUser.first(db, [sha256(token.token)]);
   const bearer = token.kind === 'bearerSession';
   if (!row || row.session_revoked_at || row.session_kind !== (bearer ? 'bearer' : 'cookie'))
@@ -84,7 +84,7 @@ export async function authenticateSession(db: DB, config: Config, clock: Clock, 
       .where('id', '=', sessionId)
       .execute();
   }
-  return { user, credential: { kind: 'session', sessionId, bearer, createdAt } };
+  return principal({ kind: 'user', id: user.id, user }, { kind: 'session', id: sessionId, issuedAt: createdAt, carrier }, { scopes: 'all', interactive: true });
 }
 
 /** Ends sessions of a user; `except` keeps one (the caller's). Returns how many ended. */

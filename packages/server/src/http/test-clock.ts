@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { Clock } from './clock.js';
-import { sendEnvelope } from './envelope.js';
+import { sendEnvelope } from './render/envelope.js';
 import { HttpError } from './http-error.js';
 
 /** A clock the tests move forward: real time plus an offset. */

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { ROUTES } from '@acct/shared';
 import type { AppDeps } from '../deps.js';
 import type { IntakeEventRow } from '../db/schema.js';
-import { bind, membershipOf } from '../http/bind.js';
+import { bind, membershipOf, pinOf, principalOf, userOf } from '../http/bind.js';
 import { iso } from '../http/clock.js';
 import { HttpError } from '../http/http-error.js';
 import { ulid } from '../http/ids.js';
@@ -22,22 +22,23 @@ export function intakeRoutes(deps: AppDeps, r: Router = Router()): Router {
   bind(r, deps, ROUTES.receiveIntake, async (ctx) => {
     const teamId = ctx.params['teamId'] ?? '';
     let via: { kind: 'team-key' | 'pat'; id: string };
-    if (ctx.team) {
-      via = { kind: 'team-key', id: ctx.team.credential.keyId }; // bind() checked it is this team's key
+    const principal = principalOf(ctx);
+    if (principal.subject.kind === 'team') {
+      via = { kind: 'team-key', id: principal.credential.id }; // bind() checked it is this team's key
     } else {
-      const principal = ctx.principal!;
+      const user = userOf(ctx);
       // A person's PAT (or session) may deliver only to a team they belong to; any other team is a 404.
       const member = await deps.db
         .selectFrom('team_members').innerJoin('teams', 'teams.id', 'team_members.team_id').select(['teams.organization_id'])
-        .where('team_members.team_id', '=', teamId).where('team_members.user_id', '=', principal.user.id)
+        .where('team_members.team_id', '=', teamId).where('team_members.user_id', '=', user.id)
         .executeTakeFirst();
       if (!member) throw new HttpError('NOT_FOUND', 'No such team, or you are not a member of it');
-      const credential = principal.credential;
-      if (credential.kind === 'pat' && credential.organizationId && credential.organizationId !== member.organization_id)
+      const pin = pinOf(principal);
+      if (pin && pin !== member.organization_id)
         throw new HttpError('ORGANIZATION_MISMATCH', 'The token is pinned to another organization');
-      const inOrg = await deps.db.selectFrom('memberships').select('role').where('organization_id', '=', member.organization_id).where('user_id', '=', principal.user.id).executeTakeFirst();
+      const inOrg = await deps.db.selectFrom('memberships').select('role').where('organization_id', '=', member.organization_id).where('user_id', '=', user.id).executeTakeFirst();
       if (!inOrg) throw new HttpError('NOT_FOUND', 'No such team, or you are not a member of it');
-      via = { kind: 'pat', id: credential.kind === 'pat' ? credential.keyId : credential.sessionId };
+      via = { kind: 'pat', id: principal.credential.id };
     }
     const payload = JSON.stringify(ctx.body ?? null);
     const now = deps.clock.now();

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { ROUTES, type Role } from '@acct/shared';
 import type { AppDeps } from '../deps.js';
-import { bind, membershipOf, principalOf } from '../http/bind.js';
+import { bind, membershipOf, pinOf, principalOf, userOf } from '../http/bind.js';
 import { iso } from '../http/clock.js';
 import { HttpError } from '../http/http-error.js';
 import { decodeCursor, page } from '../http/pagination.js';
@@ -44,21 +44,25 @@ export function invitationRoutes(deps: AppDeps, r: Router = Router()): Router {
   });
 
   bind(r, deps, ROUTES.listMyInvitations, async (ctx) => {
-    const { user, credential } = principalOf(ctx);
+    const principal = principalOf(ctx);
+    const user = userOf(ctx);
     if (!user.email_verified_at) throw new HttpError('EMAIL_NOT_VERIFIED', 'Verify your email address to see the invitations sent to it');
     const now = deps.clock.now();
     let q = invitationsWithOrg(deps.db).where('invitations.email', '=', user.email).where(statusIs('pending', now)).orderBy('invitations.id', 'desc').limit(100);
     // A pinned key sees only its organization, as in the organization list.
-    if (credential.kind === 'pat' && credential.organizationId) q = q.where('invitations.organization_id', '=', credential.organizationId);
+    const pin = pinOf(principal);
+    if (pin) q = q.where('invitations.organization_id', '=', pin);
     return { data: (await q.execute()).map((row) => toInvitation(row, now)) };
   });
 
   bind(r, deps, ROUTES.acceptInvitation, async (ctx) => {
-    const { user, credential } = principalOf(ctx);
+    const principal = principalOf(ctx);
+    const user = userOf(ctx);
     const { org, role } = await acceptInvitation(deps, {
       user, invitationId: ctx.params['invitationId'] ?? '', token: ctx.body.token,
-      pinnedOrganizationId: credential.kind === 'pat' ? credential.organizationId : null,
-      keep: credential.kind === 'pat' ? { keyId: credential.keyId } : { sessionId: credential.sessionId },
+      pinnedOrganizationId: pinOf(principal),
+      // The credential that brought the token survives the mailbox proof.
+      keep: principal.interactive ? { sessionId: principal.credential.id } : { keyId: principal.credential.id },
     });
     return { data: toOrganization(org, role) };
   });

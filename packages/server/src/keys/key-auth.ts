@@ -5,7 +5,7 @@ import { prepared } from '../db/prepared.js';
 import { organizationCountColumn } from '../users/users.service.js';
 import { iso } from '../http/clock.js';
 import { HttpError } from '../http/http-error.js';
-import type { Principal } from '../auth/principal.js';
+import { principal, type Carrier, type Principal } from '../auth/principal.js';
 import { keyStatus } from './keys.service.js';
 
 /** Seconds between two writes of a key's last use (and on every change of IP). */
@@ -43,7 +43,7 @@ const keyWithOwner = prepared((db) =>
     .select((eb) => [
       'k.id as key_id', 'k.secret_hash', 'k.previous_secret_hash', 'k.previous_expires_at', 'k.scopes as key_scopes',
       'k.organization_id as key_organization_id', 'k.enabled as key_enabled', 'k.expires_at as key_expires_at',
-      'k.revoked_at as key_revoked_at', 'k.last_used_at as key_last_used_at', 'k.last_used_ip as key_last_used_ip',
+      'k.revoked_at as key_revoked_at', 'k.created_at as key_created_at', 'k.last_used_at as key_last_used_at', 'k.last_used_ip as key_last_used_ip',
       organizationCountColumn(eb),
     ])
     .where('k.lookup_id', '=', sql<string>`cast(${''} as text)`),
@@ -65,12 +65,12 @@ export function parseScopes(json: string): ReadonlySet<Scope> {
  * Argon2 verification, then the key's status and the owner's. Both rows are read on every request,
  * so a revocation or a disabled account written by any instance is seen on the very next one.
  */
-export async function authenticateKey(deps: AppDeps, token: ParsedToken, ip: string | null): Promise<Principal> {
+export async function authenticateKey(deps: AppDeps, token: ParsedToken, ip: string | null, carrier: Carrier): Promise<Principal> {
   const row = await keyWithOwner.first(deps.db, [token.lookupId]);
   if (!row) throw new HttpError('INVALID_TOKEN', 'The API key is invalid');
   const {
     key_id: id, secret_hash, previous_secret_hash, previous_expires_at, key_scopes: scopes, key_organization_id: organizationId,
-    key_enabled: enabled, key_expires_at: expires_at, key_revoked_at: revoked_at, key_last_used_at: lastUsedAt, key_last_used_ip: lastUsedIp,
+    key_enabled: enabled, key_expires_at: expires_at, key_revoked_at: revoked_at, key_created_at: createdAt, key_last_used_at: lastUsedAt, key_last_used_ip: lastUsedIp,
     ...user
   } = row;
   const now = deps.clock.now();
@@ -89,5 +89,5 @@ export async function authenticateKey(deps: AppDeps, token: ParsedToken, ip: str
     deps.db.updateTable('api_keys').set({ last_used_at: iso(now), last_used_ip: ip }).where('id', '=', id)
       .execute().catch((err: unknown) => deps.logger.warn({ err }, 'could not record key use'));
   }
-  return { user, credential: { kind: 'pat', keyId: id, scopes: parseScopes(scopes), organizationId } };
+  return principal({ kind: 'user', id: user.id, user }, { kind: 'pat', id, issuedAt: createdAt, carrier }, { scopes: parseScopes(scopes), organizationId });
 }

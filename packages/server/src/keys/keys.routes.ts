@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { requestIp } from '../http/client-ip.js';
 import { ROUTES, SCOPES, type Scope } from '@acct/shared';
 import type { AppDeps } from '../deps.js';
-import { bind, pinOf, principalOf } from '../http/bind.js';
+import { bind, pinOf, principalOf, userOf } from '../http/bind.js';
 import { iso } from '../http/clock.js';
 import { HttpError } from '../http/http-error.js';
 import { decodeCursor, page } from '../http/pagination.js';
@@ -12,10 +12,11 @@ import { createKey, findKey, reportLeak, revokeKey, rotateKey, toApiKey, toKeyEv
 export function keyRoutes(deps: AppDeps, r: Router = Router()): Router {
 
   bind(r, deps, ROUTES.createApiKey, async (ctx) => {
-    const { user, credential } = principalOf(ctx);
+    const principal = principalOf(ctx);
+    const user = userOf(ctx);
     // A session that signed in long ago must sign in again before minting a key (ASVS 7.5.1).
-    if (credential.kind === 'session') {
-      const age = deps.clock.now().getTime() - new Date(credential.createdAt).getTime();
+    if (principal.interactive) {
+      const age = deps.clock.now().getTime() - new Date(principal.credential.issuedAt).getTime();
       if (age > deps.config.freshSessionSeconds * 1000) throw new HttpError('FORBIDDEN', 'Sign in again to create an API key: this session is too old');
     }
     const { body } = ctx;
@@ -38,7 +39,7 @@ export function keyRoutes(deps: AppDeps, r: Router = Router()): Router {
     const limit = ctx.query.limit ?? 20;
     const cursor = decodeCursor(ctx.query.cursor);
     const now = iso(deps.clock.now());
-    let q = deps.db.selectFrom('api_keys').selectAll().where('user_id', '=', principal.user.id).orderBy('id', 'desc').limit(limit + 1);
+    let q = deps.db.selectFrom('api_keys').selectAll().where('user_id', '=', principal.subject.id).orderBy('id', 'desc').limit(limit + 1);
     // A pinned key lists only the keys pinned to its own organization.
     if (pin) q = q.where('organization_id', '=', pin);
     if (cursor) q = q.where('id', '<', cursor);
@@ -63,26 +64,26 @@ export function keyRoutes(deps: AppDeps, r: Router = Router()): Router {
 
   bind(r, deps, ROUTES.getApiKey, async (ctx) => {
     const principal = principalOf(ctx);
-    const row = await findKey(deps.db, principal.user.id, ctx.query.id, pinOf(principal));
+    const row = await findKey(deps.db, principal.subject.id, ctx.query.id, pinOf(principal));
     const events = await deps.db.selectFrom('key_events').selectAll().where('key_id', '=', row.id).orderBy('id').limit(100).execute();
     return { data: { ...toApiKey(row, deps.clock.now()), events: events.map(toKeyEvent) } };
   });
 
   bind(r, deps, ROUTES.updateApiKey, async (ctx) => {
     const principal = principalOf(ctx);
-    const row = await updateKey(deps, principal.user.id, { ...ctx.body, scopes: ctx.body.scopes as Scope[] | undefined, ip: requestIp(ctx.req), pin: pinOf(principal) });
+    const row = await updateKey(deps, principal.subject.id, { ...ctx.body, scopes: ctx.body.scopes as Scope[] | undefined, ip: requestIp(ctx.req), pin: pinOf(principal) });
     return { data: toApiKey(row, deps.clock.now()) };
   });
 
   bind(r, deps, ROUTES.deleteApiKey, async (ctx) => {
     const principal = principalOf(ctx);
-    const row = await revokeKey(deps, principal.user.id, ctx.body.id, requestIp(ctx.req), pinOf(principal));
+    const row = await revokeKey(deps, principal.subject.id, ctx.body.id, requestIp(ctx.req), pinOf(principal));
     return { data: toApiKey(row, deps.clock.now()) };
   });
 
   bind(r, deps, ROUTES.rotateApiKey, async (ctx) => {
     const principal = principalOf(ctx);
-    const { row, key } = await rotateKey(deps, principal.user.id, { id: ctx.body.id, gracePeriod: ctx.body.gracePeriod ?? 0, ip: requestIp(ctx.req), pin: pinOf(principal), arrivedAt: ctx.arrivedAt });
+    const { row, key } = await rotateKey(deps, principal.subject.id, { id: ctx.body.id, gracePeriod: ctx.body.gracePeriod ?? 0, ip: requestIp(ctx.req), pin: pinOf(principal), arrivedAt: ctx.arrivedAt });
     return { data: { ...toApiKey(row, deps.clock.now()), key } };
   });
 

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { ROUTES, type Scope } from '@acct/shared';
 import type { AppDeps } from '../deps.js';
-import { bind, membershipOf, principalOf } from '../http/bind.js';
+import { bind, membershipOf, userOf } from '../http/bind.js';
 import { iso } from '../http/clock.js';
 import { decodeCursor, page } from '../http/pagination.js';
 import { createTeamKey, findTeam, requireTeamAdmin, revokeTeamKey, rotateTeamKey, toTeamKey } from './team-keys.service.js';
@@ -11,7 +11,7 @@ export function teamKeyRoutes(deps: AppDeps, r: Router = Router()): Router {
 
   bind(r, deps, ROUTES.createTeamKey, async (ctx) => {
     const { organizationId, role } = membershipOf(ctx);
-    const { user } = principalOf(ctx);
+    const user = userOf(ctx);
     const team = await findTeam(deps.db, organizationId, ctx.params['teamId'] ?? '');
     await requireTeamAdmin(deps.db, { teamId: team.id, userId: user.id, orgRole: role });
     const { row, key } = await createTeamKey(deps, {
@@ -39,7 +39,7 @@ export function teamKeyRoutes(deps: AppDeps, r: Router = Router()): Router {
 
   bind(r, deps, ROUTES.revokeTeamKey, async (ctx) => {
     const { organizationId, role } = membershipOf(ctx);
-    const { user } = principalOf(ctx);
+    const user = userOf(ctx);
     const team = await findTeam(deps.db, organizationId, ctx.params['teamId'] ?? '');
     await requireTeamAdmin(deps.db, { teamId: team.id, userId: user.id, orgRole: role });
     const row = await revokeTeamKey(deps, team.id, ctx.params['keyId'] ?? '');
@@ -48,7 +48,7 @@ export function teamKeyRoutes(deps: AppDeps, r: Router = Router()): Router {
 
   bind(r, deps, ROUTES.rotateTeamKey, async (ctx) => {
     const { organizationId, role } = membershipOf(ctx);
-    const { user } = principalOf(ctx);
+    const user = userOf(ctx);
     const team = await findTeam(deps.db, organizationId, ctx.params['teamId'] ?? '');
     await requireTeamAdmin(deps.db, { teamId: team.id, userId: user.id, orgRole: role });
     const { row, key } = await rotateTeamKey(deps, team.id, ctx.params['keyId'] ?? '', ctx.body.gracePeriod ?? 0, ctx.arrivedAt);

@@ -6,7 +6,7 @@ import { addSeconds, iso } from '../http/clock.js';
 import { HttpError } from '../http/http-error.js';
 import { ulid } from '../http/ids.js';
 import { argon2Hash } from '../auth/hashing.js';
-import type { TeamPrincipal } from '../auth/principal.js';
+import { principal, type Carrier, type Principal } from '../auth/principal.js';
 import { LAST_USED_INTERVAL_MS, parseScopes, verifyWithGrace } from './key-auth.js';
 import { keyStatus, ROTATED_MEANWHILE, rotatedSince, rotation } from './keys.service.js';
 import { record } from '../audit/audit.js';
@@ -102,7 +102,7 @@ export async function rotateTeamKey(deps: AppDeps, teamId: string, keyId: string
 }
 
 /** Resolves a team key like a PAT: one indexed read, Argon2 only on first use, status every time. */
-export async function authenticateTeamKey(deps: AppDeps, token: ParsedToken, ip: string | null): Promise<TeamPrincipal> {
+export async function authenticateTeamKey(deps: AppDeps, token: ParsedToken, ip: string | null, carrier: Carrier): Promise<Principal> {
   const row = await deps.db.selectFrom('team_keys').selectAll().where('lookup_id', '=', token.lookupId).executeTakeFirst();
   const now = deps.clock.now();
   if (!row || !(await verifyWithGrace(deps.keyVerifier, row.id, row, token, now))) throw new HttpError('INVALID_TOKEN', 'The team key is invalid');
@@ -114,8 +114,9 @@ export async function authenticateTeamKey(deps: AppDeps, token: ParsedToken, ip:
     deps.db.updateTable('team_keys').set({ last_used_at: iso(now), last_used_ip: ip }).where('id', '=', row.id)
       .execute().catch((err: unknown) => deps.logger.warn({ err }, 'could not record team key use'));
   }
-  return {
-    team: { id: row.team_id, organizationId: row.organization_id },
-    credential: { kind: 'team-key', keyId: row.id, teamId: row.team_id, organizationId: row.organization_id, scopes: parseScopes(row.scopes) },
-  };
+  return principal(
+    { kind: 'team', id: row.team_id, organizationId: row.organization_id },
+    { kind: 'team-key', id: row.id, issuedAt: row.created_at, carrier },
+    { scopes: parseScopes(row.scopes), organizationId: row.organization_id },
+  );
 }

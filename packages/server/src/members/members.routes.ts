@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { ROUTES, type Role } from '@acct/shared';
 import type { AppDeps } from '../deps.js';
-import { bind, membershipOf, principalOf } from '../http/bind.js';
+import { bind, membershipOf, userOf } from '../http/bind.js';
 import { HttpError } from '../http/http-error.js';
 import { decodeCursor, page } from '../http/pagination.js';
 import { createInvitation } from '../invitations/invitations.service.js';
@@ -36,7 +36,7 @@ export function memberRoutes(deps: AppDeps, r: Router = Router()): Router {
     const problem = inviteProblem(membership.role, ctx.body.role);
     if (problem) throw new HttpError('FORBIDDEN', problem);
     const invitation = await createInvitation(deps, {
-      organizationId: membership.organizationId, email: ctx.body.email, role: ctx.body.role, invitedBy: principalOf(ctx).user,
+      organizationId: membership.organizationId, email: ctx.body.email, role: ctx.body.role, invitedBy: userOf(ctx),
     });
     return { data: invitation };
   });

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { openApiDocument, ROUTES, SCOPES, type RouteContract } from '@acct/shared';
 import type { AppDeps } from '../deps.js';
-import { sendEnvelope } from '../http/envelope.js';
+import { sendEnvelope } from '../http/render/envelope.js';
 import { HttpError } from '../http/http-error.js';
 import { freeBytes, MIN_FREE_BYTES, storageDir } from '../db/database.js';
 

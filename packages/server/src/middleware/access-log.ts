@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { requestIp } from '../http/client-ip.js';
+import { actorOf, type Principal } from '../auth/principal.js';
 
 const SAFE = new Set(['GET', 'HEAD']);
 const STARTED = Symbol('startedAt');
@@ -13,7 +14,7 @@ export function markStart(res: Response): void {
 /**
  * One JSON line for an answered request: request id, method, path (never the query, which can
  * carry a mailed token), status, duration, client IP and the credential that acted
- * (`res.locals.actor`, set by authentication). Writes and failures log at `info`; successful
+ * (`res.locals.actor` where a handler names it, else the principal's credential). Writes and failures log at `info`; successful
  * reads at `debug`, so the hottest path costs a level check and no closure or listener.
  */
 export function logRequest(logger: Logger, req: Request, res: Response): void {
@@ -28,8 +29,12 @@ export function logRequest(logger: Logger, req: Request, res: Response): void {
       status: res.statusCode,
       ms: started === undefined ? null : Number(process.hrtime.bigint() - started) / 1e6,
       ip: requestIp(req),
-      actor: res.locals['actor'] ?? null,
+      actor: res.locals['actor'] ?? actorOfLocals(res.locals['principal'] as Principal | undefined),
     },
     'request',
   );
+}
+
+function actorOfLocals(principal: Principal | undefined): Record<string, string> | null {
+  return principal ? actorOf(principal) : null;
 }

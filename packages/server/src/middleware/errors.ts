@@ -1,7 +1,8 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { HttpError } from '../http/http-error.js';
-import { sendEnvelope } from '../http/envelope.js';
+import { ENVELOPE } from '../http/render/envelope.js';
+import { rendererOf } from '../http/render/renderer.js';
 import { logRequest } from './access-log.js';
 import { isStorageFull } from '../db/errors.js';
 
@@ -59,7 +60,7 @@ export function isUnavailable(err: unknown): boolean {
   return false;
 }
 
-/** The one place errors become responses: envelope, never a stack trace or SQL. */
+/** The one place errors become responses (in the route's renderer), never a stack trace or SQL. */
 export function errorHandler(logger: Logger, storage: string | null = null): ErrorRequestHandler {
   return function errorMiddleware(err, req, res, _next) {
     let httpError = toHttpError(err);
@@ -78,14 +79,8 @@ export function errorHandler(logger: Logger, storage: string | null = null): Err
       }
     }
     if (res.headersSent) return;
-    for (const [k, v] of Object.entries(httpError.headers ?? {})) res.setHeader(k, v);
-    sendEnvelope(res, {
-      status: httpError.status,
-      code: httpError.code,
-      message: httpError.message,
-      data: null,
-      ...(httpError.errors ? { errors: httpError.errors } : {}),
-    });
+    // The answering route's own format (OAuth error, JSON-RPC, page); the envelope elsewhere.
+    (rendererOf(res) ?? ENVELOPE).error(req, res, httpError);
     logRequest(logger, req, res);
   };
 }

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { ROUTES } from '@acct/shared';
 import type { AppDeps } from '../deps.js';
 import { isUniqueViolation } from '../db/errors.js';
-import { bind, membershipOf, principalOf } from '../http/bind.js';
+import { bind, membershipOf, principalOf, userOf } from '../http/bind.js';
 import { iso } from '../http/clock.js';
 import { HttpError } from '../http/http-error.js';
 import { removeMembership } from '../members/members.service.js';
@@ -41,9 +41,9 @@ export function organizationRoutes(deps: AppDeps, r: Router = Router()): Router 
 
   bind(r, deps, ROUTES.deleteOrganization, async (ctx) => {
     const { organizationId } = membershipOf(ctx);
-    const { credential } = principalOf(ctx);
+    const principal = principalOf(ctx);
     // SECURITY: deleting an organization needs a fresh sign-in, as minting a key does.
-    if (credential.kind === 'session' && deps.clock.now().getTime() - new Date(credential.createdAt).getTime() > deps.config.freshSessionSeconds * 1000)
+    if (principal.interactive && deps.clock.now().getTime() - new Date(principal.credential.issuedAt).getTime() > deps.config.freshSessionSeconds * 1000)
       throw new HttpError('FORBIDDEN', 'Sign in again to delete an organization: this session is too old');
     // Projects, ledger, memberships, teams and invitations cascade; keys pinned to it fail the membership check.
     await deps.db.transaction().execute(async (trx) => {
@@ -55,7 +55,7 @@ export function organizationRoutes(deps: AppDeps, r: Router = Router()): Router 
 
   bind(r, deps, ROUTES.leaveOrganization, async (ctx) => {
     const { organizationId } = membershipOf(ctx);
-    const { user } = principalOf(ctx);
+    const user = userOf(ctx);
     await removeMembership(deps.db, organizationId, user.id);
     return { data: { organizationId, userId: user.id, left: true as const } };
   });

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { ROUTES } from '@acct/shared';
 import type { AppDeps } from '../deps.js';
 import { isUniqueViolation } from '../db/errors.js';
-import { bind, principalOf } from '../http/bind.js';
+import { bind, pinOf, principalOf, userOf } from '../http/bind.js';
 import { iso } from '../http/clock.js';
 import { HttpError } from '../http/http-error.js';
 import { createOrganization, toOrganization } from '../orgs/orgs.service.js';
@@ -12,10 +12,10 @@ import { userView } from './users.service.js';
 /** The signed-in account and its organizations (`/api/user`). */
 export function userRoutes(deps: AppDeps, r: Router = Router()): Router {
 
-  bind(r, deps, ROUTES.getMe, async (ctx) => ({ data: await userView(deps.db, principalOf(ctx).user) }));
+  bind(r, deps, ROUTES.getMe, async (ctx) => ({ data: await userView(deps.db, userOf(ctx)) }));
 
   bind(r, deps, ROUTES.updateMe, async (ctx) => {
-    const { user } = principalOf(ctx);
+    const user = userOf(ctx);
     const { name, handle } = ctx.body;
     const now = iso(deps.clock.now());
     const changes = { ...(name !== undefined ? { full_name: name.trim() } : {}), ...(handle !== undefined ? { handle } : {}) };
@@ -32,21 +32,24 @@ export function userRoutes(deps: AppDeps, r: Router = Router()): Router {
   });
 
   bind(r, deps, ROUTES.listOrganizations, async (ctx) => {
-    const { user, credential } = principalOf(ctx);
+    const principal = principalOf(ctx);
+    const user = userOf(ctx);
     let q = deps.db
       .selectFrom('memberships').innerJoin('organizations', 'organizations.id', 'memberships.organization_id')
       .selectAll('organizations').select('memberships.role')
       .where('memberships.user_id', '=', user.id).orderBy('organizations.id');
     // A pinned key sees only its organization.
-    if (credential.kind === 'pat' && credential.organizationId) q = q.where('organizations.id', '=', credential.organizationId);
+    const pin = pinOf(principal);
+    if (pin) q = q.where('organizations.id', '=', pin);
     const rows = await q.execute();
     return { data: rows.map((row) => toOrganization(row, row.role as Role)) };
   });
 
   bind(r, deps, ROUTES.createOrganization, async (ctx) => {
-    const { user, credential } = principalOf(ctx);
+    const principal = principalOf(ctx);
+    const user = userOf(ctx);
     // A pinned key acts only inside its organization: it cannot make another one.
-    if (credential.kind === 'pat' && credential.organizationId)
+    if (pinOf(principal))
       throw new HttpError('ORGANIZATION_MISMATCH', 'The token is pinned to an organization: it cannot create organizations');
     const name = ctx.body.name.trim();
     // A slug derived from the name can be taken by a concurrent creation between pick and

@@ -84,7 +84,7 @@ export function webhookRoutes(deps: AppDeps, r: Router): void {
     const row: WebhookEndpointRow = {
       id: ulid(now.getTime()), organization_id: organizationId, url, description: ctx.body.description ?? '', events: JSON.stringify(ctx.body.events),
       secret_enc: encryptSecret(await secretsKey(deps), secret), previous_secret_enc: null, previous_secret_expires_at: null, secret_rotated_at: null,
-      enabled: 1, consecutive_failures: 0, failing_since: null, created_by: ctx.principal?.user.id ?? null, created_at: iso(now), updated_at: iso(now),
+      enabled: 1, consecutive_failures: 0, failing_since: null, created_by: ctx.principal?.subject.kind === 'user' ? ctx.principal.subject.id : null, created_at: iso(now), updated_at: iso(now),
     };
     await deps.db.transaction().execute(async (trx) => {
       await trx.insertInto('webhook_endpoints').values(row).execute();

@@ -13,9 +13,9 @@ import { hasEmailBody, SHARED_BUDGETS, type RateLimitConfig, type Rule, type Sub
 import type { RedisClient } from './redis.js';
 import { rateLimitHeaders, retryAfterSeconds, tighter, type LimitState } from './window.js';
 
-/** Who a credential-limited request comes from; team keys and PATs count by key id, sessions by session id. */
+/** Who a credential-limited request comes from: a principal counts by its credential's kind and id. */
 export interface CredentialOf {
-  credential: { kind: string; keyId?: string; sessionId?: string };
+  credential: { kind: string; id: string };
 }
 
 /** One budget: a rule, what it counts by, the routes that spend it, and its express-rate-limit middleware. */
@@ -53,10 +53,9 @@ export function emailDigest(email: string): string {
   return createHash('sha256').update(`acct-email:${verdict.ok ? verdict.email : email.trim().toLowerCase()}`).digest('base64url').slice(0, 32);
 }
 
-/** `kind:id` of a caller's credential, or null when it has none to count by. */
-export function credentialKey(caller: CredentialOf): string | null {
-  const id = caller.credential.sessionId ?? caller.credential.keyId;
-  return id ? `${caller.credential.kind}:${id}` : null;
+/** `kind:id` of a caller's credential. */
+export function credentialKey(caller: CredentialOf): string {
+  return `${caller.credential.kind}:${caller.credential.id}`;
 }
 
 function routeLabel(contract: RouteContract): string {
@@ -140,13 +139,12 @@ export class RateLimits {
 
   /** Counts the request against the per-credential budgets of its route (the caller is resolved). */
   async byCredential(contract: RouteContract, req: Request, res: Response, caller: CredentialOf): Promise<void> {
-    const key = credentialKey(caller);
-    if (key) await this.spend('credential', contract, req, res, key);
+    await this.spend('credential', contract, req, res, credentialKey(caller));
   }
 
   /** The budgets a caller spends, with what is left of the IP and credential ones now. */
   async describe(req: Request, caller: CredentialOf | null) {
-    const keys: Partial<Record<Subject, string>> = { ip: clientIp(req), ...(caller ? { credential: credentialKey(caller) ?? undefined } : {}) };
+    const keys: Partial<Record<Subject, string>> = { ip: clientIp(req), ...(caller ? { credential: credentialKey(caller) } : {}) };
     const nowMs = this.clock.now().getTime();
     const out = [];
     for (const limit of this.limits) {

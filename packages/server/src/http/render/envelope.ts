@@ -1,5 +1,6 @@
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import type { Envelope, FieldError, Pagination } from '@acct/shared';
+import { setErrorHeaders, type Renderer } from './renderer.js';
 
 /** Writes the response envelope (API.md) with the request id of `res.locals`. */
 export function sendEnvelope(
@@ -23,3 +24,22 @@ export function sendEnvelope(
   res.setHeader('Content-Length', Buffer.byteLength(json));
   res.end(json);
 }
+
+function nextLink(baseUrl: string, req: Request, cursor: string): string {
+  const url = new URL(req.originalUrl, baseUrl);
+  url.searchParams.set('cursor', cursor);
+  return `<${baseUrl}${url.pathname}${url.search}>; rel="next"`;
+}
+
+/** The API's renderer: every answer and error in the envelope (API.md), a `Link` to the next page. */
+export const ENVELOPE: Renderer = {
+  name: 'envelope',
+  success(req, res, reply, deps) {
+    if (reply.pagination?.nextCursor) res.setHeader('Link', nextLink(deps.baseUrl(), req, reply.pagination.nextCursor));
+    sendEnvelope(res, { status: reply.status, code: 'OK', message: reply.message, data: reply.data, ...(reply.pagination ? { pagination: reply.pagination } : {}) });
+  },
+  error(_req, res, err) {
+    setErrorHeaders(res, err);
+    sendEnvelope(res, { status: err.status, code: err.code, message: err.message, data: null, ...(err.errors ? { errors: err.errors } : {}) });
+  },
+};
