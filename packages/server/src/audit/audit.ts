@@ -5,7 +5,7 @@ import type { Principal } from '../auth/principal.js';
 import type { Database } from '../db/schema.js';
 import type { Clock } from '../http/clock.js';
 import { requestIp } from '../http/client-ip.js';
-import { ulid } from '../http/ids.js';
+import { ulid, ulidTimePrefix } from '../http/ids.js';
 import { queueEvent } from '../webhooks/events.js';
 import { currentRequest } from './request-context.js';
 
@@ -112,7 +112,7 @@ export async function record(db: Kysely<Database>, input: AuditInput): Promise<v
 export async function pruneAuditLog(db: Kysely<Database>, days: number, now: Date): Promise<number> {
   if (days <= 0) return 0;
   // Ids are ULIDs: their first ten characters are the time, so the primary key orders rows by age.
-  const cutoff = ulid(now.getTime() - days * 86_400_000).slice(0, 10);
+  const cutoff = ulidTimePrefix(now.getTime() - days * 86_400_000);
   const result = await db.deleteFrom('audit_log').where('id', '<', cutoff).executeTakeFirst();
   return Number(result.numDeletedRows);
 }
