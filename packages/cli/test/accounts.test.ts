@@ -1,3 +1,4 @@
+// test-dialects: sqlite — the CLI (its flags, output, keychain, exit codes); the server API it calls is covered on PostgreSQL by the server suites
 /**
  * gh parity: several accounts per host (`acct auth switch`), `acct auth status` listing them, and
  * `acct auth token` for `$(acct auth token)`. Real server, real keychain, the built CLI.

@@ -1,3 +1,4 @@
+// test-dialects: sqlite — the CLI (its flags, output, keychain, exit codes); the server API it calls is covered on PostgreSQL by the server suites
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

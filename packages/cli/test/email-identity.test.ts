@@ -1,3 +1,4 @@
+// test-dialects: sqlite — the CLI (its flags, output, keychain, exit codes); the server API it calls is covered on PostgreSQL by the server suites
 import { describe, expect, it } from 'vitest';
 import { run as membersRemove } from '../src/commands/members/remove.js';
 import { reportError } from '../src/lib/errors.js';

@@ -1,3 +1,4 @@
+// test-dialects: sqlite — the CLI (its flags, output, keychain, exit codes); the server API it calls is covered on PostgreSQL by the server suites
 /**
  * The first hour of a new user (issue 12): the README's CLI Quick Start run verbatim, then the
  * organization commands a person tries next, and what `acct auth status` tells them.

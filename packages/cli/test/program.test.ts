@@ -1,3 +1,4 @@
+// test-dialects: sqlite — the CLI (its flags, output, keychain, exit codes); the server API it calls is covered on PostgreSQL by the server suites
 import { describe, expect, it } from 'vitest';
 import type { Command } from 'commander';
 import { COMMAND_WORDS, createProgram, groupsFor, main, type Runner } from '../src/program.js';

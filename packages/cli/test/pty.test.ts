@@ -1,3 +1,4 @@
+// test-dialects: sqlite — the CLI (its flags, output, keychain, exit codes); the server API it calls is covered on PostgreSQL by the server suites
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { email, PASSWORD, startServer, type RunningServer } from '../../server/test/harness.js';
 import { acct, inTerminal, tempHome } from './helpers.js';

@@ -1,3 +1,4 @@
+// test-dialects: sqlite — the CLI (its flags, output, keychain, exit codes); the server API it calls is covered on PostgreSQL by the server suites
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, email, newKey, newUser, PASSWORD, startServer, type RunningServer } from '../../server/test/harness.js';
 import { acct, tempHome } from './helpers.js';

@@ -1,3 +1,4 @@
+// test-dialects: sqlite — the CLI (its flags, output, keychain, exit codes); the server API it calls is covered on PostgreSQL by the server suites
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { run as orgsList } from '../src/commands/orgs/list.js';

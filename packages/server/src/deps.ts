@@ -1,12 +1,12 @@
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { DB } from './db/database.js';
-import type { Clock } from './http/clock.js';
+import type { Clock } from './time/clock.js';
 import type { Mailer } from './mail/mailer.js';
 import type { KeyVerifier } from './keys/key-verifier.js';
 import type { SignInLockout } from './auth/lockout.js';
-import type { RateLimits } from './middleware/rate-limit/rate-limits.js';
-import type { OffsetClock } from './http/test-clock.js';
+import type { RateLimits } from './rate-limit/rate-limits.js';
+import type { OffsetClock } from './time/test-clock.js';
 
 /** What the app is built from; tests and main.ts assemble it, nothing reads globals. */
 export interface AppDeps {

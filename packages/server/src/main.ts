@@ -19,11 +19,11 @@ async function main(argv: string[]): Promise<number | null> {
       await (await import('./serve.js')).serve();
       return null;
     case 'migrate':
-      return (await import('./commands/migrate.js')).migrateCommand(process.stdout);
+      return (await import('./ops/migrate.js')).migrateCommand(process.stdout);
     case 'backup':
-      return (await import('./commands/backup.js')).backupCommand(args, process.stdout, process.stderr);
+      return (await import('./ops/backup.js')).backupCommand(args, process.stdout, process.stderr);
     case 'doctor':
-      return (await import('./commands/doctor.js')).doctorCommand(process.stdout);
+      return (await import('./ops/doctor.js')).doctorCommand(process.stdout);
     case '--version':
     case '-v':
     case 'version':

@@ -10,12 +10,12 @@ import type { Logger } from 'pino';
 import { createLogger } from './logger.js';
 import type { AppDeps } from './deps.js';
 import { migrate, openDatabase } from './db/database.js';
-import { systemClock } from './http/clock.js';
+import { systemClock } from './time/clock.js';
 import { createMailer } from './mail/mailer.js';
 import { KeyVerifier } from './keys/key-verifier.js';
 import { warmUp } from './auth/auth.service.js';
-import { createRateLimiting } from './middleware/rate-limit/create-rate-limiting.js';
-import { OffsetClock } from './http/test-clock.js';
+import { createRateLimiting } from './rate-limit/create-rate-limiting.js';
+import { OffsetClock } from './time/test-clock.js';
 import type { DeliveryWorker } from './webhooks/worker.js';
 
 import { VERSION } from './version.js';

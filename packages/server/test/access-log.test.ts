@@ -1,3 +1,4 @@
+// test-dialects: sqlite — the access log lines a request writes; no assertion depends on the database
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, email, newKey, PASSWORD, startServer, tamper, type RunningServer } from './harness.js';

@@ -1,3 +1,4 @@
+// test-dialects: sqlite — socket timeouts and per-address connection caps; no assertion depends on the database
 /**
  * Connection limits (docs/operations.md "Connections"): a client that sends its headers slowly is
  * cut after ACCT_HEADERS_TIMEOUT_MS, idle keep-alive connections close after

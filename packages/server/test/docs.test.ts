@@ -1,3 +1,4 @@
+// test-dialects: sqlite — runs the documentation examples; the API they call is covered on PostgreSQL by the route and feature suites
 // Every example in README.md and docs/*.md is a test: the fenced `sh` blocks of a page run top to
 // bottom in one bash session (variables carry over) inside a real terminal, so the CLI's prompts
 // are answered as a person would answer them; each `js` block runs as an ES module with Node and

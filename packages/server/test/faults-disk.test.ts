@@ -1,3 +1,4 @@
+// test-dialects: sqlite — a full disk under SQLite's own file; its DATABASE_URL is SQLite whatever the pass
 /**
  * A full disk under SQLite (docs/operations.md "Disk full"): the data dir is a small tmpfs the test
  * fills. Wanted: writes answer 503 UNAVAILABLE with a clear message (never a 500 that hides the

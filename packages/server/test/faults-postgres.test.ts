@@ -1,3 +1,4 @@
+// test-dialects: postgres — PostgreSQL behind a fault proxy; its DATABASE_URL is PostgreSQL whatever the pass
 /**
  * PostgreSQL failing under load, through a proxy the test controls: a silent connection (TCP up, no
  * data: blackhole), a stalled one (bytes held, then delivered) and resets. Wanted: every request

@@ -4,10 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
-import Database from 'better-sqlite3';
-import pg from 'pg';
-import { SMTPServer } from 'smtp-server';
-import { simpleParser } from 'mailparser';
+// The database clients, the SMTP server and the mail parser are imported when first used: most
+// files need only some of them, and each test file's worker would otherwise load all four.
+const pgModule = () => import('pg').then((m) => m.default);
 // @ts-expect-error: a plain .mjs script without type declarations (it returns string[])
 import { serverNodeFlags } from '../../../scripts/node-flags.mjs';
 
@@ -25,6 +24,7 @@ const DATABASE_URL_FILE = '.test-database-url';
 /** A fresh PostgreSQL database (C collation, so text ids sort as bytes, like SQLite). */
 async function createPgDatabase(): Promise<string> {
   const name = `acct_test_${randomBytes(6).toString('hex')}`;
+  const pg = await pgModule();
   const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
   await admin.connect();
   try {
@@ -39,6 +39,7 @@ async function createPgDatabase(): Promise<string> {
 
 async function dropPgDatabase(databaseUrl: string): Promise<void> {
   const name = new URL(databaseUrl).pathname.slice(1);
+  const pg = await pgModule();
   const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
   await admin.connect();
   try {
@@ -68,6 +69,8 @@ export const TEST_RATE_LIMITS = JSON.stringify({
   defaults: false, global: { limit: 1_000_000, windowSeconds: 60 }, ip: { limit: 1_000_000, windowSeconds: 60 }, credential: { limit: 1_000_000, windowSeconds: 60 },
 });
 
+const START_TIMEOUT_MS = 50_000;
+
 /** Starts the real built server on an ephemeral port with a fresh data dir. */
 export async function startServer(env: Record<string, string> = {}, dataDir?: string): Promise<RunningServer> {
   const dir = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'acct-test-'));
@@ -94,7 +97,10 @@ export async function startServer(env: Record<string, string> = {}, dataDir?: st
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 20_000);
+    // A server that exits rejects at once (below); this bounds only a slow start. On a machine
+    // shared by several suites at once a PostgreSQL server took over 20 s to listen; 50 s still
+    // answers before the 60 s hook timeout, with the server's output.
+    const timer = setTimeout(() => reject(new Error(`server did not start within ${START_TIMEOUT_MS / 1000} s:\n${out}`)), START_TIMEOUT_MS);
     const check = () => {
       const m = /listening on (http:\/\/\S+)/.exec(out);
       if (m) {
@@ -137,6 +143,7 @@ export interface TestDb {
 /** Direct access to a running server's database (SQLite file or PostgreSQL), to set up or inspect state. */
 export async function testDb(server: Pick<RunningServer, 'dataDir' | 'databaseUrl'>): Promise<TestDb> {
   if (server.databaseUrl) {
+    const pg = await pgModule();
     const client = new pg.Client({ connectionString: server.databaseUrl });
     await client.connect();
     const numbered = (sql: string) => {
@@ -149,6 +156,7 @@ export async function testDb(server: Pick<RunningServer, 'dataDir' | 'databaseUr
       close: () => client.end(),
     };
   }
+  const { default: Database } = await import('better-sqlite3');
   const db = new Database(path.join(server.dataDir, 'acct.db'));
   db.pragma('busy_timeout = 5000');
   return {
@@ -187,6 +195,7 @@ export interface SmtpCatcher {
 /** A real SMTP server (smtp-server) that keeps every mail it receives. */
 export async function startSmtp(): Promise<SmtpCatcher> {
   const mails: CaughtMail[] = [];
+  const [{ SMTPServer }, { simpleParser }] = await Promise.all([import('smtp-server'), import('mailparser')]);
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],

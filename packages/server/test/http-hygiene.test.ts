@@ -1,3 +1,4 @@
+// test-dialects: sqlite — HTTP parsing, headers and limits in front of the routes; no assertion depends on the database
 /**
  * CSRF (fetch-metadata), security headers, caching and request ids (SECURITY "CSRF/CORS/headers").
  */

@@ -1,3 +1,4 @@
+// test-dialects: sqlite — the common-password list searched in process; no server, no database
 // The common-password blocklist is searched in place (a binary search over the generated sorted
 // string): every entry must be found, and nothing that is not an entry.
 import path from 'node:path';

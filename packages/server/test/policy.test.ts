@@ -1,3 +1,4 @@
+// test-dialects: sqlite — route contracts against the routes createApp registers, in process; no request reaches a database
 /**
  * The route policy (SECURITY: "one policy table maps every route to role+scope; a test fails on
  * unmapped routes"): what the server registers is exactly what ROUTES declares, and every

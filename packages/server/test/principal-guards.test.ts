@@ -1,3 +1,4 @@
+// test-dialects: sqlite — guards, the credential-kind registry and renderers in process; no database
 // The authorisation core in process: the credential-kind registry, the guards a contract declares
 // (auth/guards.ts), and the renderers errors and answers are written with (http/render/). The
 // guards read only the principal, so every subject and credential shape is checked here without
@@ -22,7 +23,7 @@ const { ENVELOPE } = (await import(dist('http/render/envelope.js'))) as typeof i
 const { useRenderer } = (await import(dist('http/render/renderer.js'))) as typeof import('../src/http/render/renderer.js');
 const { errorHandler } = (await import(dist('middleware/errors.js'))) as typeof import('../src/middleware/errors.js');
 const { HttpError } = (await import(dist('http/http-error.js'))) as typeof import('../src/http/http-error.js');
-const { credentialKey } = (await import(dist('middleware/rate-limit/rate-limits.js'))) as typeof import('../src/middleware/rate-limit/rate-limits.js');
+const { credentialKey } = (await import(dist('rate-limit/rate-limits.js'))) as typeof import('../src/rate-limit/rate-limits.js');
 
 type Principal = import('../src/auth/principal.js').Principal;
 type Guard = import('../src/auth/guards.js').Guard;

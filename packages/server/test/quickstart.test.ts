@@ -1,3 +1,4 @@
+// test-dialects: sqlite — scripts/server starts on SQLite in ./data as the README says, whatever the pass
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';

@@ -21,7 +21,7 @@ interface Counted {
 async function countedDeps(server: RunningServer): Promise<Counted> {
   const { openDatabase, sqliteHandles } = await dist('db/database.js');
   const { KeyVerifier } = await dist('keys/key-verifier.js');
-  const { systemClock } = await dist('http/clock.js');
+  const { systemClock } = await dist('time/clock.js');
   const pino = createRequire(path.join(ROOT, 'packages/server/package.json'))('pino');
   const statements: string[] = [];
   const db = await openDatabase({ databaseUrl: server.databaseUrl ?? undefined, dataDir: server.dataDir });

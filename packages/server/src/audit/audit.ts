@@ -3,9 +3,9 @@ import { CompiledQuery, PostgresAdapter, type Kysely } from 'kysely';
 import { isWebhookEventType } from '@acct/shared';
 import type { Principal } from '../auth/principal.js';
 import type { Database } from '../db/schema.js';
-import type { Clock } from '../http/clock.js';
+import type { Clock } from '../time/clock.js';
 import { requestIp } from '../http/client-ip.js';
-import { ulid, ulidTimePrefix } from '../http/ids.js';
+import { ulid, ulidTimePrefix } from '../db/ids.js';
 import { queueEvent } from '../webhooks/events.js';
 import { currentRequest } from './request-context.js';
 

@@ -3,9 +3,9 @@ import type { RouteContract } from '@acct/shared';
 import type { AppDeps } from '../deps.js';
 import type { UserRow } from '../db/schema.js';
 import { isUniqueViolation } from '../db/errors.js';
-import { iso } from '../http/clock.js';
+import { iso } from '../time/clock.js';
 import { HttpError } from '../http/http-error.js';
-import { ulid } from '../http/ids.js';
+import { ulid } from '../db/ids.js';
 import { createOrganization } from '../orgs/orgs.service.js';
 import { freeHandle, normalizeEmail } from '../users/users.service.js';
 import { issueEmailToken, type EmailPurpose } from './email-tokens.js';
@@ -13,7 +13,7 @@ import { dummyPasswordVerify, dummyVerify, hashPassword, verifyPassword } from '
 import { passwordProblem } from './password-policy.js';
 import { knownDevice, type KnownDevice } from './cookies.js';
 import type { DurableFailures } from './lockout.js';
-import { clientIp } from '../middleware/rate-limit/rate-limits.js';
+import { clientIp } from '../rate-limit/rate-limits.js';
 import { ANONYMOUS, record } from '../audit/audit.js';
 
 /** Checks a new password against the policy and the account's own words; throws VALIDATION_ERROR. */

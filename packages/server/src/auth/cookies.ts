@@ -2,8 +2,27 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import type { Request, Response } from 'express';
 import type { DB } from '../db/database.js';
 import type { AppDeps } from '../deps.js';
-import { iso } from '../http/clock.js';
-import { readCookie, SECURE_SESSION_COOKIE, SESSION_COOKIE } from './credentials/carriers.js';
+import { iso } from '../time/clock.js';
+
+export const SESSION_COOKIE = 'acct_session';
+export const SECURE_SESSION_COOKIE = '__Host-acct_session';
+
+/** Reads one cookie from the Cookie header without a parser dependency. */
+export function readCookie(req: Request, name: string): string | undefined {
+  const header = req.headers.cookie;
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const i = part.indexOf('=');
+    if (i > 0 && part.slice(0, i).trim() === name) {
+      try {
+        return decodeURIComponent(part.slice(i + 1).trim());
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return undefined;
+}
 
 function secure(deps: AppDeps, req: Request): boolean {
   return req.secure || deps.baseUrl().startsWith('https://');

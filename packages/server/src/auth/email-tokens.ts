@@ -1,8 +1,8 @@
 import { issueToken, parseToken } from '@acct/shared';
 import type { DB } from '../db/database.js';
 import type { EmailTokenRow } from '../db/schema.js';
-import { addSeconds, iso } from '../http/clock.js';
-import { ulid } from '../http/ids.js';
+import { addSeconds, iso } from '../time/clock.js';
+import { ulid } from '../db/ids.js';
 import { sha256 } from './hashing.js';
 
 export type EmailPurpose = 'verify-email' | 'reset-password';

@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
-import type { Clock } from '../http/clock.js';
+import type { Clock } from '../time/clock.js';
 import { HttpError } from '../http/http-error.js';
-import type { DelayPolicy, LockoutPolicy } from '../middleware/rate-limit/rate-limit-config.js';
-import type { RedisClient } from '../middleware/rate-limit/redis.js';
-import { emailDigest } from '../middleware/rate-limit/rate-limits.js';
-import { rateLimitHeaders, retryAfterSeconds } from '../middleware/rate-limit/window.js';
+import type { DelayPolicy, LockoutPolicy } from '../rate-limit/rate-limit-config.js';
+import type { RedisClient } from '../rate-limit/redis.js';
+import { emailDigest } from '../rate-limit/rate-limits.js';
+import { rateLimitHeaders, retryAfterSeconds } from '../rate-limit/window.js';
 import type { KnownDevice } from './cookies.js';
 
 /** Consecutive failed sign-ins of one scope and when the last one happened (ms). */

@@ -1,8 +1,8 @@
 import type { DB } from '../db/database.js';
 import { isUniqueViolation } from '../db/errors.js';
 import type { LedgerRow } from '../db/schema.js';
-import { iso } from '../http/clock.js';
-import { ulid } from '../http/ids.js';
+import { iso } from '../time/clock.js';
+import { ulid } from '../db/ids.js';
 import { record } from '../audit/audit.js';
 
 export function toLedgerEntry(row: LedgerRow) {

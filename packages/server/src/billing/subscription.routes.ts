@@ -3,7 +3,7 @@ import { ROUTES, subscription } from '@acct/shared';
 import type { AppDeps } from '../deps.js';
 import type { OrganizationRow } from '../db/schema.js';
 import { bind, membershipOf } from '../http/bind.js';
-import { iso } from '../http/clock.js';
+import { iso } from '../time/clock.js';
 import { HttpError } from '../http/http-error.js';
 import { lockOrganization, memberCount } from '../members/members.service.js';
 import { applyCredit } from './credits.service.js';

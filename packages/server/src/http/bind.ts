@@ -5,7 +5,7 @@ import type { UserRow } from '../db/schema.js';
 import type { Principal } from '../auth/principal.js';
 import { authenticate } from '../auth/credentials/index.js';
 import { contractGuards, type Guard, type GuardContext, type Membership } from '../auth/guards.js';
-import { logRequest } from '../middleware/access-log.js';
+import { logRequest } from './access-log.js';
 import { ENVELOPE } from './render/envelope.js';
 import { HTML } from './render/html.js';
 import { useRenderer, type Renderer } from './render/renderer.js';

@@ -3,9 +3,9 @@ import { ROUTES } from '@acct/shared';
 import type { AppDeps } from '../deps.js';
 import type { IntakeEventRow } from '../db/schema.js';
 import { bind, membershipOf, pinOf, principalOf, userOf } from '../http/bind.js';
-import { iso } from '../http/clock.js';
+import { iso } from '../time/clock.js';
 import { HttpError } from '../http/http-error.js';
-import { ulid } from '../http/ids.js';
+import { ulid } from '../db/ids.js';
 import { decodeCursor, page } from '../http/pagination.js';
 import { findTeam } from '../keys/team-keys.service.js';
 

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { ROUTES, type Role } from '@acct/shared';
 import type { AppDeps } from '../deps.js';
 import { bind, membershipOf, pinOf, principalOf, userOf } from '../http/bind.js';
-import { iso } from '../http/clock.js';
+import { iso } from '../time/clock.js';
 import { HttpError } from '../http/http-error.js';
 import { decodeCursor, page } from '../http/pagination.js';
 import { atLeast } from '../members/role-rules.js';

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { AppDeps } from '../deps.js';
 import { prepared } from '../db/prepared.js';
 import { organizationCountColumn } from '../users/users.service.js';
-import { iso } from '../http/clock.js';
+import { iso } from '../time/clock.js';
 import { HttpError } from '../http/http-error.js';
 import { principal, type Carrier, type Principal } from '../auth/principal.js';
 import { keyStatus } from './keys.service.js';

@@ -2,9 +2,9 @@ import { issueToken, parseToken, type Scope } from '@acct/shared';
 import type { AppDeps } from '../deps.js';
 import type { DB } from '../db/database.js';
 import type { ApiKeyRow, KeyEventRow } from '../db/schema.js';
-import { addSeconds, iso } from '../http/clock.js';
+import { addSeconds, iso } from '../time/clock.js';
 import { HttpError } from '../http/http-error.js';
-import { ulid } from '../http/ids.js';
+import { ulid } from '../db/ids.js';
 import { argon2Hash, argon2Verify, dummyVerify } from '../auth/hashing.js';
 import { record } from '../audit/audit.js';
 

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { ROUTES, type Scope } from '@acct/shared';
 import type { AppDeps } from '../deps.js';
 import { bind, membershipOf, userOf } from '../http/bind.js';
-import { iso } from '../http/clock.js';
+import { iso } from '../time/clock.js';
 import { decodeCursor, page } from '../http/pagination.js';
 import { createTeamKey, findTeam, requireTeamAdmin, revokeTeamKey, rotateTeamKey, toTeamKey } from './team-keys.service.js';
 

@@ -2,9 +2,9 @@ import { issueToken, ROLE_SCOPES, type ParsedToken, type Role, type Scope } from
 import type { AppDeps } from '../deps.js';
 import type { DB } from '../db/database.js';
 import type { TeamKeyRow } from '../db/schema.js';
-import { addSeconds, iso } from '../http/clock.js';
+import { addSeconds, iso } from '../time/clock.js';
 import { HttpError } from '../http/http-error.js';
-import { ulid } from '../http/ids.js';
+import { ulid } from '../db/ids.js';
 import { argon2Hash } from '../auth/hashing.js';
 import { principal, type Carrier, type Principal } from '../auth/principal.js';
 import { LAST_USED_INTERVAL_MS, parseScopes, verifyWithGrace } from './key-auth.js';

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Role } from '@acct/shared';
 import type { DB } from '../db/database.js';
-import { iso } from '../http/clock.js';
+import { iso } from '../time/clock.js';
 import { HttpError } from '../http/http-error.js';
 import { record } from '../audit/audit.js';
 

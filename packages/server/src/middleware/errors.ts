@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { HttpError } from '../http/http-error.js';
 import { ENVELOPE } from '../http/render/envelope.js';
 import { rendererOf } from '../http/render/renderer.js';
-import { logRequest } from './access-log.js';
+import { logRequest } from '../http/access-log.js';
 import { isStorageFull } from '../db/errors.js';
 
 /** Unknown routes answer 404 in the envelope. */

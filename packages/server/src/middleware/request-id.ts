@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
-import { markStart } from './access-log.js';
+import { markStart } from '../http/access-log.js';
 
 const ACCEPTABLE = /^[A-Za-z0-9._:-]{1,128}$/;
 

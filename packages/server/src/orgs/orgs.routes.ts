@@ -3,7 +3,7 @@ import { ROUTES } from '@acct/shared';
 import type { AppDeps } from '../deps.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { bind, membershipOf, principalOf, userOf } from '../http/bind.js';
-import { iso } from '../http/clock.js';
+import { iso } from '../time/clock.js';
 import { HttpError } from '../http/http-error.js';
 import { removeMembership } from '../members/members.service.js';
 import { toOrganization } from './orgs.service.js';

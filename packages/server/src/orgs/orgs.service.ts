@@ -1,8 +1,8 @@
 import { randomInt } from 'node:crypto';
 import type { DB } from '../db/database.js';
 import type { OrganizationRow } from '../db/schema.js';
-import { iso } from '../http/clock.js';
-import { ulid } from '../http/ids.js';
+import { iso } from '../time/clock.js';
+import { ulid } from '../db/ids.js';
 import { slugify } from '../users/users.service.js';
 import type { Role } from '@acct/shared';
 import { record } from '../audit/audit.js';

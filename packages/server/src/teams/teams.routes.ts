@@ -4,9 +4,9 @@ import type { AppDeps } from '../deps.js';
 import { isUniqueViolation } from '../db/errors.js';
 import type { TeamRow } from '../db/schema.js';
 import { bind, membershipOf } from '../http/bind.js';
-import { iso } from '../http/clock.js';
+import { iso } from '../time/clock.js';
 import { HttpError } from '../http/http-error.js';
-import { ulid } from '../http/ids.js';
+import { ulid } from '../db/ids.js';
 import { decodeCursor, page } from '../http/pagination.js';
 import { findMember } from '../members/members.service.js';
 

@@ -3,7 +3,7 @@ import { ROUTES } from '@acct/shared';
 import type { AppDeps } from '../deps.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { bind, pinOf, principalOf, userOf } from '../http/bind.js';
-import { iso } from '../http/clock.js';
+import { iso } from '../time/clock.js';
 import { HttpError } from '../http/http-error.js';
 import { createOrganization, toOrganization } from '../orgs/orgs.service.js';
 import type { Role } from '@acct/shared';

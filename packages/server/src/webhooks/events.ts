@@ -1,7 +1,7 @@
 import { CompiledQuery, PostgresAdapter, type Kysely } from 'kysely';
 import type { WebhookEventType } from '@acct/shared';
 import type { Database, WebhookDeliveryRow } from '../db/schema.js';
-import { ulid } from '../http/ids.js';
+import { ulid } from '../db/ids.js';
 
 export interface WebhookEvent {
   organizationId: string;

@@ -2,7 +2,7 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:
 import { Webhook } from 'standardwebhooks';
 import type { AppDeps } from '../deps.js';
 import type { DB } from '../db/database.js';
-import { iso } from '../http/clock.js';
+import { iso } from '../time/clock.js';
 
 /** A new signing secret in Standard Webhooks form: `whsec_` + base64 of 32 random bytes. */
 export function newSigningSecret(): string {

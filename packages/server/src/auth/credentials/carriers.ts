@@ -1,25 +1,6 @@
 import type { Request } from 'express';
 import type { Carrier } from '../principal.js';
-
-export const SESSION_COOKIE = 'acct_session';
-export const SECURE_SESSION_COOKIE = '__Host-acct_session';
-
-/** Reads one cookie from the Cookie header without a parser dependency. */
-export function readCookie(req: Request, name: string): string | undefined {
-  const header = req.headers.cookie;
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const i = part.indexOf('=');
-    if (i > 0 && part.slice(0, i).trim() === name) {
-      try {
-        return decodeURIComponent(part.slice(i + 1).trim());
-      } catch {
-        return undefined;
-      }
-    }
-  }
-  return undefined;
-}
+import { readCookie, SECURE_SESSION_COOKIE, SESSION_COOKIE } from '../cookies.js';
 
 /** The credential a request presents: an explicit header wins over the cookie. */
 export function presentedCredential(req: Request): { carrier: Carrier; value: string } | null {

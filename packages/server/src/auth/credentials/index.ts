@@ -10,7 +10,7 @@ import { sessionCredential } from './session.js';
 import { teamKeyCredential } from './team-key.js';
 
 export type { CredentialKind } from './credential-kind.js';
-export { presentedCredential, readCookie, SECURE_SESSION_COOKIE, SESSION_COOKIE } from './carriers.js';
+export { presentedCredential } from './carriers.js';
 
 /** Every kind of credential the server accepts (docs/architecture.md "Adding a credential kind"). */
 export const CREDENTIAL_KINDS: readonly CredentialKind[] = [sessionCredential, patCredential, teamKeyCredential];

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import type { Clock } from '../../http/clock.js';
-import { MemoryFailureStore, RedisFailureStore, SignInLockout } from '../../auth/lockout.js';
+import type { Clock } from '../time/clock.js';
+import { MemoryFailureStore, RedisFailureStore, SignInLockout } from '../auth/lockout.js';
 import { loadRateLimitConfig } from './rate-limit-config.js';
 import { RateLimits } from './rate-limits.js';
 import { connectRedis, type RedisClient } from './redis.js';

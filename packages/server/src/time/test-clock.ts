@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { Clock } from './clock.js';
-import { sendEnvelope } from './render/envelope.js';
-import { HttpError } from './http-error.js';
+import { sendEnvelope } from '../http/render/envelope.js';
+import { HttpError } from '../http/http-error.js';
 
 /** A clock the tests move forward: real time plus an offset. */
 export class OffsetClock implements Clock {

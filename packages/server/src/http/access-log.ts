@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
-import { requestIp } from '../http/client-ip.js';
+import { requestIp } from './client-ip.js';
 import { actorOf, type Principal } from '../auth/principal.js';
 
 const SAFE = new Set(['GET', 'HEAD']);

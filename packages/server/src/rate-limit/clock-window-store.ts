@@ -1,7 +1,7 @@
 import type { ClientRateLimitInfo, IncrementResponse, Options, Store } from 'express-rate-limit';
 import type { Logger } from 'pino';
-import type { Clock } from '../../http/clock.js';
-import { HttpError } from '../../http/http-error.js';
+import type { Clock } from '../time/clock.js';
+import { HttpError } from '../http/http-error.js';
 import { windowOf } from './window.js';
 
 const LOG_EVERY_MS = 10_000;

@@ -1,8 +1,8 @@
 import { Router } from 'express';
 import { ROUTES } from '@acct/shared';
-import type { AppDeps } from '../../deps.js';
-import { bind } from '../../http/bind.js';
-import { authenticate, presentedCredential } from '../../auth/credentials/index.js';
+import type { AppDeps } from '../deps.js';
+import { bind } from '../http/bind.js';
+import { authenticate, presentedCredential } from '../auth/credentials/index.js';
 import { clientIp } from './rate-limits.js';
 
 /** `GET /api/auth/rate-limits`: public; a caller who sends a credential also sees its own budgets. */

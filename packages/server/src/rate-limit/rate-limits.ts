@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
-import { requestIp } from '../../http/client-ip.js';
+import { requestIp } from '../http/client-ip.js';
 import type { Request, Response } from 'express';
 import { ipKeyGenerator, MemoryStore, rateLimit, type RateLimitInfo, type RateLimitRequestHandler, type Store } from 'express-rate-limit';
 import type { RedisStore } from 'rate-limit-redis';
 import type { Logger } from 'pino';
 import { ROUTES, type RouteContract, type RouteName } from '@acct/shared';
-import type { Clock } from '../../http/clock.js';
-import { HttpError } from '../../http/http-error.js';
-import { checkEmail } from '../../users/users.service.js';
+import type { Clock } from '../time/clock.js';
+import { HttpError } from '../http/http-error.js';
+import { checkEmail } from '../users/users.service.js';
 import { ClockWindowStore } from './clock-window-store.js';
 import { hasEmailBody, SHARED_BUDGETS, type RateLimitConfig, type Rule, type Subject } from './rate-limit-config.js';
 import type { RedisClient } from './redis.js';
