@@ -39,15 +39,29 @@ const builtins = {
       }
       const mod = process.getBuiltinModule(`node:${name}`);
       const plain = Object.keys(mod).filter((k) => /^[A-Za-z_$][\w$]*$/.test(k) && k !== 'default' && 'value' in (Object.getOwnPropertyDescriptor(mod, k) ?? {}));
-      const lines = [`const m = process.getBuiltinModule(${id});`, 'export default m;', ...plain.map((k) => `export const ${k} = m.${k};`)];
+      // Each named export reads its property in a call marked pure, so esbuild drops the exports
+      // nothing imports: a property that was a lazy getter in the building process (util.parseArgs,
+      // util.diff, fs.Dir) would otherwise be read at start and load its module.
+      const lines = [`const m = process.getBuiltinModule(${id});`, 'export default m;', ...plain.map((k) => `export const ${k} = /* @__PURE__ */ (() => m.${k})();`)];
       return { contents: `${lines.join('\n')}\n`, loader: 'js' };
     });
   },
 };
 
+/**
+ * `@acct/shared/routes` (each route's method and path, plain data) goes into the bundle: the
+ * typed calls of lib/api.ts need it, and it is small; the rest of @acct/shared stays outside.
+ */
+const sharedRoutes = {
+  name: 'shared-routes-inline',
+  setup(b) {
+    b.onResolve({ filter: /^@acct\/shared\/routes$/ }, () => ({ path: path.join(here, '../shared/src/routes.ts') }));
+  },
+};
+
 const result = await build({
   write: false,
-  plugins: [builtins],
+  plugins: [builtins, sharedRoutes],
   entryPoints: [path.join(here, 'src/cli.ts')],
   outdir,
   bundle: true,

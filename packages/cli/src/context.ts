@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { Api } from './lib/api.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { Config, configDir } from './lib/config.js';
 import type { PersistentJar } from './lib/cookie-jar.js';
@@ -38,6 +39,8 @@ export interface Jar {
 export interface Context {
   io: IO;
   http: Http;
+  /** Typed calls to the API's routes (lib/api.ts), over `http`. */
+  readonly api: Api;
   config: Config;
   secrets: Secrets;
   clock: Clock;
@@ -106,6 +109,11 @@ export function createContext(globals: GlobalOptions, overrides: ContextOverride
           secrets,
           warn: io.err,
           hasSessionCookie: async () => fs.existsSync(path.join(dir, 'cookies.json')) && (await loadJar()).hasSessionCookie(origin),
+          now: () => clock.now(),
+          refreshOAuth: async (saved) => {
+            const { refreshSaved } = await import('./lib/oauth.js');
+            return refreshSaved({ origin, transport: overrides.transport ?? httpTransport, config, secrets, now: () => clock.now(), warn: io.err }, saved);
+          },
         },
         prefer,
       ),
@@ -114,5 +122,18 @@ export function createContext(globals: GlobalOptions, overrides: ContextOverride
       return { header: (url) => j.cookieHeader(url), deviceHeader: (url) => j.deviceCookieHeader(url), store: (url, sc) => j.store(url, sc), save: () => j.save() };
     },
   });
-  return { io, http, config, secrets, clock, env, origin, json: Boolean(globals.json), jar: loadJar };
+  return {
+    io,
+    http,
+    get api() {
+      return new Api(this.http);
+    },
+    config,
+    secrets,
+    clock,
+    env,
+    origin,
+    json: Boolean(globals.json),
+    jar: loadJar,
+  };
 }

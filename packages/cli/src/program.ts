@@ -13,40 +13,25 @@ export type { CommandModule, CommandSpec } from './commands/spec.js';
 export type Runner = (name: string, load: () => Promise<CommandModule<any>>, opts: object, globals: GlobalOptions & OutputOptions) => Promise<number>;
 
 export const defaultRunner: Runner = async (_name, load, opts, globals) => {
-  // The error reporter, the context and the command load side by side: one wait, not three.
-  const [{ reportError }, { createContext }, mod] = await Promise.all([import('./lib/errors.js'), import('./context.js'), load()]);
-  const writeErr = (text: string) => void process.stderr.write(text);
-  if (globals.jq === undefined && globals.jsonFields === undefined) {
-    try {
-      const ctx = createContext(globals);
-      return await mod.run(ctx, opts);
-    } catch (err) {
-      return reportError(err, writeErr);
-    }
-  }
+  // The context and the command load side by side: one wait, not two. Errors go up to main().
+  const [{ createContext }, mod] = await Promise.all([import('./context.js'), load()]);
+  if (globals.jq === undefined && globals.jsonFields === undefined) return mod.run(createContext(globals), opts);
   // --jq / --json FIELDS: the command writes its JSON into a buffer, then the filter prints.
   const [{ systemIO }, { captureStdout, printFiltered }] = await Promise.all([import('./lib/io.js'), import('./lib/output.js')]);
   const io = systemIO(process.env);
   const captured = captureStdout(io);
-  let code: number;
-  try {
-    const ctx = createContext({ ...globals, json: true }, { io: captured.io });
-    code = await mod.run(ctx, opts);
-  } catch (err) {
-    // A failed request's body goes out as the server sent it: there is nothing to filter.
+  const ctx = createContext({ ...globals, json: true }, { io: captured.io });
+  // A failed command's output (a failed request's body, as the server sent it) is not filtered.
+  const code = await mod.run(ctx, opts).catch((err: unknown) => {
     io.out(captured.text());
-    return reportError(err, writeErr);
-  }
+    throw err;
+  });
   if (code !== 0) {
     io.out(captured.text());
     return code;
   }
-  try {
-    await printFiltered(io, captured.text(), { fields: globals.jsonFields, jq: globals.jq });
-    return code;
-  } catch (err) {
-    return reportError(err, writeErr);
-  }
+  await printFiltered(io, captured.text(), { fields: globals.jsonFields, jq: globals.jq });
+  return code;
 };
 
 // gh-style output and list flags (CLI.md "Global", issue 12) -----------------------------------
@@ -140,8 +125,10 @@ const GROUPS: Group[] = [
   { words: ['credits'], load: () => import('./commands/credits/spec.js') },
   { words: ['webhooks'], load: () => import('./commands/webhooks/spec.js') },
   { words: ['audit'], load: () => import('./commands/audit/spec.js') },
+  { words: ['apps'], load: () => import('./commands/apps/spec.js') },
   { words: ['call'], load: () => import('./commands/call/spec.js') },
   { words: ['completion'], load: () => import('./commands/completion/spec.js') },
+  { words: ['mcp'], load: () => import('./commands/mcp/spec.js') },
 ];
 
 /**
@@ -270,28 +257,27 @@ export async function createProgram(runner: Runner = defaultRunner, onExit: (cod
 const orgFlag = (c: Command) => c.option('--org <id|slug>', 'organization (default: $ACCT_ORG, the current one from `acct orgs switch`, or your only one)');
 
 /**
- * Parses argv and runs; resolves to the exit code (usage errors are 2, as CLI.md says). The one
- * place a command's outcome becomes an exit code: the runner turns a command's errors into codes
- * (defaultRunner → reportError), and commander's usage errors are 2 here.
+ * Parses argv and runs; resolves to the exit code, and never rejects. The one place a failure
+ * becomes an exit code: whatever a command, its context or commander throws lands in the catch
+ * below, and `reportError` (lib/errors.ts) prints it and maps it (CLI.md's table).
  */
 export async function main(argv: string[], runner: Runner = defaultRunner): Promise<number> {
   let code = 0;
-  const program = await createProgram(runner, (c) => (code = c), argv);
-  for (const cmd of [program, ...allCommands(program)]) {
-    cmd.exitOverride();
-    cmd.configureOutput({ outputError: (text, write) => write(text) });
-  }
   try {
-    await program.parseAsync(expandJsonFields(argv, COMMAND_WORDS, targetCommand(program, argv).registeredArguments.length === 0), { from: 'user' });
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
-      process.stderr.write("Run 'acct --help' for usage.\n");
-      return 2;
+    const program = await createProgram(runner, (c) => (code = c), argv);
+    for (const cmd of [program, ...allCommands(program)]) {
+      cmd.exitOverride();
+      cmd.configureOutput({ outputError: (text, write) => write(text) });
     }
-    throw err;
+    await program.parseAsync(expandJsonFields(argv, COMMAND_WORDS, targetCommand(program, argv).registeredArguments.length === 0), { from: 'user' });
+    return code;
+  } catch (err) {
+    // Help and --version end through commander's exit override with code 0: nothing to report
+    // (and nothing more to load for `acct --version`).
+    if (err instanceof CommanderError && err.exitCode === 0) return 0;
+    const { reportError } = await import('./lib/errors.js');
+    return reportError(err, (text) => void process.stderr.write(text));
   }
-  return code;
 }
 
 /**

@@ -58,7 +58,68 @@ async function keyNames(home: Home): Promise<string[]> {
   return JSON.parse(list.stdout).map((k: { name: string }) => k.name);
 }
 
+/** A key minted (not saved) in `home`: its secret and id. */
+async function mintedKey(home: Home, name: string): Promise<{ key: string; id: string }> {
+  const r = await acct(['keys', 'create', '--name', name, '--scope', 'user:read', '--json'], home.env);
+  expect(r.code, r.stderr).toBe(0);
+  const data = JSON.parse(r.stdout) as { key: string; id: string };
+  return { key: data.key, id: data.id };
+}
+
+/** The keychain as the old read-only probe saw that keyring: the probe passes, every write fails. */
+const refusesWrites: SecretStore = {
+  kind: 'keychain',
+  description: 'the OS keychain',
+  get: async () => null,
+  set: async () => {
+    throw new KeychainUnavailableError("Couldn't access platform storage: Secret Service: no result found");
+  },
+  delete: async () => false,
+  probe: async () => {},
+};
+
+const works = async (token: string) => (await acct(['call', '/api/user/me'], tempHome({ ACCT_HOST: server.url, ACCT_TOKEN: token }).env)).code === 0;
+
 describe('a keychain that answers reads but refuses writes (gnome-keyring unlocked with an empty password)', () => {
+  it('keys rotate --save finds out by writing a test entry, before rotating: the old secret keeps working', async () => {
+    const { home } = await signedInHome();
+    const { key, id } = await mintedKey(home, 'rot');
+    const r = await acctInEmptyPasswordKeyring(['keys', 'rotate', id, '--save'], home);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/no OS keychain available \(.*no result found.*\)/);
+    expect(await works(key)).toBe(true);
+  });
+
+  it('when saving the rotated key still fails, the new secret is printed on stdout, with a clear message and a non-zero exit (as keys create)', async () => {
+    const { home } = await signedInHome();
+    const { key: old, id } = await mintedKey(home, 'rot2');
+    const io = fakeIO();
+    const ctx = createContext({ host: server.url }, { io, env: home.env, secrets: { keychain: refusesWrites, file: new FileStore(home.configDir) } });
+    const { run } = await import('../src/commands/keys/rotate.js');
+    const code = await run(ctx, { id, save: true, insecureStorage: false });
+    expect(code).toBe(1);
+    expect(io.stdout).toMatch(/^ba_\w{50}\n$/);
+    expect(io.stderr).toContain(`the key ${id} "rot2" was rotated, but saving its new secret to the OS keychain failed: `);
+    expect(io.stderr).toMatch(/no result found/);
+    expect(io.stderr).toMatch(/will not be shown again: store it now, or revoke it with `acct keys revoke /);
+    // The printed secret is the new one and works; the old one stopped (no grace).
+    expect(await works(io.stdout.trim())).toBe(true);
+    expect(await works(old)).toBe(false);
+  });
+
+  it('with --json the failed save still prints the whole answer, savedTo null', async () => {
+    const { home } = await signedInHome();
+    const { id } = await mintedKey(home, 'rot3');
+    const io = fakeIO();
+    const ctx = createContext({ host: server.url, json: true }, { io, env: home.env, secrets: { keychain: refusesWrites, file: new FileStore(home.configDir) } });
+    const { run } = await import('../src/commands/keys/rotate.js');
+    expect(await run(ctx, { id, save: true, insecureStorage: false })).toBe(1);
+    const out = JSON.parse(io.stdout) as { id: string; key: string; savedTo: null };
+    expect(out).toMatchObject({ id, savedTo: null });
+    expect(await works(out.key)).toBe(true);
+  });
+
   it('keys create --save finds out by writing a test entry, before minting: nothing minted, nothing lost, a clear error', async () => {
     const { home } = await signedInHome();
     const r = await acctInEmptyPasswordKeyring(['keys', 'create', '--name', 'kc', '--scope', 'user:read', '--save'], home);
@@ -82,17 +143,6 @@ describe('a keychain that answers reads but refuses writes (gnome-keyring unlock
 
   it('when saving still fails after minting, the key is printed on stdout, with a clear message and a non-zero exit', async () => {
     const { home } = await signedInHome();
-    // The keychain as the old read-only probe saw that keyring: the probe passes, the write fails.
-    const refusesWrites: SecretStore = {
-      kind: 'keychain',
-      description: 'the OS keychain',
-      get: async () => null,
-      set: async () => {
-        throw new KeychainUnavailableError("Couldn't access platform storage: Secret Service: no result found");
-      },
-      delete: async () => false,
-      probe: async () => {},
-    };
     const io = fakeIO();
     const ctx = createContext({ host: server.url }, { io, env: home.env, secrets: { keychain: refusesWrites, file: new FileStore(home.configDir) } });
     const { run } = await import('../src/commands/keys/create.js');

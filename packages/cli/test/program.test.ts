@@ -145,10 +145,11 @@ describe('only the specs an invocation needs', () => {
     expect(await count(['--host', 'https://x', '--token', 'keys', '--json', 'call', '/api/user/me', '--jq', '.data'])).toEqual(['call']);
     expect(await count(['keys', 'list', '--json', 'id,name'])).toEqual(['keys']);
     expect(await count(['--version'])).toEqual([]);
+    expect(await count(['mcp'])).toEqual(['mcp']);
     expect(await count(['auth', 'status'])).toEqual(['signup', 'login', 'logout', 'whoami', 'auth']);
     for (const argv of [[], ['--help'], ['help', 'call'], ['completion', 'bash'], ['nope'], ['--bogus', 'call'], ['--json', 'id,name', 'call'], ['orgs', 'create', 'keys'], ['--', 'call'], ['--host']]) {
       expect(await count(argv), JSON.stringify(argv)).toHaveLength(all);
-      expect(groupsFor(argv)).toHaveLength(11);
+      expect(groupsFor(argv)).toHaveLength(13);
     }
   });
 });

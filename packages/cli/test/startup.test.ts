@@ -87,11 +87,19 @@ describe('cold start', () => {
     expect(modules.filter((m) => /^builtin:NativeModule internal\/(fs\/streams|fs\/promises|readline\/)/.test(m))).toEqual([]);
   });
 
-  it("acct call sends with node:http: Node's bundled undici (fetch, with its WebAssembly parser) never loads", async () => {
+  it("--version and call read no built-in's lazy export they do not use (util.parseArgs, util.diff, fs.Dir: worker_threads, parse_args, diff)", async () => {
+    for (const args of [['--version'], ['call', '/api/user/me']]) {
+      const { code, modules } = await loadedModules(args, tempHome({ ACCT_HOST: base, ACCT_TOKEN: 'x' }).env);
+      expect(code).toBe(0);
+      expect(modules.filter((m) => /^builtin:NativeModule (worker_threads|internal\/util\/parse_args\/parse_args|internal\/util\/diff|internal\/fs\/dir|internal\/util\/trace_sigint)$/.test(m))).toEqual([]);
+    }
+  });
+
+  it("acct call to an http host speaks HTTP/1.1 over node:net: neither node:http nor Node's bundled undici (fetch) loads", async () => {
     const { code, modules } = await loadedModules(['call', '/api/user/me'], tempHome({ ACCT_HOST: base, ACCT_TOKEN: 'x' }).env);
     expect(code).toBe(0);
-    expect(modules).toContain('builtin:NativeModule _http_client');
-    expect(modules.filter((m) => /^builtin:NativeModule internal\/deps\/undici/.test(m))).toEqual([]);
+    expect(modules).toContain('builtin:NativeModule net');
+    expect(modules.filter((m) => /^builtin:NativeModule (http|_http_\w+|internal\/deps\/undici\/.*)$/.test(m))).toEqual([]);
   });
 
   it('the built acct runs from the esbuild bundle, not from the per-file tsc output', async () => {

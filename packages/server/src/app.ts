@@ -1,4 +1,4 @@
-import express, { Router, type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import { securityHeaders } from './middleware/security-headers.js';
 import type { AppDeps } from './deps.js';
 import { authRoutes } from './auth/auth.routes.js';
@@ -11,8 +11,10 @@ import { errorHandler, notFound } from './middleware/errors.js';
 import { storageDir } from './db/database.js';
 import { jsonBody } from './middleware/json-body.js';
 import { requestId } from './middleware/request-id.js';
+import { sequence } from './middleware/sequence.js';
 import { wellFormedPath } from './middleware/path-escapes.js';
 import { HttpError } from './http/http-error.js';
+import { RouteTable } from './http/route-table.js';
 import { projectRoutes } from './projects/projects.routes.js';
 import { userRoutes } from './users/users.routes.js';
 import { organizationRoutes } from './orgs/orgs.routes.js';
@@ -26,9 +28,14 @@ import { testClockRoutes } from './time/test-clock.js';
 import { auditRoutes } from './audit/audit.routes.js';
 import { requestContext } from './audit/request-context.js';
 import { webhookRoutes } from './webhooks/webhooks.routes.js';
+import { credentialCacheTestRoutes } from './auth/credential-cache.js';
+import { OAUTH_FORM_PATHS, oauthRoutes } from './oauth/oauth.routes.js';
+import { oauthPageRoutes } from './oauth/pages.routes.js';
+import { oauthGrantRoutes } from './oauth/grants.routes.js';
+import { mcpCors, mcpRoutes } from './mcp/mcp.routes.js';
 
 /** Pages a browser posts a form to: their single-use token is their CSRF protection. */
-const FORM_PATHS = new Set(['/api/auth/verify-email', '/api/auth/reset-password']);
+const FORM_PATHS = new Set(['/api/auth/verify-email', '/api/auth/reset-password', ...OAUTH_FORM_PATHS]);
 
 /** The Express app, without listening: main.ts and tests decide where it runs. */
 export function createApp(deps: AppDeps): Express {
@@ -41,9 +48,9 @@ export function createApp(deps: AppDeps): Express {
   // Audit rows (audit/audit.ts) take their time from the app's clock: the test clock in tests.
   app.locals['clock'] = deps.clock;
 
-  app.use(requestId());
-  app.use(requestContext());
-  app.use(
+  const prelude: RequestHandler[] = [
+    requestId(),
+    requestContext(),
     securityHeaders(
       {
         contentSecurityPolicy: {
@@ -65,29 +72,38 @@ export function createApp(deps: AppDeps): Express {
       },
       { 'Cache-Control': 'no-store' },
     ),
-  );
+  ];
   // Every request spends the per-IP `global` budget before anything reads it: unknown paths and
   // requests refused below (bad escapes, bodies, CSRF) are counted too.
-  app.use(async (req, res, next) => {
+  if (deps.rateLimits.countsEveryRequest) prelude.push(async (req, res, next) => {
     await deps.rateLimits.byRequest(req, res);
     next();
   });
-  app.use(wellFormedPath());
-  app.use(jsonBody(deps.config.bodyLimit, FORM_PATHS, deps.config.intakeBodyLimit));
-  app.use(csrf(() => new URL(deps.baseUrl()).origin, deps.config.trustedOrigins));
-
-  // CORS is off: no preflight to answer, and Express's automatic OPTIONS reply is not the envelope.
-  app.use((req, _res, next) => next(req.method === 'OPTIONS' ? new HttpError('NOT_FOUND', 'OPTIONS is not supported: this API does not serve cross-origin requests') : undefined));
+  prelude.push(
+    wellFormedPath(),
+    // MCP and OAuth discovery: CORS for browser-based clients, before CSRF and the OPTIONS refusal.
+    mcpCors(deps),
+    ...jsonBody(deps.config.bodyLimit, FORM_PATHS, deps.config.intakeBodyLimit),
+    // /mcp takes bearer tokens only (never the cookie), so it is answered before the CSRF check.
+    mcpRoutes(deps),
+    csrf(() => new URL(deps.baseUrl()).origin, deps.config.trustedOrigins),
+    // CORS is off: no preflight to answer, and Express's automatic OPTIONS reply is not the envelope.
+    (req, _res, next) => next(req.method === 'OPTIONS' ? new HttpError('NOT_FOUND', 'OPTIONS is not supported: this API does not serve cross-origin requests') : undefined),
+  );
+  // One layer for the prelude: Express's router costs more per layer than each of these checks.
+  app.use(sequence(prelude));
   if (deps.testClock) app.use(testClockRoutes(deps.testClock));
-  // One router for every route: walking fourteen nested routers cost more than the lookup.
-  const api = Router();
+  if (deps.testClock && deps.credentialCache) app.use(credentialCacheTestRoutes(deps.credentialCache));
+  // One table for every route: a map lookup finds a fixed path, instead of testing ~70 patterns in turn.
+  const api = new RouteTable();
   for (const mount of [
     metaRoutes, authRoutes, keyRoutes, teamKeyRoutes, intakeRoutes, userRoutes, projectRoutes, organizationRoutes,
-    memberRoutes, invitationRoutes, teamRoutes, paymentRoutes, subscriptionRoutes, rateLimitRoutes, webhookRoutes, auditRoutes,
+    memberRoutes, invitationRoutes, teamRoutes, paymentRoutes, subscriptionRoutes, rateLimitRoutes,
+    oauthRoutes, oauthPageRoutes, oauthGrantRoutes, webhookRoutes, auditRoutes,
   ]) {
-    mount(deps, api);
+    mount(deps, api.router);
   }
-  app.use(api);
+  app.use(api.middleware());
 
   app.use(notFound());
   app.use(errorHandler(deps.logger, storageDir(deps.config)));

@@ -64,6 +64,34 @@ export interface Config {
    * against. Needs ACCT_BENCH_NO_AUDIT=1 and NODE_ENV=benchmark together; the server warns loudly.
    */
   benchNoAudit: boolean;
+  /** ACCT_CREDENTIAL_CACHE (default on): keep resolved credentials in memory (docs/architecture.md "Credential cache"). */
+  credentialCache: boolean;
+  /** ACCT_CREDENTIAL_CACHE_MAX_AGE_MS: the longest an instance trusts a cached credential, ms. */
+  credentialCacheMaxAgeMs: number;
+  /**
+   * Tests hash with Argon2id's smallest cost: only with ACCT_TEST_FAST_HASHES=1 and NODE_ENV=test
+   * on a loopback host, as the test clock.
+   */
+  testHashes: boolean;
+  /** The OAuth 2.1 authorization server (docs/oauth.md). */
+  oauth: OAuthConfig;
+}
+
+export interface OAuthConfig {
+  /** Access token lifetime, seconds. */
+  accessTokenSeconds: number;
+  /** Refresh token lifetime (each rotation starts a new one), seconds. */
+  refreshTokenSeconds: number;
+  /** A refresh token presented again within this many seconds of its rotation gets the same new pair. */
+  refreshRetrySeconds: number;
+  /** RFC 7591 dynamic client registration is open. */
+  registration: boolean;
+  /** Registrations per client IP per hour. */
+  registrationsPerHour: number;
+  /** Client ID Metadata Documents may be served from loopback addresses over http (tests, local development). */
+  allowLoopbackClients: boolean;
+  /** Device grant polling interval, seconds. */
+  deviceIntervalSeconds: number;
 }
 
 function bool(value: string | undefined, fallback: boolean): boolean {
@@ -111,6 +139,13 @@ function secretsKey(value: string | undefined): string | null {
   return value;
 }
 
+function cacheMaxAge(value: string | undefined): number {
+  const n = positive('ACCT_CREDENTIAL_CACHE_MAX_AGE_MS', value, 500);
+  // A change that cannot be announced waits this long before it is answered.
+  if (n > 10_000) throw new Error('ACCT_CREDENTIAL_CACHE_MAX_AGE_MS must be at most 10000 (a change Redis cannot announce waits this long)');
+  return n;
+}
+
 /** Reads and checks the configuration; throws with a readable message on bad values. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = int('PORT', env['PORT'], 3000);
@@ -154,6 +189,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookPollMs: positive('ACCT_WEBHOOK_POLL_MS', env['ACCT_WEBHOOK_POLL_MS'], 500),
     webhookSecretsKey: secretsKey(env['ACCT_WEBHOOK_SECRETS_KEY']),
     benchNoAudit: env['ACCT_BENCH_NO_AUDIT'] === '1' && env['NODE_ENV'] === 'benchmark',
+    credentialCache: bool(env['ACCT_CREDENTIAL_CACHE'], true),
+    credentialCacheMaxAgeMs: cacheMaxAge(env['ACCT_CREDENTIAL_CACHE_MAX_AGE_MS']),
+    oauth: {
+      accessTokenSeconds: Math.max(60, int('ACCT_OAUTH_ACCESS_TOKEN_SECONDS', env['ACCT_OAUTH_ACCESS_TOKEN_SECONDS'], 3600)),
+      refreshTokenSeconds: Math.max(60, int('ACCT_OAUTH_REFRESH_TOKEN_SECONDS', env['ACCT_OAUTH_REFRESH_TOKEN_SECONDS'], 30 * 86400)),
+      refreshRetrySeconds: Math.min(60, int('ACCT_OAUTH_REFRESH_RETRY_SECONDS', env['ACCT_OAUTH_REFRESH_RETRY_SECONDS'], 10)),
+      registration: bool(env['ACCT_OAUTH_REGISTRATION'], true),
+      registrationsPerHour: int('ACCT_OAUTH_REGISTRATIONS_PER_HOUR', env['ACCT_OAUTH_REGISTRATIONS_PER_HOUR'], 20),
+      allowLoopbackClients: bool(env['ACCT_OAUTH_ALLOW_LOOPBACK_CLIENTS'], false),
+      deviceIntervalSeconds: Math.max(1, int('ACCT_OAUTH_DEVICE_INTERVAL', env['ACCT_OAUTH_DEVICE_INTERVAL'], 5)),
+    },
     testClock: env['ACCT_TEST_CLOCK'] === '1' && env['NODE_ENV'] === 'test' && ['127.0.0.1', '::1', 'localhost'].includes(host),
+    testHashes: env['ACCT_TEST_FAST_HASHES'] === '1' && env['NODE_ENV'] === 'test' && ['127.0.0.1', '::1', 'localhost'].includes(host),
   };
 }

@@ -9,12 +9,15 @@ import { loadConfig, type Config } from './config.js';
 import type { Logger } from 'pino';
 import { createLogger } from './logger.js';
 import type { AppDeps } from './deps.js';
-import { migrate, openDatabase } from './db/database.js';
+import { dialectOf, migrate, openDatabase, type DB } from './db/database.js';
 import { systemClock } from './time/clock.js';
 import { createMailer } from './mail/mailer.js';
 import { KeyVerifier } from './keys/key-verifier.js';
 import { warmUp } from './auth/auth.service.js';
-import { createRateLimiting } from './rate-limit/create-rate-limiting.js';
+import { useTestHashCost } from './auth/hashing.js';
+import { createRateLimiting, type RateLimiting } from './rate-limit/create-rate-limiting.js';
+import { CredentialCache } from './auth/credential-cache.js';
+import { RedisEpoch, SqliteEpoch, withAuthWrites, type AuthEpoch } from './auth/invalidation.js';
 import { OffsetClock } from './time/test-clock.js';
 import type { DeliveryWorker } from './webhooks/worker.js';
 
@@ -35,6 +38,18 @@ function serverSecret(dataDir: string): Buffer {
   return secret;
 }
 
+/**
+ * What the credential cache is checked against (docs/architecture.md "Credential cache"): SQLite's
+ * data_version (exact across processes on one file), Redis with PostgreSQL, or nothing with
+ * PostgreSQL alone, where other instances could change the database unseen.
+ */
+function chooseAuthEpoch(config: Config, db: DB, limiting: RateLimiting, logger: Logger): AuthEpoch | null {
+  if (dialectOf(config) === 'sqlite') return new SqliteEpoch(db);
+  if (limiting.redis) return new RedisEpoch(limiting.redis, `${limiting.redisPrefix}auth-epoch`, logger, config.credentialCacheMaxAgeMs);
+  if (config.credentialCache) logger.info('PostgreSQL without REDIS_URL: credentials are read from the database on every request (set REDIS_URL to cache them)');
+  return null;
+}
+
 /** Starts the HTTP server: migrate, listen, drain on SIGTERM. */
 export async function serve(): Promise<void> {
   // Everything the server writes (database, WAL, outbox, server secret) is for its user alone.
@@ -46,18 +61,26 @@ export async function serve(): Promise<void> {
   const migrationDb = await openDatabase(config);
   const applied = await migrate(migrationDb).finally(() => migrationDb.destroy());
   if (applied.length) logger.info({ migrations: applied }, 'migrations applied');
-  const db = await openDatabase(config, { connectMs: config.pgConnectTimeoutMs, queryMs: config.pgQueryTimeoutMs });
+  const opened = await openDatabase(config, { connectMs: config.pgConnectTimeoutMs, queryMs: config.pgQueryTimeoutMs });
+  let authEpoch: AuthEpoch | null = null;
+  // Every write that changes what authentication reads is seen here, whether or not anything caches.
+  const db = withAuthWrites(opened, () => authEpoch);
 
   let listeningUrl = `http://${config.host}:${config.port}`;
   const secret = serverSecret(config.dataDir);
   const testClock = config.testClock ? new OffsetClock() : undefined;
   if (testClock) logger.warn('TEST CLOCK ENABLED (ACCT_TEST_CLOCK=1, NODE_ENV=test): POST /__test/clock moves this server\'s time. Never run a real server like this.');
+  if (config.testHashes) {
+    useTestHashCost();
+    logger.warn('TEST HASHES ENABLED (ACCT_TEST_FAST_HASHES=1, NODE_ENV=test): passwords and keys are hashed with Argon2id at its smallest cost. Never run a real server like this.');
+  }
   const clock = testClock ?? systemClock;
   if (config.benchNoAudit) {
     logger.warn('BENCHMARK BASELINE (ACCT_BENCH_NO_AUDIT=1, NODE_ENV=benchmark): no audit log, no webhook events. Never run a real server like this.');
     (await import('./audit/audit.js')).stopRecordingForBenchmark();
   }
   const limiting = await createRateLimiting(config, { clock, logger });
+  authEpoch = chooseAuthEpoch(config, opened, limiting, logger);
   const deps: AppDeps = {
     config,
     db,
@@ -70,6 +93,8 @@ export async function serve(): Promise<void> {
     version: VERSION,
     rateLimits: limiting.rateLimits,
     signInLockout: limiting.signInLockout,
+    authEpoch,
+    credentialCache: authEpoch && config.credentialCache ? new CredentialCache(authEpoch, secret, clock, config.credentialCacheMaxAgeMs) : null,
     ...(testClock ? { testClock } : {}),
   };
   await warmUp();

@@ -71,6 +71,13 @@ export const TEST_RATE_LIMITS = JSON.stringify({
 
 const START_TIMEOUT_MS = 50_000;
 
+/**
+ * Harness servers hash with Argon2id's smallest cost (config.testHashes): the suite signs up, signs
+ * in and mints keys thousands of times. hash-cost.test.ts runs the production parameters, and a
+ * test passes `{ ACCT_TEST_FAST_HASHES: '0' }` to get them.
+ */
+export const TEST_HASHES: Record<string, string> = { NODE_ENV: 'test', ACCT_TEST_FAST_HASHES: '1' };
+
 /** Starts the real built server on an ephemeral port with a fresh data dir. */
 export async function startServer(env: Record<string, string> = {}, dataDir?: string): Promise<RunningServer> {
   const dir = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'acct-test-'));
@@ -89,7 +96,7 @@ export async function startServer(env: Record<string, string> = {}, dataDir?: st
   const child = spawn(process.execPath, [...SERVER_FLAGS, SERVER_MAIN], {
     env: {
       PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', PORT: '0', HOST: '127.0.0.1', ACCT_DATA_DIR: dir, LOG_LEVEL: 'warn',
-      ACCT_RATE_LIMITS: TEST_RATE_LIMITS, ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}), ...env,
+      ACCT_RATE_LIMITS: TEST_RATE_LIMITS, ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}), ...TEST_HASHES, ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,6 +1,6 @@
 // test-dialects: sqlite — pure functions in process (key status, rotation race rule); no server, no database
-// A key's status and the rotation race rule (keys/keys.service.ts `keyStatus`, `rotatedSince`,
-// `toApiKey`), in process: pure functions of a row and `now`, so every combination of revoked,
+// A key's status and the rotation race rule (keys/keys.service.ts `keyStatus`, `toApiKey`;
+// credentials/secret-credential.ts `rotatedSince`), in process: pure functions of a row and `now`, so every combination of revoked,
 // expired and disabled is checked here without a server. keys-lifecycle.test.ts checks what the
 // API does with each status.
 import path from 'node:path';
@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { ROOT } from './harness.js';
 
 const keys = (await import(pathToFileURL(path.join(ROOT, 'packages/server/dist/keys/keys.service.js')).href)) as typeof import('../src/keys/keys.service.js');
-const { keyStatus, rotatedSince, toApiKey } = keys;
+const { keyStatus, toApiKey } = keys;
+const { rotatedSince } = (await import(pathToFileURL(path.join(ROOT, 'packages/server/dist/credentials/secret-credential.js')).href)) as typeof import('../src/credentials/secret-credential.js');
 
 const NOW = new Date('2026-12-02T12:00:00.000Z');
 const iso = (ms: number) => new Date(NOW.getTime() + ms).toISOString();

@@ -1,3 +1,4 @@
+// test-dialects: sqlite — reads the server sources in process; no database
 // The server's module picture (docs/architecture.md "Layers"): every import of a source file
 // points to its own layer or one below, never back up. Read from the sources, in process.
 import fs from 'node:fs';
@@ -12,7 +13,7 @@ export const LAYERS: readonly { name: string; holds: string; files: RegExp[] }[]
   { name: 'base', holds: 'version, logger, configuration, the clock', files: [/^version\.ts$/, /^logger\.ts$/, /^config\.ts$/, /^time\/clock\.ts$/] },
   { name: 'storage', holds: 'database, schema, migrations, prepared statements, ids', files: [/^db\//] },
   { name: 'http', holds: 'HttpError, client IP, pagination, renderers, access log, the Principal type', files: [/^http\/(?!bind\.ts$)/, /^auth\/principal\.ts$/] },
-  { name: 'features', holds: 'services and repositories of each feature, mail, rate limits, sign-in machinery', files: [/^[a-z-]+\/.*\.ts$/] },
+  { name: 'features', holds: 'services and repositories of each feature, mail, rate limits, sign-in machinery, page views (web/)', files: [/^[a-z-]+\/.*\.tsx?$/] },
   { name: 'access', holds: 'credential kinds (auth/credentials/) and guards', files: [/^auth\/credentials\//, /^auth\/guards\.ts$/] },
   { name: 'binding', holds: 'bind(): validate, guard, handler, render', files: [/^http\/bind\.ts$/] },
   { name: 'routes', holds: 'each feature’s *.routes.ts', files: [/\.routes\.ts$/, /^time\/test-clock\.ts$/] },
@@ -31,7 +32,7 @@ function sources(dir = SRC): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
     const full = path.join(dir, e.name);
     if (e.isDirectory()) return sources(full);
-    return e.name.endsWith('.ts') ? [path.relative(SRC, full).split(path.sep).join('/')] : [];
+    return /\.tsx?$/.test(e.name) ? [path.relative(SRC, full).split(path.sep).join('/')] : [];
   });
 }
 
@@ -41,7 +42,9 @@ function importsOf(file: string): { target: string; typeOnly: boolean }[] {
   const out: { target: string; typeOnly: boolean }[] = [];
   for (const m of text.matchAll(/^(?:import|export)(\s+type)?[^;]*?\bfrom\s+'(\.[^']+)'|import\(\s*'(\.[^']+)'\s*\)/gms)) {
     const spec = m[2] ?? m[3]!;
-    const target = path.posix.normalize(path.posix.join(path.posix.dirname(file), spec)).replace(/\.js$/, '.ts');
+    const ts = path.posix.normalize(path.posix.join(path.posix.dirname(file), spec)).replace(/\.js$/, '.ts');
+    // A .js specifier names the compiled file of a .ts or, for JSX views (web/), a .tsx source.
+    const target = fs.existsSync(path.join(SRC, ts)) ? ts : `${ts}x`;
     out.push({ target, typeOnly: Boolean(m[1]) });
   }
   return out;

@@ -76,6 +76,7 @@ describe('the credential-kind registry', () => {
       bearerSession: ['session:authorization'],
       pat: ['pat:authorization', 'pat:x-api-key'],
       teamKey: ['team-key:authorization', 'team-key:x-api-key'],
+      oauthAccess: ['oauth:authorization'],
     });
     // A mailed-link token is never a credential.
     expect(Object.keys(claims)).not.toContain('emailLink' satisfies TokenKind);

@@ -8,8 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { ROOT } from './harness.js';
 
 const { windowOf, retryAfterSeconds, tighter, rateLimitHeaders } = (await import(
-  pathToFileURL(path.join(ROOT, 'packages/server/dist/middleware/rate-limit/window.js')).href
-)) as typeof import('../src/middleware/rate-limit/window.js');
+  pathToFileURL(path.join(ROOT, 'packages/server/dist/rate-limit/window.js')).href
+)) as typeof import('../src/rate-limit/window.js');
 
 const MINUTE = 60_000;
 const T = Date.UTC(2026, 11, 2, 12, 0, 0); // a whole minute

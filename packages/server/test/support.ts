@@ -103,7 +103,7 @@ export interface LiveRoute extends RouteContract {
 
 interface Layer {
   route?: { path: string; methods: Record<string, boolean> };
-  handle?: { stack?: Layer[] };
+  handle?: { stack?: Layer[]; routeTable?: { list(): { method: string; path: string }[] } };
 }
 
 /**
@@ -115,11 +115,14 @@ export async function registeredRoutes(): Promise<Set<string>> {
   const { createApp } = await import(path.join(dist, 'app.js'));
   const { loadConfig } = await import(path.join(dist, 'config.js'));
   const { pino } = await import('pino');
-  const app = createApp({ config: loadConfig({}), logger: pino({ level: 'silent' }), baseUrl: () => 'http://127.0.0.1:3000', version: 'test' });
+  const app = createApp({
+    config: loadConfig({}), logger: pino({ level: 'silent' }), baseUrl: () => 'http://127.0.0.1:3000', version: 'test', rateLimits: { countsEveryRequest: false },
+  });
   const found = new Set<string>();
   const walk = (stack: Layer[]) => {
     for (const layer of stack) {
       if (layer.route) for (const m of Object.keys(layer.route.methods)) found.add(`${m.toUpperCase()} ${layer.route.path}`);
+      else if (layer.handle?.routeTable) for (const r of layer.handle.routeTable.list()) found.add(`${r.method} ${r.path}`);
       else if (layer.handle?.stack) walk(layer.handle.stack);
     }
   };

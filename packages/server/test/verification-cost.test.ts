@@ -64,7 +64,7 @@ beforeAll(async () => {
   pat = (await newKey(server.url, user.cookie, ['user:read'])).key;
   bearer = (await call(server.url, 'POST', '/api/auth/login', { body: { email: user.email, password: user.password } })).body.data.token;
   cookieToken = decodeURIComponent(/acct_session=([^;]+)/.exec(await signIn(server.url, user.email, user.password))![1]!);
-  ({ authenticate } = await dist('middleware/authenticate.js'));
+  ({ authenticate } = await dist('auth/credentials/index.js'));
   counted = await countedDeps(server);
 });
 
@@ -83,7 +83,7 @@ async function measure(headers: Record<string, string>) {
 describe('verification cost', () => {
   it('a known-good PAT: one Argon2 on first use, then one statement and none', async () => {
     const first = await measure({ authorization: `Bearer ${pat}` });
-    expect(first.caller?.user.email).toMatch(/^cost-/);
+    expect(first.caller?.subject.user.email).toMatch(/^cost-/);
     expect(counted.deps.keyVerifier.argon2Calls).toBe(1);
     // The first use also records lastUsedAt (without holding up the request); later uses within
     // a minute from the same IP do not.

@@ -13,6 +13,10 @@ export const TOKEN_KINDS = {
   session: 'bc_',
   bearerSession: 'bs_',
   emailLink: 'bm_',
+  /** OAuth 2.1 access token (oauth/): short-lived, held by a third-party app for a user. */
+  oauthAccess: 'bo_',
+  /** OAuth 2.1 refresh token: rotated on every use. */
+  oauthRefresh: 'br_',
 } as const;
 
 export type TokenKind = keyof typeof TOKEN_KINDS;
@@ -25,16 +29,25 @@ const SECRET_LENGTH = 32; // 32 × log2(62) ≈ 190 bits
 const CHECKSUM_LENGTH = 6;
 const BODY = new RegExp(`^[0-9A-Za-z]{${ID_LENGTH + SECRET_LENGTH + CHECKSUM_LENGTH}}$`);
 
-/** Uniform random base62 string (rejection sampling, no modulo bias). */
-export function randomBase62(length: number): string {
+/** Token part lengths: a lookup id and a secret, both base62. */
+export const TOKEN_ID_LENGTH = ID_LENGTH;
+export const TOKEN_SECRET_LENGTH = SECRET_LENGTH;
+
+/** Base62 characters from a byte source (rejection sampling, no modulo bias); `more` is asked for bytes until `length` is reached. */
+export function base62FromBytes(length: number, more: () => Uint8Array): string {
   let out = '';
   while (out.length < length) {
-    for (const byte of randomBytes(length * 2)) {
+    for (const byte of more()) {
       if (byte < 248) out += ALPHABET[byte % 62];
       if (out.length === length) break;
     }
   }
   return out;
+}
+
+/** Uniform random base62 string (rejection sampling, no modulo bias). */
+export function randomBase62(length: number): string {
+  return base62FromBytes(length, () => randomBytes(length * 2));
 }
 
 function base62(value: number, width: number): string {
@@ -58,9 +71,10 @@ export interface ParsedToken {
   token: string;
 }
 
-/** Makes a new token of a kind; `lookupId` defaults to a fresh random one. */
-export function issueToken(kind: TokenKind, lookupId = randomBase62(ID_LENGTH)): ParsedToken {
-  const head = `${TOKEN_KINDS[kind]}${lookupId}${randomBase62(SECRET_LENGTH)}`;
+/** Makes a new token of a kind; `lookupId` defaults to a fresh random one, `secret` to fresh random characters. */
+export function issueToken(kind: TokenKind, lookupId = randomBase62(ID_LENGTH), secret = randomBase62(SECRET_LENGTH)): ParsedToken {
+  if (lookupId.length !== ID_LENGTH || secret.length !== SECRET_LENGTH) throw new Error('token parts have the wrong length');
+  const head = `${TOKEN_KINDS[kind]}${lookupId}${secret}`;
   const token = head + checksum(head);
   return parseToken(token)!;
 }

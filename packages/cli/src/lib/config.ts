@@ -19,6 +19,8 @@ export interface SavedToken {
   /** The account the token acts for, when known: only the active account's tokens are used. */
   userId?: string;
   savedAt: string;
+  /** An OAuth access token from `acct login --web`: refreshed with the refresh token kept under `refreshAccount`. */
+  oauth?: { clientId: string; refreshAccount: string };
 }
 
 /** An account signed in on a host (`acct auth switch` chooses the active one). */

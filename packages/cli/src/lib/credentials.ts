@@ -24,6 +24,9 @@ export interface CredentialSources {
   secrets: Secrets;
   hasSessionCookie: () => Promise<boolean>;
   warn: (text: string) => void;
+  /** Refreshes an expiring web sign-in (`acct login --web`); the new access token, or null. */
+  refreshOAuth?: (saved: SavedToken) => Promise<string | null>;
+  now?: () => Date;
 }
 
 /** Resolves which credential a request sends. */
@@ -46,6 +49,10 @@ async function loadSavedToken(src: CredentialSources): Promise<Credential | null
   if (!saved) return null;
   const store = storeFor(src.secrets, saved);
   try {
+    if (saved.oauth && src.refreshOAuth && saved.expiresAt && new Date(saved.expiresAt).getTime() - (src.now?.() ?? new Date()).getTime() < 60_000) {
+      const fresh = await src.refreshOAuth(saved);
+      if (fresh) return { source: saved.storage, token: fresh, saved };
+    }
     const token = await store.get(saved.account);
     if (token) return { source: saved.storage, token, saved };
     src.warn(`acct: warning: the token saved for ${src.origin} (${saved.masked}) is missing from ${store.description}\n`);
@@ -68,9 +75,9 @@ export function describeSource(credential: Credential): string {
     case 'env':
       return 'token from ACCT_TOKEN';
     case 'keychain':
-      return 'saved token (OS keychain)';
+      return credential.saved.oauth ? 'OAuth grant from `acct login --web` (OS keychain)' : 'saved token (OS keychain)';
     case 'file':
-      return 'saved token (plain file, --insecure-storage)';
+      return credential.saved.oauth ? 'OAuth grant from `acct login --web` (plain file, --insecure-storage)' : 'saved token (plain file, --insecure-storage)';
     case 'cookie':
       return 'session cookie';
     case 'none':

@@ -1,6 +1,6 @@
 /**
  * Every way `acct` can fail, and the one place where a failure becomes an exit code (CLI.md).
- * Commands throw; `reportError` in the top-level runner prints and maps.
+ * Commands throw; the top-level catch in program.ts `main` hands the error to `reportError`.
  */
 export const EXIT = {
   OK: 0,
@@ -80,8 +80,20 @@ function hintFor(status: number, code: string, acceptedScopes: string | null): s
   return undefined;
 }
 
-/** Prints a failure on stderr (never stdout) and returns its exit code. */
+/**
+ * Prints a failure on stderr (never stdout) and returns its exit code: the one mapping from
+ * error kinds to exit codes, called by the top-level catch in program.ts `main` (as gh's
+ * `mainRun` and Vercel CLI's `handleError`). Commander's own errors (duck-typed, so this file
+ * does not load commander) have already printed their message: help and --version are 0,
+ * usage errors 2.
+ */
 export function reportError(err: unknown, writeErr: (text: string) => void): number {
+  const commander = err as { code?: unknown; exitCode?: unknown } | null;
+  if (commander && typeof commander.code === 'string' && commander.code.startsWith('commander.') && typeof commander.exitCode === 'number') {
+    if (commander.code === 'commander.helpDisplayed' || commander.code === 'commander.version' || commander.code === 'commander.help') return EXIT.OK;
+    writeErr("Run 'acct --help' for usage.\n");
+    return EXIT.USAGE;
+  }
   if (err instanceof CliError) {
     writeErr(`acct: ${err.message}\n`);
     if (err.hint) writeErr(`hint: ${err.hint}\n`);

@@ -1,3 +1,4 @@
+import { ROUTES } from '@acct/shared/routes';
 import type { DataOf, organizations } from '@acct/shared';
 import type { Context } from '../context.js';
 import { describeSource } from './credentials.js';
@@ -25,9 +26,9 @@ const SLUG = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
  * the session lists them instead.
  */
 export async function listOrganizations(ctx: Context): Promise<Organization[]> {
-  const res = await ctx.http.request({ method: 'GET', path: '/api/user/organizations' });
+  const res = await ctx.api.request(ROUTES.listOrganizations);
   if (res.status === 403 && (res.credential.source === 'keychain' || res.credential.source === 'file') && (await ctx.http.credential('session')).source === 'cookie') {
-    const { data } = await ctx.http.api<Organization[]>({ method: 'GET', path: '/api/user/organizations', credential: 'session' });
+    const { data } = await ctx.api.call(ROUTES.listOrganizations, { credential: 'session' });
     return data;
   }
   if (res.status < 200 || res.status >= 300) throw apiErrorFrom(res);
@@ -112,7 +113,7 @@ export async function inOrg<T>(ctx: Context, flag: string | undefined, fn: (org:
   }
 }
 
-/** `/api/user/organizations/:id` + rest. */
-export function orgPath(org: ResolvedOrg | string, rest = ''): string {
-  return `/api/user/organizations/${encodeURIComponent(typeof org === 'string' ? org : org.id)}${rest}`;
+/** The `:organizationId` path parameter of a tenant route. */
+export function orgParams(org: ResolvedOrg): { organizationId: string } {
+  return { organizationId: org.id };
 }

@@ -53,6 +53,7 @@ export async function forgetTokens(ctx: Context, match: (t: SavedToken) => boole
   if (!host || forgotten.length === 0) return [];
   for (const saved of forgotten) {
     try {
+      if (saved.oauth) await storeFor(ctx.secrets, saved).delete(saved.oauth.refreshAccount);
       await storeFor(ctx.secrets, saved).delete(saved.account);
     } catch (err) {
       if (!(err instanceof KeychainUnavailableError)) throw err;

@@ -1,10 +1,9 @@
+import { requestOverTcp } from './http1.js';
 import { NetworkError } from './errors.js';
 
 function builtin<T>(id: string): T {
   return process.getBuiltinModule(id) as T;
 }
-const http = builtin<typeof import('node:http')>('node:http');
-const { STATUS_CODES } = http;
 
 export interface RawRequest {
   url: string;
@@ -25,21 +24,24 @@ export interface RawResponse {
 export type Transport = (req: RawRequest) => Promise<RawResponse>;
 
 /**
- * node:http (node:https for https URLs): TLS verification always on, no redirects followed, no
- * proxies guessed. Node's built-in fetch does the same, but its first call loads undici with its
- * WebAssembly HTTP parser, web streams, crypto and http2: most of the CPU a cold `acct call`
- * spent (scripts/bench/cli-startup.mjs). node:http parses with the native llhttp, already in
- * the binary. Importing the undici package costs more still (~100 files resolved per start).
- * Both modules come from process.getBuiltinModule: an ESM `import 'node:http'` copies every
- * export into the namespace, and the copy reads http's lazy WebSocket getters, loading undici.
+ * http: one HTTP/1.1 exchange over node:net (lib/http1.ts); https: node:https, TLS verification
+ * always on. No redirects followed, no proxies guessed. Node's built-in fetch does the same, but
+ * its first call loads undici with its WebAssembly HTTP parser, web streams, crypto and http2:
+ * most of the CPU a cold `acct call` spent (scripts/bench/cli-startup.mjs); node:http itself
+ * (server, agent, message classes) was a fifth of what remained. Importing the undici package
+ * costs more still (~100 files resolved per start). Built-in modules come from
+ * process.getBuiltinModule: an ESM `import 'node:http'` copies every export into the namespace,
+ * and the copy reads http's lazy WebSocket getters, loading undici.
  */
 export const httpTransport: Transport = async (req) => {
   const url = new URL(req.url);
-  const client = url.protocol === 'https:' ? builtin<typeof import('node:https')>('node:https').request : http.request;
+  if (url.protocol === 'http:') return requestOverTcp(url, req);
+  const https = builtin<typeof import('node:https')>('node:https');
+  const { STATUS_CODES } = builtin<typeof import('node:http')>('node:http');
   const headers: Record<string, string | number> = { ...req.headers };
   if (req.body !== undefined) headers['content-length'] = Buffer.byteLength(req.body);
   return new Promise<RawResponse>((resolve, reject) => {
-    const outgoing = client(url, { method: req.method, headers }, (res) => {
+    const outgoing = https.request(url, { method: req.method, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('error', (err) => reject(new NetworkError(`the connection to ${url.origin} broke: ${describeNetworkError(err)}`)));
@@ -54,8 +56,7 @@ export const httpTransport: Transport = async (req) => {
       });
     });
     outgoing.on('error', (err) => {
-      if (url.protocol === 'https:' && isTlsFailure(err))
-        reject(new NetworkError(`could not speak https to ${url.origin}; is it http? (try --host ${url.origin.replace(/^https:/, 'http:')})`));
+      if (isTlsFailure(err)) reject(new NetworkError(`could not speak https to ${url.origin}; is it http? (try --host ${url.origin.replace(/^https:/, 'http:')})`));
       else reject(new NetworkError(`cannot reach ${url.origin}: ${describeNetworkError(err)}`));
     });
     outgoing.end(req.body);

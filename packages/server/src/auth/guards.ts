@@ -93,7 +93,8 @@ export function requireTenant(opts: { scope?: Scope; teamAdmin?: boolean } = {})
       ctx.membership = { organizationId, role: 'member' };
       return;
     }
-    const row = await membershipRole.first(deps.db, [organizationId, subject.id]);
+    const load = () => membershipRole.first(deps.db, [organizationId, subject.id]);
+    const row = await (deps.credentialCache ? deps.credentialCache.membership(req, organizationId, subject.id, load) : load());
     if (!row) throw new HttpError('ORGANIZATION_MISMATCH', 'You are not a member of this organization');
     const role = row.role as Role;
     if (scope && !ROLE_SCOPES[role].has(scope)) {

@@ -6,6 +6,22 @@ import { hash, verify } from '@node-rs/argon2';
 export const ARGON2_OPTIONS = { algorithm: 2, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
 
 /**
+ * The suite's servers hash with Argon2id at its smallest cost (m=64 KiB, t=1): thousands of sign-ups,
+ * sign-ins and key mints would otherwise spend most of the suite's CPU in Argon2. Only
+ * `config.testHashes` (ACCT_TEST_FAST_HASHES=1 with NODE_ENV=test on a loopback host) selects it;
+ * no request can. The suite keeps tests that run with the production parameters.
+ */
+const TEST_ARGON2_OPTIONS = { algorithm: 2, memoryCost: 64, timeCost: 1, parallelism: 1 } as const;
+
+type Argon2Options = { readonly algorithm: 2; readonly memoryCost: number; readonly timeCost: number; readonly parallelism: number };
+let options: Argon2Options = ARGON2_OPTIONS;
+
+/** Switches this process to the test cost (serve.ts, only when config.testHashes is set). */
+export function useTestHashCost(): void {
+  options = TEST_ARGON2_OPTIONS;
+}
+
+/**
  * At most one Argon2 computation per core at a time. More in flight cannot go faster (each is
  * CPU-bound) but each holds 19 MiB, and the allocator keeps what the peak took: bounding them
  * bounds the server's memory under a sign-in storm.
@@ -27,7 +43,7 @@ async function limited<T>(work: () => Promise<T>): Promise<T> {
 }
 
 export function argon2Hash(secret: string): Promise<string> {
-  return limited(() => hash(secret, ARGON2_OPTIONS));
+  return limited(() => hash(secret, options));
 }
 
 /** Constant-time by construction; false (never a throw) for a malformed hash. */
@@ -90,7 +106,7 @@ export async function dummyPasswordVerify(password: string): Promise<false> {
 export function argon2NeedsRehash(stored: string): boolean {
   const m = /^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$/.exec(stored);
   if (!m) return true;
-  return Number(m[1]) < ARGON2_OPTIONS.memoryCost || Number(m[2]) < ARGON2_OPTIONS.timeCost;
+  return Number(m[1]) < options.memoryCost || Number(m[2]) < options.timeCost;
 }
 
 /** SHA-256 hex: how session and mailed tokens are stored (≥128-bit random, so no stretching needed). */

@@ -1,7 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { iso } from '../time/clock.js';
-import { recordKeyEvent } from '../keys/keys.service.js';
+import { insertKeyEvent, unrevokedKeys } from '../keys/keys.repository.js';
+import { revokeSecret } from '../credentials/secret-credential.repository.js';
+import { revokeUserGrants } from '../oauth/grants.js';
 
 /**
  * Account pre-hijacking (Sudhodanan & Paverd 2022): anyone may sign up with an address they do
@@ -70,25 +72,23 @@ export async function proveMailbox(trx: Db, opts: ProofOptions): Promise<EndedCr
   const endedKeys = await revokeKeys(trx, opts.userId, opts.now, opts.reason, {
     ...(!opts.allKeys && provenSince ? { createdBefore: provenSince } : {}), ...(opts.keep?.keyId ? { except: opts.keep.keyId } : {}),
   });
-  // OAuth grants (phase 2): end them here the same way, by created_at against provenSince.
 
   if (!provenSince) await trx.updateTable('users').set({ email_verified_at: now }).where('id', '=', opts.userId).execute();
   return { sessions: endedSessions, keys: endedKeys };
 }
 
 /**
- * Revokes a user's PATs (all, or those created before `createdBefore`), each with a key event.
- * Returns how many of them were still usable (expired ones are revoked too, but not counted).
+ * Revokes a user's PATs (all, or those created before `createdBefore`), each with a key event,
+ * and the user's OAuth grants on the same terms (an app's grant is a key the user handed out).
+ * Returns how many PATs were still usable (expired ones are revoked too, but not counted).
  */
 export async function revokeKeys(trx: Db, userId: string, now: Date, reason: string, only: { createdBefore?: string; except?: string } = {}): Promise<number> {
   const at = iso(now);
-  let q = trx.selectFrom('api_keys').select(['id', 'expires_at']).where('user_id', '=', userId).where('revoked_at', 'is', null);
-  if (only.createdBefore) q = q.where('created_at', '<', only.createdBefore);
-  if (only.except) q = q.where('id', '!=', only.except);
+  await revokeUserGrants(trx, userId, now, reason, only.createdBefore ? { createdBefore: only.createdBefore } : {});
   let live = 0;
-  for (const key of await q.execute()) {
-    await trx.updateTable('api_keys').set({ revoked_at: at, updated_at: at }).where('id', '=', key.id).where('revoked_at', 'is', null).execute();
-    await recordKeyEvent(trx, { keyId: key.id, userId, kind: 'revoked', detail: reason, ip: null, now });
+  for (const key of await unrevokedKeys(trx, userId, only)) {
+    await revokeSecret(trx, 'api_keys', key.id, now);
+    await insertKeyEvent(trx, { keyId: key.id, userId, kind: 'revoked', detail: reason, ip: null, now });
     if (!key.expires_at || key.expires_at > at) live++;
   }
   return live;

@@ -1,5 +1,7 @@
 /** Minimal HTML for the mailed links: a GET shows a form, only the POST changes state. */
-function escape(text: string): string {
+
+/** Escapes text for HTML element content and quoted attribute values (the one escape of server-rendered pages). */
+export function escape(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 

@@ -10,6 +10,7 @@ import { ulid } from '../db/ids.js';
 import type { Config } from '../config.js';
 import { sha256 } from './hashing.js';
 import { principal, type Carrier, type Principal } from './principal.js';
+import { cacheable } from './credential-cache.js';
 
 export interface NewSession {
   token: string;
@@ -75,16 +76,25 @@ export async function authenticateSession(db: DB, config: Config, clock: Clock, 
   const now = clock.now();
   if (new Date(expiresAt) <= now) throw new HttpError('TOKEN_EXPIRED', 'The session has expired; sign in again');
   if (!user.is_active) throw new HttpError('ACCOUNT_DISABLED');
-  if (now.getTime() - new Date(lastSeenAt).getTime() > TOUCH_INTERVAL_MS) {
+  let seen = new Date(lastSeenAt).getTime();
+  let until = new Date(expiresAt).getTime();
+  if (now.getTime() - seen > TOUCH_INTERVAL_MS) {
     const idle = addSeconds(now, config.sessionIdleSeconds);
     const absolute = new Date(absoluteExpiresAt);
+    const expires = idle < absolute ? idle : absolute;
     await db
       .updateTable('sessions')
-      .set({ last_seen_at: iso(now), expires_at: iso(idle < absolute ? idle : absolute) })
+      .set({ last_seen_at: iso(now), expires_at: iso(expires) })
       .where('id', '=', sessionId)
       .execute();
+    seen = now.getTime();
+    until = expires.getTime();
   }
-  return principal({ kind: 'user', id: user.id, user }, { kind: 'session', id: sessionId, issuedAt: createdAt, carrier }, { scopes: 'all', interactive: true });
+  // Cached until it expires or its sliding expiry is due for its next write.
+  return cacheable(
+    principal({ kind: 'user', id: user.id, user }, { kind: 'session', id: sessionId, issuedAt: createdAt, carrier }, { scopes: 'all', interactive: true }),
+    { until: Math.min(until, seen + TOUCH_INTERVAL_MS) },
+  );
 }
 
 /** Ends sessions of a user; `except` keeps one (the caller's). Returns how many ended. */

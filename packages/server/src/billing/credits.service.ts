@@ -2,34 +2,16 @@ import type { DB } from '../db/database.js';
 import { isUniqueViolation } from '../db/errors.js';
 import type { LedgerRow } from '../db/schema.js';
 import { iso } from '../time/clock.js';
-import { ulid } from '../db/ids.js';
+import { applyCredit, ledgerEntryByKey } from './credits.repository.js';
 import { record } from '../audit/audit.js';
+
+/** Credits in one place: the ledger's API shape, idempotent top-ups and billing periods (storage in credits.repository.ts). */
 
 export function toLedgerEntry(row: LedgerRow) {
   return {
     id: row.id, kind: row.kind as 'top-up' | 'debit', amount: row.amount, description: row.description,
     balanceAfter: row.balance_after, createdAt: row.created_at,
   };
-}
-
-async function byKey(db: DB, organizationId: string, idempotencyKey: string): Promise<LedgerRow | undefined> {
-  return db.selectFrom('credit_ledger').selectAll().where('organization_id', '=', organizationId).where('idempotency_key', '=', idempotencyKey).executeTakeFirst();
-}
-
-/** Adds credits and their ledger entry; call inside a transaction so both commit together. */
-export async function applyCredit(db: DB, input: { organizationId: string; amount: number; description: string; idempotencyKey: string | null; now: Date }): Promise<LedgerRow> {
-  const updated = await db
-    .updateTable('organizations')
-    .set((eb) => ({ credit_balance: eb('credit_balance', '+', input.amount) }))
-    .where('id', '=', input.organizationId)
-    .returning('credit_balance')
-    .executeTakeFirstOrThrow();
-  const entry: LedgerRow = {
-    id: ulid(input.now.getTime()), organization_id: input.organizationId, kind: 'top-up', amount: input.amount,
-    description: input.description, balance_after: updated.credit_balance, idempotency_key: input.idempotencyKey, created_at: iso(input.now),
-  };
-  await db.insertInto('credit_ledger').values(entry).execute();
-  return entry;
 }
 
 /**
@@ -44,7 +26,7 @@ export async function creditOnce(
   const key = input.idempotencyKey;
   try {
     return await db.transaction().execute(async (trx) => {
-      const existing = await byKey(trx, input.organizationId, key);
+      const existing = await ledgerEntryByKey(trx, input.organizationId, key);
       if (existing) return { entry: existing, replayed: true };
       const entry = await applyCredit(trx, input);
       await record(trx, { now: input.now, action: 'payment.created', organizationId: input.organizationId, target: { type: 'payment', id: entry.id }, detail: { amount: entry.amount, description: entry.description, balanceAfter: entry.balance_after } });
@@ -52,8 +34,19 @@ export async function creditOnce(
     });
   } catch (err) {
     if (!isUniqueViolation(err)) throw err;
-    const winner = await byKey(db, input.organizationId, key);
+    const winner = await ledgerEntryByKey(db, input.organizationId, key);
     if (!winner) throw err;
     return { entry: winner, replayed: true };
   }
+}
+
+/** Billing periods run 30 days from the organization's creation (its billing anchor). */
+export const BILLING_PERIOD_DAYS = 30;
+
+/** Pure: the start of the billing period that contains `now`, for an organization created at `createdAt`. */
+export function billingPeriodStart(createdAt: string, now: Date): string {
+  const anchor = new Date(createdAt).getTime();
+  const length = BILLING_PERIOD_DAYS * 86_400_000;
+  const periods = Math.max(0, Math.floor((now.getTime() - anchor) / length));
+  return iso(new Date(anchor + periods * length));
 }

@@ -4,6 +4,7 @@ import type { AppDeps } from '../deps.js';
 import { bind, membershipOf } from '../http/bind.js';
 import { HttpError } from '../http/http-error.js';
 import { decodeCursor, page } from '../http/pagination.js';
+import { listLedger } from './credits.repository.js';
 import { creditOnce, toLedgerEntry } from './credits.service.js';
 
 /** Printable ASCII, as Stripe and the IETF Idempotency-Key draft use it. */
@@ -17,9 +18,7 @@ export function paymentRoutes(deps: AppDeps, r: Router = Router()): Router {
     const { organizationId } = membershipOf(ctx);
     const limit = ctx.query.limit ?? 20;
     const cursor = decodeCursor(ctx.query.cursor);
-    let q = deps.db.selectFrom('credit_ledger').selectAll().where('organization_id', '=', organizationId).orderBy('id', 'desc').limit(limit + 1);
-    if (cursor) q = q.where('id', '<', cursor);
-    const { items, pagination } = page(await q.execute(), limit);
+    const { items, pagination } = page(await listLedger(deps.db, organizationId, cursor, limit), limit);
     return { data: items.map(toLedgerEntry), pagination };
   });
 

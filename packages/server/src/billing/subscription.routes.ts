@@ -1,60 +1,21 @@
 import { Router } from 'express';
-import { ROUTES, subscription } from '@acct/shared';
+import { ROUTES } from '@acct/shared';
 import type { AppDeps } from '../deps.js';
-import type { OrganizationRow } from '../db/schema.js';
 import { bind, membershipOf } from '../http/bind.js';
-import { iso } from '../time/clock.js';
-import { HttpError } from '../http/http-error.js';
-import { lockOrganization, memberCount } from '../members/members.service.js';
-import { applyCredit } from './credits.service.js';
-import { billingPeriodStart } from '../orgs/orgs.service.js';
-import { record } from '../audit/audit.js';
-
-type PlanName = subscription.PlanName;
-const { PLANS } = subscription;
-
-function toSubscription(row: OrganizationRow) {
-  return { plan: row.plan as PlanName, seats: row.seats, includedCredits: row.included_credits, creditBalance: row.credit_balance };
-}
+import { loadOrganization } from '../orgs/orgs.service.js';
+import { changeSubscription, toSubscription } from './subscription.service.js';
 
 /** Plan, seats and credit balance (`…/organizations/:organizationId/subscription`). */
 export function subscriptionRoutes(deps: AppDeps, r: Router = Router()): Router {
 
   bind(r, deps, ROUTES.getSubscription, async (ctx) => {
     const { organizationId } = membershipOf(ctx);
-    return { data: toSubscription(await deps.db.selectFrom('organizations').selectAll().where('id', '=', organizationId).executeTakeFirstOrThrow()) };
+    return { data: toSubscription(await loadOrganization(deps.db, organizationId)) };
   });
 
   bind(r, deps, ROUTES.updateSubscription, async (ctx) => {
     const { organizationId } = membershipOf(ctx);
-    const now = deps.clock.now();
-    const updated = await deps.db.transaction().execute(async (trx) => {
-      await lockOrganization(trx, organizationId);
-      const org = await trx.selectFrom('organizations').selectAll().where('id', '=', organizationId).executeTakeFirstOrThrow();
-      const plan = (ctx.body.plan ?? org.plan) as PlanName;
-      const limits = PLANS[plan];
-      const seats = ctx.body.seats ?? Math.min(org.seats, limits.maxSeats);
-      if (seats > limits.maxSeats)
-        throw new HttpError('VALIDATION_ERROR', `The ${plan} plan allows at most ${limits.maxSeats} seats`, [{ field: 'seats', message: `at most ${limits.maxSeats} on the ${plan} plan` }]);
-      const members = await memberCount(trx, organizationId);
-      if (seats < members)
-        throw new HttpError('CONFLICT', `The organization has ${members} members: seats cannot drop below that`, [{ field: 'seats', message: `at least ${members}` }]);
-      // Included credits are granted once per billing period, not per plan change: moving to a
-      // plan brings what it includes beyond what this period has already granted, so a
-      // free → business → free → business cycle pays out business's credits once. A downgrade
-      // takes none back.
-      const period = billingPeriodStart(org.created_at, now);
-      const granted = org.credits_period_start === null || org.credits_period_start === period ? org.credits_granted : 0;
-      const extra = plan !== org.plan ? Math.max(0, limits.includedCredits - granted) : 0;
-      if (extra > 0)
-        await applyCredit(trx, { organizationId, amount: extra, description: `Included credits of the ${plan} plan`, idempotencyKey: null, now });
-      await trx.updateTable('organizations')
-        .set({ plan, seats, included_credits: limits.includedCredits, credits_period_start: period, credits_granted: granted + extra, updated_at: iso(now) })
-        .where('id', '=', organizationId).execute();
-      await record(trx, { now, action: 'subscription.updated', organizationId, target: { type: 'organization', id: organizationId }, detail: { plan, seats, previousPlan: org.plan, previousSeats: org.seats } });
-      return trx.selectFrom('organizations').selectAll().where('id', '=', organizationId).executeTakeFirstOrThrow();
-    });
-    return { data: toSubscription(updated) };
+    return { data: toSubscription(await changeSubscription(deps, organizationId, ctx.body)) };
   });
 
   return r;

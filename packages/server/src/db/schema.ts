@@ -248,7 +248,82 @@ export interface WebhookDeliveriesTable {
   delivered_at: string | null;
 }
 
+export interface OAuthClientsTable {
+  id: string;
+  /** `static` (acct-cli), `registered` (RFC 7591), `document` (a Client ID Metadata Document, cached). */
+  kind: string;
+  name: string;
+  redirect_uris: string;
+  grant_types: string;
+  /** `none`, `client_secret_basic` or `client_secret_post`. */
+  auth_method: string;
+  secret_hash: string | null;
+  scope: string | null;
+  created_at: string;
+  /** A metadata document's cache expiry. */
+  expires_at: string | null;
+}
+
+export interface OAuthGrantsTable {
+  id: string;
+  user_id: string;
+  client_id: string;
+  client_name: string;
+  scopes: string;
+  resource: string | null;
+  organization_id: string | null;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+  revoked_reason: string | null;
+}
+
+export interface OAuthCodesTable {
+  code_hash: string;
+  grant_id: string;
+  redirect_uri: string;
+  code_challenge: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+export interface OAuthTokensTable {
+  id: string;
+  token_hash: string;
+  /** `access` or `refresh`. */
+  kind: string;
+  grant_id: string;
+  scopes: string;
+  resource: string | null;
+  created_at: string;
+  expires_at: string;
+  /** A refresh token's rotation. */
+  used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface OAuthDeviceCodesTable {
+  id: string;
+  device_code_hash: string;
+  user_code: string;
+  client_id: string;
+  scopes: string;
+  resource: string | null;
+  interval_seconds: number;
+  /** `pending`, `approved`, `denied`, `used`. */
+  status: string;
+  grant_id: string | null;
+  created_at: string;
+  expires_at: string;
+  last_polled_at: string | null;
+}
+
 export interface Database {
+  oauth_clients: OAuthClientsTable;
+  oauth_grants: OAuthGrantsTable;
+  oauth_codes: OAuthCodesTable;
+  oauth_tokens: OAuthTokensTable;
+  oauth_device_codes: OAuthDeviceCodesTable;
   users: UsersTable;
   organizations: OrganizationsTable;
   memberships: MembershipsTable;
@@ -287,3 +362,5 @@ export type InvitationRow = Selectable<InvitationsTable>;
 export type AuditLogRow = Selectable<AuditLogTable>;
 export type WebhookEndpointRow = Selectable<WebhookEndpointsTable>;
 export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
+export type OAuthClientRow = Selectable<OAuthClientsTable>;
+export type OAuthGrantRow = Selectable<OAuthGrantsTable>;

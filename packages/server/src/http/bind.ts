@@ -10,6 +10,7 @@ import { ENVELOPE } from './render/envelope.js';
 import { HTML } from './render/html.js';
 import { useRenderer, type Renderer } from './render/renderer.js';
 import { HttpError } from './http-error.js';
+import { announceChanges, trackingWrites } from '../auth/invalidation.js';
 
 export type { Membership } from '../auth/guards.js';
 
@@ -94,7 +95,9 @@ export function bind<C extends RouteContract>(router: Router, deps: AppDeps, con
   const renderer = options.renderer ?? ENVELOPE;
   const isPublic = contract.auth === 'public';
   const status = contract.status ?? 200;
-  router[method](contract.path, async (req: Request, res: Response) => {
+  remember(deps, contract, guards, handler as Handler<RouteContract>);
+  router[method](contract.path, (req: Request, res: Response) => trackingWrites(() => serve(req, res)));
+  const serve = async (req: Request, res: Response) => {
     const arrivedAt = deps.clock.now();
     if (renderer !== ENVELOPE) useRenderer(res, renderer);
     await deps.rateLimits.byIp(contract, req, res);
@@ -129,16 +132,22 @@ export function bind<C extends RouteContract>(router: Router, deps: AppDeps, con
       await deps.rateLimits.byBody(contract, req, res, body);
     }
 
-    const reply = await handler({
-      req, res, deps, params: req.params as Record<string, string>, body: body as BodyOf<C>, query: query as QueryOf<C>, principal, membership, arrivedAt,
-    });
+    let reply: Reply<DataOf<C>>;
+    try {
+      reply = await handler({
+        req, res, deps, params: req.params as Record<string, string>, body: body as BodyOf<C>, query: query as QueryOf<C>, principal, membership, arrivedAt,
+      });
+    } finally {
+      // A change to credentials, roles or memberships is announced before any answer, even an error.
+      await announceChanges(deps.authEpoch);
+    }
     if (reply.html !== undefined) HTML.success(req, res, { status: reply.status ?? status, message: '', data: reply.html }, deps);
     else
       renderer.success(req, res, {
         status: reply.status ?? status, message: reply.message ?? contract.message, data: reply.data, ...(reply.pagination ? { pagination: reply.pagination } : {}),
       }, deps);
     logRequest(deps.logger, req, res);
-  });
+  };
 }
 
 /**
@@ -148,4 +157,73 @@ export function bind<C extends RouteContract>(router: Router, deps: AppDeps, con
 export function capability(deps: AppDeps, router: Router, options: BindOptions) {
   return <C extends RouteContract>(contract: C, handler: Handler<C>, more: BindOptions = {}): void =>
     bind(router, deps, contract, handler, { renderer: more.renderer ?? options.renderer ?? ENVELOPE, guards: [...(options.guards ?? []), ...(more.guards ?? [])] });
+}
+
+/** What `bind` registered for a contract: its guards (the contract's and the capability's) and its handler. */
+interface BoundRoute {
+  guards: readonly Guard[];
+  handler: Handler<RouteContract>;
+}
+
+const BOUND = new WeakMap<AppDeps, Map<RouteContract, BoundRoute>>();
+
+function remember(deps: AppDeps, contract: RouteContract, guards: readonly Guard[], handler: Handler<RouteContract>): void {
+  let routes = BOUND.get(deps);
+  if (!routes) BOUND.set(deps, (routes = new Map()));
+  routes.set(contract, { guards, handler });
+}
+
+/** A route called in process by another protocol (MCP tools): who calls and with what. */
+export interface Invocation {
+  /** The request that carried the call (its IP, its id); the route's path parameters replace its own. */
+  req: Request;
+  res: Response;
+  principal: Principal;
+  params: Record<string, string>;
+  /** Already typed values (not query strings): validated against the contract's query schema. */
+  query?: Record<string, unknown>;
+  body?: Record<string, unknown>;
+}
+
+/**
+ * Runs a bound route in process, as `bind` runs it over HTTP but without the network: the same
+ * guards (scope, subject, session, tenant, pin, role), the same validation and the same handler,
+ * so another protocol answering for a route can never drift from it. Returns the handler's reply;
+ * throws the route's HttpError.
+ */
+export function invokeRoute<C extends RouteContract>(deps: AppDeps, contract: C, call: Invocation): Promise<Reply<DataOf<C>>> {
+  // As over HTTP: a change to credentials, roles or memberships is announced before the answer.
+  return trackingWrites(() => invokeTracked(deps, contract, call));
+}
+
+async function invokeTracked<C extends RouteContract>(deps: AppDeps, contract: C, call: Invocation): Promise<Reply<DataOf<C>>> {
+  const bound = BOUND.get(deps)?.get(contract);
+  if (!bound) throw new Error(`no route is bound for ${contract.method} ${contract.path}`);
+  // The guards read the path's parameters from the request; the call's own stand in for them.
+  const req = Object.create(call.req, { params: { value: call.params, enumerable: true } }) as Request;
+  await deps.rateLimits.byCredential(contract, req, call.res, call.principal);
+  const guarded: GuardContext = { deps, req, res: call.res, principal: call.principal, membership: null };
+  for (const guard of bound.guards) await guard(guarded);
+  let query: unknown = undefined;
+  if (contract.query) {
+    const checked = validate(contract.query, call.query ?? {});
+    if (!checked.ok) throw new HttpError('VALIDATION_ERROR', checked.errors.map((e) => e.message).join('; '), checked.errors);
+    query = checked.value;
+  }
+  let body: unknown = undefined;
+  if (contract.body) {
+    const checked = validate(contract.body, call.body ?? {});
+    if (!checked.ok) throw new HttpError('VALIDATION_ERROR', checked.errors.map((e) => e.message).join('; '), checked.errors);
+    body = checked.value;
+    await deps.rateLimits.byBody(contract, req, call.res, body);
+  }
+  try {
+    const reply = await bound.handler({
+      req, res: call.res, deps, params: call.params, body: body as BodyOf<RouteContract>, query: query as QueryOf<RouteContract>, principal: call.principal,
+      membership: guarded.membership, arrivedAt: deps.clock.now(),
+    });
+    return reply as Reply<DataOf<C>>;
+  } finally {
+    await announceChanges(deps.authEpoch);
+  }
 }

@@ -7,7 +7,10 @@ import { iso } from '../time/clock.js';
 import { HttpError } from '../http/http-error.js';
 import { ulid } from '../db/ids.js';
 import { decodeCursor, page } from '../http/pagination.js';
-import { findTeam } from '../keys/team-keys.service.js';
+import { findMembership } from '../members/members.repository.js';
+import { teamOfMember } from '../teams/teams.repository.js';
+import { findTeam } from '../teams/teams.service.js';
+import { insertIntakeEvent, listIntakeEvents } from './intake.repository.js';
 
 function toIntakeEvent(row: IntakeEventRow) {
   return {
@@ -28,25 +31,19 @@ export function intakeRoutes(deps: AppDeps, r: Router = Router()): Router {
     } else {
       const user = userOf(ctx);
       // A person's PAT (or session) may deliver only to a team they belong to; any other team is a 404.
-      const member = await deps.db
-        .selectFrom('team_members').innerJoin('teams', 'teams.id', 'team_members.team_id').select(['teams.organization_id'])
-        .where('team_members.team_id', '=', teamId).where('team_members.user_id', '=', user.id)
-        .executeTakeFirst();
+      const member = await teamOfMember(deps.db, teamId, user.id);
       if (!member) throw new HttpError('NOT_FOUND', 'No such team, or you are not a member of it');
       const pin = pinOf(principal);
       if (pin && pin !== member.organization_id)
         throw new HttpError('ORGANIZATION_MISMATCH', 'The token is pinned to another organization');
-      const inOrg = await deps.db.selectFrom('memberships').select('role').where('organization_id', '=', member.organization_id).where('user_id', '=', user.id).executeTakeFirst();
+      const inOrg = await findMembership(deps.db, member.organization_id, user.id);
       if (!inOrg) throw new HttpError('NOT_FOUND', 'No such team, or you are not a member of it');
       via = { kind: 'pat', id: principal.credential.id };
     }
     const payload = JSON.stringify(ctx.body ?? null);
     const now = deps.clock.now();
     const id = ulid(now.getTime());
-    await deps.db
-      .insertInto('intake_events')
-      .values({ id, team_id: teamId, via_kind: via.kind, via_id: via.id, size: Buffer.byteLength(payload), payload, created_at: iso(now) })
-      .execute();
+    await insertIntakeEvent(deps.db, { id, team_id: teamId, via_kind: via.kind, via_id: via.id, size: Buffer.byteLength(payload), payload, created_at: iso(now) });
     return { data: { id, receivedAt: iso(now) } };
   });
 
@@ -55,9 +52,7 @@ export function intakeRoutes(deps: AppDeps, r: Router = Router()): Router {
     const team = await findTeam(deps.db, organizationId, ctx.params['teamId'] ?? '');
     const limit = ctx.query.limit ?? 20;
     const cursor = decodeCursor(ctx.query.cursor);
-    let q = deps.db.selectFrom('intake_events').selectAll().where('team_id', '=', team.id).orderBy('id', 'desc').limit(limit + 1);
-    if (cursor) q = q.where('id', '<', cursor);
-    const { items, pagination } = page(await q.execute(), limit);
+    const { items, pagination } = page(await listIntakeEvents(deps.db, team.id, cursor, limit), limit);
     return { data: items.map(toIntakeEvent), pagination };
   });
 

@@ -2,13 +2,13 @@ import { Router } from 'express';
 import { ROUTES, type Role } from '@acct/shared';
 import type { AppDeps } from '../deps.js';
 import { bind, membershipOf, pinOf, principalOf, userOf } from '../http/bind.js';
-import { iso } from '../time/clock.js';
 import { HttpError } from '../http/http-error.js';
 import { decodeCursor, page } from '../http/pagination.js';
 import { atLeast } from '../members/role-rules.js';
 import { record } from '../audit/audit.js';
 import { toOrganization } from '../orgs/orgs.service.js';
-import { acceptInvitation, invitationStatus, invitationsWithOrg, peekInvitation, statusIs, toInvitation } from './invitations.service.js';
+import { findOrgInvitation, listOrgInvitations, pendingInvitationsFor, revokeOpenInvitation } from './invitations.repository.js';
+import { acceptInvitation, invitationStatus, peekInvitation, toInvitation } from './invitations.service.js';
 
 /** Invitations: the organization's side, the invited user's side, and the mailed link. */
 export function invitationRoutes(deps: AppDeps, r: Router = Router()): Router {
@@ -18,26 +18,20 @@ export function invitationRoutes(deps: AppDeps, r: Router = Router()): Router {
     const now = deps.clock.now();
     const limit = ctx.query.limit ?? 20;
     const cursor = decodeCursor(ctx.query.cursor);
-    let q = invitationsWithOrg(deps.db).where('invitations.organization_id', '=', organizationId).orderBy('invitations.id', 'desc').limit(limit + 1);
-    if (ctx.query.status) q = q.where(statusIs(ctx.query.status, now));
-    if (cursor) q = q.where('invitations.id', '<', cursor);
-    const { items, pagination } = page(await q.execute(), limit);
+    const { items, pagination } = page(await listOrgInvitations(deps.db, { organizationId, status: ctx.query.status, cursor, limit, now }), limit);
     return { data: items.map((row) => toInvitation(row, now)), pagination };
   });
 
   bind(r, deps, ROUTES.revokeInvitation, async (ctx) => {
     const membership = membershipOf(ctx);
     const now = deps.clock.now();
-    const row = await deps.db.selectFrom('invitations').selectAll()
-      .where('organization_id', '=', membership.organizationId).where('id', '=', ctx.params['invitationId'] ?? '').executeTakeFirst();
+    const row = await findOrgInvitation(deps.db, membership.organizationId, ctx.params['invitationId'] ?? '');
     if (!row) throw new HttpError('NOT_FOUND', 'No such invitation in this organization');
     if (!atLeast(membership.role, row.role as Role)) throw new HttpError('FORBIDDEN', `Only owners can revoke an invitation for the role ${row.role}`);
     const status = invitationStatus(row, now);
     if (status !== 'pending') throw new HttpError('CONFLICT', `This invitation is already ${status}`);
     await deps.db.transaction().execute(async (trx) => {
-      const result = await trx.updateTable('invitations').set({ revoked_at: iso(now) })
-        .where('id', '=', row.id).where('accepted_at', 'is', null).where('revoked_at', 'is', null).executeTakeFirst();
-      if (Number(result.numUpdatedRows) !== 1) throw new HttpError('CONFLICT', 'This invitation is no longer pending');
+      if (!(await revokeOpenInvitation(trx, row.id, now))) throw new HttpError('CONFLICT', 'This invitation is no longer pending');
       await record(trx, { now, action: 'invitation.revoked', organizationId: row.organization_id, target: { type: 'invitation', id: row.id }, detail: { email: row.email, role: row.role } });
     });
     return { data: { id: row.id, revoked: true as const } };
@@ -48,11 +42,9 @@ export function invitationRoutes(deps: AppDeps, r: Router = Router()): Router {
     const user = userOf(ctx);
     if (!user.email_verified_at) throw new HttpError('EMAIL_NOT_VERIFIED', 'Verify your email address to see the invitations sent to it');
     const now = deps.clock.now();
-    let q = invitationsWithOrg(deps.db).where('invitations.email', '=', user.email).where(statusIs('pending', now)).orderBy('invitations.id', 'desc').limit(100);
     // A pinned key sees only its organization, as in the organization list.
-    const pin = pinOf(principal);
-    if (pin) q = q.where('invitations.organization_id', '=', pin);
-    return { data: (await q.execute()).map((row) => toInvitation(row, now)) };
+    const rows = await pendingInvitationsFor(deps.db, user.email, now, pinOf(principal));
+    return { data: rows.map((row) => toInvitation(row, now)) };
   });
 
   bind(r, deps, ROUTES.acceptInvitation, async (ctx) => {

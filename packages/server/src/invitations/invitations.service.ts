@@ -2,21 +2,28 @@ import { timingSafeEqual } from 'node:crypto';
 import { issueToken, parseToken, ROLE_SCOPES, type Role } from '@acct/shared';
 import type { AppDeps } from '../deps.js';
 import type { DB } from '../db/database.js';
-import type { ExpressionBuilder } from 'kysely';
-import type { Database, InvitationRow, UserRow } from '../db/schema.js';
+import type { InvitationRow, UserRow } from '../db/schema.js';
 import { sha256 } from '../auth/hashing.js';
 import { proveMailbox } from '../auth/mailbox-proof.js';
 import { addSeconds, iso } from '../time/clock.js';
 import { HttpError } from '../http/http-error.js';
 import { ulid } from '../db/ids.js';
-import { lockOrganization, memberCount, seatsInUse } from '../members/members.service.js';
+import { lockOrganization, memberCount, seatsInUse } from '../members/members.repository.js';
 import { atLeast, inviteProblem } from '../members/role-rules.js';
 import { normalizeEmail } from '../users/users.service.js';
+import { findMembership, insertMembership } from '../members/members.repository.js';
+import { loadOrganization } from '../orgs/orgs.service.js';
+import {
+  addressIsMember, findInvitationWithOrg, insertInvitation, markAccepted, pendingRolesFor, revokeOpenInvitation, revokeOpenInvitationsFor,
+  type InvitationStatus, type InvitationWithOrg,
+} from './invitations.repository.js';
+
+export type { InvitationStatus, InvitationWithOrg };
 import { record } from '../audit/audit.js';
 
 /** The user's current role in the organization, or null when not a member. */
 async function roleOf(db: DB, organizationId: string, userId: string): Promise<Role | null> {
-  const row = await db.selectFrom('memberships').select('role').where('organization_id', '=', organizationId).where('user_id', '=', userId).executeTakeFirst();
+  const row = await findMembership(db, organizationId, userId);
   return (row?.role as Role | undefined) ?? null;
 }
 
@@ -27,10 +34,6 @@ function mayInvite(inviter: Role, role: Role): boolean {
 
 /** SECURITY "Mail flows": invitations live at most 7 days. */
 export const INVITATION_SECONDS = 7 * 86400;
-
-export type InvitationStatus = 'pending' | 'accepted' | 'revoked' | 'expired';
-
-export type InvitationWithOrg = InvitationRow & { org_name: string; org_slug: string };
 
 /** Pure: the status of an invitation at `now`. */
 export function invitationStatus(row: Pick<InvitationRow, 'accepted_at' | 'revoked_at' | 'expires_at'>, now: Date): InvitationStatus {
@@ -51,26 +54,6 @@ export function toInvitation(row: InvitationWithOrg, now: Date) {
     expiresAt: row.expires_at,
     acceptedAt: row.accepted_at,
     createdAt: row.created_at,
-  };
-}
-
-/** Invitations joined with their organization's name and slug. */
-export function invitationsWithOrg(db: DB) {
-  return db
-    .selectFrom('invitations').innerJoin('organizations', 'organizations.id', 'invitations.organization_id')
-    .selectAll('invitations').select(['organizations.name as org_name', 'organizations.slug as org_slug']);
-}
-
-/** The condition for invitations of each status at `now` (pure SQL, both dialects). */
-export function statusIs(status: InvitationStatus, now: Date) {
-  return (eb: ExpressionBuilder<Database, 'invitations'>) => {
-    const open = [eb('invitations.accepted_at', 'is', null), eb('invitations.revoked_at', 'is', null)];
-    switch (status) {
-      case 'accepted': return eb('invitations.accepted_at', 'is not', null);
-      case 'revoked': return eb.and([eb('invitations.accepted_at', 'is', null), eb('invitations.revoked_at', 'is not', null)]);
-      case 'expired': return eb.and([...open, eb('invitations.expires_at', '<=', iso(now))]);
-      case 'pending': return eb.and([...open, eb('invitations.expires_at', '>', iso(now))]);
-    }
   };
 }
 
@@ -95,35 +78,23 @@ export async function createInvitation(deps: AppDeps, input: { organizationId: s
   };
   const org = await deps.db.transaction().execute(async (trx) => {
     await lockOrganization(trx, input.organizationId);
-    const member = await trx
-      .selectFrom('memberships').innerJoin('users', 'users.id', 'memberships.user_id').select('users.id')
-      .where('memberships.organization_id', '=', input.organizationId).where('users.email', '=', email)
-      .executeTakeFirst();
-    if (member) throw new HttpError('CONFLICT', 'That address already belongs to a member', [{ field: 'email', message: 'already a member' }]);
+    if (await addressIsMember(trx, input.organizationId, email)) throw new HttpError('CONFLICT', 'That address already belongs to a member', [{ field: 'email', message: 'already a member' }]);
     // The inviter's role as it is now, under the organization lock (it may have changed since bind() read it).
     const inviterRole = await roleOf(trx, input.organizationId, input.invitedBy.id);
     if (!inviterRole) throw new HttpError('ORGANIZATION_MISMATCH', 'You are not a member of this organization');
     const problem = ROLE_SCOPES[inviterRole].has('members:write') ? inviteProblem(inviterRole, input.role) : `Your role (${inviterRole}) does not allow members:write`;
     if (problem) throw new HttpError('FORBIDDEN', problem);
     // A new link voids the older ones, but re-inviting may not revoke what the caller could not revoke.
-    const pending = await trx
-      .selectFrom('invitations').select('role')
-      .where('organization_id', '=', input.organizationId).where('email', '=', email)
-      .where('accepted_at', 'is', null).where('revoked_at', 'is', null).where('expires_at', '>', iso(now))
-      .execute();
+    const pending = await pendingRolesFor(trx, input.organizationId, email, now);
     const above = pending.find((p) => !atLeast(inviterRole, p.role as Role));
     if (above)
       throw new HttpError('FORBIDDEN', `That address has a pending invitation as ${above.role}: only someone who may revoke it can replace it`, [
         { field: 'email', message: `pending invitation as ${above.role}` },
       ]);
-    await trx
-      .updateTable('invitations').set({ revoked_at: iso(now) })
-      .where('organization_id', '=', input.organizationId).where('email', '=', email)
-      .where('accepted_at', 'is', null).where('revoked_at', 'is', null)
-      .execute();
-    const org = await trx.selectFrom('organizations').select(['name', 'slug', 'seats']).where('id', '=', input.organizationId).executeTakeFirstOrThrow();
+    await revokeOpenInvitationsFor(trx, input.organizationId, email, now);
+    const org = await loadOrganization(trx, input.organizationId);
     if ((await seatsInUse(trx, input.organizationId, now)) >= org.seats) throw seatsFull(org.seats);
-    await trx.insertInto('invitations').values(row).execute();
+    await insertInvitation(trx, row);
     await record(trx, { now, action: 'invitation.created', organizationId: input.organizationId, target: { type: 'invitation', id: row.id }, detail: { email, role: input.role } });
     return org;
   });
@@ -152,7 +123,7 @@ function tokenMatches(row: InvitationRow, token: string): boolean {
 
 /** The pending invitation a mailed link names, or null (for the public link page). */
 export async function peekInvitation(db: DB, invitationId: string, token: string, now: Date): Promise<InvitationWithOrg | null> {
-  const row = await invitationsWithOrg(db).where('invitations.id', '=', invitationId).executeTakeFirst();
+  const row = await findInvitationWithOrg(db, invitationId);
   if (!row || !tokenMatches(row, token) || invitationStatus(row, now) !== 'pending') return null;
   return row;
 }
@@ -165,7 +136,7 @@ export async function peekInvitation(db: DB, invitationId: string, token: string
 export async function acceptInvitation(deps: AppDeps, input: { user: UserRow; invitationId: string; token: string | undefined; pinnedOrganizationId: string | null; keep?: { sessionId?: string; keyId?: string } }) {
   const now = deps.clock.now();
   const { user } = input;
-  const row = await invitationsWithOrg(deps.db).where('invitations.id', '=', input.invitationId).executeTakeFirst();
+  const row = await findInvitationWithOrg(deps.db, input.invitationId);
   // Someone else's invitation answers as a missing one.
   if (!row || row.email !== user.email) throw new HttpError('NOT_FOUND', 'No such invitation for your email address');
   if (input.pinnedOrganizationId && input.pinnedOrganizationId !== row.organization_id)
@@ -181,26 +152,19 @@ export async function acceptInvitation(deps: AppDeps, input: { user: UserRow; in
 
   const org = await deps.db.transaction().execute(async (trx) => {
     await lockOrganization(trx, row.organization_id);
-    const member = await trx.selectFrom('memberships').select('role')
-      .where('organization_id', '=', row.organization_id).where('user_id', '=', user.id).executeTakeFirst();
-    if (member) throw new HttpError('CONFLICT', 'You are already a member of this organization');
+    if (await findMembership(trx, row.organization_id, user.id)) throw new HttpError('CONFLICT', 'You are already a member of this organization');
     // The inviter must still be able to grant the role: a demoted or departed inviter's
     // invitation is void (revoked here, committed; the caller gets 403 below).
     const inviterRole = row.invited_by ? await roleOf(trx, row.organization_id, row.invited_by) : null;
     if (!inviterRole || !mayInvite(inviterRole, row.role as Role)) {
-      await trx.updateTable('invitations').set({ revoked_at: iso(now) })
-        .where('id', '=', row.id).where('accepted_at', 'is', null).where('revoked_at', 'is', null).execute();
+      await revokeOpenInvitation(trx, row.id, now);
       return null;
     }
-    const org = await trx.selectFrom('organizations').selectAll().where('id', '=', row.organization_id).executeTakeFirstOrThrow();
+    const org = await loadOrganization(trx, row.organization_id);
     // Seats may have been lowered since the invitation was sent.
     if ((await memberCount(trx, row.organization_id)) >= org.seats) throw seatsFull(org.seats);
-    const consumed = await trx
-      .updateTable('invitations').set({ accepted_at: iso(now), accepted_by: user.id })
-      .where('id', '=', row.id).where('accepted_at', 'is', null).where('revoked_at', 'is', null).where('expires_at', '>', iso(now))
-      .executeTakeFirst();
-    if (Number(consumed.numUpdatedRows) !== 1) throw new HttpError('CONFLICT', 'This invitation is no longer pending');
-    await trx.insertInto('memberships').values({ organization_id: row.organization_id, user_id: user.id, role: row.role, created_at: iso(now) }).execute();
+    if (!(await markAccepted(trx, row.id, user.id, now))) throw new HttpError('CONFLICT', 'This invitation is no longer pending');
+    await insertMembership(trx, { organizationId: row.organization_id, userId: user.id, role: row.role, now: iso(now) });
     await record(trx, { now, action: 'invitation.accepted', organizationId: row.organization_id, target: { type: 'invitation', id: row.id }, detail: { email: row.email, role: row.role, userId: user.id } });
     await record(trx, { now, action: 'member.added', organizationId: row.organization_id, target: { type: 'user', id: user.id }, detail: { userId: user.id, role: row.role, invitationId: row.id } });
     // The mailed token proves the mailbox: it verifies the address and ends what was created

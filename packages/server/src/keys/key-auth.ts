@@ -3,28 +3,13 @@ import { sql } from 'kysely';
 import type { AppDeps } from '../deps.js';
 import { prepared } from '../db/prepared.js';
 import { organizationCountColumn } from '../users/users.service.js';
-import { iso } from '../time/clock.js';
 import { HttpError } from '../http/http-error.js';
 import { principal, type Carrier, type Principal } from '../auth/principal.js';
-import { keyStatus } from './keys.service.js';
-
-/** Seconds between two writes of a key's last use (and on every change of IP). */
-export const LAST_USED_INTERVAL_MS = 60_000;
-
-interface Secrets {
-  secret_hash: string;
-  previous_secret_hash: string | null;
-  previous_expires_at: string | null;
-}
-
-/** Checks a token against a key's secret, or its previous secret while a rotation's grace period runs. */
-export async function verifyWithGrace(verifier: AppDeps['keyVerifier'], cacheKey: string, row: Secrets, token: ParsedToken, now: Date): Promise<boolean> {
-  if (await verifier.verify(cacheKey, row.secret_hash, token)) return true;
-  if (row.previous_secret_hash && row.previous_expires_at && new Date(row.previous_expires_at) > now) {
-    return verifier.verify(`${cacheKey}:previous`, row.previous_secret_hash, token);
-  }
-  return false;
-}
+import { acceptSecret, LAST_USED_INTERVAL_MS, shouldRecordUse } from '../credentials/secret-credential.js';
+// OAuth introspection checks a PAT's secret with it, as authentication does.
+export { verifyWithGrace } from '../credentials/secret-credential.js';
+import { recordUse } from '../credentials/secret-credential.repository.js';
+import { cacheable } from '../auth/credential-cache.js';
 
 /**
  * A key and its owner in one statement: two unique-index point reads (the key by lookup id, the
@@ -61,6 +46,17 @@ export function parseScopes(json: string): ReadonlySet<Scope> {
 }
 
 /**
+ * Until when a key's answer may be cached: its expiry, the end of a rotation's grace period (the
+ * token may be the previous secret), and the next write of its last use.
+ */
+export function keyCacheUntil(row: { expires_at: string | null; previous_expires_at: string | null }, lastUsed: number, now: Date): number {
+  let until = lastUsed + LAST_USED_INTERVAL_MS;
+  if (row.expires_at) until = Math.min(until, new Date(row.expires_at).getTime());
+  if (row.previous_expires_at && new Date(row.previous_expires_at) > now) until = Math.min(until, new Date(row.previous_expires_at).getTime());
+  return until;
+}
+
+/**
  * Resolves a PAT: the key and its owner in one read, a cached constant-time check after the first
  * Argon2 verification, then the key's status and the owner's. Both rows are read on every request,
  * so a revocation or a disabled account written by any instance is seen on the very next one.
@@ -68,26 +64,24 @@ export function parseScopes(json: string): ReadonlySet<Scope> {
 export async function authenticateKey(deps: AppDeps, token: ParsedToken, ip: string | null, carrier: Carrier): Promise<Principal> {
   const row = await keyWithOwner.first(deps.db, [token.lookupId]);
   if (!row) throw new HttpError('INVALID_TOKEN', 'The API key is invalid');
+  const now = deps.clock.now();
   const {
     key_id: id, secret_hash, previous_secret_hash, previous_expires_at, key_scopes: scopes, key_organization_id: organizationId,
-    key_enabled: enabled, key_expires_at: expires_at, key_revoked_at: revoked_at, key_created_at: createdAt, key_last_used_at: lastUsedAt, key_last_used_ip: lastUsedIp,
+    key_enabled: enabled, key_expires_at: expires_at, key_revoked_at: revoked_at, key_created_at: createdAt, key_last_used_at: last_used_at, key_last_used_ip: last_used_ip,
     ...user
   } = row;
-  const now = deps.clock.now();
-  if (!(await verifyWithGrace(deps.keyVerifier, id, { secret_hash, previous_secret_hash, previous_expires_at }, token, now)))
-    throw new HttpError('INVALID_TOKEN', 'The API key is invalid');
-  const status = keyStatus({ enabled, expires_at, revoked_at }, now);
-  if (status === 'revoked') throw new HttpError('INVALID_TOKEN', 'The API key has been revoked');
-  if (status === 'expired') throw new HttpError('TOKEN_EXPIRED', 'The API key has expired');
-  if (status === 'disabled') throw new HttpError('INVALID_TOKEN', 'The API key is disabled');
+  const key = { secret_hash, previous_secret_hash, previous_expires_at, enabled, expires_at, revoked_at };
+  await acceptSecret(deps.keyVerifier, { id, row: key, token, now, noun: 'API key' });
   // The owner as they are now: a disabled account stops its keys on the next request.
   if (!user.is_active) throw new HttpError('ACCOUNT_DISABLED');
-
-  const last = lastUsedAt ? new Date(lastUsedAt).getTime() : 0;
-  if (now.getTime() - last > LAST_USED_INTERVAL_MS || lastUsedIp !== ip) {
+  let last = last_used_at ? new Date(last_used_at).getTime() : 0;
+  if (shouldRecordUse({ last_used_at, last_used_ip }, now, ip)) {
     // Bookkeeping must not fail or slow the request it describes.
-    deps.db.updateTable('api_keys').set({ last_used_at: iso(now), last_used_ip: ip }).where('id', '=', id)
-      .execute().catch((err: unknown) => deps.logger.warn({ err }, 'could not record key use'));
+    recordUse(deps.db, 'api_keys', id, now, ip).catch((err: unknown) => deps.logger.warn({ err }, 'could not record key use'));
+    last = now.getTime();
   }
-  return principal({ kind: 'user', id: user.id, user }, { kind: 'pat', id, issuedAt: createdAt, carrier }, { scopes: parseScopes(scopes), organizationId });
+  return cacheable(
+    principal({ kind: 'user', id: user.id, user }, { kind: 'pat', id, issuedAt: createdAt, carrier }, { scopes: parseScopes(scopes), organizationId }),
+    { until: keyCacheUntil({ expires_at, previous_expires_at }, last, now), ip },
+  );
 }

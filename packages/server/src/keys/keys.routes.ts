@@ -3,10 +3,9 @@ import { requestIp } from '../http/client-ip.js';
 import { ROUTES, SCOPES, type Scope } from '@acct/shared';
 import type { AppDeps } from '../deps.js';
 import { bind, pinOf, principalOf, userOf } from '../http/bind.js';
-import { iso } from '../time/clock.js';
 import { HttpError } from '../http/http-error.js';
-import { decodeCursor, page } from '../http/pagination.js';
-import { createKey, findKey, reportLeak, revokeKey, rotateKey, toApiKey, toKeyEvent, updateKey } from './keys.service.js';
+import { decodeCursor } from '../http/pagination.js';
+import { createKey, keyWithEvents, listKeys, reportLeak, revokeKey, rotateKey, toApiKey, updateKey } from './keys.service.js';
 
 /** Personal access tokens (`/api/auth/api-key/*`) and the scope catalogue. */
 export function keyRoutes(deps: AppDeps, r: Router = Router()): Router {
@@ -37,36 +36,13 @@ export function keyRoutes(deps: AppDeps, r: Router = Router()): Router {
     const principal = principalOf(ctx);
     const pin = pinOf(principal);
     const limit = ctx.query.limit ?? 20;
-    const cursor = decodeCursor(ctx.query.cursor);
-    const now = iso(deps.clock.now());
-    let q = deps.db.selectFrom('api_keys').selectAll().where('user_id', '=', principal.subject.id).orderBy('id', 'desc').limit(limit + 1);
     // A pinned key lists only the keys pinned to its own organization.
-    if (pin) q = q.where('organization_id', '=', pin);
-    if (cursor) q = q.where('id', '<', cursor);
-    switch (ctx.query.status) {
-      case 'revoked':
-        q = q.where('revoked_at', 'is not', null);
-        break;
-      case 'expired':
-        q = q.where('revoked_at', 'is', null).where('expires_at', '<=', now);
-        break;
-      case 'disabled':
-        q = q.where('revoked_at', 'is', null).where('enabled', '=', 0).where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]));
-        break;
-      case 'active':
-        q = q.where('revoked_at', 'is', null).where('enabled', '=', 1).where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]));
-        break;
-    }
-    const { items, pagination } = page(await q.execute(), limit);
-    const at = deps.clock.now();
-    return { data: items.map((row) => toApiKey(row, at)), pagination };
+    return listKeys(deps, principal.subject.id, { pin, cursor: decodeCursor(ctx.query.cursor), limit, status: ctx.query.status });
   });
 
   bind(r, deps, ROUTES.getApiKey, async (ctx) => {
     const principal = principalOf(ctx);
-    const row = await findKey(deps.db, principal.subject.id, ctx.query.id, pinOf(principal));
-    const events = await deps.db.selectFrom('key_events').selectAll().where('key_id', '=', row.id).orderBy('id').limit(100).execute();
-    return { data: { ...toApiKey(row, deps.clock.now()), events: events.map(toKeyEvent) } };
+    return { data: await keyWithEvents(deps, principal.subject.id, ctx.query.id, pinOf(principal)) };
   });
 
   bind(r, deps, ROUTES.updateApiKey, async (ctx) => {

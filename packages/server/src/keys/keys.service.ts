@@ -1,27 +1,26 @@
-import { issueToken, parseToken, type Scope } from '@acct/shared';
+import { parseToken, type Scope } from '@acct/shared';
 import type { AppDeps } from '../deps.js';
 import type { DB } from '../db/database.js';
 import type { ApiKeyRow, KeyEventRow } from '../db/schema.js';
-import { addSeconds, iso } from '../time/clock.js';
+import { iso } from '../time/clock.js';
+import { page } from '../http/pagination.js';
 import { HttpError } from '../http/http-error.js';
 import { ulid } from '../db/ids.js';
-import { argon2Hash, argon2Verify, dummyVerify } from '../auth/hashing.js';
+import { argon2Verify, dummyVerify } from '../auth/hashing.js';
+import { assertRotatable, forgetSecrets, graceEndsAt, mintSecret, rotation, ROTATED_MEANWHILE, secretStatus, type SecretStatus } from '../credentials/secret-credential.js';
+import { endGrace, revokeSecret, swapSecret } from '../credentials/secret-credential.repository.js';
+import { findMembership } from '../members/members.repository.js';
+import { findKeyByLookupId, findUserKey, insertKey, insertKeyEvent, keyEvents, listUserKeys, updateKeyColumns, type KeyEventKind } from './keys.repository.js';
+import { findUserEmail } from '../users/users.repository.js';
 import { record } from '../audit/audit.js';
 
-export type KeyStatus = 'active' | 'expired' | 'revoked' | 'disabled';
-export type KeyEventKind = 'created' | 'updated' | 'rotated' | 'revoked' | 'leak-reported';
-
-/** Pure: a key's status at `now`. Revocation wins over expiry, expiry over disabling. */
-export function keyStatus(row: Pick<ApiKeyRow, 'revoked_at' | 'enabled' | 'expires_at'>, now: Date): KeyStatus {
-  if (row.revoked_at) return 'revoked';
-  if (row.expires_at && new Date(row.expires_at) <= now) return 'expired';
-  if (!row.enabled) return 'disabled';
-  return 'active';
-}
+export type KeyStatus = SecretStatus;
+export type { KeyEventKind };
+/** A key's status at `now` (the rule every secret credential shares; OAuth introspection reads PATs with it). */
+export const keyStatus = secretStatus;
 
 /** The API shape of a key: never the secret or its hash. */
 export function toApiKey(row: ApiKeyRow, now: Date) {
-  const graceLive = row.previous_expires_at && new Date(row.previous_expires_at) > now;
   return {
     id: row.id,
     name: row.name,
@@ -29,26 +28,19 @@ export function toApiKey(row: ApiKeyRow, now: Date) {
     scopes: JSON.parse(row.scopes) as Scope[],
     organizationId: row.organization_id,
     enabled: row.enabled === 1,
-    status: keyStatus(row, now),
+    status: secretStatus(row, now),
     expiresAt: row.expires_at,
     lastUsedAt: row.last_used_at,
     lastUsedIp: row.last_used_ip,
     revokedAt: row.revoked_at,
     rotatedAt: row.rotated_at,
-    previousSecretExpiresAt: graceLive ? row.previous_expires_at : null,
+    previousSecretExpiresAt: graceEndsAt(row, now),
     createdAt: row.created_at,
   };
 }
 
 export function toKeyEvent(row: KeyEventRow) {
   return { id: row.id, kind: row.kind as KeyEventKind, detail: row.detail, ip: row.ip, createdAt: row.created_at };
-}
-
-export async function recordKeyEvent(db: DB, input: { keyId: string; userId: string; kind: KeyEventKind; detail: string; ip: string | null; now: Date }): Promise<void> {
-  await db
-    .insertInto('key_events')
-    .values({ id: ulid(input.now.getTime()), key_id: input.keyId, user_id: input.userId, kind: input.kind, detail: input.detail, ip: input.ip, created_at: iso(input.now) })
-    .execute();
 }
 
 /** What audit rows and webhook events say about a key: never its secret, hash or start. */
@@ -67,41 +59,28 @@ export interface CreateKeyInput {
 /** Mints a PAT for a user; the plain key exists only in the returned value. */
 export async function createKey(deps: AppDeps, userId: string, input: CreateKeyInput) {
   const { db, clock } = deps;
-  if (input.organizationId) {
-    const member = await db
-      .selectFrom('memberships').select('role')
-      .where('organization_id', '=', input.organizationId).where('user_id', '=', userId)
-      .executeTakeFirst();
-    if (!member) throw new HttpError('ORGANIZATION_MISMATCH', 'You can only pin a key to an organization you belong to');
+  if (input.organizationId && !(await findMembership(db, input.organizationId, userId))) {
+    throw new HttpError('ORGANIZATION_MISMATCH', 'You can only pin a key to an organization you belong to');
   }
   const now = clock.now();
-  const token = issueToken('pat');
+  const { token, columns } = await mintSecret('pat', now, input.expiresIn);
   const row: ApiKeyRow = {
     id: `ak_${ulid(now.getTime())}`,
-    lookup_id: token.lookupId,
     user_id: userId,
     name: input.name,
-    start: token.token.slice(0, 7),
-    secret_hash: await argon2Hash(token.token),
     scopes: JSON.stringify([...new Set(input.scopes)]),
     organization_id: input.organizationId ?? null,
     enabled: 1,
-    expires_at: input.expiresIn ? iso(addSeconds(now, input.expiresIn)) : null,
-    revoked_at: null,
-    last_used_at: null,
-    last_used_ip: null,
-    previous_secret_hash: null,
-    previous_expires_at: null,
-    rotated_at: null,
+    ...columns,
     created_at: iso(now),
     updated_at: iso(now),
   };
   await db.transaction().execute(async (trx) => {
-    await trx.insertInto('api_keys').values(row).execute();
-    await recordKeyEvent(trx, { keyId: row.id, userId, kind: 'created', detail: `scopes ${row.scopes}`, ip: input.ip, now });
+    await insertKey(trx, row);
+    await insertKeyEvent(trx, { keyId: row.id, userId, kind: 'created', detail: `scopes ${row.scopes}`, ip: input.ip, now });
     await record(trx, { now, action: 'api_key.created', organizationId: row.organization_id, target: { type: 'api_key', id: row.id }, detail: keyFacts(row) });
   });
-  return { row, key: token.token };
+  return { row, key: token };
 }
 
 /**
@@ -110,11 +89,23 @@ export async function createKey(deps: AppDeps, userId: string, input: CreateKeyI
  * organization, so the owner's unpinned keys and keys of other organizations are 404 too.
  */
 export async function findKey(db: DB, userId: string, id: string, pin?: string | null): Promise<ApiKeyRow> {
-  let q = db.selectFrom('api_keys').selectAll().where('id', '=', id).where('user_id', '=', userId);
-  if (pin) q = q.where('organization_id', '=', pin);
-  const row = await q.executeTakeFirst();
+  const row = await findUserKey(db, userId, id, pin);
   if (!row) throw new HttpError('NOT_FOUND', 'No such API key');
   return row;
+}
+
+/** One page of the user's keys, newest first; a pinned caller (`pin`) lists only keys pinned to its organization. */
+export async function listKeys(deps: AppDeps, userId: string, input: { pin: string | null; cursor: string | null; limit: number; status?: KeyStatus | undefined }) {
+  const now = deps.clock.now();
+  const { items, pagination } = page(await listUserKeys(deps.db, { userId, ...input, now }), input.limit);
+  return { data: items.map((row) => toApiKey(row, now)), pagination };
+}
+
+/** A key with its history (the first 100 events). */
+export async function keyWithEvents(deps: AppDeps, userId: string, id: string, pin: string | null) {
+  const row = await findKey(deps.db, userId, id, pin);
+  const events = await keyEvents(deps.db, row.id);
+  return { ...toApiKey(row, deps.clock.now()), events: events.map(toKeyEvent) };
 }
 
 /** Renames, enables/disables, or narrows the scopes of a key; scopes can never grow. */
@@ -141,8 +132,8 @@ export async function updateKey(
   if (Object.keys(changes).length === 0) return row;
   const updated = { ...row, ...changes, updated_at: iso(now) };
   await deps.db.transaction().execute(async (trx) => {
-    await trx.updateTable('api_keys').set({ ...changes, updated_at: iso(now) }).where('id', '=', row.id).where('revoked_at', 'is', null).execute();
-    await recordKeyEvent(trx, { keyId: row.id, userId, kind: 'updated', detail: Object.keys(changes).join(', '), ip: input.ip, now });
+    await updateKeyColumns(trx, row.id, { ...changes, updated_at: iso(now) });
+    await insertKeyEvent(trx, { keyId: row.id, userId, kind: 'updated', detail: Object.keys(changes).join(', '), ip: input.ip, now });
     await record(trx, { now, action: 'api_key.updated', organizationId: row.organization_id, target: { type: 'api_key', id: row.id }, detail: { ...keyFacts(updated), fields: Object.keys(changes) } });
   });
   return updated;
@@ -155,39 +146,12 @@ export async function revokeKey(deps: AppDeps, userId: string, id: string, ip: s
   if (row.revoked_at) return row;
   const now = deps.clock.now();
   await deps.db.transaction().execute(async (trx) => {
-    await trx.updateTable('api_keys').set({ revoked_at: iso(now), updated_at: iso(now) }).where('id', '=', row.id).where('revoked_at', 'is', null).execute();
-    await recordKeyEvent(trx, { keyId: row.id, userId, kind: 'revoked', detail: reason, ip, now });
+    await revokeSecret(trx, 'api_keys', row.id, now);
+    await insertKeyEvent(trx, { keyId: row.id, userId, kind: 'revoked', detail: reason, ip, now });
     await record(trx, { now, action: 'api_key.revoked', organizationId: row.organization_id, target: { type: 'api_key', id: row.id }, detail: keyFacts(row) });
   });
-  deps.keyVerifier.forget(row.id);
+  forgetSecrets(deps.keyVerifier, row.id);
   return { ...row, revoked_at: iso(now), updated_at: iso(now) };
-}
-
-/**
- * Pure but for the hash: the new secret of a key (same lookup id) and the columns a rotation
- * writes. With a grace period the current secret becomes the previous one until then; with 0
- * there is no previous secret, so the old one stops at once.
- */
-export async function rotation(
-  kind: 'pat' | 'teamKey',
-  row: { lookup_id: string; secret_hash: string },
-  gracePeriod: number,
-  now: Date,
-  clock?: { now(): Date },
-) {
-  const token = issueToken(kind, row.lookup_id);
-  const secretHash = await argon2Hash(token.token);
-  // Stamped after the (slow) hash, just before the write: rotations that arrived before it raced this one.
-  const at = clock ? clock.now() : now;
-  const changes = {
-    secret_hash: secretHash,
-    start: token.token.slice(0, 7),
-    previous_secret_hash: gracePeriod > 0 ? row.secret_hash : null,
-    previous_expires_at: gracePeriod > 0 ? iso(addSeconds(at, gracePeriod)) : null,
-    rotated_at: iso(at),
-    updated_at: iso(at),
-  };
-  return { token, changes };
 }
 
 /**
@@ -200,39 +164,19 @@ export async function rotateKey(
 ) {
   const row = await findKey(deps.db, userId, input.id, input.pin);
   const now = deps.clock.now();
-  const status = keyStatus(row, now);
-  if (status === 'revoked' || status === 'expired') throw new HttpError('CONFLICT', `A ${status} key cannot be rotated; create a new one`);
-  if (rotatedSince(row, input.arrivedAt)) throw ROTATED_MEANWHILE();
+  assertRotatable(row, now, input.arrivedAt);
   const { token, changes } = await rotation('pat', row, input.gracePeriod, now, deps.clock);
   await deps.db.transaction().execute(async (trx) => {
-    // Compare-and-swap on the secret this request read: of parallel rotations exactly one
-    // writes; the others would hand out a secret that no longer works, so they answer 409.
-    const swapped = await trx.updateTable('api_keys').set(changes)
-      .where('id', '=', row.id).where('secret_hash', '=', row.secret_hash).where('revoked_at', 'is', null)
-      .executeTakeFirst();
-    if (Number(swapped.numUpdatedRows) !== 1) throw ROTATED_MEANWHILE();
-    await recordKeyEvent(trx, {
+    // Of parallel rotations exactly one writes; the others would hand out a secret that no longer works, so they answer 409.
+    if (!(await swapSecret(trx, 'api_keys', row.id, row.secret_hash, changes))) throw ROTATED_MEANWHILE();
+    await insertKeyEvent(trx, {
       keyId: row.id, userId, kind: 'rotated', detail: input.gracePeriod > 0 ? `previous secret valid for ${input.gracePeriod}s` : 'previous secret stopped at once', ip: input.ip, now,
     });
     await record(trx, { now, action: 'api_key.rotated', organizationId: row.organization_id, target: { type: 'api_key', id: row.id }, detail: { ...keyFacts(row), gracePeriod: input.gracePeriod } });
   });
-  deps.keyVerifier.forget(row.id);
-  deps.keyVerifier.forget(`${row.id}:previous`);
+  forgetSecrets(deps.keyVerifier, row.id);
   return { row: { ...row, ...changes }, key: token.token };
 }
-
-/**
- * True when another rotation of the key was written after this request arrived: the two raced
- * (the other one merely reached the database first), so this one must not issue a secret too.
- * A rotation sent after the previous one answered arrives after its `rotated_at` and proceeds.
- */
-export function rotatedSince(row: { rotated_at: string | null }, arrivedAt: Date): boolean {
-  return row.rotated_at !== null && row.rotated_at > iso(arrivedAt);
-}
-
-/** The answer to the losers of parallel rotations (or a rotation racing a revocation). */
-export const ROTATED_MEANWHILE = () =>
-  new HttpError('CONFLICT', 'The key was rotated or revoked by another request meanwhile: no new secret was issued; read the key and try again');
 
 /**
  * What a leak report did: `revoked` (the key's current secret: the key is revoked),
@@ -250,7 +194,7 @@ export type LeakOutcome = 'revoked' | 'grace-ended' | 'inactive';
  */
 export async function reportLeak(deps: AppDeps, key: string, ip: string | null): Promise<LeakOutcome> {
   const parsed = parseToken(key.trim(), 'pat');
-  const row = parsed ? await deps.db.selectFrom('api_keys').selectAll().where('lookup_id', '=', parsed.lookupId).executeTakeFirst() : undefined;
+  const row = parsed ? await findKeyByLookupId(deps.db, parsed.lookupId) : undefined;
   let matched: 'current' | 'previous' | null = null;
   if (row && parsed) {
     if (await argon2Verify(row.secret_hash, parsed.token)) matched = 'current';
@@ -264,21 +208,16 @@ export async function reportLeak(deps: AppDeps, key: string, ip: string | null):
     let outcome: LeakOutcome = 'inactive';
     let detail: string;
     if (matched === 'current') {
-      const revoked = await trx.updateTable('api_keys').set({ revoked_at: iso(now), updated_at: iso(now) })
-        .where('id', '=', row.id).where('secret_hash', '=', row.secret_hash).where('revoked_at', 'is', null).executeTakeFirst();
-      if (Number(revoked.numUpdatedRows) === 1) outcome = 'revoked';
+      if (await revokeSecret(trx, 'api_keys', row.id, now, row.secret_hash)) outcome = 'revoked';
       detail = outcome === 'revoked' ? 'current secret reported as leaked; key revoked' : 'secret reported as leaked; the key was already revoked (or rotated meanwhile), nothing changed';
     } else {
       // A retired secret: end its grace period if it still runs; the key and its current secret stay.
-      const ended = await trx.updateTable('api_keys').set({ previous_expires_at: iso(now), updated_at: iso(now) })
-        .where('id', '=', row.id).where('previous_secret_hash', '=', row.previous_secret_hash).where('previous_expires_at', '>', iso(now))
-        .executeTakeFirst();
-      if (Number(ended.numUpdatedRows) === 1) outcome = 'grace-ended';
+      if (row.previous_secret_hash !== null && (await endGrace(trx, 'api_keys', row.id, row.previous_secret_hash, now))) outcome = 'grace-ended';
       detail = outcome === 'grace-ended'
         ? 'retired secret reported as leaked during its grace period; the grace period ended now, the current secret stays valid'
         : 'retired secret reported as leaked; it had already stopped working, nothing was revoked';
     }
-    await recordKeyEvent(trx, { keyId: row.id, userId: row.user_id, kind: 'leak-reported', detail, ip, now });
+    await insertKeyEvent(trx, { keyId: row.id, userId: row.user_id, kind: 'leak-reported', detail, ip, now });
     // Whoever reported it is nobody we know; the row belongs to the key's owner.
     await record(trx, {
       now, action: 'api_key.leaked', organizationId: row.organization_id, userId: row.user_id, actor: { type: 'anonymous', id: null, credentialKind: null, credentialId: null },
@@ -286,9 +225,8 @@ export async function reportLeak(deps: AppDeps, key: string, ip: string | null):
     });
     return outcome;
   });
-  deps.keyVerifier.forget(row.id);
-  deps.keyVerifier.forget(`${row.id}:previous`);
-  const owner = await deps.db.selectFrom('users').select('email').where('id', '=', row.user_id).executeTakeFirst();
+  forgetSecrets(deps.keyVerifier, row.id);
+  const owner = await findUserEmail(deps.db, row.user_id);
   if (owner) {
     const what = {
       revoked: { subject: 'was reported as leaked and revoked', text: 'It has been revoked. Create a new key and update wherever the old one was used.' },
@@ -303,7 +241,7 @@ export async function reportLeak(deps: AppDeps, key: string, ip: string | null):
     }[outcome];
     deps.mailer
       .send({
-        to: owner.email,
+        to: owner,
         subject: `Your acct API key "${row.name}" ${what.subject}`,
         text: `Someone reported a secret of your API key "${row.name}" (id ${row.id}) as publicly exposed.\n${what.text}\n`,
       })

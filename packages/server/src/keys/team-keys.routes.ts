@@ -2,9 +2,9 @@ import { Router } from 'express';
 import { ROUTES, type Scope } from '@acct/shared';
 import type { AppDeps } from '../deps.js';
 import { bind, membershipOf, userOf } from '../http/bind.js';
-import { iso } from '../time/clock.js';
-import { decodeCursor, page } from '../http/pagination.js';
-import { createTeamKey, findTeam, requireTeamAdmin, revokeTeamKey, rotateTeamKey, toTeamKey } from './team-keys.service.js';
+import { decodeCursor } from '../http/pagination.js';
+import { findTeam } from '../teams/teams.service.js';
+import { createTeamKey, listTeamKeys, requireTeamAdmin, revokeTeamKey, rotateTeamKey, toTeamKey } from './team-keys.service.js';
 
 /** Team keys (`…/teams/:teamId/keys`): created, revoked and rotated by team admins. */
 export function teamKeyRoutes(deps: AppDeps, r: Router = Router()): Router {
@@ -24,17 +24,7 @@ export function teamKeyRoutes(deps: AppDeps, r: Router = Router()): Router {
     const { organizationId } = membershipOf(ctx);
     const team = await findTeam(deps.db, organizationId, ctx.params['teamId'] ?? '');
     const limit = ctx.query.limit ?? 20;
-    const cursor = decodeCursor(ctx.query.cursor);
-    const now = iso(deps.clock.now());
-    let q = deps.db.selectFrom('team_keys').selectAll().where('team_id', '=', team.id).orderBy('id', 'desc').limit(limit + 1);
-    if (cursor) q = q.where('id', '<', cursor);
-    if (ctx.query.status === 'revoked') q = q.where('revoked_at', 'is not', null);
-    if (ctx.query.status === 'expired') q = q.where('revoked_at', 'is', null).where('expires_at', '<=', now);
-    if (ctx.query.status === 'active') q = q.where('revoked_at', 'is', null).where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]));
-    if (ctx.query.status === 'disabled') q = q.where('id', '=', ''); // team keys are never disabled, only revoked
-    const { items, pagination } = page(await q.execute(), limit);
-    const at = deps.clock.now();
-    return { data: items.map((row) => toTeamKey(row, at)), pagination };
+    return listTeamKeys(deps, { teamId: team.id, cursor: decodeCursor(ctx.query.cursor), limit, status: ctx.query.status });
   });
 
   bind(r, deps, ROUTES.revokeTeamKey, async (ctx) => {

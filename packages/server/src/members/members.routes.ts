@@ -5,7 +5,8 @@ import { bind, membershipOf, userOf } from '../http/bind.js';
 import { HttpError } from '../http/http-error.js';
 import { decodeCursor, page } from '../http/pagination.js';
 import { createInvitation } from '../invitations/invitations.service.js';
-import { findMember, removeMembership, setRole, toMember, type MemberRow } from './members.service.js';
+import { findMember, listMemberRows, type MemberRow } from './members.repository.js';
+import { removeMembership, setRole, toMember } from './members.service.js';
 import { inviteProblem, removalProblem, roleChangeProblem } from './role-rules.js';
 
 /** Members of an organization and their roles (`…/organizations/:organizationId/members`). */
@@ -21,13 +22,7 @@ export function memberRoutes(deps: AppDeps, r: Router = Router()): Router {
     const { organizationId } = membershipOf(ctx);
     const limit = ctx.query.limit ?? 20;
     const cursor = decodeCursor(ctx.query.cursor);
-    let q = deps.db
-      .selectFrom('memberships').innerJoin('users', 'users.id', 'memberships.user_id')
-      .select(['memberships.user_id as id', 'memberships.user_id', 'users.email', 'users.full_name', 'users.handle', 'memberships.role', 'memberships.created_at'])
-      .where('memberships.organization_id', '=', organizationId)
-      .orderBy('memberships.user_id').limit(limit + 1);
-    if (cursor) q = q.where('memberships.user_id', '>', cursor);
-    const { items, pagination } = page(await q.execute(), limit);
+    const { items, pagination } = page(await listMemberRows(deps.db, organizationId, cursor, limit), limit);
     return { data: items.map(toMember), pagination };
   });
 

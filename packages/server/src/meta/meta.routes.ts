@@ -4,10 +4,8 @@ import type { AppDeps } from '../deps.js';
 import { sendEnvelope } from '../http/render/envelope.js';
 import { HttpError } from '../http/http-error.js';
 import { freeBytes, MIN_FREE_BYTES, storageDir } from '../db/database.js';
-
-function escape(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
+import { escape } from '../auth/pages.js';
+import { pingDatabase } from '../users/users.repository.js';
 
 /** The API reference as one static page (no scripts: the CSP allows none). */
 function docsPage(routes: Record<string, RouteContract>): string {
@@ -32,7 +30,7 @@ export function metaRoutes(deps: AppDeps, r: Router = Router()): Router {
   const storage = storageDir(deps.config);
   let lastLogged = 0;
   r.get('/readyz', async (_req, res) => {
-    await deps.db.selectFrom('users').select('id').limit(1).execute();
+    await pingDatabase(deps.db);
     // A full disk still reads, but every write fails: not ready (the path goes to the log only).
     const free = storage === null ? null : await freeBytes(storage);
     if (free !== null && free < MIN_FREE_BYTES) {

@@ -6,19 +6,16 @@ import { bind, membershipOf, principalOf, userOf } from '../http/bind.js';
 import { iso } from '../time/clock.js';
 import { HttpError } from '../http/http-error.js';
 import { removeMembership } from '../members/members.service.js';
-import { toOrganization } from './orgs.service.js';
+import { deleteOrganization, updateOrganizationColumns } from './orgs.repository.js';
+import { loadOrganization, toOrganization } from './orgs.service.js';
 import { record } from '../audit/audit.js';
 
 /** One organization: read, rename, delete, leave (`/api/user/organizations/:organizationId`). */
 export function organizationRoutes(deps: AppDeps, r: Router = Router()): Router {
 
-  async function load(organizationId: string) {
-    return deps.db.selectFrom('organizations').selectAll().where('id', '=', organizationId).executeTakeFirstOrThrow();
-  }
-
   bind(r, deps, ROUTES.getOrganization, async (ctx) => {
     const { organizationId, role } = membershipOf(ctx);
-    return { data: toOrganization(await load(organizationId), role) };
+    return { data: toOrganization(await loadOrganization(deps.db, organizationId), role) };
   });
 
   bind(r, deps, ROUTES.updateOrganization, async (ctx) => {
@@ -28,7 +25,7 @@ export function organizationRoutes(deps: AppDeps, r: Router = Router()): Router 
     if (Object.keys(changes).length > 0) {
       try {
         await deps.db.transaction().execute(async (trx) => {
-          await trx.updateTable('organizations').set({ ...changes, updated_at: iso(deps.clock.now()) }).where('id', '=', organizationId).execute();
+          await updateOrganizationColumns(trx, organizationId, { ...changes, updated_at: iso(deps.clock.now()) });
           await record(trx, { action: 'organization.updated', organizationId, target: { type: 'organization', id: organizationId }, detail: changes });
         });
       } catch (err) {
@@ -36,7 +33,7 @@ export function organizationRoutes(deps: AppDeps, r: Router = Router()): Router 
         throw err;
       }
     }
-    return { data: toOrganization(await load(organizationId), role) };
+    return { data: toOrganization(await loadOrganization(deps.db, organizationId), role) };
   });
 
   bind(r, deps, ROUTES.deleteOrganization, async (ctx) => {
@@ -47,7 +44,7 @@ export function organizationRoutes(deps: AppDeps, r: Router = Router()): Router 
       throw new HttpError('FORBIDDEN', 'Sign in again to delete an organization: this session is too old');
     // Projects, ledger, memberships, teams and invitations cascade; keys pinned to it fail the membership check.
     await deps.db.transaction().execute(async (trx) => {
-      await trx.deleteFrom('organizations').where('id', '=', organizationId).execute();
+      await deleteOrganization(trx, organizationId);
       await record(trx, { action: 'organization.deleted', organizationId, target: { type: 'organization', id: organizationId } });
     });
     return { data: { id: organizationId, deleted: true as const } };

@@ -1,25 +1,19 @@
 import { randomInt } from 'node:crypto';
+import type { AppDeps } from '../deps.js';
 import type { DB } from '../db/database.js';
+import { isUniqueViolation } from '../db/errors.js';
 import type { OrganizationRow } from '../db/schema.js';
 import { iso } from '../time/clock.js';
 import { ulid } from '../db/ids.js';
 import { slugify } from '../users/users.service.js';
 import type { Role } from '@acct/shared';
+import { insertLedgerEntry } from '../billing/credits.repository.js';
+import { HttpError } from '../http/http-error.js';
+import { findOrganization, insertOrganization, slugTaken } from './orgs.repository.js';
 import { record } from '../audit/audit.js';
 
 /** What a new organization starts with (API.md: free plan, included credits in the ledger). */
 export const FREE_PLAN = { plan: 'free', seats: 5, includedCredits: 100 } as const;
-
-/** Billing periods run 30 days from the organization's creation (its billing anchor). */
-export const BILLING_PERIOD_DAYS = 30;
-
-/** Pure: the start of the billing period that contains `now`, for an organization created at `createdAt`. */
-export function billingPeriodStart(createdAt: string, now: Date): string {
-  const anchor = new Date(createdAt).getTime();
-  const length = BILLING_PERIOD_DAYS * 86_400_000;
-  const periods = Math.max(0, Math.floor((now.getTime() - anchor) / length));
-  return iso(new Date(anchor + periods * length));
-}
 
 export function toOrganization(row: OrganizationRow, role: Role) {
   return { id: row.id, name: row.name, slug: row.slug, role, createdAt: row.created_at, updatedAt: row.updated_at };
@@ -29,10 +23,16 @@ async function freeSlug(db: DB, wanted: string): Promise<string> {
   const base = slugify(wanted, 40) || 'org';
   for (let attempt = 0; attempt < 20; attempt++) {
     const candidate = attempt === 0 ? base : `${base}-${randomInt(10 ** Math.min(3 + attempt, 8))}`;
-    const taken = await db.selectFrom('organizations').select('id').where('slug', '=', candidate).executeTakeFirst();
-    if (!taken) return candidate;
+    if (!(await slugTaken(db, candidate))) return candidate;
   }
   return `${base}-${randomInt(1e9)}`;
+}
+
+/** The one place an organization is loaded for a member, or 404. */
+export async function loadOrganization(db: DB, id: string): Promise<OrganizationRow> {
+  const row = await findOrganization(db, id);
+  if (!row) throw new HttpError('NOT_FOUND', 'No such organization');
+  return row;
 }
 
 /**
@@ -54,44 +54,27 @@ export async function createOrganization(db: DB, input: { name: string; slug?: s
     created_at: iso(input.now),
     updated_at: iso(input.now),
   };
-  await db.insertInto('organizations').values(row).execute();
-  await db.insertInto('memberships').values({ organization_id: row.id, user_id: input.ownerId, role: 'owner', created_at: iso(input.now) }).execute();
-  await db
-    .insertInto('credit_ledger')
-    .values({
-      id: ulid(input.now.getTime()), organization_id: row.id, kind: 'top-up', amount: FREE_PLAN.includedCredits,
-      description: 'Included credits of the free plan', balance_after: FREE_PLAN.includedCredits, idempotency_key: null, created_at: iso(input.now),
-    })
-    .execute();
+  await insertOrganization(db, row, input.ownerId);
+  await insertLedgerEntry(db, {
+    organizationId: row.id, kind: 'top-up', amount: FREE_PLAN.includedCredits, description: 'Included credits of the free plan',
+    balanceAfter: FREE_PLAN.includedCredits, idempotencyKey: null, now: input.now,
+  });
   await record(db, { now: input.now, action: 'organization.created', organizationId: row.id, userId: input.ownerId, target: { type: 'organization', id: row.id }, detail: { name: row.name, slug } });
   return row;
 }
 
 /**
- * Debits credits atomically: the conditional update succeeds only while the balance covers
- * the cost, so parallel debits can never overdraw. Returns the balance after, or null when short.
+ * Creates an organization a user asked for, with them as owner. A slug derived from the name
+ * can be taken by a concurrent creation between pick and insert: pick again. A slug the caller
+ * chose is theirs to change: CONFLICT at once.
  */
-export async function debitCredits(db: DB, input: { organizationId: string; amount: number; description: string; now: Date }): Promise<number | null> {
-  if (input.amount === 0) return 0;
-  const updated = await db
-    .updateTable('organizations')
-    .set((eb) => ({ credit_balance: eb('credit_balance', '-', input.amount) }))
-    .where('id', '=', input.organizationId)
-    .where('credit_balance', '>=', input.amount)
-    .returning('credit_balance')
-    .executeTakeFirst();
-  if (!updated) return null;
-  await db
-    .insertInto('credit_ledger')
-    .values({
-      id: ulid(input.now.getTime()), organization_id: input.organizationId, kind: 'debit', amount: -input.amount,
-      description: input.description, balance_after: updated.credit_balance, idempotency_key: null, created_at: iso(input.now),
-    })
-    .execute();
-  return updated.credit_balance;
-}
-
-export async function creditBalance(db: DB, organizationId: string): Promise<number> {
-  const row = await db.selectFrom('organizations').select('credit_balance').where('id', '=', organizationId).executeTakeFirst();
-  return row?.credit_balance ?? 0;
+export async function createOwnOrganization(deps: AppDeps, input: { name: string; slug?: string | undefined; ownerId: string }): Promise<OrganizationRow> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await deps.db.transaction().execute((trx) => createOrganization(trx, { ...input, now: deps.clock.now() }));
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      if (input.slug !== undefined || attempt >= 5) throw new HttpError('CONFLICT', 'That slug is taken', [{ field: 'slug', message: 'slug is taken' }]);
+    }
+  }
 }

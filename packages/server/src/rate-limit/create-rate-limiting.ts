@@ -9,6 +9,9 @@ import { connectRedis, type RedisClient } from './redis.js';
 export interface RateLimiting {
   rateLimits: RateLimits;
   signInLockout: SignInLockout;
+  /** The shared Redis client (REDIS_URL), and the prefix of every key acct keeps there. */
+  redis: RedisClient | null;
+  redisPrefix: string;
   close(): Promise<void>;
 }
 
@@ -28,6 +31,8 @@ export async function createRateLimiting(
   return {
     rateLimits: new RateLimits(config, deps.clock, deps.logger, redis, redis ? (await import('rate-limit-redis')).RedisStore : null),
     signInLockout: new SignInLockout(failures, config.lockout, deps.clock, deps.logger),
+    redis,
+    redisPrefix: config.redisPrefix,
     // Called after the HTTP server drained: nothing is in flight, and a Redis that is down must not hold up the exit.
     close: async () => {
       if (redis?.isOpen) redis.destroy();

@@ -113,6 +113,11 @@ export class RateLimits {
     }
   }
 
+  /** Whether a `global` budget counts every request (off: no middleware needs to run for it). */
+  get countsEveryRequest(): boolean {
+    return this.everyRequest !== null;
+  }
+
   /** Counts the request against the per-IP budgets of its route. */
   async byIp(contract: RouteContract, req: Request, res: Response): Promise<void> {
     if (!this.byRoute.get(contract)?.ip.length) return; // no per-IP budget here: skip the IP's key

@@ -5,8 +5,9 @@ import { isUniqueViolation } from '../db/errors.js';
 import { bind, pinOf, principalOf, userOf } from '../http/bind.js';
 import { iso } from '../time/clock.js';
 import { HttpError } from '../http/http-error.js';
-import { createOrganization, toOrganization } from '../orgs/orgs.service.js';
+import { createOwnOrganization, toOrganization } from '../orgs/orgs.service.js';
 import type { Role } from '@acct/shared';
+import { findUser, updateUserColumns, userOrganizations } from './users.repository.js';
 import { userView } from './users.service.js';
 
 /** The signed-in account and its organizations (`/api/user`). */
@@ -21,27 +22,22 @@ export function userRoutes(deps: AppDeps, r: Router = Router()): Router {
     const changes = { ...(name !== undefined ? { full_name: name.trim() } : {}), ...(handle !== undefined ? { handle } : {}) };
     if (Object.keys(changes).length > 0) {
       try {
-        await deps.db.updateTable('users').set({ ...changes, updated_at: now }).where('id', '=', user.id).execute();
+        await updateUserColumns(deps.db, user.id, { ...changes, updated_at: now });
       } catch (err) {
         if (isUniqueViolation(err)) throw new HttpError('CONFLICT', 'That handle is taken', [{ field: 'handle', message: 'handle is taken' }]);
         throw err;
       }
     }
-    const row = await deps.db.selectFrom('users').selectAll().where('id', '=', user.id).executeTakeFirstOrThrow();
+    const row = await findUser(deps.db, user.id);
+    if (!row) throw new HttpError('NOT_FOUND', 'No such user');
     return { data: await userView(deps.db, row) };
   });
 
   bind(r, deps, ROUTES.listOrganizations, async (ctx) => {
     const principal = principalOf(ctx);
     const user = userOf(ctx);
-    let q = deps.db
-      .selectFrom('memberships').innerJoin('organizations', 'organizations.id', 'memberships.organization_id')
-      .selectAll('organizations').select('memberships.role')
-      .where('memberships.user_id', '=', user.id).orderBy('organizations.id');
     // A pinned key sees only its organization.
-    const pin = pinOf(principal);
-    if (pin) q = q.where('organizations.id', '=', pin);
-    const rows = await q.execute();
+    const rows = await userOrganizations(deps.db, user.id, pinOf(principal));
     return { data: rows.map((row) => toOrganization(row, row.role as Role)) };
   });
 
@@ -51,18 +47,8 @@ export function userRoutes(deps: AppDeps, r: Router = Router()): Router {
     // A pinned key acts only inside its organization: it cannot make another one.
     if (pinOf(principal))
       throw new HttpError('ORGANIZATION_MISMATCH', 'The token is pinned to an organization: it cannot create organizations');
-    const name = ctx.body.name.trim();
-    // A slug derived from the name can be taken by a concurrent creation between pick and
-    // insert: pick again. A slug the caller chose is theirs to change: CONFLICT at once.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const row = await deps.db.transaction().execute((trx) => createOrganization(trx, { name, slug: ctx.body.slug, ownerId: user.id, now: deps.clock.now() }));
-        return { data: toOrganization(row, 'owner') };
-      } catch (err) {
-        if (!isUniqueViolation(err)) throw err;
-        if (ctx.body.slug !== undefined || attempt >= 5) throw new HttpError('CONFLICT', 'That slug is taken', [{ field: 'slug', message: 'slug is taken' }]);
-      }
-    }
+    const row = await createOwnOrganization(deps, { name: ctx.body.name.trim(), slug: ctx.body.slug, ownerId: user.id });
+    return { data: toOrganization(row, 'owner') };
   });
 
   return r;

@@ -4,6 +4,7 @@ import * as invitations from './invitations.js';
 import * as intake from './intake.js';
 import * as keys from './keys.js';
 import * as members from './members.js';
+import * as oauth from './oauth.js';
 import * as organizations from './organizations.js';
 import * as payments from './payments.js';
 import * as projects from './projects.js';
@@ -14,7 +15,7 @@ import * as teams from './teams.js';
 import * as users from './users.js';
 import * as webhooks from './webhooks.js';
 
-export { audit, auth, intake, invitations, keys, members, teamKeys, organizations, payments, projects, rateLimits, subscription, teams, users, webhooks };
+export { audit, auth, intake, invitations, keys, members, oauth, teamKeys, organizations, payments, projects, rateLimits, subscription, teams, users, webhooks };
 
 /** Every route of the API, for the server's route binding, the OpenAPI document and the policy test. */
 export const ROUTES = {
@@ -93,6 +94,9 @@ export const ROUTES = {
   redeliverWebhook: webhooks.redeliverWebhook,
   listOrganizationAuditLog: audit.listOrganizationAuditLog,
   listUserAuditLog: audit.listUserAuditLog,
+  listOAuthGrants: oauth.listOAuthGrants,
+  revokeOAuthGrant: oauth.revokeOAuthGrant,
+  listOrganizationOAuthGrants: oauth.listOrganizationOAuthGrants,
 } as const;
 
 export type RouteName = keyof typeof ROUTES;

@@ -1,10 +1,11 @@
+import { ROUTES } from '@acct/shared/routes';
 import type { DataOf, audit } from '@acct/shared';
 import type { Context } from '../../context.js';
 import { parseDuration } from '../../lib/duration.js';
 import { UsageError } from '../../lib/errors.js';
-import { orgLabel, orgPath, resolveOrg } from '../../lib/org.js';
+import { orgLabel, orgParams, resolveOrg } from '../../lib/org.js';
 import { formatDate, printJson, printTable } from '../../lib/output.js';
-import { collectList, listCap, noteMore, type ListFlags } from '../../lib/paginate.js';
+import { listCap, noteMore, type ListFlags } from '../../lib/paginate.js';
 
 type Entry = DataOf<typeof audit.listUserAuditLog>[number];
 
@@ -35,8 +36,9 @@ export async function run(ctx: Context, opts: AuditOptions): Promise<number> {
   const query = { since: opts.since ? sinceTime(opts.since, ctx.clock.now()) : undefined, action: opts.action, actor: opts.actor };
   const cap = listCap(opts);
   const org = opts.org !== undefined ? await resolveOrg(ctx, opts.org) : null;
-  const path = org ? orgPath(org, '/audit-log') : '/api/user/audit-log';
-  const { items, more } = await collectList<Entry>(ctx.http, { method: 'GET', path, query }, cap);
+  const { items, more } = org
+    ? await ctx.api.list(ROUTES.listOrganizationAuditLog, { params: orgParams(org), query }, cap)
+    : await ctx.api.list(ROUTES.listUserAuditLog, { query }, cap);
   if (ctx.json) printJson(ctx.io, items);
   else if (items.length === 0) ctx.io.err(`No audit entries${org ? ` in ${orgLabel(org)}` : ''} match\n`);
   else {

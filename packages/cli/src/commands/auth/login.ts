@@ -1,4 +1,5 @@
-import type { auth, DataOf, users } from '@acct/shared';
+import { ROUTES } from '@acct/shared/routes';
+import type { DataOf, users } from '@acct/shared';
 import type { Context } from '../../context.js';
 import { apiErrorFrom } from '../../lib/http.js';
 import { UsageError } from '../../lib/errors.js';
@@ -12,10 +13,15 @@ export interface LoginOptions {
   passwordStdin: boolean;
   withToken: boolean;
   insecureStorage: boolean;
+  web?: boolean;
+  scope?: string;
 }
 
 /** `acct login`: a session cookie in the jar, or (`--with-token`) a PAT from stdin in the keychain. */
 export async function run(ctx: Context, opts: LoginOptions): Promise<number> {
+  if (opts.web && (opts.withToken || opts.email || opts.passwordStdin)) throw new UsageError('--web signs in in the browser: it takes no --email, --password-stdin or --with-token');
+  if (opts.scope !== undefined && !opts.web) throw new UsageError('--scope goes with --web');
+  if (opts.web) return (await import('./login-web.js')).run(ctx, { insecureStorage: opts.insecureStorage, ...(opts.scope !== undefined ? { scope: opts.scope } : {}) });
   if (opts.withToken) return loginWithToken(ctx, opts);
   const { io } = ctx;
   const known = ctx.config.data.hosts[ctx.origin]?.user?.email;
@@ -28,12 +34,7 @@ export async function run(ctx: Context, opts: LoginOptions): Promise<number> {
   // Signing in as another account keeps the active one's session for `acct auth switch`.
   const active = ctx.config.data.hosts[ctx.origin]?.user;
   if (active && active.email.toLowerCase() !== email.toLowerCase()) await stashActiveSession(ctx);
-  const { data } = await ctx.http.api<DataOf<typeof auth.signIn>>({
-    method: 'POST',
-    path: '/api/auth/sign-in/email',
-    json: { email, password },
-    credential: 'none',
-  });
+  const { data } = await ctx.api.call(ROUTES.signIn, { body: { email, password }, credential: 'none' });
   const host = ctx.config.host(ctx.origin);
   host.user = { id: data.user.id, email: data.user.email, handle: data.user.handle };
   delete rememberAccount(host, host.user).stashedSession;
@@ -58,7 +59,7 @@ async function loginWithToken(ctx: Context, opts: LoginOptions): Promise<number>
   const store = await chooseStore(ctx, opts.insecureStorage);
 
   // Check the token before keeping it; a token without user:read is still a good token.
-  const res = await ctx.http.request({ method: 'GET', path: '/api/user/me', headers: { authorization: `Bearer ${token}` }, credential: 'none' });
+  const res = await ctx.api.request(ROUTES.getMe, { headers: { authorization: `Bearer ${token}` }, credential: 'none' });
   if (res.status === 401 || (res.status >= 400 && res.status !== 403)) throw apiErrorFrom(res);
   const scopesHeader = res.headers['x-token-scopes'];
   const scopes = typeof scopesHeader === 'string' ? scopesHeader.split(/,\s*/).filter(Boolean) : undefined;

@@ -1,6 +1,27 @@
+import { ROUTES } from '@acct/shared/routes';
 import type { Context } from '../../context.js';
 import { printJson } from '../../lib/output.js';
 import { forgetTokens } from '../../lib/token-store.js';
+import { storeFor } from '../../lib/credentials.js';
+
+/** A web sign-in's grant is revoked on the server (its refresh token ends the whole grant) before its tokens are forgotten. */
+async function revokeWebSignIn(ctx: Context): Promise<void> {
+  for (const saved of ctx.config.data.hosts[ctx.origin]?.tokens ?? []) {
+    if (!saved.oauth) continue;
+    try {
+      const refresh = await storeFor(ctx.secrets, saved).get(saved.oauth.refreshAccount);
+      if (!refresh) continue;
+      const res = await ctx.http.request({
+        method: 'POST', path: '/oauth2/revoke', credential: 'none',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token: refresh, client_id: saved.oauth.clientId }).toString(),
+      });
+      if (res.status !== 200) ctx.io.err(`acct: warning: the server answered ${res.status} to revoking the web sign-in; forgetting it here anyway\n`);
+    } catch (err) {
+      ctx.io.err(`acct: warning: could not revoke the web sign-in on the server: ${(err as Error).message}\n`);
+    }
+  }
+}
 
 export interface LogoutOptions {
   forgetToken: boolean;
@@ -15,7 +36,7 @@ export async function run(ctx: Context, opts: LogoutOptions): Promise<number> {
   const jar = await ctx.jar();
   let signedOut = false;
   if (jar.cookieHeader(ctx.origin) !== '') {
-    const res = await ctx.http.request({ method: 'POST', path: '/api/auth/sign-out', credential: 'session' });
+    const res = await ctx.api.request(ROUTES.signOut, { credential: 'session' });
     // 401: the session had already ended on the server; either way the local cookie goes.
     signedOut = res.status >= 200 && res.status < 300;
     if (!signedOut && res.status !== 401) io.err(`acct: warning: the server answered ${res.status} to sign-out; clearing the local session anyway\n`);
@@ -31,6 +52,7 @@ export async function run(ctx: Context, opts: LogoutOptions): Promise<number> {
     delete host.user;
   }
   ctx.config.save();
+  if (opts.forgetToken) await revokeWebSignIn(ctx);
   const forgotten = opts.forgetToken ? await forgetTokens(ctx) : [];
 
   if (ctx.json) {

@@ -1,3 +1,4 @@
+import { ROUTES } from '@acct/shared/routes';
 import type { auth, BodyOf, DataOf } from '@acct/shared';
 import type { Context } from '../../context.js';
 import { UsageError } from '../../lib/errors.js';
@@ -33,7 +34,7 @@ export async function run(ctx: Context, opts: SignupOptions): Promise<number> {
   // why and asked again, instead of starting over; scripts get the error and exit 1.
   for (let attempt = 1; ; attempt++) {
     const body: BodyOf<typeof auth.signUp> = { email, name, password };
-    const res = await ctx.http.request({ method: 'POST', path: '/api/auth/sign-up/email', json: body, credential: 'none' });
+    const res = await ctx.api.request(ROUTES.signUp, { body, credential: 'none' });
     const refused = res.status === 400 ? passwordRefusal(res.json()) : null;
     if (refused && !opts.passwordStdin && io.canPrompt && attempt < MAX_PASSWORD_ATTEMPTS) {
       io.err(`✗ ${refused}; choose another.\n`);

@@ -2,18 +2,20 @@ import type { CommandSpec } from '../spec.js';
 
 const login: CommandSpec = {
   name: 'login',
-  description: 'sign in with email and password, or save a token with --with-token',
+  description: 'sign in with email and password, in the browser with --web, or save a token with --with-token',
   options: [
+    { flags: '--web', description: 'sign in in the browser (device login: a URL and a code; works with SSO accounts)' },
+    { flags: '--scope <scopes>', description: 'with --web: space-separated scopes to ask for (default: the whole API)' },
     { flags: '--email <email>', description: 'email address' },
     { flags: '--password-stdin', description: 'read the password from stdin' },
     { flags: '--with-token', description: 'read a personal access token from stdin and save it to the keychain' },
     { flags: '--insecure-storage', description: 'without a keychain, save the token in a 0600 file' },
   ],
-  examples: ['acct login', 'acct login --email me@example.com --password-stdin < password.txt', 'acct login --with-token < token.txt'],
+  examples: ['acct login', 'acct login --web', 'acct login --email me@example.com --password-stdin < password.txt', 'acct login --with-token < token.txt'],
   run: {
     name: 'login',
     load: () => import('./login.js'),
-    options: (o) => ({ email: o.email, passwordStdin: Boolean(o.passwordStdin), withToken: Boolean(o.withToken), insecureStorage: Boolean(o.insecureStorage) }),
+    options: (o) => ({ email: o.email, passwordStdin: Boolean(o.passwordStdin), withToken: Boolean(o.withToken), insecureStorage: Boolean(o.insecureStorage), web: Boolean(o.web), scope: o.scope }),
   },
 };
 

@@ -1,3 +1,4 @@
+import { ROUTES } from '@acct/shared/routes';
 import type { DataOf, users } from '@acct/shared';
 import type { Context } from '../../context.js';
 import { describeSource, type Credential } from '../../lib/credentials.js';
@@ -19,6 +20,8 @@ export interface Status {
   expiryKnown: boolean;
   ok: boolean;
   error?: { status: number; code: string; message: string };
+  /** The OAuth grant behind a web sign-in (`acct login --web`): refreshed silently. */
+  grant: { clientId: string; refreshedAutomatically: true } | null;
   /** Every account signed in on this host (`acct auth switch` changes the active one). */
   accounts: { email: string; active: boolean; tokens: number; session: boolean }[];
 }
@@ -35,6 +38,7 @@ export async function gatherStatus(ctx: Context): Promise<Status> {
     expiresAt: null,
     expiryKnown: false,
     ok: false,
+    grant: 'saved' in credential && credential.saved.oauth ? { clientId: credential.saved.oauth.clientId, refreshedAutomatically: true } : null,
     accounts: [],
   };
   const host = ctx.config.data.hosts[ctx.origin];
@@ -55,7 +59,7 @@ export async function gatherStatus(ctx: Context): Promise<Status> {
     status.expiresAt = credential.saved.expiresAt;
     status.expiryKnown = true;
   } else if (credential.source === 'keychain' || credential.source === 'file') status.scopes = credential.saved.scopes ?? null;
-  const res = await ctx.http.request({ method: 'GET', path: '/api/user/me' });
+  const res = await ctx.api.request(ROUTES.getMe);
   const tokenScopes = header(res, 'x-token-scopes');
   if (tokenScopes !== undefined) status.scopes = tokenScopes.split(/,\s*/).filter(Boolean);
   if (res.status === 200) {
@@ -73,7 +77,7 @@ export async function gatherStatus(ctx: Context): Promise<Status> {
     if (expiry) Object.assign(status, { expiresAt: expiry.expiresAt, expiryKnown: true });
   }
   if (credential.source === 'cookie' && status.ok) {
-    const session = await ctx.http.request({ method: 'GET', path: '/api/auth/get-session', credential: 'session' });
+    const session = await ctx.api.request(ROUTES.getSession, { credential: 'session' });
     if (session.status === 200) Object.assign(status, { expiresAt: (session.json() as { data: { session: { expiresAt: string } } }).data.session.expiresAt, expiryKnown: true });
   }
   return status;
@@ -102,7 +106,7 @@ export function whyThisCredential(ctx: Context, credential: Credential, signedIn
  */
 async function tokenExpiry(ctx: Context, token: string, signedIn: boolean): Promise<{ expiresAt: string | null } | null> {
   for (const credential of ['auto', ...(signedIn ? (['session'] as const) : [])] as const) {
-    const res = await ctx.http.request({ method: 'GET', path: '/api/auth/api-key/list', query: { limit: 100 }, credential });
+    const res = await ctx.api.request(ROUTES.listApiKeys, { query: { limit: 100 }, credential });
     if (res.status !== 200) continue;
     const keys = (res.json() as { data?: unknown } | undefined)?.data;
     if (!Array.isArray(keys)) continue;
@@ -136,6 +140,7 @@ export async function run(ctx: Context): Promise<number> {
     lines.push(`  ${mark} ${status.ok && status.user ? 'Signed in as' : 'Credential'}: ${who}`);
     lines.push(`  - Credential: ${status.credential.description}${status.credential.token ? ` ${status.credential.token}` : ''}`);
     lines.push(`  - Scopes: ${status.scopes === 'all' ? 'all (session)' : status.scopes ? status.scopes.join(', ') || 'none' : 'unknown'}`);
+    if (status.grant) lines.push(`  - Grant: OAuth client ${status.grant.clientId} (\`acct login --web\`); the access token is refreshed automatically`);
     lines.push(`  - Expires: ${status.expiryKnown ? formatDate(status.expiresAt, 'never') : 'unknown (the token may not read its key record: api-keys:read, or sign in)'}`);
   }
   lines.push(`  - Why this credential: ${status.credential.reason}`);

@@ -1,11 +1,8 @@
-import type { DataOf, payments, subscription } from '@acct/shared';
+import { ROUTES } from '@acct/shared/routes';
 import type { Context } from '../../context.js';
-import { inOrg, orgLabel, orgPath } from '../../lib/org.js';
+import { inOrg, orgLabel, orgParams } from '../../lib/org.js';
 import { formatDate, printJson, printTable } from '../../lib/output.js';
-import { collectList, listCap, noteMore, type ListFlags } from '../../lib/paginate.js';
-
-type Subscription = DataOf<typeof subscription.getSubscription>;
-type LedgerEntry = DataOf<typeof payments.listPayments>[number];
+import { listCap, noteMore, type ListFlags } from '../../lib/paginate.js';
 
 export interface ShowOptions extends ListFlags {
   org?: string;
@@ -18,8 +15,8 @@ export async function run(ctx: Context, opts: ShowOptions): Promise<number> {
   const cap = listCap(opts);
   return inOrg(ctx, opts.org, async (org) => {
     const [{ data: sub }, ledger] = await Promise.all([
-      ctx.http.api<Subscription>({ method: 'GET', path: orgPath(org, '/subscription') }),
-      collectList<LedgerEntry>(ctx.http, { method: 'GET', path: orgPath(org, '/payments') }, cap),
+      ctx.api.call(ROUTES.getSubscription, { params: orgParams(org) }),
+      ctx.api.list(ROUTES.listPayments, { params: orgParams(org) }, cap),
     ]);
     if (ctx.json) {
       printJson(ctx.io, { organizationId: org.id, ...sub, ledger: ledger.items });

@@ -1,9 +1,10 @@
+import { ROUTES } from '@acct/shared/routes';
 import { randomUUID } from 'node:crypto';
-import { payments, type BodyOf, type DataOf } from '@acct/shared';
+import { payments, type BodyOf } from '@acct/shared';
 import type { Context } from '../../context.js';
 import { ApiError, CliError, NetworkError, UsageError } from '../../lib/errors.js';
 import { header } from '../../lib/http.js';
-import { inOrg, orgLabel, orgPath } from '../../lib/org.js';
+import { inOrg, orgLabel, orgParams } from '../../lib/org.js';
 import { printJson } from '../../lib/output.js';
 
 export interface TopUpOptions {
@@ -38,7 +39,7 @@ export async function run(ctx: Context, opts: TopUpOptions): Promise<number> {
   return inOrg(ctx, opts.org, async (org) => {
     let res;
     try {
-      res = await ctx.http.api<DataOf<typeof payments.createPayment>>({ method: 'POST', path: orgPath(org, '/payments'), json: body, headers: { 'Idempotency-Key': key } });
+      res = await ctx.api.call(ROUTES.createPayment, { params: orgParams(org), body, headers: { 'Idempotency-Key': key } });
     } catch (err) {
       // The top-up may or may not have happened: say how to find out without paying twice.
       if (err instanceof NetworkError || (err instanceof ApiError && err.status >= 500)) throw new CliError(err.message, err.exitCode, retry);

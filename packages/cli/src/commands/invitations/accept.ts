@@ -1,3 +1,4 @@
+import { ROUTES } from '@acct/shared/routes';
 import type { DataOf, invitations } from '@acct/shared';
 import type { Context } from '../../context.js';
 import { ApiError, CliError, UsageError } from '../../lib/errors.js';
@@ -35,11 +36,7 @@ export async function run(ctx: Context, opts: AcceptOptions): Promise<number> {
   const { id, token } = parseInvitation(opts.invitation.trim(), opts.token?.trim());
   let data: DataOf<typeof invitations.acceptInvitation>;
   try {
-    ({ data } = await ctx.http.api<DataOf<typeof invitations.acceptInvitation>>({
-      method: 'POST',
-      path: `/api/user/invitations/${encodeURIComponent(id)}/accept`,
-      json: token === undefined ? {} : { token },
-    }));
+    ({ data } = await ctx.api.call(ROUTES.acceptInvitation, { params: { invitationId: id }, body: token === undefined ? {} : { token } }));
   } catch (err) {
     // A 401 here is about the invitation's token, not the credential the generic hint talks about.
     if (err instanceof ApiError && err.code === 'INVALID_TOKEN' && token !== undefined)

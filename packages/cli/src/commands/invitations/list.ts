@@ -1,14 +1,12 @@
-import type { DataOf, invitations } from '@acct/shared';
+import { ROUTES } from '@acct/shared/routes';
 import type { Context } from '../../context.js';
 import { formatDate, printJson, printTable } from '../../lib/output.js';
 import { capItems, listCap, noteMore, type ListFlags } from '../../lib/paginate.js';
 
-type Invitation = DataOf<typeof invitations.listMyInvitations>[number];
-
 /** `acct invitations list`: pending invitations to your (verified) email address. */
 export async function run(ctx: Context, opts: ListFlags = {}): Promise<number> {
   const cap = listCap(opts);
-  const all = await ctx.http.api<Invitation[]>({ method: 'GET', path: '/api/user/invitations' });
+  const all = await ctx.api.call(ROUTES.listMyInvitations);
   const { items: data, more } = capItems(all.data, cap);
   if (ctx.json) {
     printJson(ctx.io, data);

@@ -1,11 +1,12 @@
-import type { BodyOf, DataOf, keys } from '@acct/shared';
+import { ROUTES } from '@acct/shared/routes';
+import type { BodyOf, keys } from '@acct/shared';
 import type { Context } from '../../context.js';
 import { parseDuration } from '../../lib/duration.js';
 import { EXIT, UsageError } from '../../lib/errors.js';
 import type { SavedToken } from '../../lib/config.js';
 import { printJson } from '../../lib/output.js';
-import { chooseStore, saveToken } from '../../lib/token-store.js';
-import { printNewKey } from './show.js';
+import { chooseStore } from '../../lib/token-store.js';
+import { printNewKey, saveNewKey } from './show.js';
 
 export interface CreateOptions {
   name?: string;
@@ -25,7 +26,7 @@ export async function checkScopes(scopes: string[]): Promise<void> {
 
 /** On a terminal without --scope: a checklist of the server's scope catalogue, nothing pre-checked. */
 async function chooseScopes(ctx: Context): Promise<string[]> {
-  const { data } = await ctx.http.api<DataOf<typeof keys.listScopes>>({ method: 'GET', path: '/api/auth/scopes', credential: 'none' });
+  const { data } = await ctx.api.call(ROUTES.listScopes, { credential: 'none' });
   const width = Math.max(...data.map((s) => s.name.length));
   return ctx.io.prompter.checkbox(
     'Scopes for the key (space to check, enter when done; choose only what it needs):',
@@ -49,18 +50,12 @@ export async function run(ctx: Context, opts: CreateOptions): Promise<number> {
   // Find out whether the key can be kept before minting it, so a missing keychain loses nothing.
   const store = opts.save ? await chooseStore(ctx, opts.insecureStorage) : null;
 
-  const { data } = await ctx.http.api<DataOf<typeof keys.createApiKey>>({ method: 'POST', path: '/api/auth/api-key/create', json: body, credential: 'session' });
+  const { data } = await ctx.api.call(ROUTES.createApiKey, { body, credential: 'session' });
   let saved: SavedToken | null = null;
   if (store) {
-    try {
-      saved = await saveToken(ctx, store, data.key, { id: data.id, name: data.name, scopes: data.scopes, expiresAt: data.expiresAt, organizationId: data.organizationId });
-    } catch (err) {
-      // The key exists now and is shown only once: print it rather than lose it.
-      ctx.io.out(ctx.json ? `${JSON.stringify({ ...data, savedTo: null }, null, 2)}\n` : `${data.key}\n`);
-      ctx.io.err(`acct: the key ${data.id} "${data.name}" was created, but saving it to ${store.description} failed: ${err instanceof Error ? err.message : String(err)}\n`);
-      ctx.io.err(`acct: the key is printed above on stdout and will not be shown again: store it now, or revoke it with \`acct keys revoke ${data.id}\`\n`);
-      return EXIT.FAILURE;
-    }
+    // The key exists now and is shown only once: if it cannot be saved, it is printed, not lost.
+    saved = await saveNewKey(ctx, store, data, 'created', data);
+    if (!saved) return EXIT.FAILURE;
   }
   if (ctx.json) {
     printJson(ctx.io, { ...data, ...(saved ? { savedTo: saved.storage } : {}) });

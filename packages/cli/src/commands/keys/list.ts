@@ -1,12 +1,12 @@
+import { ROUTES } from '@acct/shared/routes';
 import type { Context } from '../../context.js';
 import { formatDate, printJson, printTable } from '../../lib/output.js';
-import { collectList, listCap, noteMore, type ListFlags } from '../../lib/paginate.js';
-import type { ApiKey } from './show.js';
+import { listCap, noteMore, type ListFlags } from '../../lib/paginate.js';
 
 /** `acct keys list`: your keys, newest first, never a secret; 30 unless --limit N or --paginate. */
 export async function run(ctx: Context, opts: ListFlags = {}): Promise<number> {
   const cap = listCap(opts);
-  const { items: keys, more } = await collectList<ApiKey>(ctx.http, { method: 'GET', path: '/api/auth/api-key/list', credential: 'session' }, cap);
+  const { items: keys, more } = await ctx.api.list(ROUTES.listApiKeys, { credential: 'session' }, cap);
   if (ctx.json) {
     printJson(ctx.io, keys);
     return 0;

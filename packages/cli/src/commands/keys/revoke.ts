@@ -1,4 +1,4 @@
-import type { DataOf, keys } from '@acct/shared';
+import { ROUTES } from '@acct/shared/routes';
 import type { Context } from '../../context.js';
 import { printJson } from '../../lib/output.js';
 import { forgetTokens } from '../../lib/token-store.js';
@@ -9,7 +9,7 @@ export interface RevokeOptions {
 
 /** `acct keys revoke ID`: the key stops working on the next request; a local copy is deleted too. */
 export async function run(ctx: Context, opts: RevokeOptions): Promise<number> {
-  const { data } = await ctx.http.api<DataOf<typeof keys.deleteApiKey>>({ method: 'POST', path: '/api/auth/api-key/delete', json: { id: opts.id }, credential: 'session' });
+  const { data } = await ctx.api.call(ROUTES.deleteApiKey, { body: { id: opts.id }, credential: 'session' });
   const forgotten = await forgetTokens(ctx, (t) => t.id === data.id);
   if (ctx.json) printJson(ctx.io, data);
   else {

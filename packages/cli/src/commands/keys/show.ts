@@ -1,6 +1,9 @@
 import type { DataOf, keys } from '@acct/shared';
 import type { Context } from '../../context.js';
+import type { SavedToken } from '../../lib/config.js';
 import { formatDate, printTable } from '../../lib/output.js';
+import type { SecretStore } from '../../lib/secrets.js';
+import { saveToken } from '../../lib/token-store.js';
 
 export type ApiKey = DataOf<typeof keys.listApiKeys>[number];
 
@@ -11,6 +14,23 @@ interface NewKey {
   scopes: string[];
   organizationId: string | null;
   expiresAt: string | null;
+}
+
+/**
+ * Saves a freshly minted or rotated key for this host. The secret is shown only once, so when
+ * saving fails it is never lost: it goes to stdout (with --json, the answer with `savedTo: null`),
+ * the failure and what to do to stderr, and the result is null (the command exits 1).
+ */
+export async function saveNewKey(ctx: Context, store: SecretStore, data: NewKey, done: 'created' | 'rotated', json: object): Promise<SavedToken | null> {
+  try {
+    return await saveToken(ctx, store, data.key, { id: data.id, name: data.name, scopes: data.scopes, expiresAt: data.expiresAt, organizationId: data.organizationId });
+  } catch (err) {
+    ctx.io.out(ctx.json ? `${JSON.stringify({ ...json, savedTo: null }, null, 2)}\n` : `${data.key}\n`);
+    const what = done === 'created' ? 'saving it' : 'saving its new secret';
+    ctx.io.err(`acct: the key ${data.id} "${data.name}" was ${done}, but ${what} to ${store.description} failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    ctx.io.err(`acct: the key is printed above on stdout and will not be shown again: store it now, or revoke it with \`acct keys revoke ${data.id}\`\n`);
+    return null;
+  }
 }
 
 /**

@@ -1,4 +1,5 @@
-import type { BodyOf, DataOf, keys } from '@acct/shared';
+import { ROUTES } from '@acct/shared/routes';
+import type { BodyOf, keys } from '@acct/shared';
 import type { Context } from '../../context.js';
 import { UsageError } from '../../lib/errors.js';
 import { printJson } from '../../lib/output.js';
@@ -25,7 +26,7 @@ export async function run(ctx: Context, opts: UpdateOptions): Promise<number> {
     body.scopes = [...new Set(opts.scopes)] as typeof body.scopes;
   }
   if (Object.keys(body).length === 1) throw new UsageError('nothing to change: pass --name, --scope, --enable or --disable');
-  const { data } = await ctx.http.api<DataOf<typeof keys.updateApiKey>>({ method: 'POST', path: '/api/auth/api-key/update', json: body, credential: 'session' });
+  const { data } = await ctx.api.call(ROUTES.updateApiKey, { body, credential: 'session' });
   const saved = ctx.config.data.hosts[ctx.origin]?.tokens?.find((t) => t.id === data.id);
   if (saved) {
     saved.scopes = data.scopes;

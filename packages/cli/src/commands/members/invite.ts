@@ -1,7 +1,8 @@
-import type { BodyOf, DataOf, members } from '@acct/shared';
+import { ROUTES } from '@acct/shared/routes';
+import type { BodyOf, members } from '@acct/shared';
 import type { Context } from '../../context.js';
 import { UsageError } from '../../lib/errors.js';
-import { inOrg, orgPath } from '../../lib/org.js';
+import { inOrg, orgParams } from '../../lib/org.js';
 import { formatDate, printJson } from '../../lib/output.js';
 
 export const ROLES = ['member', 'admin', 'owner'] as const;
@@ -20,7 +21,7 @@ export async function run(ctx: Context, opts: InviteOptions): Promise<number> {
   if (!(ROLES as readonly string[]).includes(role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}, not ${role}`);
   const body = { email, role } as BodyOf<typeof members.inviteMember>;
   return inOrg(ctx, opts.org, async (org) => {
-    const { data } = await ctx.http.api<DataOf<typeof members.inviteMember>>({ method: 'POST', path: orgPath(org, '/members'), json: body });
+    const { data } = await ctx.api.call(ROUTES.inviteMember, { params: orgParams(org), body });
     if (ctx.json) printJson(ctx.io, data);
     else if (ctx.io.stdoutIsTTY)
       ctx.io.out(`✓ Invited ${data.email} as ${data.role} to ${data.organization.name} (${data.organization.slug}); the link expires ${formatDate(data.expiresAt)}\n`);

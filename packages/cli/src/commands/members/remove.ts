@@ -1,10 +1,9 @@
-import { users, type DataOf, type members } from '@acct/shared';
+import { ROUTES } from '@acct/shared/routes';
+import { users } from '@acct/shared';
 import type { Context } from '../../context.js';
 import { CliError, UsageError } from '../../lib/errors.js';
-import { inOrg, orgLabel, orgPath } from '../../lib/org.js';
+import { inOrg, orgLabel, orgParams } from '../../lib/org.js';
 import { printJson } from '../../lib/output.js';
-import { collectList } from '../../lib/paginate.js';
-import type { Member } from './list.js';
 
 export interface RemoveOptions {
   org?: string;
@@ -19,7 +18,7 @@ export async function run(ctx: Context, opts: RemoveOptions): Promise<number> {
     let userId = ref;
     let label = ref;
     if (ref.includes('@')) {
-      const { items } = await collectList<Member>(ctx.http, { method: 'GET', path: orgPath(org, '/members') }, null);
+      const { items } = await ctx.api.list(ROUTES.listMembers, { params: orgParams(org) }, null);
       // The server's one email normalisation: a fullwidth or upper-case spelling names the same member.
       const normal = (address: string) => { const v = users.checkEmail(address); return v.ok ? v.email : address.toLowerCase(); };
       const found = items.find((m) => normal(m.email) === normal(ref));
@@ -27,7 +26,7 @@ export async function run(ctx: Context, opts: RemoveOptions): Promise<number> {
       userId = found.userId;
       label = `${found.email} (${found.userId})`;
     }
-    const { data } = await ctx.http.api<DataOf<typeof members.removeMember>>({ method: 'DELETE', path: orgPath(org, `/members/${encodeURIComponent(userId)}`) });
+    const { data } = await ctx.api.call(ROUTES.removeMember, { params: { ...orgParams(org), userId } });
     if (ctx.json) printJson(ctx.io, data);
     else ctx.io.err(`✓ Removed ${label} from ${orgLabel(org)}\n`);
     return 0;

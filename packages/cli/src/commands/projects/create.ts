@@ -1,7 +1,8 @@
-import type { BodyOf, DataOf, projects } from '@acct/shared';
+import { ROUTES } from '@acct/shared/routes';
+import type { BodyOf, projects } from '@acct/shared';
 import type { Context } from '../../context.js';
 import { UsageError } from '../../lib/errors.js';
-import { inOrg, orgLabel, orgPath } from '../../lib/org.js';
+import { inOrg, orgLabel, orgParams } from '../../lib/org.js';
 import { printJson } from '../../lib/output.js';
 
 export interface CreateOptions {
@@ -15,7 +16,7 @@ export async function run(ctx: Context, opts: CreateOptions): Promise<number> {
   if (!opts.name) throw new UsageError('--name is required');
   const body: BodyOf<typeof projects.createProject> = { name: opts.name, ...(opts.description !== undefined ? { description: opts.description } : {}) };
   return inOrg(ctx, opts.org, async (org) => {
-    const { data } = await ctx.http.api<DataOf<typeof projects.createProject>>({ method: 'POST', path: orgPath(org, '/projects'), json: body });
+    const { data } = await ctx.api.call(ROUTES.createProject, { params: orgParams(org), body });
     if (ctx.json) printJson(ctx.io, data);
     else if (ctx.io.stdoutIsTTY) ctx.io.out(`✓ Created project ${data.id} "${data.name}" in ${orgLabel(org)}\n`);
     else ctx.io.out(`${data.id}\n`);

@@ -1,11 +1,9 @@
-import type { DataOf, projects } from '@acct/shared';
+import { ROUTES } from '@acct/shared/routes';
 import type { Context } from '../../context.js';
 import { UsageError } from '../../lib/errors.js';
-import { inOrg, orgLabel, orgPath } from '../../lib/org.js';
+import { inOrg, orgLabel, orgParams } from '../../lib/org.js';
 import { formatDate, printJson, printTable } from '../../lib/output.js';
-import { collectList, listCap, noteMore, type ListFlags } from '../../lib/paginate.js';
-
-type Project = DataOf<typeof projects.listProjects>[number];
+import { listCap, noteMore, type ListFlags } from '../../lib/paginate.js';
 
 export const PROJECT_SORTS = ['createdAt', '-createdAt', 'name', '-name'] as const;
 
@@ -22,7 +20,8 @@ export async function run(ctx: Context, opts: ListOptions): Promise<number> {
   if (opts.name !== undefined && opts.name.trim() === '') throw new UsageError('--name needs some text to look for');
   const cap = listCap(opts);
   return inOrg(ctx, opts.org, async (org) => {
-    const { items, more } = await collectList<Project>(ctx.http, { method: 'GET', path: orgPath(org, '/projects'), query: { sort: opts.sort, name: opts.name } }, cap);
+    const query = { ...(opts.sort !== undefined ? { sort: opts.sort as (typeof PROJECT_SORTS)[number] } : {}), ...(opts.name !== undefined ? { name: opts.name } : {}) };
+    const { items, more } = await ctx.api.list(ROUTES.listProjects, { params: orgParams(org), query }, cap);
     if (ctx.json) printJson(ctx.io, items);
     else if (items.length === 0)
       ctx.io.err(opts.name ? `No projects in ${orgLabel(org)} whose name contains "${opts.name}"\n` : `No projects in ${orgLabel(org)} yet. Create one with \`acct projects create --name …\`\n`);

@@ -1,7 +1,8 @@
-import type { BodyOf, DataOf, webhooks } from '@acct/shared';
+import { ROUTES } from '@acct/shared/routes';
+import type { BodyOf, webhooks } from '@acct/shared';
 import type { Context } from '../../context.js';
 import { UsageError } from '../../lib/errors.js';
-import { inOrg, orgLabel, orgPath } from '../../lib/org.js';
+import { inOrg, orgLabel, orgParams } from '../../lib/org.js';
 import { printJson } from '../../lib/output.js';
 
 export interface CreateOptions {
@@ -25,7 +26,7 @@ export async function run(ctx: Context, opts: CreateOptions): Promise<number> {
   await checkEvents(opts.events);
   const body = { url: opts.url, events: [...new Set(opts.events)], ...(opts.description !== undefined ? { description: opts.description } : {}) } as BodyOf<typeof webhooks.createWebhook>;
   return inOrg(ctx, opts.org, async (org) => {
-    const { data } = await ctx.http.api<DataOf<typeof webhooks.createWebhook>>({ method: 'POST', path: orgPath(org, '/webhooks'), json: body });
+    const { data } = await ctx.api.call(ROUTES.createWebhook, { params: orgParams(org), body });
     if (ctx.json) printJson(ctx.io, data);
     else if (ctx.io.stdoutIsTTY) {
       ctx.io.out(`✓ Created webhook ${data.id} in ${orgLabel(org)} for ${data.events.join(', ')}\n`);

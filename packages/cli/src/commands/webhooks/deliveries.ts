@@ -1,19 +1,18 @@
-import type { DataOf, webhooks } from '@acct/shared';
+import { ROUTES } from '@acct/shared/routes';
 import type { Context } from '../../context.js';
 import { UsageError } from '../../lib/errors.js';
-import { inOrg, orgPath } from '../../lib/org.js';
+import { inOrg, orgParams } from '../../lib/org.js';
 import { formatDate, printJson, printTable } from '../../lib/output.js';
-import { collectList, listCap, noteMore, type ListFlags } from '../../lib/paginate.js';
+import { listCap, noteMore, type ListFlags } from '../../lib/paginate.js';
 
-type Delivery = DataOf<typeof webhooks.listWebhookDeliveries>[number];
-const STATUSES = ['pending', 'delivered', 'failed'];
+const STATUSES = ['pending', 'delivered', 'failed'] as const;
 
 /** `acct webhooks deliveries ID`: attempts, status codes and timings, newest first. */
 export async function run(ctx: Context, opts: ListFlags & { id: string; org?: string; status?: string }): Promise<number> {
-  if (opts.status !== undefined && !STATUSES.includes(opts.status)) throw new UsageError(`--status must be one of ${STATUSES.join(', ')}, not ${opts.status}`);
+  if (opts.status !== undefined && !(STATUSES as readonly string[]).includes(opts.status)) throw new UsageError(`--status must be one of ${STATUSES.join(', ')}, not ${opts.status}`);
   const cap = listCap(opts);
   return inOrg(ctx, opts.org, async (org) => {
-    const { items, more } = await collectList<Delivery>(ctx.http, { method: 'GET', path: orgPath(org, `/webhooks/${encodeURIComponent(opts.id)}/deliveries`), query: { status: opts.status } }, cap);
+    const { items, more } = await ctx.api.list(ROUTES.listWebhookDeliveries, { params: { ...orgParams(org), webhookId: opts.id }, query: opts.status !== undefined ? { status: opts.status as (typeof STATUSES)[number] } : {} }, cap);
     if (ctx.json) printJson(ctx.io, items);
     else if (items.length === 0) ctx.io.err('No deliveries yet\n');
     else {

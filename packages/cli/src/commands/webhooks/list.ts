@@ -1,16 +1,14 @@
-import type { DataOf, webhooks } from '@acct/shared';
+import { ROUTES } from '@acct/shared/routes';
 import type { Context } from '../../context.js';
-import { inOrg, orgLabel, orgPath } from '../../lib/org.js';
+import { inOrg, orgLabel, orgParams } from '../../lib/org.js';
 import { formatDate, printJson, printTable } from '../../lib/output.js';
-import { collectList, listCap, noteMore, type ListFlags } from '../../lib/paginate.js';
-
-type Webhook = DataOf<typeof webhooks.listWebhooks>[number];
+import { listCap, noteMore, type ListFlags } from '../../lib/paginate.js';
 
 /** `acct webhooks list`: the organization's endpoints. */
 export async function run(ctx: Context, opts: ListFlags & { org?: string }): Promise<number> {
   const cap = listCap(opts);
   return inOrg(ctx, opts.org, async (org) => {
-    const { items, more } = await collectList<Webhook>(ctx.http, { method: 'GET', path: orgPath(org, '/webhooks') }, cap);
+    const { items, more } = await ctx.api.list(ROUTES.listWebhooks, { params: orgParams(org) }, cap);
     if (ctx.json) printJson(ctx.io, items);
     else if (items.length === 0) ctx.io.err(`No webhooks in ${orgLabel(org)} yet. Add one with \`acct webhooks create --url … --event …\`\n`);
     else {

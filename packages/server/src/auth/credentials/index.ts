@@ -8,12 +8,13 @@ import { presentedCredential } from './carriers.js';
 import { patCredential } from './pat.js';
 import { sessionCredential } from './session.js';
 import { teamKeyCredential } from './team-key.js';
+import { oauthAccessCredential } from './oauth-access.js';
 
 export type { CredentialKind } from './credential-kind.js';
 export { presentedCredential } from './carriers.js';
 
 /** Every kind of credential the server accepts (docs/architecture.md "Adding a credential kind"). */
-export const CREDENTIAL_KINDS: readonly CredentialKind[] = [sessionCredential, patCredential, teamKeyCredential];
+export const CREDENTIAL_KINDS: readonly CredentialKind[] = [sessionCredential, patCredential, teamKeyCredential, oauthAccessCredential];
 
 /** Token kind → (carrier → the entry that resolves it there): one lookup per request. */
 const RECOGNISE = new Map<TokenKind, Map<Carrier, CredentialKind>>();
@@ -40,7 +41,8 @@ export async function authenticate(deps: AppDeps, req: Request): Promise<Princip
   const kind = token ? RECOGNISE.get(token.kind)?.get(presented.carrier) : undefined;
   if (!token || !kind) throw new HttpError('INVALID_TOKEN', 'The credential is malformed or not accepted here', undefined, NOT_ACCEPTED);
   try {
-    return await kind.resolve(deps, token, req, presented.carrier);
+    const resolve = () => kind.resolve(deps, token, req, presented.carrier);
+    return await (deps.credentialCache ? deps.credentialCache.resolve(token, presented.carrier, req, resolve) : resolve());
   } catch (err) {
     if (err instanceof HttpError && err.status === 401) throw new HttpError(err.code, err.message, undefined, { 'WWW-Authenticate': kind.challenge(err) });
     throw err;

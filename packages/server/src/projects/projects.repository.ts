@@ -2,35 +2,11 @@ import { sql } from 'kysely';
 import type { Pagination } from '@acct/shared';
 import type { DB } from '../db/database.js';
 import type { ProjectRow } from '../db/schema.js';
-import { HttpError } from '../http/http-error.js';
+import { decodeCursor, encodeCursor, page } from '../http/pagination.js';
+
+/** Storage of an organization's projects. */
 
 export type ProjectSort = 'createdAt' | '-createdAt' | 'name' | '-name';
-
-interface Cursor {
-  sort: ProjectSort;
-  value: string;
-  id: string;
-}
-
-const INVALID = () => new HttpError('VALIDATION_ERROR', 'cursor is not valid for this list', [{ field: 'cursor', message: 'cursor is not valid for this list' }]);
-
-/** Opaque to clients: the sort it belongs to and the (sort value, id) of the last row seen. */
-export function encodeCursor(c: Cursor): string {
-  return Buffer.from(JSON.stringify([c.sort, c.value, c.id]), 'utf8').toString('base64url');
-}
-
-/** A cursor of another sort, or no cursor at all, is a VALIDATION_ERROR, never a wrong page. */
-export function decodeCursor(raw: string | undefined, sort: ProjectSort): Cursor | null {
-  if (raw === undefined || raw === '') return null;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
-  } catch {
-    throw INVALID();
-  }
-  if (!Array.isArray(parsed) || parsed.length !== 3 || parsed[0] !== sort || typeof parsed[1] !== 'string' || typeof parsed[2] !== 'string') throw INVALID();
-  return { sort, value: parsed[1], id: parsed[2] };
-}
 
 /** `%` and `_` in a search term match themselves. */
 function likePattern(term: string): string {
@@ -54,9 +30,22 @@ export async function listProjects(
   if (input.name !== undefined) q = q.where(sql<boolean>`lower(name) like ${likePattern(input.name)} escape '\\'`);
   if (cursor) q = q.where((eb) => eb.or([eb(column, cmp, cursor.value), eb.and([eb(column, '=', cursor.value), eb('id', cmp, cursor.id)])]));
   const rows = await q.orderBy(column, desc ? 'desc' : 'asc').orderBy('id', desc ? 'desc' : 'asc').limit(input.limit + 1).execute();
-  const hasMore = rows.length > input.limit;
-  const items = hasMore ? rows.slice(0, input.limit) : rows;
-  const last = items[items.length - 1];
-  const nextCursor = hasMore && last ? encodeCursor({ sort: input.sort, value: last[column], id: last.id }) : null;
-  return { items, pagination: { limit: input.limit, hasMore, nextCursor } };
+  return page(rows, input.limit, (last) => encodeCursor({ sort: input.sort, value: last[column], id: last.id }));
+}
+
+/** A project inside that organization, or undefined (someone else's project is not there). */
+export async function findOrgProject(db: DB, organizationId: string, id: string): Promise<ProjectRow | undefined> {
+  return db.selectFrom('projects').selectAll().where('organization_id', '=', organizationId).where('id', '=', id).executeTakeFirst();
+}
+
+export async function insertProject(db: DB, row: ProjectRow): Promise<void> {
+  await db.insertInto('projects').values(row).execute();
+}
+
+export async function updateProjectColumns(db: DB, organizationId: string, id: string, changes: Partial<Pick<ProjectRow, 'name' | 'description' | 'updated_at'>>): Promise<void> {
+  await db.updateTable('projects').set(changes).where('id', '=', id).where('organization_id', '=', organizationId).execute();
+}
+
+export async function deleteProject(db: DB, organizationId: string, id: string): Promise<void> {
+  await db.deleteFrom('projects').where('id', '=', id).where('organization_id', '=', organizationId).execute();
 }

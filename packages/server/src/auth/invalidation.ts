@@ -1,0 +1,277 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomBytes } from 'node:crypto';
+import type { KyselyPlugin, OperationNode, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
+import type { Logger } from 'pino';
+import { sqliteHandles, type DB } from '../db/database.js';
+import type { RedisClient } from '../rate-limit/redis.js';
+
+/**
+ * What the credential cache (auth/credential-cache.ts) is checked against: a value that changes
+ * whenever something that authentication or the tenant check reads has changed. docs/architecture.md
+ * "Credential cache" explains the design and its failure analysis.
+ */
+export interface AuthEpoch {
+  /** What the cache reports itself as (logs, /readyz). */
+  readonly name: string;
+  /**
+   * The epoch now, learned after the request arrived; null when it cannot be known (Redis
+   * unreachable or silent, the key missing): the cache is then not trusted for this request.
+   */
+  read(): string | null | Promise<string | null>;
+  /**
+   * Called after a change that authentication reads has committed, before the request that made it
+   * answers. Never throws: when the change cannot be announced, it returns only once no cache entry
+   * anywhere can still predate the change (CACHE_MAX_AGE_MS).
+   */
+  bump(): Promise<void>;
+}
+
+/**
+ * The longest any instance trusts a cache entry, whatever the epoch says (monotonic clock, ms):
+ * ACCT_CREDENTIAL_CACHE_MAX_AGE_MS's default. Every instance of a deployment must use the same.
+ */
+export const CACHE_MAX_AGE_MS = 500;
+/** Added to CACHE_MAX_AGE_MS when a change could not be announced: timer and scheduling slack. */
+const UNANNOUNCED_MARGIN_MS = 100;
+
+/**
+ * SQLite: every change this process makes bumps a counter in memory, and SQLite's own
+ * `PRAGMA data_version` changes whenever another connection (another instance on the same file)
+ * commits. Both are read in-process, for about a microsecond, on every request.
+ */
+export class SqliteEpoch implements AuthEpoch {
+  readonly name = 'sqlite data_version';
+  private local = 0;
+  private readonly handle: { prepare(sql: string): { get(parameters: readonly unknown[]): unknown } };
+
+  constructor(db: DB) {
+    const handle = sqliteHandles.get(db);
+    if (!handle) throw new Error('SqliteEpoch needs a SQLite database');
+    this.handle = handle;
+  }
+
+  read(): string {
+    const row = this.handle.prepare('PRAGMA data_version').get([]) as { data_version: number };
+    return `${this.local}.${row.data_version}`;
+  }
+
+  async bump(): Promise<void> {
+    this.local++;
+  }
+}
+
+/**
+ * PostgreSQL with Redis: one key holds a random value that every change replaces (SET, after the
+ * change committed, before the answer). Random values, compared for equality only, stay correct
+ * when Redis restarts empty or is flushed: a missing key is "unknown", and the value that replaces
+ * it equals nothing any cache entry holds. This process's own changes also bump a local counter.
+ */
+export class RedisEpoch implements AuthEpoch {
+  readonly name = 'redis';
+  private local = 0;
+
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly key: string,
+    private readonly logger: Logger,
+    private readonly maxAgeMs = CACHE_MAX_AGE_MS,
+  ) {}
+
+  /** A GET not sent yet, which every request that arrives before it is sent shares. */
+  private next: Promise<string | null> | null = null;
+
+  /**
+   * Requests that arrive in one turn of the event loop share one GET, sent after all of them
+   * arrived (setImmediate runs after the turn's I/O callbacks): for each of them the value is
+   * read after it arrived, which is all the guarantee needs.
+   */
+  read(): Promise<string | null> | null {
+    // Not connected: do not wait for a refusal.
+    if (!this.redis.isReady) return null;
+    if (this.next) return this.next;
+    const next = new Promise<string | null>((resolve) => setImmediate(() => {
+      this.next = null;
+      resolve(this.fetch());
+    }));
+    this.next = next;
+    return next;
+  }
+
+  private async fetch(): Promise<string | null> {
+    const local = this.local;
+    let value: string | null;
+    try {
+      value = (await this.redis.get(this.key)) as string | null;
+    } catch {
+      return null;
+    }
+    if (value === null) {
+      // Redis lost the key (restart, flush): start a new epoch; until then nothing is trusted.
+      this.redis.set(this.key, fresh(), { condition: 'NX' }).catch(() => undefined);
+      return null;
+    }
+    return `${value}.${local}`;
+  }
+
+  async bump(): Promise<void> {
+    this.local++;
+    try {
+      await this.redis.set(this.key, fresh());
+      return;
+    } catch (err) {
+      this.logger.error({ err }, 'could not announce a change of credentials through Redis: answering once every cache entry has expired');
+    }
+    await new Promise((resolve) => setTimeout(resolve, this.maxAgeMs + UNANNOUNCED_MARGIN_MS));
+  }
+}
+
+function fresh(): string {
+  return randomBytes(12).toString('base64url');
+}
+
+/**
+ * Columns whose writes change nothing the cache answers for: when a credential was last used,
+ * sliding session expiry (only ever later, and re-read once it nears), sign-in bookkeeping,
+ * an organization's or team's own details.
+ * An UPDATE that sets only these does not bump the epoch; every other write to AUTH_TABLES does.
+ */
+const BOOKKEEPING: Record<string, ReadonlySet<string>> = {
+  sessions: new Set(['last_seen_at', 'expires_at']),
+  api_keys: new Set(['last_used_at', 'last_used_ip']),
+  team_keys: new Set(['last_used_at', 'last_used_ip']),
+  users: new Set(['last_login_at', 'failed_sign_ins']),
+  // Nothing cached holds an organization's or a team's own columns; only their deletion matters.
+  organizations: new Set(['name', 'slug', 'plan', 'seats', 'included_credits', 'credit_balance', 'credits_period_start', 'credits_granted', 'created_at', 'updated_at']),
+  teams: new Set(['name', 'slug', 'created_at', 'updated_at']),
+};
+
+/**
+ * Tables authentication and the tenant check read: the credential rows, their owner (user row,
+ * organization count), a team key's team, memberships (role), and organizations (their deletion
+ * removes memberships by cascade). New credentials (INSERT into a credential table or users)
+ * cannot be in any cache, so they bump nothing; new memberships do (the user row carries a count).
+ */
+const AUTH_TABLES = new Set(['users', 'sessions', 'api_keys', 'team_keys', 'teams', 'memberships', 'organizations']);
+const INSERT_BUMPS = new Set(['memberships', 'organizations']);
+
+function tableName(node: OperationNode | undefined): string | null {
+  if (!node) return null;
+  const n = node as unknown as { kind: string; node?: OperationNode; table?: { identifier?: { name?: string } } };
+  if (n.kind === 'AliasNode') return tableName(n.node);
+  if (n.kind === 'TableNode') return n.table?.identifier?.name ?? null;
+  return null;
+}
+
+function columnName(node: OperationNode): string | null {
+  const n = node as unknown as { kind: string; column?: { name?: string } };
+  return n.kind === 'ColumnNode' ? (n.column?.name ?? null) : null;
+}
+
+/** Whether a statement changes something authentication reads (unknown shapes: yes). */
+export function changesAuth(node: RootOperationNode): boolean {
+  switch (node.kind) {
+    case 'InsertQueryNode': {
+      const table = tableName(node.into);
+      if (table === null) return true;
+      if (!AUTH_TABLES.has(table)) return false;
+      return INSERT_BUMPS.has(table) || node.onConflict !== undefined || node.replace === true;
+    }
+    case 'UpdateQueryNode': {
+      const table = tableName(node.table);
+      if (table === null || node.from || node.joins) return true;
+      if (!AUTH_TABLES.has(table)) return false;
+      const free = BOOKKEEPING[table];
+      if (!free || !node.updates) return true;
+      return node.updates.some((u) => {
+        const column = columnName(u.column);
+        return column === null || !free.has(column);
+      });
+    }
+    case 'DeleteQueryNode':
+      return node.from.froms.some((f) => {
+        const table = tableName(f);
+        return table === null || AUTH_TABLES.has(table);
+      });
+    case 'SelectQueryNode':
+      return false;
+    default:
+      // Raw SQL, schema changes, merges: assume the worst.
+      return true;
+  }
+}
+
+/** What a request changed, gathered while it runs (AsyncLocalStorage). */
+interface RequestWrites {
+  changed: boolean;
+  /** The request has answered: a write it still makes (not awaited) is announced on its own. */
+  answered: boolean;
+}
+
+const writes = new AsyncLocalStorage<RequestWrites>();
+
+/**
+ * Runs a request's handling with a record of its writes; `announceChanges` at its end bumps the
+ * epoch when it changed something authentication reads. bind (http/bind.ts) wraps every route.
+ */
+export function trackingWrites<T>(fn: () => Promise<T>): Promise<T> {
+  return writes.run({ changed: false, answered: false }, fn);
+}
+
+/**
+ * Marks the current request as having changed credentials, roles or memberships: the one call to
+ * make by hand for a change the plugin below cannot see (none today: every write goes through
+ * kysely's query builder). False when there is no request to announce it (outside one, or after
+ * it answered).
+ */
+export function authChanged(): boolean {
+  const store = writes.getStore();
+  if (!store || store.answered) return false;
+  store.changed = true;
+  return true;
+}
+
+/**
+ * The kysely plugin that sees every write: a statement that changes what authentication reads
+ * marks its request (authChanged). Writes outside any request, or made by one after it answered
+ * (none today), bump the epoch once they ran.
+ */
+export class AuthWritesPlugin implements KyselyPlugin {
+  constructor(private readonly epoch: () => AuthEpoch | null) {}
+
+  /** Statements that changed authentication outside a request's bookkeeping: bumped once they ran. */
+  private readonly unannounced = new WeakSet<object>();
+
+  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
+    if (changesAuth(args.node) && !authChanged()) this.unannounced.add(args.queryId);
+    return args.node;
+  }
+
+  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    if (this.unannounced.has(args.queryId)) {
+      this.unannounced.delete(args.queryId);
+      await this.epoch()?.bump();
+    }
+    return args.result;
+  }
+}
+
+/**
+ * Before a request answers: when it changed something authentication reads, bump the epoch, so
+ * that the next request on any instance re-reads the database. Never throws.
+ */
+export async function announceChanges(epoch: AuthEpoch | null | undefined): Promise<void> {
+  const store = writes.getStore();
+  if (!store) return;
+  store.answered = true;
+  if (!store.changed) return;
+  store.changed = false;
+  await epoch?.bump();
+}
+
+/** The database with the plugin installed (SQLite keeps its direct handle for prepared reads). */
+export function withAuthWrites(db: DB, epoch: () => AuthEpoch | null): DB {
+  const tracked = db.withPlugin(new AuthWritesPlugin(epoch));
+  const handle = sqliteHandles.get(db);
+  if (handle) sqliteHandles.set(tracked, handle);
+  return tracked;
+}

@@ -1,0 +1,84 @@
+import { sql } from 'kysely';
+import type { ParsedToken } from '@acct/shared';
+import type { AppDeps } from '../deps.js';
+import { prepared } from '../db/prepared.js';
+import { organizationCountColumn } from '../users/users.service.js';
+import { sha256 } from '../auth/hashing.js';
+import { iso } from '../time/clock.js';
+import { HttpError } from '../http/http-error.js';
+import { principal, type Carrier, type Principal } from '../auth/principal.js';
+import { parseScopes } from '../keys/key-auth.js';
+import { apiScopes } from './scopes.js';
+
+/** Seconds between two writes of a grant's last use. */
+const LAST_USED_INTERVAL_MS = 60_000;
+
+/** An access token, its grant and the user in one statement (see keyWithOwner for the CAST). */
+const accessToken = prepared((db) =>
+  db
+    .selectFrom('oauth_tokens as t')
+    .innerJoin('oauth_grants as g', 'g.id', 't.grant_id')
+    .innerJoin('users', 'users.id', 'g.user_id')
+    .selectAll('users')
+    .select((eb) => [
+      't.id as token_id', 't.kind as token_kind', 't.created_at as token_created_at', 't.scopes as token_scopes', 't.resource as token_resource', 't.expires_at as token_expires_at',
+      't.revoked_at as token_revoked_at', 'g.id as grant_id', 'g.client_id as grant_client_id', 'g.organization_id as grant_organization_id',
+      'g.revoked_at as grant_revoked_at', 'g.last_used_at as grant_last_used_at', organizationCountColumn(eb),
+    ])
+    .where('t.token_hash', '=', sql<string>`cast(${''} as text)`),
+);
+
+const apiScopeJson = new Map<string, string>();
+/** The API scopes of a token's scope list, as the JSON `parseScopes` caches sets by. */
+function apiScopeKey(json: string): string {
+  let key = apiScopeJson.get(json);
+  if (key === undefined) {
+    key = JSON.stringify(apiScopes(JSON.parse(json) as string[]));
+    if (apiScopeJson.size < 10_000) apiScopeJson.set(json, key);
+  }
+  return key;
+}
+
+/**
+ * Audiences a path accepts (RFC 8707): `/mcp` only tokens issued for `ACCT_BASE_URL/mcp` (the MCP
+ * authorization spec's audience binding); every other path, tokens for the REST API (below).
+ */
+export function audienceAccepts(baseUrl: string, resource: string | null, path: string): boolean {
+  if (path === '/mcp') return resource === `${baseUrl}/mcp`;
+  return apiAccepts(baseUrl, resource);
+}
+
+/** Audiences the REST API accepts: tokens bound to no resource, to the server, or to its API. */
+export function apiAccepts(baseUrl: string, resource: string | null): boolean {
+  if (resource === null) return true;
+  const r = resource.replace(/\/+$/, '');
+  return r === baseUrl || r === `${baseUrl}/api` || r.startsWith(`${baseUrl}/api/`);
+}
+
+/**
+ * Resolves `Authorization: Bearer bo_…`: the token, its grant and its user read on every
+ * request, so a revoked grant, a disabled account or a removed membership (checked by `bind`)
+ * takes effect on the very next request. Effective scopes = the token's ∩ the user's role.
+ */
+export async function authenticateAccessToken(deps: AppDeps, token: ParsedToken, carrier: Carrier, path = ''): Promise<Principal> {
+  const row = await accessToken.first(deps.db, [sha256(token.token)]);
+  if (!row || row.token_kind !== 'access') throw new HttpError('INVALID_TOKEN', 'The access token is invalid');
+  const {
+    token_id: tokenId, token_kind: _kind, token_created_at: issuedAt, token_scopes: scopes, token_resource: resource, token_expires_at: expiresAt, token_revoked_at: tokenRevokedAt,
+    grant_id: grantId, grant_client_id: clientId, grant_organization_id: organizationId, grant_revoked_at: grantRevokedAt, grant_last_used_at: lastUsedAt, ...user
+  } = row;
+  if (tokenRevokedAt || grantRevokedAt) throw new HttpError('INVALID_TOKEN', 'The access token has been revoked');
+  const now = deps.clock.now();
+  if (new Date(expiresAt) <= now) throw new HttpError('TOKEN_EXPIRED', 'The access token has expired; refresh it');
+  if (!audienceAccepts(deps.baseUrl(), resource, path)) throw new HttpError('INVALID_TOKEN', `The access token was issued for another resource (${resource})`);
+  if (!user.is_active) throw new HttpError('ACCOUNT_DISABLED');
+  if (now.getTime() - (lastUsedAt ? new Date(lastUsedAt).getTime() : 0) > LAST_USED_INTERVAL_MS) {
+    deps.db.updateTable('oauth_grants').set({ last_used_at: iso(now) }).where('id', '=', grantId)
+      .execute().catch((err: unknown) => deps.logger.warn({ err }, 'could not record grant use'));
+  }
+  // Limits and logs count by the grant (the family), not by each hourly access token.
+  void tokenId;
+  return principal({ kind: 'user', id: user.id, user }, { kind: 'oauth', id: grantId, issuedAt, carrier }, {
+    scopes: parseScopes(apiScopeKey(scopes)), organizationId, clientId, audience: resource,
+  });
+}

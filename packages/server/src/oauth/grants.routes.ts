@@ -1,0 +1,56 @@
+import { Router } from 'express';
+import { ROUTES } from '@acct/shared';
+import type { AppDeps } from '../deps.js';
+import type { OAuthGrantRow } from '../db/schema.js';
+import { bind, membershipOf, pinOf, principalOf, userOf } from '../http/bind.js';
+import { HttpError } from '../http/http-error.js';
+import { decodeCursor, page } from '../http/pagination.js';
+import { revokeGrant } from './grants.js';
+
+function toGrant(row: OAuthGrantRow) {
+  return {
+    id: row.id, clientId: row.client_id, clientName: row.client_name, scopes: JSON.parse(row.scopes) as string[], resource: row.resource,
+    organizationId: row.organization_id, userId: row.user_id, createdAt: row.created_at, lastUsedAt: row.last_used_at, revokedAt: row.revoked_at,
+  };
+}
+
+/** Connected apps: a user's OAuth grants, and the grants limited to an organization for its admins. */
+export function oauthGrantRoutes(deps: AppDeps, r: Router = Router()): Router {
+  bind(r, deps, ROUTES.listOAuthGrants, async (ctx) => {
+    const principal = principalOf(ctx);
+    const user = userOf(ctx);
+    const limit = ctx.query.limit ?? 20;
+    const cursor = decodeCursor(ctx.query.cursor);
+    let q = deps.db.selectFrom('oauth_grants').selectAll().where('user_id', '=', user.id).where('revoked_at', 'is', null).orderBy('id', 'desc').limit(limit + 1);
+    if (cursor) q = q.where('id', '<', cursor);
+    // A pinned credential sees only what belongs to its organization.
+    const pin = pinOf(principal);
+    if (pin) q = q.where('organization_id', '=', pin);
+    const { items, pagination } = page(await q.execute(), limit);
+    return { data: items.map(toGrant), pagination };
+  });
+
+  bind(r, deps, ROUTES.revokeOAuthGrant, async (ctx) => {
+    const principal = principalOf(ctx);
+    let q = deps.db.selectFrom('oauth_grants').selectAll().where('id', '=', ctx.params['grantId'] ?? '').where('user_id', '=', userOf(ctx).id);
+    const pin = pinOf(principal);
+    if (pin) q = q.where('organization_id', '=', pin);
+    const row = await q.executeTakeFirst();
+    if (!row) throw new HttpError('NOT_FOUND', 'No such connected app');
+    const now = deps.clock.now();
+    await revokeGrant(deps.db, row.id, now, 'revoked by the user');
+    const after = await deps.db.selectFrom('oauth_grants').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
+    return { data: toGrant(after) };
+  });
+
+  bind(r, deps, ROUTES.listOrganizationOAuthGrants, async (ctx) => {
+    const { organizationId } = membershipOf(ctx);
+    const limit = ctx.query.limit ?? 20;
+    const cursor = decodeCursor(ctx.query.cursor);
+    let q = deps.db.selectFrom('oauth_grants').selectAll().where('organization_id', '=', organizationId).where('revoked_at', 'is', null).orderBy('id', 'desc').limit(limit + 1);
+    if (cursor) q = q.where('id', '<', cursor);
+    const { items, pagination } = page(await q.execute(), limit);
+    return { data: items.map(toGrant), pagination };
+  });
+  return r;
+}

@@ -1,0 +1,44 @@
+import { parseToken } from '@acct/shared';
+import type { AppDeps } from '../deps.js';
+import { verifyWithGrace } from '../keys/key-auth.js';
+import { keyStatus } from '../keys/keys.service.js';
+import { findToken } from './grants.js';
+
+const seconds = (at: string) => Math.floor(new Date(at).getTime() / 1000);
+
+/**
+ * RFC 7662 for any acct credential a service may be shown: OAuth access and refresh tokens,
+ * and PATs (`ba_`). Inactive answers say nothing else. Nothing is written: looking a token up
+ * is not using it.
+ */
+export async function introspect(deps: AppDeps, token: unknown): Promise<Record<string, unknown>> {
+  const inactive = { active: false };
+  if (typeof token !== 'string') return inactive;
+  const parsed = parseToken(token);
+  if (!parsed) return inactive;
+  const now = deps.clock.now();
+  const iss = deps.baseUrl();
+  if (parsed.kind === 'oauthAccess' || parsed.kind === 'oauthRefresh') {
+    const row = await findToken(deps.db, token);
+    if (!row || row.kind !== (parsed.kind === 'oauthAccess' ? 'access' : 'refresh')) return inactive;
+    if (row.token_revoked_at || row.grant_revoked_at || !row.is_active || new Date(row.expires_at) <= now || (row.kind === 'refresh' && row.used_at)) return inactive;
+    return {
+      active: true, scope: (JSON.parse(row.scopes) as string[]).join(' '), client_id: row.client_id, sub: row.user_id, token_type: row.kind === 'access' ? 'Bearer' : 'refresh_token',
+      exp: seconds(row.expires_at), iat: seconds(row.created_at), iss, ...(row.resource ? { aud: row.resource } : {}), organization_id: row.organization_id,
+    };
+  }
+  if (parsed.kind === 'pat') {
+    const row = await deps.db.selectFrom('api_keys').innerJoin('users', 'users.id', 'api_keys.user_id')
+      .select(['api_keys.id', 'api_keys.secret_hash', 'api_keys.previous_secret_hash', 'api_keys.previous_expires_at', 'api_keys.scopes', 'api_keys.organization_id',
+        'api_keys.enabled', 'api_keys.expires_at', 'api_keys.revoked_at', 'api_keys.created_at', 'users.id as user_id', 'users.is_active'])
+      .where('api_keys.lookup_id', '=', parsed.lookupId).executeTakeFirst();
+    if (!row || !row.is_active) return inactive;
+    if (!(await verifyWithGrace(deps.keyVerifier, row.id, row, parsed, now))) return inactive;
+    if (keyStatus(row, now) !== 'active') return inactive;
+    return {
+      active: true, scope: (JSON.parse(row.scopes) as string[]).join(' '), sub: row.user_id, token_type: 'api_key', key_id: row.id,
+      ...(row.expires_at ? { exp: seconds(row.expires_at) } : {}), iat: seconds(row.created_at), iss, organization_id: row.organization_id,
+    };
+  }
+  return inactive;
+}

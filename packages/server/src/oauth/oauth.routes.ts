@@ -1,0 +1,171 @@
+import { Router, type Request, type Response } from 'express';
+import type { AppDeps } from '../deps.js';
+import { sha256 } from '../auth/hashing.js';
+import { clientIp } from '../rate-limit/rate-limits.js';
+import { logRequest } from '../http/access-log.js';
+import { OAUTH } from '../http/render/oauth.js';
+import { useRenderer } from '../http/render/renderer.js';
+import { addSeconds, iso } from '../time/clock.js';
+import { ulid } from '../db/ids.js';
+import { authenticateClient, DEVICE_GRANT, registerClient } from './clients.js';
+import { OAuthError } from './errors.js';
+import { exchangeCode, pollDeviceCode, refreshTokens, resourceProblem, revokeToken } from './grants.js';
+import { introspect } from './introspection.js';
+import { DEFAULT_SCOPES, parseScopeParam, SUPPORTED_SCOPES } from './scopes.js';
+import { newCode, newUserCode, formatUserCode } from './tokens.js';
+
+/** Protocol endpoints that take `application/x-www-form-urlencoded` bodies (RFC 6749 §3.2, RFC 7009, RFC 7662, RFC 8628). */
+export const OAUTH_FORM_PATHS = ['/oauth2/token', '/oauth2/revoke', '/oauth2/introspect', '/oauth2/device_authorization', '/oauth/consent', '/device'];
+
+/** How long a device code waits for the user, seconds. */
+export const DEVICE_CODE_SECONDS = 600;
+
+/** RFC 8414 metadata: only what this server does. */
+export function authorizationServerMetadata(deps: AppDeps): Record<string, unknown> {
+  const base = deps.baseUrl();
+  return {
+    issuer: base,
+    authorization_endpoint: `${base}/oauth2/authorize`,
+    token_endpoint: `${base}/oauth2/token`,
+    device_authorization_endpoint: `${base}/oauth2/device_authorization`,
+    revocation_endpoint: `${base}/oauth2/revoke`,
+    introspection_endpoint: `${base}/oauth2/introspect`,
+    ...(deps.config.oauth.registration ? { registration_endpoint: `${base}/oauth2/register` } : {}),
+    scopes_supported: SUPPORTED_SCOPES,
+    response_types_supported: ['code'],
+    response_modes_supported: ['query'],
+    grant_types_supported: ['authorization_code', 'refresh_token', DEVICE_GRANT],
+    token_endpoint_auth_methods_supported: ['none', 'client_secret_basic', 'client_secret_post'],
+    revocation_endpoint_auth_methods_supported: ['none', 'client_secret_basic', 'client_secret_post'],
+    introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    code_challenge_methods_supported: ['S256'],
+    authorization_response_iss_parameter_supported: true,
+    client_id_metadata_document_supported: true,
+    service_documentation: `${base}/docs`,
+  };
+}
+
+function sendJson(deps: AppDeps, req: Request, res: Response, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const json = JSON.stringify(body);
+  res.statusCode = status;
+  for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Pragma', 'no-cache');
+  res.setHeader('Content-Length', Buffer.byteLength(json));
+  res.end(json);
+  logRequest(deps.logger, req, res);
+}
+
+/**
+ * Runs a protocol endpoint. Its errors, OAuthError or any other (an unavailable database, a bug),
+ * are written by the OAUTH renderer through the error middleware: `{ error, error_description }`.
+ */
+function endpoint(deps: AppDeps, run: (req: Request, res: Response, body: Record<string, unknown>) => Promise<{ status?: number; body: unknown } | null>) {
+  return async (req: Request, res: Response) => {
+    useRenderer(res, OAUTH);
+    const body = (req.body && typeof req.body === 'object' && !Array.isArray(req.body) ? req.body : {}) as Record<string, unknown>;
+    const out = await run(req, res, body);
+    if (out === null) {
+      res.status(200).setHeader('Content-Length', '0');
+      res.end();
+      logRequest(deps.logger, req, res);
+      return;
+    }
+    sendJson(deps, req, res, out.status ?? 200, out.body);
+  };
+}
+
+/** Parameters must each appear at most once (RFC 6749 §3.1, §3.2). */
+function singleParams(body: Record<string, unknown>): void {
+  for (const [name, value] of Object.entries(body)) {
+    if (typeof value !== 'string') throw new OAuthError('invalid_request', `The parameter ${name} must appear once, as a string`);
+  }
+}
+
+/** A fixed window per client IP, in memory: dynamic registration is cheap to call and must not be cheap to flood. */
+function registrationLimiter(perHour: number) {
+  const windows = new Map<string, { start: number; count: number }>();
+  return (ip: string, now: number): boolean => {
+    const w = windows.get(ip);
+    if (!w || now - w.start >= 3600_000) {
+      if (windows.size > 10_000) windows.clear();
+      windows.set(ip, { start: now, count: 1 });
+      return perHour > 0;
+    }
+    w.count++;
+    return w.count <= perHour;
+  };
+}
+
+/** The authorization server's protocol endpoints and its metadata. */
+export function oauthRoutes(deps: AppDeps, r: Router = Router()): Router {
+  const metadata = (req: Request, res: Response) => sendJson(deps, req, res, 200, authorizationServerMetadata(deps));
+  r.get('/.well-known/oauth-authorization-server', metadata);
+  r.get('/.well-known/openid-configuration', metadata);
+
+  r.post('/oauth2/token', endpoint(deps, async (req, _res, body) => {
+    singleParams(body);
+    const client = await authenticateClient(deps, req, body);
+    const grantType = body['grant_type'];
+    if (typeof grantType !== 'string') throw new OAuthError('invalid_request', 'grant_type is missing');
+    if (!['authorization_code', 'refresh_token', DEVICE_GRANT].includes(grantType)) throw new OAuthError('unsupported_grant_type', `grant_type ${grantType} is not supported`);
+    if (!client.grantTypes.includes(grantType)) throw new OAuthError('unauthorized_client', `This client may not use ${grantType}`);
+    if (grantType === 'authorization_code') return { body: await exchangeCode(deps, client, body) };
+    if (grantType === 'refresh_token') return { body: await refreshTokens(deps, client, body) };
+    return { body: await pollDeviceCode(deps, client, body) };
+  }));
+
+  r.post('/oauth2/revoke', endpoint(deps, async (req, _res, body) => {
+    singleParams(body);
+    const client = await authenticateClient(deps, req, body);
+    if (typeof body['token'] !== 'string') throw new OAuthError('invalid_request', 'token is missing');
+    await revokeToken(deps, client, body['token']);
+    return null;
+  }));
+
+  r.post('/oauth2/introspect', endpoint(deps, async (req, _res, body) => {
+    singleParams(body);
+    await authenticateClient(deps, req, body, true);
+    if (typeof body['token'] !== 'string') throw new OAuthError('invalid_request', 'token is missing');
+    return { body: await introspect(deps, body['token']) };
+  }));
+
+  const mayRegister = registrationLimiter(deps.config.oauth.registrationsPerHour);
+  r.post('/oauth2/register', endpoint(deps, async (req, res, body) => {
+    if (!deps.config.oauth.registration) throw new OAuthError('access_denied', 'Dynamic client registration is turned off on this server', 403);
+    if (!mayRegister(clientIp(req), deps.clock.now().getTime()))
+      throw new OAuthError('temporarily_unavailable', 'Too many registrations from this address; try again later', 429, { 'Retry-After': '3600' });
+    return { status: 201, body: await registerClient(deps, body) };
+  }));
+
+  r.post('/oauth2/device_authorization', endpoint(deps, async (req, _res, body) => {
+    singleParams(body);
+    const client = await authenticateClient(deps, req, body);
+    if (!client.grantTypes.includes(DEVICE_GRANT)) throw new OAuthError('unauthorized_client', 'This client may not use the device grant');
+    const scopeParam = body['scope'] as string | undefined;
+    const scopes = scopeParam === undefined || scopeParam.trim() === '' ? [...DEFAULT_SCOPES] : parseScopeParam(scopeParam);
+    if (!scopes) throw new OAuthError('invalid_scope', 'A requested scope is not in the catalogue');
+    const resource = (body['resource'] as string | undefined) ?? null;
+    if (resource !== null) {
+      const problem = resourceProblem(deps.baseUrl(), resource);
+      if (problem) throw new OAuthError('invalid_target', problem);
+    }
+    const now = deps.clock.now();
+    const deviceCode = newCode();
+    const userCode = newUserCode();
+    await deps.db.insertInto('oauth_device_codes').values({
+      id: `od_${ulid(now.getTime())}`, device_code_hash: sha256(deviceCode), user_code: userCode, client_id: client.id, scopes: JSON.stringify(scopes), resource,
+      interval_seconds: deps.config.oauth.deviceIntervalSeconds, status: 'pending', grant_id: null, created_at: iso(now),
+      expires_at: iso(addSeconds(now, DEVICE_CODE_SECONDS)), last_polled_at: null,
+    }).execute();
+    const base = deps.baseUrl();
+    return {
+      body: {
+        device_code: deviceCode, user_code: formatUserCode(userCode), verification_uri: `${base}/device`,
+        verification_uri_complete: `${base}/device?user_code=${formatUserCode(userCode)}`, expires_in: DEVICE_CODE_SECONDS, interval: deps.config.oauth.deviceIntervalSeconds,
+      },
+    };
+  }));
+
+  return r;
+}

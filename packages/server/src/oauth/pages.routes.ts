@@ -1,0 +1,264 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { Router, type Request, type Response } from 'express';
+import { parseToken, ROUTES } from '@acct/shared';
+import type { AppDeps } from '../deps.js';
+import { checkCredentials } from '../auth/auth.service.js';
+import { sameDigest } from '../auth/hashing.js';
+import type { UserRow } from '../db/schema.js';
+import { createSession, authenticateSession } from '../auth/sessions.js';
+import { logRequest } from '../http/access-log.js';
+import { readCookie, SECURE_SESSION_COOKIE, SESSION_COOKIE, setDeviceCookie, setSessionCookie } from '../auth/cookies.js';
+import { requestIp } from '../http/client-ip.js';
+import { HttpError } from '../http/http-error.js';
+import { iso } from '../time/clock.js';
+import { ConsentPage, DeviceCodePage, MessagePage, renderPage, SignInPage, type ConsentView } from '../web/pages/oauth-pages.js';
+import {
+  AuthorizationPageError, AuthorizationRedirectError, parseAuthorizationRequest, redirectTo, type AuthorizationRequest,
+} from './authorization-request.js';
+import { onlyLoopbackRedirects, resolveClient, type OAuthClient } from './clients.js';
+import { OAuthError } from './errors.js';
+import { createGrant, issueCode } from './grants.js';
+import { describeScope } from './scopes.js';
+import { normalizeUserCode } from './tokens.js';
+
+interface PageOptions {
+  status?: number;
+  /** Origins (or schemes) the page's form may lead to: the consent answer redirects to the client. */
+  formTargets?: string[];
+}
+
+/** Sends a page with a strict CSP: no script at all, one nonce'd stylesheet, forms only to us (and the client's redirect). */
+function sendPage(deps: AppDeps, req: Request, res: Response, page: (nonce: string) => string, opts: PageOptions = {}): void {
+  const nonce = randomBytes(16).toString('base64');
+  const formAction = ["'self'", ...(opts.formTargets ?? [])].join(' ');
+  res.setHeader('Content-Security-Policy', `default-src 'none'; style-src 'nonce-${nonce}'; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`);
+  res.status(opts.status ?? 200).type('html').send(page(nonce));
+  logRequest(deps.logger, req, res);
+}
+
+function redirect(deps: AppDeps, req: Request, res: Response, location: string, status = 303): void {
+  res.redirect(status, location);
+  logRequest(deps.logger, req, res);
+}
+
+/** A person signed in at this browser: their row and the session (cookie) that proves it. */
+interface Principal {
+  user: UserRow;
+  sessionId: string;
+}
+
+/** The signed-in browser session (cookie only: these are browser pages), or null. */
+async function browserSession(deps: AppDeps, req: Request): Promise<Principal | null> {
+  const value = readCookie(req, SECURE_SESSION_COOKIE) ?? readCookie(req, SESSION_COOKIE);
+  const token = value ? parseToken(value, 'session') : null;
+  if (!token) return null;
+  try {
+    const found = await authenticateSession(deps.db, deps.config, deps.clock, token, 'cookie');
+    return found.subject.kind === 'user' ? { user: found.subject.user, sessionId: found.credential.id } : null;
+  } catch (err) {
+    if (err instanceof HttpError && err.status < 500) return null;
+    throw err;
+  }
+}
+
+/** A form's CSRF token: a MAC of the session id under the server secret, so only our own page can carry it. */
+function csrfToken(deps: AppDeps, principal: Principal, purpose: string): string {
+  return createHmac('sha256', deps.serverSecret).update(`oauth-form\0${purpose}\0${principal.sessionId}`).digest('base64url');
+}
+
+function csrfValid(deps: AppDeps, principal: Principal, purpose: string, presented: unknown): boolean {
+  if (typeof presented !== 'string') return false;
+  const expected = Buffer.from(csrfToken(deps, principal, purpose));
+  const given = Buffer.from(presented);
+  return given.length === expected.length && sameDigest(given, expected);
+}
+
+function field(body: unknown, name: string): string | undefined {
+  const v = (body as Record<string, unknown> | undefined)?.[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** The query string of an authorization request as an object (a repeated name becomes an array, which the parser refuses). */
+function queryObject(search: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of new URLSearchParams(search)) {
+    const prev = out[k];
+    out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+  }
+  return out;
+}
+
+function searchOf(req: Request): string {
+  const i = req.originalUrl.indexOf('?');
+  return i < 0 ? '' : req.originalUrl.slice(i + 1);
+}
+
+async function organizationsOf(deps: AppDeps, userId: string) {
+  return deps.db.selectFrom('memberships').innerJoin('organizations', 'organizations.id', 'memberships.organization_id')
+    .select(['organizations.id', 'organizations.name']).where('memberships.user_id', '=', userId).orderBy('organizations.name').execute();
+}
+
+async function consentView(deps: AppDeps, principal: Principal, client: OAuthClient, scopes: string[], resource: string | null, redirectUri: string | null): Promise<ConsentView> {
+  return {
+    clientName: client.name, clientId: client.id, redirectHost: redirectUri ? new URL(redirectUri).hostname || new URL(redirectUri).protocol : null,
+    scopes: scopes.map((name) => ({ name, description: describeScope(name) })), resource, organizations: await organizationsOf(deps, principal.user.id),
+    onlyLocalhost: onlyLoopbackRedirects(client), userEmail: principal.user.email,
+  };
+}
+
+/** Where the consent form may lead: the redirect URI's origin, or its scheme for a private-use scheme. */
+function formTarget(redirectUri: string): string {
+  const url = new URL(redirectUri);
+  return url.origin !== 'null' ? url.origin : url.protocol;
+}
+
+/** Signs a user in from a page's own form, with the sign-in route's limits and lockout; the error message, or null. */
+async function signInFromForm(deps: AppDeps, req: Request, res: Response): Promise<string | null> {
+  const email = field(req.body, 'email');
+  const password = field(req.body, 'password');
+  if (!email || !password || email.length > 254 || password.length > 1024) return 'Enter your email and password.';
+  try {
+    await deps.rateLimits.byIp(ROUTES.signIn, req, res);
+    const { user, device } = await checkCredentials(deps, { email, password }, { req, res, contract: ROUTES.signIn });
+    const { token } = await createSession(deps.db, deps.config, deps.clock, { userId: user.id, bearer: false, ip: requestIp(req), userAgent: req.get('user-agent') ?? null });
+    setSessionCookie(deps, req, res, token, deps.config.sessionAbsoluteSeconds);
+    await setDeviceCookie(deps, req, res, user.id, device);
+    return null;
+  } catch (err) {
+    if (err instanceof HttpError && err.status < 500) return err.message;
+    throw err;
+  }
+}
+
+/** The organization a user limited the grant to: one of theirs, or none. */
+async function chosenOrganization(deps: AppDeps, principal: Principal, value: string | undefined): Promise<string | null | undefined> {
+  if (!value) return null;
+  const row = await deps.db.selectFrom('memberships').select('organization_id').where('user_id', '=', principal.user.id).where('organization_id', '=', value).executeTakeFirst();
+  return row ? row.organization_id : undefined;
+}
+
+/** `/oauth2/authorize`, the consent page `/oauth/consent`, and the device page `/device`. */
+export function oauthPageRoutes(deps: AppDeps, r: Router = Router()): Router {
+  const errorPage = (req: Request, res: Response, err: AuthorizationPageError) =>
+    sendPage(deps, req, res, (nonce) => renderPage(MessagePage({ nonce, title: 'This authorization request cannot be used', message: `${err.message} (${err.error}).` })), { status: 400 });
+
+  async function checked(req: Request, res: Response, search: string): Promise<AuthorizationRequest | null> {
+    try {
+      return await parseAuthorizationRequest(deps, queryObject(search));
+    } catch (err) {
+      if (err instanceof AuthorizationPageError) errorPage(req, res, err);
+      else if (err instanceof AuthorizationRedirectError)
+        redirect(deps, req, res, redirectTo(deps, err.redirectUri, { error: err.error, error_description: err.message, state: err.state }), 302);
+      else throw err;
+      return null;
+    }
+  }
+
+  r.get('/oauth2/authorize', async (req, res) => {
+    const search = searchOf(req);
+    if (!(await checked(req, res, search))) return;
+    redirect(deps, req, res, `/oauth/consent?${search}`, 302);
+  });
+
+  async function showConsent(req: Request, res: Response, search: string, principal: Principal | null, error?: string) {
+    const request = await checked(req, res, search);
+    if (!request) return;
+    if (!principal) {
+      sendPage(deps, req, res, (nonce) => renderPage(SignInPage({ nonce, action: '/oauth/consent', fields: { q: search }, why: `Sign in to answer ${request.client.name}'s request.`, ...(error ? { error } : {}) })), { status: error ? 401 : 200 });
+      return;
+    }
+    const view = await consentView(deps, principal, request.client, request.scopes, request.resource, request.redirectUri);
+    sendPage(deps, req, res, (nonce) => renderPage(ConsentPage({ nonce, action: '/oauth/consent', fields: { q: search, csrf: csrfToken(deps, principal, 'consent') }, view })), {
+      formTargets: [formTarget(request.redirectUri)],
+    });
+  }
+
+  r.get('/oauth/consent', async (req, res) => {
+    await showConsent(req, res, searchOf(req), await browserSession(deps, req));
+  });
+
+  r.post('/oauth/consent', async (req, res) => {
+    const search = field(req.body, 'q') ?? '';
+    if (field(req.body, 'step') === 'sign-in') {
+      const problem = await signInFromForm(deps, req, res);
+      if (problem) return showConsent(req, res, search, null, problem);
+      return redirect(deps, req, res, `/oauth/consent?${search}`);
+    }
+    const principal = await browserSession(deps, req);
+    if (!principal) return showConsent(req, res, search, null, 'Your session ended: sign in again.');
+    if (!csrfValid(deps, principal, 'consent', field(req.body, 'csrf'))) throw new HttpError('FORBIDDEN', 'The form is stale or was not sent by this page; reload it');
+    const request = await checked(req, res, search);
+    if (!request) return;
+    const decision = field(req.body, 'decision');
+    if (decision !== 'allow') {
+      return redirect(deps, req, res, redirectTo(deps, request.redirectUri, { error: 'access_denied', error_description: 'The user denied the request', state: request.state }));
+    }
+    const organizationId = await chosenOrganization(deps, principal, field(req.body, 'organization_id'));
+    if (organizationId === undefined) throw new HttpError('ORGANIZATION_MISMATCH', 'You are not a member of that organization');
+    const now = deps.clock.now();
+    const code = await deps.db.transaction().execute(async (trx) => {
+      const grant = await createGrant(trx, now, { userId: principal.user.id, client: request.client, scopes: request.scopes, resource: request.resource, organizationId });
+      return issueCode(trx, now, grant, request.redirectUri, request.codeChallenge);
+    });
+    redirect(deps, req, res, redirectTo(deps, request.redirectUri, { code, state: request.state }));
+  });
+
+  async function pendingDevice(userCode: string) {
+    return deps.db.selectFrom('oauth_device_codes').selectAll().where('user_code', '=', normalizeUserCode(userCode))
+      .where('status', '=', 'pending').where('expires_at', '>', iso(deps.clock.now())).executeTakeFirst();
+  }
+
+  async function showDevice(req: Request, res: Response, userCode: string | undefined, principal: Principal | null, error?: string) {
+    if (!principal) {
+      sendPage(deps, req, res, (nonce) => renderPage(SignInPage({ nonce, action: '/device', fields: userCode ? { user_code: userCode } : {}, why: 'Sign in to connect a device to your account.', ...(error ? { error } : {}) })), { status: error ? 401 : 200 });
+      return;
+    }
+    if (!userCode) return sendPage(deps, req, res, (nonce) => renderPage(DeviceCodePage({ nonce, fields: {} })));
+    const row = await pendingDevice(userCode);
+    if (!row) return sendPage(deps, req, res, (nonce) => renderPage(DeviceCodePage({ nonce, fields: {}, error: 'That code is unknown, expired or already used. Check the code on your device.' })), { status: 400 });
+    let client: OAuthClient;
+    try {
+      client = await resolveClient(deps, row.client_id);
+    } catch (err) {
+      if (err instanceof OAuthError) return sendPage(deps, req, res, (nonce) => renderPage(MessagePage({ nonce, title: 'This device request cannot be used', message: err.message })), { status: 400 });
+      throw err;
+    }
+    const view = await consentView(deps, principal, client, JSON.parse(row.scopes) as string[], row.resource, null);
+    sendPage(deps, req, res, (nonce) => renderPage(ConsentPage({ nonce, action: '/device', fields: { user_code: row.user_code, csrf: csrfToken(deps, principal, 'device') }, view })));
+  }
+
+  r.get('/device', async (req, res) => {
+    const code = typeof req.query['user_code'] === 'string' ? req.query['user_code'] : undefined;
+    await showDevice(req, res, code, await browserSession(deps, req));
+  });
+
+  r.post('/device', async (req, res) => {
+    const userCode = field(req.body, 'user_code');
+    if (field(req.body, 'step') === 'sign-in') {
+      const problem = await signInFromForm(deps, req, res);
+      if (problem) return showDevice(req, res, userCode, null, problem);
+      return redirect(deps, req, res, userCode ? `/device?user_code=${encodeURIComponent(userCode)}` : '/device');
+    }
+    const principal = await browserSession(deps, req);
+    if (!principal) return showDevice(req, res, userCode, null, 'Your session ended: sign in again.');
+    if (!csrfValid(deps, principal, 'device', field(req.body, 'csrf'))) throw new HttpError('FORBIDDEN', 'The form is stale or was not sent by this page; reload it');
+    const row = userCode ? await pendingDevice(userCode) : undefined;
+    if (!row) return showDevice(req, res, undefined, principal);
+    const now = deps.clock.now();
+    if (field(req.body, 'decision') !== 'allow') {
+      await deps.db.updateTable('oauth_device_codes').set({ status: 'denied' }).where('id', '=', row.id).where('status', '=', 'pending').execute();
+      return sendPage(deps, req, res, (nonce) => renderPage(MessagePage({ nonce, title: 'Request denied', message: 'The device was not connected. You can close this window.' })));
+    }
+    const organizationId = await chosenOrganization(deps, principal, field(req.body, 'organization_id'));
+    if (organizationId === undefined) throw new HttpError('ORGANIZATION_MISMATCH', 'You are not a member of that organization');
+    const client = await resolveClient(deps, row.client_id);
+    const approved = await deps.db.transaction().execute(async (trx) => {
+      const grant = await createGrant(trx, now, { userId: principal.user.id, client, scopes: JSON.parse(row.scopes) as string[], resource: row.resource, organizationId });
+      const done = await trx.updateTable('oauth_device_codes').set({ status: 'approved', grant_id: grant.id }).where('id', '=', row.id).where('status', '=', 'pending').executeTakeFirst();
+      if (Number(done.numUpdatedRows) !== 1) throw new HttpError('CONFLICT', 'This code was answered already');
+      return true;
+    });
+    if (approved) sendPage(deps, req, res, (nonce) => renderPage(MessagePage({ nonce, title: 'Device connected', message: `${client.name} is connected to your account. You can close this window and return to your device.` })));
+  });
+  return r;
+}

@@ -1,0 +1,67 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { call } from './harness.js';
+
+/** A PKCE pair as a client makes it. */
+export function pkce(): { verifier: string; challenge: string } {
+  const verifier = randomBytes(32).toString('base64url');
+  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
+}
+
+/** The hidden and named fields of the first form on a page. */
+export function formFields(html: string): Record<string, string> {
+  const form = /<form[^>]*method="post"[^>]*>([\s\S]*?)<\/form>/.exec(html)?.[1] ?? '';
+  const fields: Record<string, string> = {};
+  for (const m of form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)) fields[m[1]!] = decodeEntities(m[2]!);
+  return fields;
+}
+
+function decodeEntities(text: string): string {
+  return text.replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&#(\d+);/g, (_m, n) => String.fromCharCode(Number(n)));
+}
+
+export async function postForm(base: string, pathname: string, fields: Record<string, string>, cookie?: string): Promise<Response> {
+  return fetch(base + pathname, {
+    method: 'POST', redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...(cookie ? { cookie } : {}) },
+    body: new URLSearchParams(fields).toString(),
+  });
+}
+
+/**
+ * Follows an authorization URL as a signed-in browser: /oauth2/authorize → /oauth/consent,
+ * then posts the page's own form with Allow or Deny. Returns the Location the browser is sent to.
+ */
+export async function answerConsent(authorizationUrl: string, cookie: string, decision: 'allow' | 'deny' = 'allow', organizationId = ''): Promise<string> {
+  const start = await fetch(authorizationUrl, { redirect: 'manual', headers: { cookie } });
+  if (start.status !== 302) throw new Error(`authorize answered ${start.status}: ${await start.text()}`);
+  const consentUrl = new URL(start.headers.get('location')!, authorizationUrl);
+  if (consentUrl.pathname !== '/oauth/consent') return consentUrl.href;
+  const page = await fetch(consentUrl, { headers: { cookie } });
+  const html = await page.text();
+  if (page.status !== 200) throw new Error(`consent page answered ${page.status}: ${html}`);
+  const answer = await postForm(consentUrl.origin, '/oauth/consent', { ...formFields(html), decision, organization_id: organizationId }, cookie);
+  if (answer.status !== 303) throw new Error(`consent answer was ${answer.status}: ${await answer.text()}`);
+  return answer.headers.get('location')!;
+}
+
+/** Approves a device code in the /device page as a signed-in browser. */
+export async function answerDevice(base: string, userCode: string, cookie: string, decision: 'allow' | 'deny' = 'allow'): Promise<string> {
+  const page = await fetch(`${base}/device?user_code=${encodeURIComponent(userCode)}`, { headers: { cookie } });
+  const html = await page.text();
+  if (page.status !== 200) throw new Error(`device page answered ${page.status}: ${html}`);
+  const answer = await postForm(base, '/device', { ...formFields(html), decision, organization_id: '' }, cookie);
+  return answer.text();
+}
+
+/** RFC 7591 registration. */
+export async function register(base: string, metadata: Record<string, unknown>) {
+  return call(base, 'POST', '/oauth2/register', { body: metadata });
+}
+
+/** A token endpoint call with a form body. */
+export async function tokenRequest(base: string, fields: Record<string, string>, basic?: { id: string; secret: string }) {
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+  if (basic) headers['authorization'] = `Basic ${Buffer.from(`${encodeURIComponent(basic.id)}:${encodeURIComponent(basic.secret)}`).toString('base64')}`;
+  const res = await fetch(`${base}/oauth2/token`, { method: 'POST', headers, body: new URLSearchParams(fields).toString() });
+  return { status: res.status, body: (await res.json()) as Record<string, any> };
+}
