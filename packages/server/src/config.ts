@@ -86,12 +86,12 @@ export interface OAuthConfig {
   refreshRetrySeconds: number;
   /** RFC 7591 dynamic client registration is open. */
   registration: boolean;
-  /** Registrations per client IP per hour. */
-  registrationsPerHour: number;
   /** Client ID Metadata Documents may be served from loopback addresses over http (tests, local development). */
   allowLoopbackClients: boolean;
   /** Device grant polling interval, seconds. */
   deviceIntervalSeconds: number;
+  /** How long a device code (and its user code) can be approved and polled, seconds. */
+  deviceCodeSeconds: number;
 }
 
 function bool(value: string | undefined, fallback: boolean): boolean {
@@ -196,9 +196,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       refreshTokenSeconds: Math.max(60, int('ACCT_OAUTH_REFRESH_TOKEN_SECONDS', env['ACCT_OAUTH_REFRESH_TOKEN_SECONDS'], 30 * 86400)),
       refreshRetrySeconds: Math.min(60, int('ACCT_OAUTH_REFRESH_RETRY_SECONDS', env['ACCT_OAUTH_REFRESH_RETRY_SECONDS'], 10)),
       registration: bool(env['ACCT_OAUTH_REGISTRATION'], true),
-      registrationsPerHour: int('ACCT_OAUTH_REGISTRATIONS_PER_HOUR', env['ACCT_OAUTH_REGISTRATIONS_PER_HOUR'], 20),
       allowLoopbackClients: bool(env['ACCT_OAUTH_ALLOW_LOOPBACK_CLIENTS'], false),
       deviceIntervalSeconds: Math.max(1, int('ACCT_OAUTH_DEVICE_INTERVAL', env['ACCT_OAUTH_DEVICE_INTERVAL'], 5)),
+      deviceCodeSeconds: Math.min(3600, Math.max(60, int('ACCT_OAUTH_DEVICE_CODE_SECONDS', env['ACCT_OAUTH_DEVICE_CODE_SECONDS'], 600))),
     },
     testClock: env['ACCT_TEST_CLOCK'] === '1' && env['NODE_ENV'] === 'test' && ['127.0.0.1', '::1', 'localhost'].includes(host),
     testHashes: env['ACCT_TEST_FAST_HASHES'] === '1' && env['NODE_ENV'] === 'test' && ['127.0.0.1', '::1', 'localhost'].includes(host),

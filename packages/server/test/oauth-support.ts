@@ -36,7 +36,9 @@ export async function answerConsent(authorizationUrl: string, cookie: string, de
   if (start.status !== 302) throw new Error(`authorize answered ${start.status}: ${await start.text()}`);
   const consentUrl = new URL(start.headers.get('location')!, authorizationUrl);
   if (consentUrl.pathname !== '/oauth/consent') return consentUrl.href;
-  const page = await fetch(consentUrl, { headers: { cookie } });
+  const page = await fetch(consentUrl, { headers: { cookie }, redirect: 'manual' });
+  // A prior consent for the same client, scopes and resource stands: no page, the code comes at once.
+  if (page.status === 302) return page.headers.get('location')!;
   const html = await page.text();
   if (page.status !== 200) throw new Error(`consent page answered ${page.status}: ${html}`);
   const answer = await postForm(consentUrl.origin, '/oauth/consent', { ...formFields(html), decision, organization_id: organizationId }, cookie);

@@ -228,7 +228,8 @@ describe('configuration and client addresses', () => {
   });
 
   it('the test clock exists only with NODE_ENV=test and ACCT_TEST_CLOCK=1 together', async () => {
-    for (const env of [{ ACCT_TEST_CLOCK: '1' }, { NODE_ENV: 'test' }, { ACCT_TEST_CLOCK: 'true', NODE_ENV: 'test' }]) {
+    // The harness sets NODE_ENV=test on every server (test hashes): each case names it explicitly.
+    for (const env of [{ ACCT_TEST_CLOCK: '1', NODE_ENV: 'production' }, { ACCT_TEST_CLOCK: '1', NODE_ENV: '' }, { NODE_ENV: 'test' }, { ACCT_TEST_CLOCK: 'true', NODE_ENV: 'test' }]) {
       const plain = await startServer(env);
       try {
         expectEnvelope(await from(null, plain, 'POST', '/__test/clock', { body: { offsetSeconds: 3600 } }), 404, 'NOT_FOUND');

@@ -1,32 +1,12 @@
-import { sql } from 'kysely';
 import type { ParsedToken } from '@acct/shared';
 import type { AppDeps } from '../deps.js';
-import { prepared } from '../db/prepared.js';
-import { organizationCountColumn } from '../users/users.service.js';
 import { sha256 } from '../auth/hashing.js';
-import { iso } from '../time/clock.js';
 import { HttpError } from '../http/http-error.js';
 import { principal, type Carrier, type Principal } from '../auth/principal.js';
 import { parseScopes } from '../keys/key-auth.js';
+import { LAST_USED_INTERVAL_MS } from '../credentials/secret-credential.js';
+import { findTokenWithOwner, touchGrant } from './oauth.repository.js';
 import { apiScopes } from './scopes.js';
-
-/** Seconds between two writes of a grant's last use. */
-const LAST_USED_INTERVAL_MS = 60_000;
-
-/** An access token, its grant and the user in one statement (see keyWithOwner for the CAST). */
-const accessToken = prepared((db) =>
-  db
-    .selectFrom('oauth_tokens as t')
-    .innerJoin('oauth_grants as g', 'g.id', 't.grant_id')
-    .innerJoin('users', 'users.id', 'g.user_id')
-    .selectAll('users')
-    .select((eb) => [
-      't.id as token_id', 't.kind as token_kind', 't.created_at as token_created_at', 't.scopes as token_scopes', 't.resource as token_resource', 't.expires_at as token_expires_at',
-      't.revoked_at as token_revoked_at', 'g.id as grant_id', 'g.client_id as grant_client_id', 'g.organization_id as grant_organization_id',
-      'g.revoked_at as grant_revoked_at', 'g.last_used_at as grant_last_used_at', organizationCountColumn(eb),
-    ])
-    .where('t.token_hash', '=', sql<string>`cast(${''} as text)`),
-);
 
 const apiScopeJson = new Map<string, string>();
 /** The API scopes of a token's scope list, as the JSON `parseScopes` caches sets by. */
@@ -61,7 +41,7 @@ export function apiAccepts(baseUrl: string, resource: string | null): boolean {
  * takes effect on the very next request. Effective scopes = the token's ∩ the user's role.
  */
 export async function authenticateAccessToken(deps: AppDeps, token: ParsedToken, carrier: Carrier, path = ''): Promise<Principal> {
-  const row = await accessToken.first(deps.db, [sha256(token.token)]);
+  const row = await findTokenWithOwner(deps.db, sha256(token.token));
   if (!row || row.token_kind !== 'access') throw new HttpError('INVALID_TOKEN', 'The access token is invalid');
   const {
     token_id: tokenId, token_kind: _kind, token_created_at: issuedAt, token_scopes: scopes, token_resource: resource, token_expires_at: expiresAt, token_revoked_at: tokenRevokedAt,
@@ -73,8 +53,7 @@ export async function authenticateAccessToken(deps: AppDeps, token: ParsedToken,
   if (!audienceAccepts(deps.baseUrl(), resource, path)) throw new HttpError('INVALID_TOKEN', `The access token was issued for another resource (${resource})`);
   if (!user.is_active) throw new HttpError('ACCOUNT_DISABLED');
   if (now.getTime() - (lastUsedAt ? new Date(lastUsedAt).getTime() : 0) > LAST_USED_INTERVAL_MS) {
-    deps.db.updateTable('oauth_grants').set({ last_used_at: iso(now) }).where('id', '=', grantId)
-      .execute().catch((err: unknown) => deps.logger.warn({ err }, 'could not record grant use'));
+    touchGrant(deps.db, grantId, now).catch((err: unknown) => deps.logger.warn({ err }, 'could not record grant use'));
   }
   // Limits and logs count by the grant (the family), not by each hourly access token.
   void tokenId;

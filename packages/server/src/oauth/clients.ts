@@ -4,7 +4,7 @@ import type { AppDeps } from '../deps.js';
 import type { OAuthClientRow } from '../db/schema.js';
 import { sha256, sameDigest } from '../auth/hashing.js';
 import { addSeconds, iso } from '../time/clock.js';
-import { prepared } from '../db/prepared.js';
+import { findClient, findRegisteredClient, insertClient, saveClient } from './oauth.repository.js';
 import { DocumentFetchError, fetchDocument } from './document-fetch.js';
 import { OAuthError } from './errors.js';
 import { parseScopeParam } from './scopes.js';
@@ -112,7 +112,7 @@ function documentUrl(deps: AppDeps, clientId: string): URL | null {
 /** Fetches, checks and caches a Client ID Metadata Document. */
 async function loadDocumentClient(deps: AppDeps, url: URL): Promise<OAuthClient> {
   const now = deps.clock.now();
-  const cached = await deps.db.selectFrom('oauth_clients').selectAll().where('id', '=', url.href).executeTakeFirst();
+  const cached = await findClient(deps.db, url.href);
   if (cached && cached.expires_at && new Date(cached.expires_at) > now) return fromRow(cached);
   let fetched;
   try {
@@ -138,13 +138,9 @@ async function loadDocumentClient(deps: AppDeps, url: URL): Promise<OAuthClient>
     id: url.href, kind: 'document', name, redirect_uris: JSON.stringify(redirects), grant_types: JSON.stringify(grantTypes), auth_method: 'none',
     secret_hash: null, scope: typeof doc['scope'] === 'string' ? doc['scope'] : null, created_at: iso(now), expires_at: iso(addSeconds(now, fetched.ttl)),
   };
-  if (cached) await deps.db.updateTable('oauth_clients').set(row).where('id', '=', row.id).execute();
-  else await deps.db.insertInto('oauth_clients').values(row).onConflict((oc) => oc.column('id').doUpdateSet(row)).execute();
+  await saveClient(deps.db, row);
   return fromRow(row);
 }
-
-/** A registered client by id: read on every token, revocation and introspection request, so compiled once. */
-const registeredClient = prepared((db) => db.selectFrom('oauth_clients').selectAll().where('id', '=', '').where('kind', '=', 'registered'));
 
 /** The client a client_id names; invalid_client when there is none. */
 export async function resolveClient(deps: AppDeps, clientId: unknown): Promise<OAuthClient> {
@@ -153,7 +149,7 @@ export async function resolveClient(deps: AppDeps, clientId: unknown): Promise<O
   const url = documentUrl(deps, clientId);
   if (url) return loadDocumentClient(deps, url);
   if (/^https?:/.test(clientId)) throw new OAuthError('invalid_client', 'A URL client_id must be an https URL with a path (loopback http only when the server allows it)');
-  const row = await registeredClient.first(deps.db, [clientId, 'registered']);
+  const row = await findRegisteredClient(deps.db, clientId);
   if (!row) throw new OAuthError('invalid_client', 'Unknown client');
   return fromRow(row);
 }
@@ -233,10 +229,10 @@ export async function registerClient(deps: AppDeps, body: unknown): Promise<Reco
   const now = deps.clock.now();
   const id = `oc_${randomBase62(24)}`;
   const secret = method === 'none' ? null : randomBase62(43);
-  await deps.db.insertInto('oauth_clients').values({
+  await insertClient(deps.db, {
     id, kind: 'registered', name: name.trim(), redirect_uris: JSON.stringify(redirects), grant_types: JSON.stringify(grantTypes),
     auth_method: method as string, secret_hash: secret ? sha256(secret) : null, scope: (scope as string | undefined) ?? null, created_at: iso(now), expires_at: null,
-  }).execute();
+  });
   return {
     client_id: id,
     client_id_issued_at: Math.floor(now.getTime() / 1000),

@@ -6,6 +6,7 @@ import { bind, membershipOf, pinOf, principalOf, userOf } from '../http/bind.js'
 import { HttpError } from '../http/http-error.js';
 import { decodeCursor, page } from '../http/pagination.js';
 import { revokeGrant } from './grants.js';
+import { findUserGrant, grantById, listOrganizationGrants, listUserGrants } from './oauth.repository.js';
 
 function toGrant(row: OAuthGrantRow) {
   return {
@@ -21,35 +22,27 @@ export function oauthGrantRoutes(deps: AppDeps, r: Router = Router()): Router {
     const user = userOf(ctx);
     const limit = ctx.query.limit ?? 20;
     const cursor = decodeCursor(ctx.query.cursor);
-    let q = deps.db.selectFrom('oauth_grants').selectAll().where('user_id', '=', user.id).where('revoked_at', 'is', null).orderBy('id', 'desc').limit(limit + 1);
-    if (cursor) q = q.where('id', '<', cursor);
     // A pinned credential sees only what belongs to its organization.
-    const pin = pinOf(principal);
-    if (pin) q = q.where('organization_id', '=', pin);
-    const { items, pagination } = page(await q.execute(), limit);
+    const rows = await listUserGrants(deps.db, { userId: user.id, pin: pinOf(principal) ?? null, cursor: cursor ?? null, limit });
+    const { items, pagination } = page(rows, limit);
     return { data: items.map(toGrant), pagination };
   });
 
   bind(r, deps, ROUTES.revokeOAuthGrant, async (ctx) => {
     const principal = principalOf(ctx);
-    let q = deps.db.selectFrom('oauth_grants').selectAll().where('id', '=', ctx.params['grantId'] ?? '').where('user_id', '=', userOf(ctx).id);
-    const pin = pinOf(principal);
-    if (pin) q = q.where('organization_id', '=', pin);
-    const row = await q.executeTakeFirst();
+    const row = await findUserGrant(deps.db, { grantId: ctx.params['grantId'] ?? '', userId: userOf(ctx).id, pin: pinOf(principal) ?? null });
     if (!row) throw new HttpError('NOT_FOUND', 'No such connected app');
     const now = deps.clock.now();
     await revokeGrant(deps.db, row.id, now, 'revoked by the user');
-    const after = await deps.db.selectFrom('oauth_grants').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
-    return { data: toGrant(after) };
+    const after = await grantById(deps.db, row.id);
+    return { data: toGrant(after ?? row) };
   });
 
   bind(r, deps, ROUTES.listOrganizationOAuthGrants, async (ctx) => {
     const { organizationId } = membershipOf(ctx);
     const limit = ctx.query.limit ?? 20;
     const cursor = decodeCursor(ctx.query.cursor);
-    let q = deps.db.selectFrom('oauth_grants').selectAll().where('organization_id', '=', organizationId).where('revoked_at', 'is', null).orderBy('id', 'desc').limit(limit + 1);
-    if (cursor) q = q.where('id', '<', cursor);
-    const { items, pagination } = page(await q.execute(), limit);
+    const { items, pagination } = page(await listOrganizationGrants(deps.db, { organizationId, cursor: cursor ?? null, limit }), limit);
     return { data: items.map(toGrant), pagination };
   });
   return r;

@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { AppDeps } from '../deps.js';
 import { sha256 } from '../auth/hashing.js';
-import { clientIp } from '../rate-limit/rate-limits.js';
+import { HttpError } from '../http/http-error.js';
 import { logRequest } from '../http/access-log.js';
 import { OAUTH } from '../http/render/oauth.js';
 import { useRenderer } from '../http/render/renderer.js';
@@ -16,9 +16,6 @@ import { newCode, newUserCode, formatUserCode } from './tokens.js';
 
 /** Protocol endpoints that take `application/x-www-form-urlencoded` bodies (RFC 6749 §3.2, RFC 7009, RFC 7662, RFC 8628). */
 export const OAUTH_FORM_PATHS = ['/oauth2/token', '/oauth2/revoke', '/oauth2/introspect', '/oauth2/device_authorization', '/oauth/consent', '/device'];
-
-/** How long a device code waits for the user, seconds. */
-export const DEVICE_CODE_SECONDS = 600;
 
 /** RFC 8414 metadata: only what this server does. */
 export function authorizationServerMetadata(deps: AppDeps): Record<string, unknown> {
@@ -82,19 +79,17 @@ function singleParams(body: Record<string, unknown>): void {
   }
 }
 
-/** A fixed window per client IP, in memory: dynamic registration is cheap to call and must not be cheap to flood. */
-function registrationLimiter(perHour: number) {
-  const windows = new Map<string, { start: number; count: number }>();
-  return (ip: string, now: number): boolean => {
-    const w = windows.get(ip);
-    if (!w || now - w.start >= 3600_000) {
-      if (windows.size > 10_000) windows.clear();
-      windows.set(ip, { start: now, count: 1 });
-      return perHour > 0;
-    }
-    w.count++;
-    return w.count <= perHour;
-  };
+/**
+ * Spends a protocol budget of the rate-limit module (shared through Redis with REDIS_URL); over
+ * it, the 429 is answered in OAuth's error format with the module's Retry-After and X-RateLimit-*.
+ */
+async function spendBudget(deps: AppDeps, name: 'oauthRegister', req: Request, res: Response, message: string): Promise<void> {
+  try {
+    await deps.rateLimits.byBudget(name, req, res);
+  } catch (err) {
+    if (err instanceof HttpError && err.code === 'RATE_LIMITED') throw new OAuthError('temporarily_unavailable', message, 429, err.headers ?? {});
+    throw err;
+  }
 }
 
 /** The authorization server's protocol endpoints and its metadata. */
@@ -130,11 +125,9 @@ export function oauthRoutes(deps: AppDeps, r: Router = Router()): Router {
     return { body: await introspect(deps, body['token']) };
   }));
 
-  const mayRegister = registrationLimiter(deps.config.oauth.registrationsPerHour);
   r.post('/oauth2/register', endpoint(deps, async (req, res, body) => {
     if (!deps.config.oauth.registration) throw new OAuthError('access_denied', 'Dynamic client registration is turned off on this server', 403);
-    if (!mayRegister(clientIp(req), deps.clock.now().getTime()))
-      throw new OAuthError('temporarily_unavailable', 'Too many registrations from this address; try again later', 429, { 'Retry-After': '3600' });
+    await spendBudget(deps, 'oauthRegister', req, res, 'Too many registrations from this address (budget oauthRegister.ip); try again later');
     return { status: 201, body: await registerClient(deps, body) };
   }));
 
@@ -156,13 +149,13 @@ export function oauthRoutes(deps: AppDeps, r: Router = Router()): Router {
     await deps.db.insertInto('oauth_device_codes').values({
       id: `od_${ulid(now.getTime())}`, device_code_hash: sha256(deviceCode), user_code: userCode, client_id: client.id, scopes: JSON.stringify(scopes), resource,
       interval_seconds: deps.config.oauth.deviceIntervalSeconds, status: 'pending', grant_id: null, created_at: iso(now),
-      expires_at: iso(addSeconds(now, DEVICE_CODE_SECONDS)), last_polled_at: null,
+      expires_at: iso(addSeconds(now, deps.config.oauth.deviceCodeSeconds)), last_polled_at: null,
     }).execute();
     const base = deps.baseUrl();
     return {
       body: {
         device_code: deviceCode, user_code: formatUserCode(userCode), verification_uri: `${base}/device`,
-        verification_uri_complete: `${base}/device?user_code=${formatUserCode(userCode)}`, expires_in: DEVICE_CODE_SECONDS, interval: deps.config.oauth.deviceIntervalSeconds,
+        verification_uri_complete: `${base}/device?user_code=${formatUserCode(userCode)}`, expires_in: deps.config.oauth.deviceCodeSeconds, interval: deps.config.oauth.deviceIntervalSeconds,
       },
     };
   }));

@@ -18,6 +18,7 @@ import {
 import { onlyLoopbackRedirects, resolveClient, type OAuthClient } from './clients.js';
 import { OAuthError } from './errors.js';
 import { createGrant, issueCode } from './grants.js';
+import { rememberedGrant } from './oauth.repository.js';
 import { describeScope } from './scopes.js';
 import { normalizeUserCode } from './tokens.js';
 
@@ -167,6 +168,16 @@ export function oauthPageRoutes(deps: AppDeps, r: Router = Router()): Router {
       sendPage(deps, req, res, (nonce) => renderPage(SignInPage({ nonce, action: '/oauth/consent', fields: { q: search }, why: `Sign in to answer ${request.client.name}'s request.`, ...(error ? { error } : {}) })), { status: error ? 401 : 200 });
       return;
     }
+    // A prior consent for the same client, scopes and resource stands (unless the client asks
+    // for prompt=consent): the code is issued on that grant without a second page.
+    const prompt = new URLSearchParams(search).get('prompt') ?? '';
+    if (!error && !prompt.split(' ').includes('consent')) {
+      const prior = await rememberedGrant(deps.db, { userId: principal.user.id, clientId: request.client.id, scopes: request.scopes, resource: request.resource });
+      if (prior) {
+        const code = await issueCode(deps.db, deps.clock.now(), prior, request.redirectUri, request.codeChallenge);
+        return redirect(deps, req, res, redirectTo(deps, request.redirectUri, { code, state: request.state }), 302);
+      }
+    }
     const view = await consentView(deps, principal, request.client, request.scopes, request.resource, request.redirectUri);
     sendPage(deps, req, res, (nonce) => renderPage(ConsentPage({ nonce, action: '/oauth/consent', fields: { q: search, csrf: csrfToken(deps, principal, 'consent') }, view })), {
       formTargets: [formTarget(request.redirectUri)],
@@ -203,7 +214,9 @@ export function oauthPageRoutes(deps: AppDeps, r: Router = Router()): Router {
     redirect(deps, req, res, redirectTo(deps, request.redirectUri, { code, state: request.state }));
   });
 
-  async function pendingDevice(userCode: string) {
+  /** Every user-code look-up spends the deviceUserCode budget (per IP) first: codes must not be guessable by trying. */
+  async function pendingDevice(req: Request, res: Response, userCode: string) {
+    await deps.rateLimits.byBudget('deviceUserCode', req, res);
     return deps.db.selectFrom('oauth_device_codes').selectAll().where('user_code', '=', normalizeUserCode(userCode))
       .where('status', '=', 'pending').where('expires_at', '>', iso(deps.clock.now())).executeTakeFirst();
   }
@@ -214,7 +227,7 @@ export function oauthPageRoutes(deps: AppDeps, r: Router = Router()): Router {
       return;
     }
     if (!userCode) return sendPage(deps, req, res, (nonce) => renderPage(DeviceCodePage({ nonce, fields: {} })));
-    const row = await pendingDevice(userCode);
+    const row = await pendingDevice(req, res, userCode);
     if (!row) return sendPage(deps, req, res, (nonce) => renderPage(DeviceCodePage({ nonce, fields: {}, error: 'That code is unknown, expired or already used. Check the code on your device.' })), { status: 400 });
     let client: OAuthClient;
     try {
@@ -242,7 +255,7 @@ export function oauthPageRoutes(deps: AppDeps, r: Router = Router()): Router {
     const principal = await browserSession(deps, req);
     if (!principal) return showDevice(req, res, userCode, null, 'Your session ended: sign in again.');
     if (!csrfValid(deps, principal, 'device', field(req.body, 'csrf'))) throw new HttpError('FORBIDDEN', 'The form is stale or was not sent by this page; reload it');
-    const row = userCode ? await pendingDevice(userCode) : undefined;
+    const row = userCode ? await pendingDevice(req, res, userCode) : undefined;
     if (!row) return showDevice(req, res, undefined, principal);
     const now = deps.clock.now();
     if (field(req.body, 'decision') !== 'allow') {

@@ -32,6 +32,18 @@ export interface LockoutPolicy {
 
 export type EndpointRules = Partial<Record<Subject, Rule>>;
 
+/**
+ * Budgets of protocol endpoints that are not in ROUTES (OAuth's own wire formats and pages),
+ * counted per client IP and spent by their handlers through RateLimits.byBudget.
+ */
+export const PROTOCOL_BUDGETS = {
+  /** POST /oauth2/register (RFC 7591): registration is cheap to call and must not be cheap to flood. */
+  oauthRegister: 'POST /oauth2/register',
+  /** Looking up a user code on /device (RFC 8628 §5.1): guessing codes must stay slow. */
+  deviceUserCode: '/device (user_code)',
+} as const;
+export type ProtocolBudget = keyof typeof PROTOCOL_BUDGETS;
+
 /** The resolved configuration: every number the limiter and the lockout use. */
 export interface RateLimitConfig {
   /** False for ACCT_RATE_LIMITS=off: no request limits (the lockout stays on). */
@@ -44,6 +56,8 @@ export interface RateLimitConfig {
   credential: Rule | null;
   /** Stricter budgets of single endpoints, by ROUTES name. */
   endpoints: Partial<Record<RouteName, EndpointRules>>;
+  /** Per-IP budgets of protocol endpoints outside ROUTES (PROTOCOL_BUDGETS). */
+  protocol: Partial<Record<ProtocolBudget, Rule>>;
   lockout: LockoutPolicy;
   /** Prefix of every Redis key (REDIS_URL); tests use a unique one per run. */
   redisPrefix: string;
@@ -73,6 +87,10 @@ export const DEFAULT_RATE_LIMITS: RateLimitConfig = {
     reportLeakedKey: { ip: { limit: 10, windowSeconds: 600 } },
     changePassword: { credential: { limit: 5, windowSeconds: 900 } },
   },
+  protocol: {
+    oauthRegister: { limit: 20, windowSeconds: 3600 },
+    deviceUserCode: { limit: 10, windowSeconds: 300 },
+  },
   lockout: {
     perIp: { freeFailures: 5, delaySeconds: 300, maxDelaySeconds: 3600 },
     perAccount: { freeFailures: 20, delaySeconds: 2, maxDelaySeconds: 900 },
@@ -100,6 +118,7 @@ const FileSchema = Strict({
   endpoints: Type.Optional(
     Type.Record(Type.String(), Strict({ ip: Type.Optional(MaybeRule), email: Type.Optional(MaybeRule), credential: Type.Optional(MaybeRule) })),
   ),
+  protocol: Type.Optional(Type.Record(Type.String(), MaybeRule)),
   lockout: Type.Optional(
     Strict({
       perIp: Type.Optional(Delay),
@@ -134,7 +153,7 @@ function checkEndpoint(name: string, rules: Record<string, unknown>): void {
 /** Merges a file over the defaults: top-level rules replace, endpoints merge by name and subject, null removes. */
 function merge(file: RateLimitFile): RateLimitConfig {
   const base: RateLimitConfig = file.defaults === false
-    ? { ...DEFAULT_RATE_LIMITS, global: null, ip: null, credential: null, endpoints: {} }
+    ? { ...DEFAULT_RATE_LIMITS, global: null, ip: null, credential: null, endpoints: {}, protocol: {} }
     : DEFAULT_RATE_LIMITS;
   const endpoints: Partial<Record<RouteName, EndpointRules>> = {};
   for (const [name, rules] of Object.entries(base.endpoints)) endpoints[name as RouteName] = { ...rules };
@@ -148,12 +167,19 @@ function merge(file: RateLimitFile): RateLimitConfig {
     }
     endpoints[name as RouteName] = merged;
   }
+  const protocol: Partial<Record<ProtocolBudget, Rule>> = { ...base.protocol };
+  for (const [name, rule] of Object.entries(file.protocol ?? {})) {
+    if (!Object.hasOwn(PROTOCOL_BUDGETS, name)) fail(`unknown protocol budget ${JSON.stringify(name)}; use one of ${Object.keys(PROTOCOL_BUDGETS).join(', ')}`);
+    if (rule === null) delete protocol[name as ProtocolBudget];
+    else protocol[name as ProtocolBudget] = rule;
+  }
   return {
     enabled: true,
     global: file.global === undefined ? base.global : file.global,
     ip: file.ip === undefined ? base.ip : file.ip,
     credential: file.credential === undefined ? base.credential : file.credential,
     endpoints,
+    protocol,
     lockout: { ...base.lockout, ...file.lockout },
     redisPrefix: file.redisPrefix ?? base.redisPrefix,
   };

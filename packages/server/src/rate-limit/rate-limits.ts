@@ -9,7 +9,7 @@ import type { Clock } from '../time/clock.js';
 import { HttpError } from '../http/http-error.js';
 import { checkEmail } from '../users/users.service.js';
 import { ClockWindowStore } from './clock-window-store.js';
-import { hasEmailBody, SHARED_BUDGETS, type RateLimitConfig, type Rule, type Subject } from './rate-limit-config.js';
+import { hasEmailBody, PROTOCOL_BUDGETS, SHARED_BUDGETS, type ProtocolBudget, type RateLimitConfig, type Rule, type Subject } from './rate-limit-config.js';
 import type { RedisClient } from './redis.js';
 import { rateLimitHeaders, retryAfterSeconds, tighter, type LimitState } from './window.js';
 
@@ -26,6 +26,8 @@ export interface Limit {
   routes: RouteContract[];
   middleware: RateLimitRequestHandler;
   property: string;
+  /** What a protocol budget (no ROUTES contract) covers, for describe(). */
+  covers?: string;
 }
 
 const KEYS = 'rateLimitKeys';
@@ -74,6 +76,7 @@ export class RateLimits {
   /** `global`: every request, routed or not, by client IP. */
   private readonly everyRequest: Limit | null = null;
   private readonly byRoute = new Map<RouteContract, Record<Subject, Limit[]>>();
+  private readonly protocol = new Map<ProtocolBudget, Limit>();
 
   constructor(
     readonly config: RateLimitConfig,
@@ -97,6 +100,21 @@ export class RateLimits {
         if (rule) this.add(`${name}.${per}`, per, rule, per === 'email' ? spenders.filter(hasEmailBody) : spenders);
       }
     }
+    for (const [name, rule] of Object.entries(config.protocol) as [ProtocolBudget, Rule][]) {
+      const limit = this.add(`${name}.ip`, 'ip', rule, []);
+      limit.covers = PROTOCOL_BUDGETS[name];
+      this.protocol.set(name, limit);
+    }
+  }
+
+  /**
+   * Counts the request against a protocol budget (PROTOCOL_BUDGETS), per client IP; its
+   * handler calls this where the budget applies. Over the budget: HttpError RATE_LIMITED with
+   * Retry-After, which the handler may render in its protocol's own error format.
+   */
+  async byBudget(name: ProtocolBudget, req: Request, res: Response): Promise<void> {
+    const limit = this.protocol.get(name);
+    if (limit) await this.run([limit], req, res, clientIp(req));
   }
 
   /**
@@ -157,7 +175,7 @@ export class RateLimits {
       const key = keys[limit.per];
       const info = key ? await limit.middleware.getKey(`${limit.name}:${key}`) : undefined;
       out.push({
-        name: limit.name, per: limit.per, routes: limit === this.everyRequest ? ['*'] : limit.routes.map(routeLabel), limit: limit.rule.limit, windowSeconds: limit.rule.windowSeconds,
+        name: limit.name, per: limit.per, routes: limit === this.everyRequest ? ['*'] : limit.covers ? [limit.covers] : limit.routes.map(routeLabel), limit: limit.rule.limit, windowSeconds: limit.rule.windowSeconds,
         remaining: key ? Math.max(0, limit.rule.limit - (info?.totalHits ?? 0)) : null,
         reset: key ? Math.ceil((info?.resetTime?.getTime() ?? nowMs) / 1000) : null,
       });
