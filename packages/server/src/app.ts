@@ -28,6 +28,9 @@ import { testClockRoutes } from './time/test-clock.js';
 import { accountRoutes } from './auth/account.routes.js';
 import { adminRoutes } from './admin/admin.routes.js';
 import { webRoutes } from './web/routes.js';
+import { auditRoutes } from './audit/audit.routes.js';
+import { requestContext } from './audit/request-context.js';
+import { webhookRoutes } from './webhooks/webhooks.routes.js';
 import { credentialCacheTestRoutes } from './auth/credential-cache.js';
 import { OAUTH_FORM_PATHS, oauthRoutes } from './oauth/oauth.routes.js';
 import { oauthPageRoutes } from './oauth/pages.routes.js';
@@ -45,9 +48,12 @@ export function createApp(deps: AppDeps): Express {
   app.set('etag', false);
   app.set('trust proxy', deps.config.trustProxy);
   app.set('query parser', 'simple');
+  // Audit rows (audit/audit.ts) take their time from the app's clock: the test clock in tests.
+  app.locals['clock'] = deps.clock;
 
   const prelude: RequestHandler[] = [
     requestId(),
+    requestContext(),
     securityHeaders(
       {
         contentSecurityPolicy: {
@@ -100,7 +106,7 @@ export function createApp(deps: AppDeps): Express {
   for (const mount of [
     metaRoutes, authRoutes, keyRoutes, teamKeyRoutes, intakeRoutes, userRoutes, projectRoutes, organizationRoutes,
     memberRoutes, invitationRoutes, teamRoutes, paymentRoutes, subscriptionRoutes, rateLimitRoutes, accountRoutes, adminRoutes,
-    oauthRoutes, oauthPageRoutes, oauthGrantRoutes,
+    oauthRoutes, oauthPageRoutes, oauthGrantRoutes, webhookRoutes, auditRoutes,
   ]) {
     mount(deps, api.router);
   }
