@@ -402,6 +402,12 @@ async function main() {
   const { measureScaleOut } = await import('./scale-out.mjs');
   const scaleRows = await measureScaleOut({ connections: CONNECTIONS, duration: DURATION, warmup: WARMUP, baseEnv, log: step });
 
+  // 6. The audit log and webhook outbox: their cost on the writes they record, and the worker.
+  log();
+  log('6. Audit log and webhook outbox: key and project creation with and without them; the delivery worker');
+  const { measureWebhooks, webhookRows } = await import('./webhooks.mjs');
+  const hooks = webhookRows(await measureWebhooks({ duration: DURATION, warmup: WARMUP, turns: TURNS, baseEnv, log: step }));
+
   // 7. CLI start-up, when the other half of the benchmark exists.
   log();
   log('7. CLI start-up');
@@ -492,6 +498,12 @@ async function main() {
   md.push('', 'Three instances share the same two cores as the load generator here, so they show the cost of coordination through PostgreSQL, not the gain of more machines. ' +
     'CPU per request counts every process a request costs: the instances, their PostgreSQL backends and the Redis server (Redis is shared with anything else using it on this machine).', '');
 
+  log();
+  log('  Audit log and webhook outbox');
+  md.push('## Audit log and webhook outbox', '');
+  md.push(table(hooks.headers, hooks.rows));
+  md.push('', 'Each write measured in turns against a server started as the benchmark baseline (ACCT_BENCH_NO_AUDIT=1, NODE_ENV=benchmark: no audit row, no outbox row); the measured server has an endpoint subscribed to both events, so each write also queues a delivery (its worker idle meanwhile).', '');
+
   md.push('## Sign-in', '');
   md.push(table(
     ['scenario', 'per second', 'p99', 'CPU each', 'ratio', 'ratio (CPU)'],
@@ -533,6 +545,7 @@ async function main() {
     ['no Argon2 on repeated key use (PAT /me ≫ raw verify rate)', `${fmtRatio(argonMultiple)} the raw rate`, verdict(argonMultiple > 5)],
     ...scaleTargetRows(scaleRows, rPat, rCookie, noisyRun),
     await cliTargetRow(cli),
+    ...hooks.targets.map(([what, measured, ok]) => [what, measured, verdict(ok)]),
   ];
   md.push(table(['target', 'measured', 'verdict'], targetRows));
   md.push('');

@@ -123,6 +123,8 @@ const GROUPS: Group[] = [
   { words: ['invitations'], load: () => import('./commands/invitations/spec.js') },
   { words: ['projects'], load: () => import('./commands/projects/spec.js') },
   { words: ['credits'], load: () => import('./commands/credits/spec.js') },
+  { words: ['webhooks'], load: () => import('./commands/webhooks/spec.js') },
+  { words: ['audit'], load: () => import('./commands/audit/spec.js') },
   { words: ['apps'], load: () => import('./commands/apps/spec.js') },
   { words: ['call'], load: () => import('./commands/call/spec.js') },
   { words: ['completion'], load: () => import('./commands/completion/spec.js') },
@@ -135,7 +137,7 @@ const GROUPS: Group[] = [
  */
 export const COMMAND_WORDS = new Set([
   ...GROUPS.flatMap((g) => g.words),
-  ...['status', 'token', 'switch', 'create', 'list', 'get', 'update', 'revoke', 'delete', 'rotate', 'invite', 'remove', 'accept', 'show', 'top-up'],
+  ...['status', 'token', 'switch', 'create', 'list', 'get', 'update', 'revoke', 'delete', 'rotate', 'invite', 'remove', 'accept', 'show', 'top-up', 'rotate-secret', 'test', 'deliveries', 'redeliver'],
 ]);
 
 /** The root's flags (`--json` and `--version`/`--help` aside), and which of them take a value. */

@@ -25,6 +25,12 @@ import { paymentRoutes } from './billing/payments.routes.js';
 import { subscriptionRoutes } from './billing/subscription.routes.js';
 import { rateLimitRoutes } from './rate-limit/rate-limits.routes.js';
 import { testClockRoutes } from './time/test-clock.js';
+import { accountRoutes } from './auth/account.routes.js';
+import { adminRoutes } from './admin/admin.routes.js';
+import { webRoutes } from './web/routes.js';
+import { auditRoutes } from './audit/audit.routes.js';
+import { requestContext } from './audit/request-context.js';
+import { webhookRoutes } from './webhooks/webhooks.routes.js';
 import { credentialCacheTestRoutes } from './auth/credential-cache.js';
 import { OAUTH_FORM_PATHS, oauthRoutes } from './oauth/oauth.routes.js';
 import { oauthPageRoutes } from './oauth/pages.routes.js';
@@ -42,9 +48,12 @@ export function createApp(deps: AppDeps): Express {
   app.set('etag', false);
   app.set('trust proxy', deps.config.trustProxy);
   app.set('query parser', 'simple');
+  // Audit rows (audit/audit.ts) take their time from the app's clock: the test clock in tests.
+  app.locals['clock'] = deps.clock;
 
   const prelude: RequestHandler[] = [
     requestId(),
+    requestContext(),
     securityHeaders(
       {
         contentSecurityPolicy: {
@@ -77,23 +86,27 @@ export function createApp(deps: AppDeps): Express {
     wellFormedPath(),
     // MCP and OAuth discovery: CORS for browser-based clients, before CSRF and the OPTIONS refusal.
     mcpCors(deps),
+  );
+  // One layer for the prelude: Express's router costs more per layer than each of these checks.
+  app.use(sequence(prelude));
+  // The web console (server-rendered pages, issue 17): its own CSP, form bodies and CSRF tokens.
+  app.use(webRoutes(deps));
+  app.use(sequence([
     ...jsonBody(deps.config.bodyLimit, FORM_PATHS, deps.config.intakeBodyLimit),
     // /mcp takes bearer tokens only (never the cookie), so it is answered before the CSRF check.
     mcpRoutes(deps),
     csrf(() => new URL(deps.baseUrl()).origin, deps.config.trustedOrigins),
     // CORS is off: no preflight to answer, and Express's automatic OPTIONS reply is not the envelope.
     (req, _res, next) => next(req.method === 'OPTIONS' ? new HttpError('NOT_FOUND', 'OPTIONS is not supported: this API does not serve cross-origin requests') : undefined),
-  );
-  // One layer for the prelude: Express's router costs more per layer than each of these checks.
-  app.use(sequence(prelude));
+  ]));
   if (deps.testClock) app.use(testClockRoutes(deps.testClock));
   if (deps.testClock && deps.credentialCache) app.use(credentialCacheTestRoutes(deps.credentialCache));
   // One table for every route: a map lookup finds a fixed path, instead of testing ~70 patterns in turn.
   const api = new RouteTable();
   for (const mount of [
     metaRoutes, authRoutes, keyRoutes, teamKeyRoutes, intakeRoutes, userRoutes, projectRoutes, organizationRoutes,
-    memberRoutes, invitationRoutes, teamRoutes, paymentRoutes, subscriptionRoutes, rateLimitRoutes,
-    oauthRoutes, oauthPageRoutes, oauthGrantRoutes,
+    memberRoutes, invitationRoutes, teamRoutes, paymentRoutes, subscriptionRoutes, rateLimitRoutes, accountRoutes, adminRoutes,
+    oauthRoutes, oauthPageRoutes, oauthGrantRoutes, webhookRoutes, auditRoutes,
   ]) {
     mount(deps, api.router);
   }

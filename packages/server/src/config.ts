@@ -49,6 +49,21 @@ export interface Config {
    * together, on a loopback address, so no single stray variable opens it on a reachable server.
    */
   testClock: boolean;
+  /** Audit rows older than this many days are pruned by the server (0 = kept forever). */
+  auditRetentionDays: number;
+  /** Webhook URLs may be http and point at private, loopback and link-local addresses (tests, intranets). */
+  webhooksAllowPrivate: boolean;
+  /** One webhook delivery attempt may take this long in all (connect, send, answer), ms; at most 10 s. */
+  webhookTimeoutMs: number;
+  /** How often the delivery worker looks for due deliveries, ms. */
+  webhookPollMs: number;
+  /** Encrypts webhook signing secrets at rest; unset: a random key kept in the database (server_keys). */
+  webhookSecretsKey: string | null;
+  /**
+   * `pnpm bench` only: no audit rows and no webhook outbox, the baseline their cost is measured
+   * against. Needs ACCT_BENCH_NO_AUDIT=1 and NODE_ENV=benchmark together; the server warns loudly.
+   */
+  benchNoAudit: boolean;
   /** ACCT_CREDENTIAL_CACHE (default on): keep resolved credentials in memory (docs/architecture.md "Credential cache"). */
   credentialCache: boolean;
   /** ACCT_CREDENTIAL_CACHE_MAX_AGE_MS: the longest an instance trusts a cached credential, ms. */
@@ -118,6 +133,12 @@ function deviceCookieSecret(value: string | undefined): string | null {
   return value;
 }
 
+function secretsKey(value: string | undefined): string | null {
+  if (!value) return null;
+  if (value.length < 32) throw new Error('ACCT_WEBHOOK_SECRETS_KEY must be at least 32 characters (e.g. `openssl rand -base64 32`)');
+  return value;
+}
+
 function cacheMaxAge(value: string | undefined): number {
   const n = positive('ACCT_CREDENTIAL_CACHE_MAX_AGE_MS', value, 500);
   // A change that cannot be announced waits this long before it is answered.
@@ -162,6 +183,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     requestTimeoutMs,
     keepAliveTimeoutMs: positive('ACCT_KEEP_ALIVE_TIMEOUT_MS', env['ACCT_KEEP_ALIVE_TIMEOUT_MS'], 5000),
     maxConnectionsPerIp: int('ACCT_MAX_CONNECTIONS_PER_IP', env['ACCT_MAX_CONNECTIONS_PER_IP'], 1000),
+    auditRetentionDays: int('ACCT_AUDIT_RETENTION_DAYS', env['ACCT_AUDIT_RETENTION_DAYS'], 365),
+    webhooksAllowPrivate: bool(env['ACCT_WEBHOOKS_ALLOW_PRIVATE'], false),
+    webhookTimeoutMs: Math.min(positive('ACCT_WEBHOOK_TIMEOUT_MS', env['ACCT_WEBHOOK_TIMEOUT_MS'], 10_000), 10_000),
+    webhookPollMs: positive('ACCT_WEBHOOK_POLL_MS', env['ACCT_WEBHOOK_POLL_MS'], 500),
+    webhookSecretsKey: secretsKey(env['ACCT_WEBHOOK_SECRETS_KEY']),
+    benchNoAudit: env['ACCT_BENCH_NO_AUDIT'] === '1' && env['NODE_ENV'] === 'benchmark',
     credentialCache: bool(env['ACCT_CREDENTIAL_CACHE'], true),
     credentialCacheMaxAgeMs: cacheMaxAge(env['ACCT_CREDENTIAL_CACHE_MAX_AGE_MS']),
     oauth: {

@@ -8,6 +8,7 @@ usage:
   acct-server migrate        apply pending database migrations and exit
   acct-server backup FILE    online backup of the SQLite database to FILE
   acct-server doctor         check configuration, data dir, database, SMTP and Redis
+  acct-server admin grant EMAIL   make the account a platform admin (/admin); 'admin revoke EMAIL' undoes it
   acct-server --version      print the version
 `;
 
@@ -22,6 +23,8 @@ async function main(argv: string[]): Promise<number | null> {
       return (await import('./ops/migrate.js')).migrateCommand(process.stdout);
     case 'backup':
       return (await import('./ops/backup.js')).backupCommand(args, process.stdout, process.stderr);
+    case 'admin':
+      return (await import('./ops/admin.js')).adminCommand(args, process.stdout, process.stderr);
     case 'doctor':
       return (await import('./ops/doctor.js')).doctorCommand(process.stdout);
     case '--version':

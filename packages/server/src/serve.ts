@@ -19,6 +19,7 @@ import { createRateLimiting, type RateLimiting } from './rate-limit/create-rate-
 import { CredentialCache } from './auth/credential-cache.js';
 import { RedisEpoch, SqliteEpoch, withAuthWrites, type AuthEpoch } from './auth/invalidation.js';
 import { OffsetClock } from './time/test-clock.js';
+import type { DeliveryWorker } from './webhooks/worker.js';
 
 import { VERSION } from './version.js';
 
@@ -74,6 +75,10 @@ export async function serve(): Promise<void> {
     logger.warn('TEST HASHES ENABLED (ACCT_TEST_FAST_HASHES=1, NODE_ENV=test): passwords and keys are hashed with Argon2id at its smallest cost. Never run a real server like this.');
   }
   const clock = testClock ?? systemClock;
+  if (config.benchNoAudit) {
+    logger.warn('BENCHMARK BASELINE (ACCT_BENCH_NO_AUDIT=1, NODE_ENV=benchmark): no audit log, no webhook events. Never run a real server like this.');
+    (await import('./audit/audit.js')).stopRecordingForBenchmark();
+  }
   const limiting = await createRateLimiting(config, { clock, logger });
   authEpoch = chooseAuthEpoch(config, opened, limiting, logger);
   const deps: AppDeps = {
@@ -96,6 +101,15 @@ export async function serve(): Promise<void> {
   const app = createApp(deps);
   const server = createHttpServer(app, config, logger);
   const inFlight = trackInFlight(server);
+  // The webhook worker (and its https client) loads once the server listens: startup does not wait for it.
+  let worker: DeliveryWorker | null = null;
+  server.once('listening', () => {
+    void import('./webhooks/worker.js').then(({ DeliveryWorker }) => {
+      if (stopping) return;
+      worker = new DeliveryWorker(deps);
+      worker.start();
+    });
+  });
   server.listen(config.port, config.host);
   server.on('error', (err) => {
     logger.fatal({ err }, 'could not listen');
@@ -117,6 +131,7 @@ export async function serve(): Promise<void> {
     server.close(async () => {
       // A database that went away must not keep the process from exiting.
       const giveUp = new Promise((resolve) => setTimeout(resolve, 5000).unref());
+      await Promise.race([worker?.stop(), giveUp]);
       await Promise.race([Promise.allSettled([db.destroy(), limiting.close()]), giveUp]);
       logger.info('stopped');
       process.exit(0);

@@ -15,6 +15,8 @@ import { BIN } from '../../cli/test/helpers.js';
 import { ROOT, startServer, type RunningServer } from './harness.js';
 
 const EXAMPLE_HOST = 'http://127.0.0.1:3000';
+/** The examples' servers: docs/webhooks.md points webhooks at receivers on 127.0.0.1. */
+const EXAMPLE_SERVER_ENV = { ACCT_WEBHOOKS_ALLOW_PRIVATE: 'true', ACCT_WEBHOOK_POLL_MS: '100' };
 const NOT_DOCS = new Set(['HELPERS.md', 'bench-results.md']);
 
 export interface Block {
@@ -195,7 +197,7 @@ for (const page of pages) {
   describe(`examples of ${page}`, () => {
     let server: RunningServer;
     beforeAll(async () => {
-      server = await startServer();
+      server = await startServer(EXAMPLE_SERVER_ENV);
     });
     afterAll(async () => {
       await server?.stop();
@@ -212,7 +214,7 @@ for (const page of pages) {
 
     for (const b of blocks.filter((x) => !isShell(x))) {
       it(`${b.lang} example at line ${b.line} runs against a fresh server`, async () => {
-        const own = await startServer();
+        const own = await startServer(EXAMPLE_SERVER_ENV);
         try {
           const ran = await runProgram(b, own.url);
           expect(ran.code, `${b.file}:${b.line} exited ${ran.code}:\n${ran.output}`).toBe(0);

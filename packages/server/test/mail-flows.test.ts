@@ -30,6 +30,16 @@ async function signUp(label: string): Promise<string> {
   return address;
 }
 
+/** A browser following a mailed link: redirected to the console's page for it, which it then loads. */
+async function openInBrowser(link: URL, page: string) {
+  const hop = await api(server.url, 'GET', pathOf(link), html);
+  expect(hop.status).toBe(303);
+  const location = new URL(hop.headers.get('location') ?? '', server.url);
+  expect(location.pathname).toBe(page);
+  expect(location.searchParams.get('token')).toBe(link.searchParams.get('token'));
+  return api(server.url, 'GET', location.pathname + location.search, html);
+}
+
 async function isVerified(cookie: string): Promise<boolean> {
   return (await api(server.url, 'GET', '/api/user/me', { cookie })).body.data.isVerified;
 }
@@ -50,11 +60,11 @@ describe('email verification', () => {
     const page = await api(server.url, 'GET', pathOf(link));
     expectEnvelope(page, 200, 'OK');
     expect(page.body.data).toEqual({ email: address, confirm: { method: 'POST', path: '/api/auth/verify-email' } });
-    // …a browser gets a form that POSTs the token; neither changes anything.
-    const form = await api(server.url, 'GET', pathOf(link), html);
+    // …a browser lands on the console's page, a form that POSTs the token; neither changes anything.
+    const form = await openInBrowser(link, '/verify-email');
     expect(form.status).toBe(200);
     expect(form.headers.get('content-type')).toMatch(/^text\/html/);
-    expect(form.text).toMatch(/<form method="post" action="\/api\/auth\/verify-email">/);
+    expect(form.text).toMatch(/<form method="post" action="\/verify-email">/);
     expect(form.text).toContain(`value="${token}"`);
     expect(form.headers.get('referrer-policy')).toBe('no-referrer');
     expect(await isVerified(cookie)).toBe(false);
@@ -71,7 +81,7 @@ describe('email verification', () => {
 
     expectEnvelope(await api(server.url, 'POST', '/api/auth/verify-email', { body: { token } }), 401, 'INVALID_TOKEN');
     expectEnvelope(await api(server.url, 'GET', pathOf(link)), 401, 'INVALID_TOKEN');
-    const stale = await api(server.url, 'GET', pathOf(link), html);
+    const stale = await openInBrowser(link, '/verify-email');
     expect(stale.status).toBe(400);
     expect(stale.text).toMatch(/no longer valid/);
   });
@@ -150,9 +160,9 @@ describe('password reset', () => {
     const page = await api(server.url, 'GET', pathOf(link));
     expectEnvelope(page, 200, 'OK');
     expect(page.body.data.confirm).toEqual({ method: 'POST', path: '/api/auth/reset-password' });
-    const form = await api(server.url, 'GET', pathOf(link), html);
-    expect(form.text).toMatch(/<form method="post" action="\/api\/auth\/reset-password">/);
-    expect(form.text).toMatch(/type="password" name="newPassword"/);
+    const form = await openInBrowser(link, '/reset-password');
+    expect(form.text).toMatch(/<form method="post" action="\/reset-password" class="stack">/);
+    expect(form.text).toMatch(/name="newPassword" type="password"/);
     // Viewing the link changed nothing.
     expectEnvelope(await api(server.url, 'GET', '/api/user/me', { cookie: user.cookie }), 200, 'OK');
 

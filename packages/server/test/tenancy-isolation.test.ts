@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROLE_SCOPES, ROUTES, SCOPE_NAMES, type RouteContract, type Scope } from '@acct/shared';
 import { newKey, newUser, startServer, startSmtp, type RunningServer, type SmtpCatcher, type TestUser } from './harness.js';
 import { api, expectEnvelope, expectNoServerErrors } from './support.js';
-import { dumpDb, joinOrg, orgPath } from './tenancy-support.js';
+import { dumpDb, joinOrg, orgPath, sqlOn } from './tenancy-support.js';
 
 type Named = RouteContract & { name: string };
 const TENANT: Named[] = Object.entries(ROUTES as Record<string, RouteContract>).filter(([, r]) => r.tenant).map(([name, r]) => ({ ...r, name }));
@@ -24,6 +24,9 @@ const BODIES: Record<string, unknown> = {
   addTeamMember: { userId: 'placeholder' },
   createPayment: { amount: 1000 },
   updateSubscription: { plan: 'business', seats: 50 },
+  createWebhook: { url: 'https://intruder.example.com/hook', events: ['project.created'] },
+  updateWebhook: { url: 'https://intruder.example.com/hook' },
+  rotateWebhookSecret: { overlapSeconds: 0 },
 };
 
 let server: RunningServer;
@@ -65,6 +68,14 @@ beforeAll(async () => {
   const pending = await api(server.url, 'POST', orgPath(victim, '/members'), { cookie: owner.cookie, body: { email: 'pending-invitee@example.com', role: 'admin' } });
   expectEnvelope(pending, 201, 'OK');
   ids['invitationId'] = pending.body.data.id;
+  // A webhook that no change triggers, and a delivery already done: the worker leaves both alone while the matrix dumps.
+  const hook = await api(server.url, 'POST', orgPath(victim, '/webhooks'), { cookie: owner.cookie, body: { url: 'https://hooks.example.com/victim', events: ['webhook.test'] } });
+  expectEnvelope(hook, 201, 'OK');
+  ids['webhookId'] = hook.body.data.id;
+  ids['deliveryId'] = 'DELIVERYISOLATION0000000001';
+  const at = new Date().toISOString();
+  await sqlOn(server, `INSERT INTO webhook_deliveries (id, endpoint_id, organization_id, message_id, event_type, payload, status, attempts, created_at, delivered_at, last_status_code)
+    VALUES (?, ?, ?, 'msg_isolation', 'webhook.test', '{}', 'delivered', 1, ?, ?, 200)`, [ids['deliveryId'], ids['webhookId'], victim, at, at]);
 
   const scopes = [...new Set(TENANT.map((r) => r.scope).filter((s): s is Scope => Boolean(s)))];
   for (const s of scopes) withoutScope.set(s, (await newKey(server.url, owner.cookie, all.filter((x) => x !== s))).key);
@@ -128,7 +139,7 @@ const CALLERS: Caller[] = [
 describe('tenant isolation matrix', () => {
   it('covers the tenant routes of every area', () => {
     const areas = new Set(TENANT.map((r) => r.tag));
-    for (const area of ['organizations', 'projects', 'members', 'teams', 'payments', 'subscription']) expect(areas).toContain(area);
+    for (const area of ['organizations', 'projects', 'members', 'teams', 'payments', 'subscription', 'webhooks', 'audit']) expect(areas).toContain(area);
     for (const r of TENANT) expect(r.path, r.name).toContain('/organizations/:organizationId');
   });
 

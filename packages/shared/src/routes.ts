@@ -86,6 +86,17 @@ export const ROUTES = {
   updateSubscription: ref('updateSubscription', 'PATCH', '/api/user/organizations/:organizationId/subscription'),
   listOAuthGrants: ref('listOAuthGrants', 'GET', '/api/user/oauth/grants'),
   revokeOAuthGrant: ref('revokeOAuthGrant', 'DELETE', '/api/user/oauth/grants/:grantId'),
+  listWebhooks: ref('listWebhooks', 'GET', '/api/user/organizations/:organizationId/webhooks'),
+  createWebhook: ref('createWebhook', 'POST', '/api/user/organizations/:organizationId/webhooks'),
+  getWebhook: ref('getWebhook', 'GET', '/api/user/organizations/:organizationId/webhooks/:webhookId'),
+  updateWebhook: ref('updateWebhook', 'PATCH', '/api/user/organizations/:organizationId/webhooks/:webhookId'),
+  deleteWebhook: ref('deleteWebhook', 'DELETE', '/api/user/organizations/:organizationId/webhooks/:webhookId'),
+  rotateWebhookSecret: ref('rotateWebhookSecret', 'POST', '/api/user/organizations/:organizationId/webhooks/:webhookId/rotate-secret'),
+  testWebhook: ref('testWebhook', 'POST', '/api/user/organizations/:organizationId/webhooks/:webhookId/test'),
+  listWebhookDeliveries: ref('listWebhookDeliveries', 'GET', '/api/user/organizations/:organizationId/webhooks/:webhookId/deliveries'),
+  redeliverWebhook: ref('redeliverWebhook', 'POST', '/api/user/organizations/:organizationId/webhooks/:webhookId/deliveries/:deliveryId/redeliver'),
+  listOrganizationAuditLog: ref('listOrganizationAuditLog', 'GET', '/api/user/organizations/:organizationId/audit-log'),
+  listUserAuditLog: ref('listUserAuditLog', 'GET', '/api/user/audit-log'),
 } as const satisfies { [N in RouteName]?: RouteRef<N> };
 
 /**

@@ -17,6 +17,9 @@ export const SCOPES = {
   'api-keys:read': 'List and read your API keys',
   'api-keys:write': 'Change and revoke your API keys',
   'intake:write': 'Send payloads to intake webhooks',
+  'webhooks:read': 'List webhook endpoints and their deliveries',
+  'webhooks:write': 'Create, update, and delete webhook endpoints',
+  'audit:read': "Read the organization's audit log",
 } as const;
 
 export type Scope = keyof typeof SCOPES;
@@ -35,7 +38,7 @@ const MEMBER_SCOPES: Scope[] = [
   'organizations:read', 'projects:read', 'projects:write', 'members:read', 'teams:read',
   'payments:read', 'subscription:read', 'intake:write',
 ];
-const ADMIN_SCOPES: Scope[] = [...MEMBER_SCOPES, 'members:write', 'teams:write', 'payments:write'];
+const ADMIN_SCOPES: Scope[] = [...MEMBER_SCOPES, 'members:write', 'teams:write', 'payments:write', 'webhooks:read', 'webhooks:write', 'audit:read'];
 const OWNER_SCOPES: Scope[] = [...ADMIN_SCOPES, 'organizations:write', 'subscription:write'];
 
 /** What each role may do inside its organization; a key acts with its scopes ∩ this set. */

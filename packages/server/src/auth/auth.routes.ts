@@ -16,6 +16,7 @@ import { createSession, revokeSessions } from './sessions.js';
 import { findSession, liveSessions, revokeSession } from './sessions.repository.js';
 import { findUserByEmail } from '../users/users.repository.js';
 import type { CredentialRef } from './principal.js';
+import { ANONYMOUS, record, userActor } from '../audit/audit.js';
 
 /** The signed-in session of a session-only route. */
 function sessionOf(ctx: Parameters<typeof principalOf>[0]): CredentialRef {
@@ -34,8 +35,10 @@ export function authRoutes(deps: AppDeps, r: Router = Router()): Router {
 
   bind(r, deps, ROUTES.signIn, async ({ req, res, body }) => {
     const { user, device } = await checkCredentials(deps, body, { req, res, contract: ROUTES.signIn });
-    const { token, session } = await createSession(deps.db, deps.config, deps.clock, {
-      userId: user.id, bearer: false, ip: requestIp(req), userAgent: req.get('user-agent') ?? null,
+    const { token, session } = await deps.db.transaction().execute(async (trx) => {
+      const created = await createSession(trx, deps.config, deps.clock, { userId: user.id, bearer: false, ip: requestIp(req), userAgent: req.get('user-agent') ?? null });
+      await record(trx, { action: 'user.signed_in', actor: userActor(user.id, 'session', created.session.id), target: { type: 'session', id: created.session.id }, detail: { sessionKind: created.session.kind } });
+      return created;
     });
     setSessionCookie(deps, req, res, token, body.rememberMe === false ? null : deps.config.sessionAbsoluteSeconds);
     await setDeviceCookie(deps, req, res, user.id, device);
@@ -45,8 +48,10 @@ export function authRoutes(deps: AppDeps, r: Router = Router()): Router {
 
   bind(r, deps, ROUTES.login, async ({ req, res, body }) => {
     const { user, device } = await checkCredentials(deps, body, { req, res, contract: ROUTES.login });
-    const { token, session } = await createSession(deps.db, deps.config, deps.clock, {
-      userId: user.id, bearer: true, ip: requestIp(req), userAgent: req.get('user-agent') ?? null,
+    const { token, session } = await deps.db.transaction().execute(async (trx) => {
+      const created = await createSession(trx, deps.config, deps.clock, { userId: user.id, bearer: true, ip: requestIp(req), userAgent: req.get('user-agent') ?? null });
+      await record(trx, { action: 'user.signed_in', actor: userActor(user.id, 'session', created.session.id), target: { type: 'session', id: created.session.id }, detail: { sessionKind: created.session.kind } });
+      return created;
     });
     // Bearer clients get the device cookie too (as Set-Cookie): sent back on /login, it exempts them like a browser.
     await setDeviceCookie(deps, req, res, user.id, device);
@@ -56,7 +61,10 @@ export function authRoutes(deps: AppDeps, r: Router = Router()): Router {
 
   bind(r, deps, ROUTES.signOut, async (ctx) => {
     const session = sessionOf(ctx);
-    await revokeSession(deps.db, session.id, deps.clock.now());
+    await deps.db.transaction().execute(async (trx) => {
+      await revokeSession(trx, session.id, deps.clock.now());
+      await record(trx, { action: 'user.signed_out', target: { type: 'session', id: session.id } });
+    });
     if (session.carrier === 'cookie') clearSessionCookie(deps, ctx.req, ctx.res);
     return { data: { ok: true as const } };
   });
@@ -136,14 +144,22 @@ export function authRoutes(deps: AppDeps, r: Router = Router()): Router {
 
   bind(r, deps, ROUTES.revokeSession, async (ctx) => {
     const user = userOf(ctx);
-    if (!(await revokeSession(deps.db, ctx.body.id, deps.clock.now(), user.id))) throw new HttpError('NOT_FOUND', 'No such session');
+    await deps.db.transaction().execute(async (trx) => {
+      if (!(await revokeSession(trx, ctx.body.id, deps.clock.now(), user.id))) throw new HttpError('NOT_FOUND', 'No such session');
+      await record(trx, { action: 'session.revoked', target: { type: 'session', id: ctx.body.id } });
+    });
     return { data: { ok: true as const } };
   });
 
   bind(r, deps, ROUTES.revokeOtherSessions, async (ctx) => {
     const user = userOf(ctx);
     const { id: sessionId } = sessionOf(ctx);
-    return { data: { ok: true as const, revokedSessions: await revokeSessions(deps.db, deps.clock, user.id, sessionId) } };
+    const revokedSessions = await deps.db.transaction().execute(async (trx) => {
+      const count = await revokeSessions(trx, deps.clock, user.id, sessionId);
+      await record(trx, { action: 'session.revoked_others', target: { type: 'user', id: user.id }, detail: { revokedSessions: count } });
+      return count;
+    });
+    return { data: { ok: true as const, revokedSessions } };
   });
 
   return r;

@@ -14,6 +14,7 @@ import { passwordProblem } from './password-policy.js';
 import { knownDevice, type KnownDevice } from './cookies.js';
 import type { DurableFailures } from './lockout.js';
 import { clientIp } from '../rate-limit/rate-limits.js';
+import { ANONYMOUS, record } from '../audit/audit.js';
 
 /** Checks a new password against the policy and the account's own words; throws VALIDATION_ERROR. */
 export function checkNewPassword(deps: AppDeps, password: string, context: { email: string; name?: string; handle?: string }, field = 'password'): void {
@@ -25,6 +26,7 @@ export function checkNewPassword(deps: AppDeps, password: string, context: { ema
 const LINK_PATHS: Record<EmailPurpose, string> = {
   'verify-email': '/api/auth/verify-email',
   'reset-password': '/api/auth/reset-password',
+  'change-email': '/confirm-email',
 };
 
 /**
@@ -127,6 +129,8 @@ export async function checkCredentials(deps: AppDeps, input: { email: string; pa
   const { ok, rehash: stale } = user ? await verifyPassword(user.password_hash, input.password) : { ok: await dummyPasswordVerify(input.password), rehash: false };
   if (!user || !ok) {
     await attempt.failed();
+    // Unknown addresses are recorded too (same work, same time), without the address typed.
+    await record(deps.db, { action: 'user.sign_in_failed', outcome: 'failure', actor: ANONYMOUS, userId: user?.id ?? null, detail: { reason: 'invalid credentials' } });
     throw new HttpError('INVALID_CREDENTIALS');
   }
   await attempt.succeeded();
@@ -134,6 +138,7 @@ export async function checkCredentials(deps: AppDeps, input: { email: string; pa
   const failures = device ? {} : { failed_sign_ins: 0 };
   if (!user.is_active || (deps.config.requireEmailVerification && !user.email_verified_at)) {
     if (!device) await deps.db.updateTable('users').set(failures).where('id', '=', user.id).execute();
+    await record(deps.db, { action: 'user.sign_in_failed', outcome: 'failure', actor: ANONYMOUS, userId: user.id, detail: { reason: user.is_active ? 'email not verified' : 'account disabled' } });
     throw new HttpError(user.is_active ? 'EMAIL_NOT_VERIFIED' : 'ACCOUNT_DISABLED');
   }
   const now = iso(deps.clock.now());

@@ -5,12 +5,14 @@ import { addSeconds, iso } from '../time/clock.js';
 import { ulid } from '../db/ids.js';
 import { sha256 } from './hashing.js';
 
-export type EmailPurpose = 'verify-email' | 'reset-password';
+export type EmailPurpose = 'verify-email' | 'reset-password' | 'change-email';
 
 /** Lifetimes (SECURITY: reset ≤ 30 minutes, verify ≤ 24 hours). */
 export const EMAIL_TOKEN_SECONDS: Record<EmailPurpose, number> = {
   'verify-email': 24 * 3600,
   'reset-password': 30 * 60,
+  /** A new address for the account (the console's email change): as long as a verification. */
+  'change-email': 24 * 3600,
 };
 
 /** Issues a mailed single-use token bound to user, purpose and address; voids older ones. */

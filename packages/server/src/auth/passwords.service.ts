@@ -7,6 +7,7 @@ import { consumeEmailToken, peekEmailToken } from './email-tokens.js';
 import { hashPassword, verifyPassword } from './hashing.js';
 import { proveMailbox, revokeKeys as revokeAllKeys, type EndedCredentials } from './mailbox-proof.js';
 import { revokeSessions } from './sessions.js';
+import { ANONYMOUS, record } from '../audit/audit.js';
 
 const SPENT_LINK = () => new HttpError('INVALID_TOKEN', 'This reset link has expired or was already used');
 
@@ -29,6 +30,7 @@ export async function resetPassword(deps: AppDeps, input: { token: string; newPa
     const row = await consumeEmailToken(trx, input.token, 'reset-password', now);
     if (!row) throw SPENT_LINK();
     await setPasswordHash(trx, row.user_id, hash, now, { clearFailures: true });
+    await record(trx, { now, action: 'user.password_reset', actor: ANONYMOUS, userId: row.user_id, target: { type: 'user', id: row.user_id }, detail: { revokeKeys } });
     // The reset link reached the address: every session ends, and every key made before the
     // address was proven; keys its verified owner made survive (CI keeps working) unless asked.
     const ended = await proveMailbox(trx, {
@@ -61,6 +63,7 @@ export async function changePassword(
   const hash = await hashPassword(input.newPassword);
   return deps.db.transaction().execute(async (trx) => {
     await setPasswordHash(trx, user.id, hash, now);
+    await record(trx, { now, action: 'user.password_changed', target: { type: 'user', id: user.id }, detail: { revokeOtherSessions: input.revokeOtherSessions === true, revokeKeys: input.revokeKeys === true } });
     return {
       revokedSessions: input.revokeOtherSessions ? await revokeSessions(trx, deps.clock, user.id, sessionId) : 0,
       revokedKeys: input.revokeKeys ? await revokeAllKeys(trx, user.id, now, 'revoked by a password change') : 0,

@@ -38,6 +38,7 @@ export async function createSession(
     expires_at: iso(idle < absolute ? idle : absolute),
     absolute_expires_at: iso(absolute),
     revoked_at: null,
+    reauthenticated_at: null,
   };
   await db.insertInto('sessions').values(session).execute();
   return { token, session };

@@ -3,6 +3,7 @@ import { isUniqueViolation } from '../db/errors.js';
 import type { LedgerRow } from '../db/schema.js';
 import { iso } from '../time/clock.js';
 import { applyCredit, ledgerEntryByKey } from './credits.repository.js';
+import { record } from '../audit/audit.js';
 
 /** Credits in one place: the ledger's API shape, idempotent top-ups and billing periods (storage in credits.repository.ts). */
 
@@ -27,7 +28,9 @@ export async function creditOnce(
     return await db.transaction().execute(async (trx) => {
       const existing = await ledgerEntryByKey(trx, input.organizationId, key);
       if (existing) return { entry: existing, replayed: true };
-      return { entry: await applyCredit(trx, input), replayed: false };
+      const entry = await applyCredit(trx, input);
+      await record(trx, { now: input.now, action: 'payment.created', organizationId: input.organizationId, target: { type: 'payment', id: entry.id }, detail: { amount: entry.amount, description: entry.description, balanceAfter: entry.balance_after } });
+      return { entry, replayed: false };
     });
   } catch (err) {
     if (!isUniqueViolation(err)) throw err;

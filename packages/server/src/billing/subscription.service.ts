@@ -8,6 +8,7 @@ import { updateOrganizationColumns } from '../orgs/orgs.repository.js';
 import { loadOrganization } from '../orgs/orgs.service.js';
 import { applyCredit } from './credits.repository.js';
 import { billingPeriodStart } from './credits.service.js';
+import { record } from '../audit/audit.js';
 
 type PlanName = subscription.PlanName;
 const { PLANS } = subscription;
@@ -45,6 +46,7 @@ export async function changeSubscription(deps: AppDeps, organizationId: string, 
     await updateOrganizationColumns(trx, organizationId, {
       plan, seats, included_credits: limits.includedCredits, credits_period_start: period, credits_granted: granted + extra, updated_at: iso(now),
     });
+    await record(trx, { now, action: 'subscription.updated', organizationId, target: { type: 'organization', id: organizationId }, detail: { plan, seats, previousPlan: org.plan, previousSeats: org.seats } });
     return loadOrganization(trx, organizationId);
   });
 }

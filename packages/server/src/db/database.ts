@@ -13,6 +13,9 @@ import * as m0004 from './migrations/0004_email_identity.js';
 import * as m0005 from './migrations/0005_server_keys.js';
 import * as m0006 from './migrations/0006_plan_credit_periods.js';
 import * as m0008 from './migrations/0008_oauth.js';
+import * as m0009 from './migrations/0009_audit_log.js';
+import * as m0010 from './migrations/0010_webhooks.js';
+import * as m0011 from './migrations/0011_console.js';
 
 export type DB = Kysely<Database>;
 
@@ -25,6 +28,9 @@ const MIGRATIONS: Record<string, Migration> = {
   '0005_server_keys': m0005,
   '0006_plan_credit_periods': m0006,
   '0008_oauth': m0008,
+  '0009_audit_log': m0009,
+  '0010_webhooks': m0010,
+  '0011_console': m0011,
 };
 
 class StaticMigrations implements MigrationProvider {

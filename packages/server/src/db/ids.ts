@@ -14,6 +14,11 @@ function encodeTime(t: number): string {
   return out;
 }
 
+/** The first ten characters of a ULID made at `ms`: ids made before then sort below it. */
+export function ulidTimePrefix(ms: number): string {
+  return encodeTime(ms);
+}
+
 /**
  * A monotonic ULID: 48-bit millisecond time + 80 random bits, Crockford base32. Ids made in
  * the same millisecond by this process increase, so ordering by id is ordering by creation.

@@ -53,6 +53,8 @@ export interface SessionsTable {
   expires_at: string;
   absolute_expires_at: string;
   revoked_at: string | null;
+  /** Last time the user typed the password again in this session (0011). */
+  reauthenticated_at: string | null;
 }
 
 export interface ApiKeysTable {
@@ -186,6 +188,68 @@ export interface ServerKeysTable {
   created_at: string;
 }
 
+/** One append-only audit row (migration 0009). */
+export interface AuditLogTable {
+  id: string;
+  created_at: string;
+  organization_id: string | null;
+  user_id: string | null;
+  actor_type: string;
+  actor_id: string | null;
+  credential_kind: string | null;
+  credential_id: string | null;
+  action: string;
+  outcome: string;
+  target_type: string | null;
+  target_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  request_id: string | null;
+  /** JSON object; never a secret. */
+  detail: string;
+}
+
+export interface WebhookEndpointsTable {
+  id: string;
+  organization_id: string;
+  url: string;
+  description: string;
+  /** JSON array of event types. */
+  events: string;
+  secret_enc: string;
+  previous_secret_enc: string | null;
+  previous_secret_expires_at: string | null;
+  secret_rotated_at: string | null;
+  enabled: number;
+  consecutive_failures: Generated<number>;
+  failing_since: string | null;
+  created_by: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** The outbox: one row per (event, endpoint) (migration 0010). */
+export interface WebhookDeliveriesTable {
+  id: string;
+  endpoint_id: string;
+  organization_id: string;
+  message_id: string;
+  event_type: string;
+  /** The exact body sent: `{ type, timestamp, data }`. */
+  payload: string;
+  /** 'pending' | 'delivered' | 'failed' */
+  status: string;
+  attempts: Generated<number>;
+  next_attempt_at: string | null;
+  lease_until: string | null;
+  last_attempt_at: string | null;
+  last_status_code: number | null;
+  last_duration_ms: number | null;
+  last_error: string | null;
+  created_at: string;
+  delivered_at: string | null;
+}
+
 export interface OAuthClientsTable {
   id: string;
   /** `static` (acct-cli), `registered` (RFC 7591), `document` (a Client ID Metadata Document, cached). */
@@ -277,6 +341,9 @@ export interface Database {
   team_members: TeamMembersTable;
   invitations: InvitationsTable;
   server_keys: ServerKeysTable;
+  audit_log: AuditLogTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -294,5 +361,8 @@ export type LedgerRow = Selectable<CreditLedgerTable>;
 export type TeamRow = Selectable<TeamsTable>;
 export type TeamMemberRow = Selectable<TeamMembersTable>;
 export type InvitationRow = Selectable<InvitationsTable>;
+export type AuditLogRow = Selectable<AuditLogTable>;
+export type WebhookEndpointRow = Selectable<WebhookEndpointsTable>;
+export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
 export type OAuthClientRow = Selectable<OAuthClientsTable>;
 export type OAuthGrantRow = Selectable<OAuthGrantsTable>;

@@ -5,6 +5,7 @@ import { bind, membershipOf, pinOf, principalOf, userOf } from '../http/bind.js'
 import { HttpError } from '../http/http-error.js';
 import { decodeCursor, page } from '../http/pagination.js';
 import { atLeast } from '../members/role-rules.js';
+import { record } from '../audit/audit.js';
 import { toOrganization } from '../orgs/orgs.service.js';
 import { findOrgInvitation, listOrgInvitations, pendingInvitationsFor, revokeOpenInvitation } from './invitations.repository.js';
 import { acceptInvitation, invitationStatus, peekInvitation, toInvitation } from './invitations.service.js';
@@ -29,7 +30,10 @@ export function invitationRoutes(deps: AppDeps, r: Router = Router()): Router {
     if (!atLeast(membership.role, row.role as Role)) throw new HttpError('FORBIDDEN', `Only owners can revoke an invitation for the role ${row.role}`);
     const status = invitationStatus(row, now);
     if (status !== 'pending') throw new HttpError('CONFLICT', `This invitation is already ${status}`);
-    if (!(await revokeOpenInvitation(deps.db, row.id, now))) throw new HttpError('CONFLICT', 'This invitation is no longer pending');
+    await deps.db.transaction().execute(async (trx) => {
+      if (!(await revokeOpenInvitation(trx, row.id, now))) throw new HttpError('CONFLICT', 'This invitation is no longer pending');
+      await record(trx, { now, action: 'invitation.revoked', organizationId: row.organization_id, target: { type: 'invitation', id: row.id }, detail: { email: row.email, role: row.role } });
+    });
     return { data: { id: row.id, revoked: true as const } };
   });
 

@@ -19,6 +19,7 @@ import {
 } from './invitations.repository.js';
 
 export type { InvitationStatus, InvitationWithOrg };
+import { record } from '../audit/audit.js';
 
 /** The user's current role in the organization, or null when not a member. */
 async function roleOf(db: DB, organizationId: string, userId: string): Promise<Role | null> {
@@ -94,6 +95,7 @@ export async function createInvitation(deps: AppDeps, input: { organizationId: s
     const org = await loadOrganization(trx, input.organizationId);
     if ((await seatsInUse(trx, input.organizationId, now)) >= org.seats) throw seatsFull(org.seats);
     await insertInvitation(trx, row);
+    await record(trx, { now, action: 'invitation.created', organizationId: input.organizationId, target: { type: 'invitation', id: row.id }, detail: { email, role: input.role } });
     return org;
   });
 
@@ -163,6 +165,8 @@ export async function acceptInvitation(deps: AppDeps, input: { user: UserRow; in
     if ((await memberCount(trx, row.organization_id)) >= org.seats) throw seatsFull(org.seats);
     if (!(await markAccepted(trx, row.id, user.id, now))) throw new HttpError('CONFLICT', 'This invitation is no longer pending');
     await insertMembership(trx, { organizationId: row.organization_id, userId: user.id, role: row.role, now: iso(now) });
+    await record(trx, { now, action: 'invitation.accepted', organizationId: row.organization_id, target: { type: 'invitation', id: row.id }, detail: { email: row.email, role: row.role, userId: user.id } });
+    await record(trx, { now, action: 'member.added', organizationId: row.organization_id, target: { type: 'user', id: user.id }, detail: { userId: user.id, role: row.role, invitationId: row.id } });
     // The mailed token proves the mailbox: it verifies the address and ends what was created
     // before it was proven, but the credential that brought the token (auth/mailbox-proof.ts).
     if (input.token !== undefined) {

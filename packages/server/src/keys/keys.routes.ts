@@ -6,6 +6,7 @@ import { bind, pinOf, principalOf, userOf } from '../http/bind.js';
 import { HttpError } from '../http/http-error.js';
 import { decodeCursor } from '../http/pagination.js';
 import { createKey, keyWithEvents, listKeys, reportLeak, revokeKey, rotateKey, toApiKey, updateKey } from './keys.service.js';
+import { sessionFreshAt } from '../auth/account.service.js';
 
 /** Personal access tokens (`/api/auth/api-key/*`) and the scope catalogue. */
 export function keyRoutes(deps: AppDeps, r: Router = Router()): Router {
@@ -15,7 +16,8 @@ export function keyRoutes(deps: AppDeps, r: Router = Router()): Router {
     const user = userOf(ctx);
     // A session that signed in long ago must sign in again before minting a key (ASVS 7.5.1).
     if (principal.interactive) {
-      const age = deps.clock.now().getTime() - new Date(principal.credential.issuedAt).getTime();
+      // Fresh from its sign-in, or from a later re-authentication (POST /api/auth/reauthenticate).
+      const age = deps.clock.now().getTime() - (await sessionFreshAt(deps, principal.credential.id)).getTime();
       if (age > deps.config.freshSessionSeconds * 1000) throw new HttpError('FORBIDDEN', 'Sign in again to create an API key: this session is too old');
     }
     const { body } = ctx;

@@ -12,6 +12,7 @@ import { endGrace, revokeSecret, swapSecret } from '../credentials/secret-creden
 import { findMembership } from '../members/members.repository.js';
 import { findKeyByLookupId, findUserKey, insertKey, insertKeyEvent, keyEvents, listUserKeys, updateKeyColumns, type KeyEventKind } from './keys.repository.js';
 import { findUserEmail } from '../users/users.repository.js';
+import { record } from '../audit/audit.js';
 
 export type KeyStatus = SecretStatus;
 export type { KeyEventKind };
@@ -40,6 +41,11 @@ export function toApiKey(row: ApiKeyRow, now: Date) {
 
 export function toKeyEvent(row: KeyEventRow) {
   return { id: row.id, kind: row.kind as KeyEventKind, detail: row.detail, ip: row.ip, createdAt: row.created_at };
+}
+
+/** What audit rows and webhook events say about a key: never its secret, hash or start. */
+function keyFacts(row: ApiKeyRow) {
+  return { name: row.name, scopes: JSON.parse(row.scopes) as string[], organizationId: row.organization_id, userId: row.user_id };
 }
 
 export interface CreateKeyInput {
@@ -72,6 +78,7 @@ export async function createKey(deps: AppDeps, userId: string, input: CreateKeyI
   await db.transaction().execute(async (trx) => {
     await insertKey(trx, row);
     await insertKeyEvent(trx, { keyId: row.id, userId, kind: 'created', detail: `scopes ${row.scopes}`, ip: input.ip, now });
+    await record(trx, { now, action: 'api_key.created', organizationId: row.organization_id, target: { type: 'api_key', id: row.id }, detail: keyFacts(row) });
   });
   return { row, key: token };
 }
@@ -127,6 +134,7 @@ export async function updateKey(
   await deps.db.transaction().execute(async (trx) => {
     await updateKeyColumns(trx, row.id, { ...changes, updated_at: iso(now) });
     await insertKeyEvent(trx, { keyId: row.id, userId, kind: 'updated', detail: Object.keys(changes).join(', '), ip: input.ip, now });
+    await record(trx, { now, action: 'api_key.updated', organizationId: row.organization_id, target: { type: 'api_key', id: row.id }, detail: { ...keyFacts(updated), fields: Object.keys(changes) } });
   });
   return updated;
 }
@@ -140,6 +148,7 @@ export async function revokeKey(deps: AppDeps, userId: string, id: string, ip: s
   await deps.db.transaction().execute(async (trx) => {
     await revokeSecret(trx, 'api_keys', row.id, now);
     await insertKeyEvent(trx, { keyId: row.id, userId, kind: 'revoked', detail: reason, ip, now });
+    await record(trx, { now, action: 'api_key.revoked', organizationId: row.organization_id, target: { type: 'api_key', id: row.id }, detail: keyFacts(row) });
   });
   forgetSecrets(deps.keyVerifier, row.id);
   return { ...row, revoked_at: iso(now), updated_at: iso(now) };
@@ -163,6 +172,7 @@ export async function rotateKey(
     await insertKeyEvent(trx, {
       keyId: row.id, userId, kind: 'rotated', detail: input.gracePeriod > 0 ? `previous secret valid for ${input.gracePeriod}s` : 'previous secret stopped at once', ip: input.ip, now,
     });
+    await record(trx, { now, action: 'api_key.rotated', organizationId: row.organization_id, target: { type: 'api_key', id: row.id }, detail: { ...keyFacts(row), gracePeriod: input.gracePeriod } });
   });
   forgetSecrets(deps.keyVerifier, row.id);
   return { row: { ...row, ...changes }, key: token.token };
@@ -208,6 +218,11 @@ export async function reportLeak(deps: AppDeps, key: string, ip: string | null):
         : 'retired secret reported as leaked; it had already stopped working, nothing was revoked';
     }
     await insertKeyEvent(trx, { keyId: row.id, userId: row.user_id, kind: 'leak-reported', detail, ip, now });
+    // Whoever reported it is nobody we know; the row belongs to the key's owner.
+    await record(trx, {
+      now, action: 'api_key.leaked', organizationId: row.organization_id, userId: row.user_id, actor: { type: 'anonymous', id: null, credentialKind: null, credentialId: null },
+      target: { type: 'api_key', id: row.id }, detail: { ...keyFacts(row), outcome },
+    });
     return outcome;
   });
   forgetSecrets(deps.keyVerifier, row.id);

@@ -15,6 +15,12 @@ import { teamRole } from '../teams/teams.repository.js';
 import { keyCacheUntil, parseScopes } from './key-auth.js';
 import { cacheable } from '../auth/credential-cache.js';
 import { findTeamKeyByLookupId, findTeamKeyRow, insertTeamKey, listTeamKeyRows } from './team-keys.repository.js';
+import { record } from '../audit/audit.js';
+
+/** What audit rows and webhook events say about a team key: never its secret, hash or start. */
+function teamKeyFacts(row: TeamKeyRow) {
+  return { name: row.name, teamId: row.team_id, scopes: JSON.parse(row.scopes) as string[] };
+}
 
 export function toTeamKey(row: TeamKeyRow, now: Date) {
   return {
@@ -45,7 +51,10 @@ export async function createTeamKey(deps: AppDeps, input: { organizationId: stri
     name: input.name.trim() || input.name, scopes: JSON.stringify([...new Set(input.scopes)]), created_by: input.createdBy,
     ...columns, created_at: iso(now), updated_at: iso(now),
   };
-  await insertTeamKey(deps.db, row);
+  await deps.db.transaction().execute(async (trx) => {
+    await insertTeamKey(trx, row);
+    await record(trx, { now, action: 'team_key.created', organizationId: row.organization_id, target: { type: 'team_key', id: row.id }, detail: teamKeyFacts(row) });
+  });
   return { row, key: token };
 }
 
@@ -66,7 +75,10 @@ export async function revokeTeamKey(deps: AppDeps, teamId: string, keyId: string
   const row = await findTeamKey(deps.db, teamId, keyId);
   if (row.revoked_at) return row;
   const now = deps.clock.now();
-  await revokeSecret(deps.db, 'team_keys', row.id, now);
+  await deps.db.transaction().execute(async (trx) => {
+    await revokeSecret(trx, 'team_keys', row.id, now);
+    await record(trx, { now, action: 'team_key.revoked', organizationId: row.organization_id, target: { type: 'team_key', id: row.id }, detail: teamKeyFacts(row) });
+  });
   forgetSecrets(deps.keyVerifier, row.id);
   return { ...row, revoked_at: iso(now), updated_at: iso(now) };
 }
@@ -77,7 +89,10 @@ export async function rotateTeamKey(deps: AppDeps, teamId: string, keyId: string
   assertRotatable(row, now, arrivedAt);
   const { token, changes } = await rotation('teamKey', row, gracePeriod, now, deps.clock);
   // Compare-and-swap, as for PATs: of parallel rotations exactly one issues a working secret.
-  if (!(await swapSecret(deps.db, 'team_keys', row.id, row.secret_hash, changes))) throw ROTATED_MEANWHILE();
+  await deps.db.transaction().execute(async (trx) => {
+    if (!(await swapSecret(trx, 'team_keys', row.id, row.secret_hash, changes))) throw ROTATED_MEANWHILE();
+    await record(trx, { now, action: 'team_key.rotated', organizationId: row.organization_id, target: { type: 'team_key', id: row.id }, detail: { ...teamKeyFacts(row), gracePeriod } });
+  });
   forgetSecrets(deps.keyVerifier, row.id);
   return { row: { ...row, ...changes }, key: token.token };
 }

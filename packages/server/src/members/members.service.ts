@@ -2,6 +2,7 @@ import type { Role } from '@acct/shared';
 import type { DB } from '../db/database.js';
 import { HttpError } from '../http/http-error.js';
 import { deleteMembershipKeepingOwner, lockOrganization, updateRoleKeepingOwner, type MemberRow } from './members.repository.js';
+import { record } from '../audit/audit.js';
 
 export function toMember(row: MemberRow) {
   return { userId: row.user_id, email: row.email, fullName: row.full_name, handle: row.handle, role: row.role as Role, joinedAt: row.created_at };
@@ -15,6 +16,7 @@ export async function setRole(db: DB, organizationId: string, userId: string, ro
     await lockOrganization(trx, organizationId);
     if (!(await updateRoleKeepingOwner(trx, organizationId, userId, role)))
       throw new HttpError('CONFLICT', LAST_OWNER, [{ field: 'role', message: 'the last owner cannot be demoted' }]);
+    await record(trx, { action: 'member.role_changed', organizationId, target: { type: 'user', id: userId }, detail: { userId, role } });
   });
 }
 
@@ -27,5 +29,6 @@ export async function removeMembership(db: DB, organizationId: string, userId: s
     await lockOrganization(trx, organizationId);
     if (!(await deleteMembershipKeepingOwner(trx, organizationId, userId)))
       throw new HttpError('CONFLICT', LAST_OWNER, [{ field: 'userId', message: 'the last owner cannot leave or be removed' }]);
+    await record(trx, { action: 'member.removed', organizationId, target: { type: 'user', id: userId }, detail: { userId } });
   });
 }

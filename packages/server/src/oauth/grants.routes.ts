@@ -33,7 +33,7 @@ export function oauthGrantRoutes(deps: AppDeps, r: Router = Router()): Router {
     const row = await findUserGrant(deps.db, { grantId: ctx.params['grantId'] ?? '', userId: userOf(ctx).id, pin: pinOf(principal) ?? null });
     if (!row) throw new HttpError('NOT_FOUND', 'No such connected app');
     const now = deps.clock.now();
-    await revokeGrant(deps.db, row.id, now, 'revoked by the user');
+    await deps.db.transaction().execute((trx) => revokeGrant(trx, row.id, now, 'revoked by the user'));
     const after = await grantById(deps.db, row.id);
     return { data: toGrant(after ?? row) };
   });

@@ -12,6 +12,7 @@ import { DEVICE_GRANT, type OAuthClient } from './clients.js';
 import { OAuthError } from './errors.js';
 import { derivedToken, newCode, newToken } from './tokens.js';
 import { parseScopeParam } from './scopes.js';
+import { record } from '../audit/audit.js';
 
 type Db = Kysely<Database>;
 
@@ -36,6 +37,10 @@ export async function createGrant(
     resource: input.resource, organization_id: input.organizationId, created_at: iso(now), last_used_at: null, revoked_at: null, revoked_reason: null,
   };
   await db.insertInto('oauth_grants').values(grant).execute();
+  await record(db, {
+    now, action: 'oauth.granted', organizationId: input.organizationId, userId: input.userId, target: { type: 'oauth_grant', id: grant.id },
+    detail: { clientId: input.client.id, clientName: input.client.name, scopes: input.scopes, resource: input.resource },
+  });
   return grant;
 }
 
@@ -50,7 +55,13 @@ export async function issueCode(db: Db, now: Date, grant: OAuthGrantRow, redirec
 
 /** Ends a grant and with it every token of its family. */
 export async function revokeGrant(db: Db, grantId: string, now: Date, reason: string): Promise<void> {
-  await db.updateTable('oauth_grants').set({ revoked_at: iso(now), revoked_reason: reason }).where('id', '=', grantId).where('revoked_at', 'is', null).execute();
+  const ended = await db.updateTable('oauth_grants').set({ revoked_at: iso(now), revoked_reason: reason }).where('id', '=', grantId).where('revoked_at', 'is', null)
+    .returning(['user_id', 'organization_id', 'client_id', 'client_name']).executeTakeFirst();
+  // One row per grant that ended here; a grant already revoked records nothing again.
+  if (ended) await record(db, {
+    now, action: 'oauth.revoked', organizationId: ended.organization_id, userId: ended.user_id, target: { type: 'oauth_grant', id: grantId },
+    detail: { clientId: ended.client_id, clientName: ended.client_name, reason },
+  });
 }
 
 /**
@@ -270,7 +281,7 @@ export async function revokeToken(deps: AppDeps, client: OAuthClient, token: str
     .where('oauth_tokens.token_hash', '=', sha256(token)).executeTakeFirst();
   if (!row || row.client_id !== client.id) return;
   const now = deps.clock.now();
-  if (row.kind === 'refresh') await revokeGrant(deps.db, row.grant_id, now, 'revoked by the client');
+  if (row.kind === 'refresh') await deps.db.transaction().execute((trx) => revokeGrant(trx, row.grant_id, now, 'revoked by the client'));
   else await deps.db.updateTable('oauth_tokens').set({ revoked_at: iso(now) }).where('id', '=', row.id).where('revoked_at', 'is', null).execute();
 }
 

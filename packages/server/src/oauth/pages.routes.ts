@@ -11,6 +11,7 @@ import { readCookie, SECURE_SESSION_COOKIE, SESSION_COOKIE, setDeviceCookie, set
 import { requestIp } from '../http/client-ip.js';
 import { HttpError } from '../http/http-error.js';
 import { iso } from '../time/clock.js';
+import { pageCsp } from '../web/page.js';
 import { ConsentPage, DeviceCodePage, MessagePage, renderPage, SignInPage, type ConsentView } from '../web/pages/oauth-pages.js';
 import {
   AuthorizationPageError, AuthorizationRedirectError, parseAuthorizationRequest, redirectTo, type AuthorizationRequest,
@@ -28,11 +29,14 @@ interface PageOptions {
   formTargets?: string[];
 }
 
-/** Sends a page with a strict CSP: no script at all, one nonce'd stylesheet, forms only to us (and the client's redirect). */
+/**
+ * Sends a page under the console's CSP (web/page.ts: the console's stylesheet and nonce'd script,
+ * no inline code), with forms allowed to us and, for the consent answer, the client's redirect.
+ */
 function sendPage(deps: AppDeps, req: Request, res: Response, page: (nonce: string) => string, opts: PageOptions = {}): void {
   const nonce = randomBytes(16).toString('base64');
   const formAction = ["'self'", ...(opts.formTargets ?? [])].join(' ');
-  res.setHeader('Content-Security-Policy', `default-src 'none'; style-src 'nonce-${nonce}'; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`);
+  res.setHeader('Content-Security-Policy', pageCsp(nonce).replace("form-action 'self'", `form-action ${formAction}`));
   res.status(opts.status ?? 200).type('html').send(page(nonce));
   logRequest(deps.logger, req, res);
 }

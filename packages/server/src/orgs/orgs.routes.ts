@@ -8,6 +8,7 @@ import { HttpError } from '../http/http-error.js';
 import { removeMembership } from '../members/members.service.js';
 import { deleteOrganization, updateOrganizationColumns } from './orgs.repository.js';
 import { loadOrganization, toOrganization } from './orgs.service.js';
+import { record } from '../audit/audit.js';
 
 /** One organization: read, rename, delete, leave (`/api/user/organizations/:organizationId`). */
 export function organizationRoutes(deps: AppDeps, r: Router = Router()): Router {
@@ -23,7 +24,10 @@ export function organizationRoutes(deps: AppDeps, r: Router = Router()): Router 
     const changes = { ...(name !== undefined ? { name } : {}), ...(ctx.body.slug !== undefined ? { slug: ctx.body.slug } : {}) };
     if (Object.keys(changes).length > 0) {
       try {
-        await updateOrganizationColumns(deps.db, organizationId, { ...changes, updated_at: iso(deps.clock.now()) });
+        await deps.db.transaction().execute(async (trx) => {
+          await updateOrganizationColumns(trx, organizationId, { ...changes, updated_at: iso(deps.clock.now()) });
+          await record(trx, { action: 'organization.updated', organizationId, target: { type: 'organization', id: organizationId }, detail: changes });
+        });
       } catch (err) {
         if (isUniqueViolation(err)) throw new HttpError('CONFLICT', 'That slug is taken', [{ field: 'slug', message: 'slug is taken' }]);
         throw err;
@@ -39,7 +43,10 @@ export function organizationRoutes(deps: AppDeps, r: Router = Router()): Router 
     if (principal.interactive && deps.clock.now().getTime() - new Date(principal.credential.issuedAt).getTime() > deps.config.freshSessionSeconds * 1000)
       throw new HttpError('FORBIDDEN', 'Sign in again to delete an organization: this session is too old');
     // Projects, ledger, memberships, teams and invitations cascade; keys pinned to it fail the membership check.
-    await deleteOrganization(deps.db, organizationId);
+    await deps.db.transaction().execute(async (trx) => {
+      await deleteOrganization(trx, organizationId);
+      await record(trx, { action: 'organization.deleted', organizationId, target: { type: 'organization', id: organizationId } });
+    });
     return { data: { id: organizationId, deleted: true as const } };
   });
 

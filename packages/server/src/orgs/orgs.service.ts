@@ -10,6 +10,7 @@ import type { Role } from '@acct/shared';
 import { insertLedgerEntry } from '../billing/credits.repository.js';
 import { HttpError } from '../http/http-error.js';
 import { findOrganization, insertOrganization, slugTaken } from './orgs.repository.js';
+import { record } from '../audit/audit.js';
 
 /** What a new organization starts with (API.md: free plan, included credits in the ledger). */
 export const FREE_PLAN = { plan: 'free', seats: 5, includedCredits: 100 } as const;
@@ -58,6 +59,7 @@ export async function createOrganization(db: DB, input: { name: string; slug?: s
     organizationId: row.id, kind: 'top-up', amount: FREE_PLAN.includedCredits, description: 'Included credits of the free plan',
     balanceAfter: FREE_PLAN.includedCredits, idempotencyKey: null, now: input.now,
   });
+  await record(db, { now: input.now, action: 'organization.created', organizationId: row.id, userId: input.ownerId, target: { type: 'organization', id: row.id }, detail: { name: row.name, slug } });
   return row;
 }
 

@@ -5,6 +5,7 @@ import { bind, membershipOf } from '../http/bind.js';
 import { iso } from '../time/clock.js';
 import { deleteProject, listProjects, updateProjectColumns } from './projects.repository.js';
 import { createProject, findProject, toProject } from './projects.service.js';
+import { record } from '../audit/audit.js';
 
 /** Projects of an organization (`/api/user/organizations/:organizationId/projects`). */
 export function projectRoutes(deps: AppDeps, r: Router = Router()): Router {
@@ -32,14 +33,20 @@ export function projectRoutes(deps: AppDeps, r: Router = Router()): Router {
     const existing = await findProject(deps.db, organizationId, ctx.params['projectId'] ?? '');
     const name = ctx.body.name?.trim();
     const changes = { ...(name !== undefined ? { name } : {}), ...(ctx.body.description !== undefined ? { description: ctx.body.description } : {}), updated_at: iso(deps.clock.now()) };
-    await updateProjectColumns(deps.db, organizationId, existing.id, changes);
+    await deps.db.transaction().execute(async (trx) => {
+      await updateProjectColumns(trx, organizationId, existing.id, changes);
+      await record(trx, { action: 'project.updated', organizationId, target: { type: 'project', id: existing.id }, detail: { fields: Object.keys(ctx.body) }, event: toProject({ ...existing, ...changes }) });
+    });
     return { data: toProject({ ...existing, ...changes }) };
   });
 
   bind(r, deps, ROUTES.deleteProject, async (ctx) => {
     const { organizationId } = membershipOf(ctx);
     const existing = await findProject(deps.db, organizationId, ctx.params['projectId'] ?? '');
-    await deleteProject(deps.db, organizationId, existing.id);
+    await deps.db.transaction().execute(async (trx) => {
+      await deleteProject(trx, organizationId, existing.id);
+      await record(trx, { action: 'project.deleted', organizationId, target: { type: 'project', id: existing.id }, detail: { name: existing.name } });
+    });
     return { data: { id: existing.id, deleted: true as const } };
   });
 

@@ -6,6 +6,7 @@ import { HttpError } from '../http/http-error.js';
 import { ulid } from '../db/ids.js';
 import { creditBalance, debitCredits } from '../billing/credits.repository.js';
 import { findOrgProject, insertProject } from './projects.repository.js';
+import { record } from '../audit/audit.js';
 
 export function toProject(row: ProjectRow) {
   return { id: row.id, organizationId: row.organization_id, name: row.name, description: row.description, createdAt: row.created_at, updatedAt: row.updated_at };
@@ -28,6 +29,7 @@ export async function createProject(deps: AppDeps, organizationId: string, input
     const balance = await debitCredits(trx, { organizationId, amount: cost, description: `Project "${name}" created`, now });
     if (balance === null) return false;
     await insertProject(trx, row);
+    await record(trx, { now, action: 'project.created', organizationId, target: { type: 'project', id: row.id }, detail: { name }, event: toProject(row) });
     return true;
   });
   if (!paid) {

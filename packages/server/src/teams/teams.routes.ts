@@ -10,7 +10,7 @@ import { ulid } from '../db/ids.js';
 import { decodeCursor, page } from '../http/pagination.js';
 import { findMember } from '../members/members.repository.js';
 import { deleteTeam, deleteTeamMember, insertTeam, insertTeamMember, listTeamMemberRows, listTeamRows, updateTeamColumns } from './teams.repository.js';
-import { findTeam, toTeam, toTeamMember } from './teams.service.js';
+import { createTeam, findTeam, toTeam, toTeamMember } from './teams.service.js';
 
 const SLUG_TAKEN = () => new HttpError('CONFLICT', 'That slug is taken in this organization', [{ field: 'slug', message: 'slug is taken' }]);
 
@@ -27,15 +27,7 @@ export function teamRoutes(deps: AppDeps, r: Router = Router()): Router {
 
   bind(r, deps, ROUTES.createTeam, async (ctx) => {
     const { organizationId } = membershipOf(ctx);
-    const now = deps.clock.now();
-    const row: TeamRow = { id: ulid(now.getTime()), organization_id: organizationId, name: ctx.body.name.trim(), slug: ctx.body.slug ?? null, created_at: iso(now), updated_at: iso(now) };
-    try {
-      await insertTeam(deps.db, row);
-    } catch (err) {
-      if (isUniqueViolation(err)) throw SLUG_TAKEN();
-      throw err;
-    }
-    return { data: toTeam(row) };
+    return { data: toTeam(await createTeam(deps, organizationId, ctx.body)) };
   });
 
   bind(r, deps, ROUTES.getTeam, async (ctx) => {

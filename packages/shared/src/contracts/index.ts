@@ -1,4 +1,6 @@
+import * as audit from './audit.js';
 import * as auth from './auth.js';
+import * as consoleRoutes from './console.js';
 import * as invitations from './invitations.js';
 import * as intake from './intake.js';
 import * as keys from './keys.js';
@@ -12,8 +14,10 @@ import * as teamKeys from './team-keys.js';
 import * as subscription from './subscription.js';
 import * as teams from './teams.js';
 import * as users from './users.js';
+import * as webhooks from './webhooks.js';
 
-export { auth, intake, invitations, keys, members, oauth, teamKeys, organizations, payments, projects, rateLimits, subscription, teams, users };
+
+export { audit, auth, consoleRoutes, intake, invitations, keys, members, oauth, teamKeys, organizations, payments, projects, rateLimits, subscription, teams, users, webhooks };
 
 /** Every route of the API, for the server's route binding, the OpenAPI document and the policy test. */
 export const ROUTES = {
@@ -81,9 +85,28 @@ export const ROUTES = {
   createPayment: payments.createPayment,
   getSubscription: subscription.getSubscription,
   updateSubscription: subscription.updateSubscription,
+  reauthenticate: consoleRoutes.reauthenticate,
+  changeEmail: consoleRoutes.changeEmail,
+  confirmEmailChange: consoleRoutes.confirmEmailChange,
+  adminListUsers: consoleRoutes.adminListUsers,
+  adminDisableUser: consoleRoutes.adminDisableUser,
+  adminEnableUser: consoleRoutes.adminEnableUser,
+  adminForcePasswordReset: consoleRoutes.adminForcePasswordReset,
+  listWebhooks: webhooks.listWebhooks,
+  createWebhook: webhooks.createWebhook,
+  getWebhook: webhooks.getWebhook,
+  updateWebhook: webhooks.updateWebhook,
+  deleteWebhook: webhooks.deleteWebhook,
+  rotateWebhookSecret: webhooks.rotateWebhookSecret,
+  testWebhook: webhooks.testWebhook,
+  listWebhookDeliveries: webhooks.listWebhookDeliveries,
+  redeliverWebhook: webhooks.redeliverWebhook,
+  listOrganizationAuditLog: audit.listOrganizationAuditLog,
+  listUserAuditLog: audit.listUserAuditLog,
   listOAuthGrants: oauth.listOAuthGrants,
   revokeOAuthGrant: oauth.revokeOAuthGrant,
   listOrganizationOAuthGrants: oauth.listOrganizationOAuthGrants,
 } as const;
 
 export type RouteName = keyof typeof ROUTES;
+export { WEBHOOK_EVENT_TYPES, isWebhookEventType, type WebhookEventType } from './webhooks.js';

@@ -1,0 +1,118 @@
+import type { Request } from 'express';
+import { CompiledQuery, PostgresAdapter, type Kysely } from 'kysely';
+import { isWebhookEventType } from '@acct/shared';
+import type { Principal } from '../auth/principal.js';
+import type { Database } from '../db/schema.js';
+import type { Clock } from '../time/clock.js';
+import { requestIp } from '../http/client-ip.js';
+import { ulid, ulidTimePrefix } from '../db/ids.js';
+import { queueEvent } from '../webhooks/events.js';
+import { currentRequest } from './request-context.js';
+
+/** Who acted, as a row keeps it. */
+export interface AuditActor {
+  type: 'user' | 'team_key' | 'oauth_client' | 'anonymous';
+  /** The user, team or OAuth client id. */
+  id: string | null;
+  credentialKind: string | null;
+  credentialId: string | null;
+}
+
+export interface AuditInput {
+  /** The request the change came in on (default: the one being served): IP, user agent, request id, and the actor bind() resolved. */
+  req?: Request;
+  /** `project.deleted`, `user.signed_in`, …; actions named like a webhook event type also queue that event. */
+  action: string;
+  outcome?: 'success' | 'failure';
+  organizationId?: string | null;
+  /** Whose own log shows the row; defaults to the acting user. */
+  userId?: string | null;
+  /** Overrides the actor read from the request (sign-in, where nobody is authenticated yet). */
+  actor?: AuditActor;
+  target?: { type: string; id: string } | null;
+  /** Facts about the change; never a secret (tests search every row for every secret issued). */
+  detail?: Record<string, unknown>;
+  /** The webhook event's `data`, when it differs from `{ id: target.id, ...detail }`. */
+  event?: Record<string, unknown>;
+  /** Defaults to the app's clock (the test clock in tests). */
+  now?: Date;
+}
+
+export const ANONYMOUS: AuditActor = { type: 'anonymous', id: null, credentialKind: null, credentialId: null };
+
+/** A person acting through a credential that is not yet on the request (a sign-in's new session). */
+export function userActor(userId: string, credentialKind: string, credentialId: string): AuditActor {
+  return { type: 'user', id: userId, credentialKind, credentialId };
+}
+
+/** The actor of a request: the Principal bind() resolved (`res.locals.principal`), or what a sign-in set (`res.locals.actor`). */
+function actorOf(req: Request | undefined): AuditActor {
+  const principal = req?.res?.locals['principal'] as Principal | undefined;
+  if (principal) {
+    const type = principal.subject.kind === 'user' ? 'user' : principal.subject.kind === 'team' ? 'team_key' : 'oauth_client';
+    return { type, id: principal.subject.id, credentialKind: principal.credential.kind, credentialId: principal.credential.id };
+  }
+  const actor = req?.res?.locals['actor'] as { kind?: string; id?: string; userId?: string } | undefined;
+  if (actor?.kind && actor.userId) return { type: 'user', id: actor.userId, credentialKind: actor.kind, credentialId: actor.id ?? null };
+  return ANONYMOUS;
+}
+
+/** The clock createApp() left on the app, so rows and events follow the test clock where there is one. */
+function clockOf(req: Request | undefined): Clock | undefined {
+  return req?.app?.locals['clock'] as Clock | undefined;
+}
+
+const MAX_USER_AGENT = 512;
+
+const COLUMNS = [
+  'id', 'created_at', 'organization_id', 'user_id', 'actor_type', 'actor_id', 'credential_kind', 'credential_id',
+  'action', 'outcome', 'target_type', 'target_id', 'ip', 'user_agent', 'request_id', 'detail',
+];
+const INSERT = {
+  sqlite: `INSERT INTO audit_log (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`,
+  postgres: `INSERT INTO audit_log (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`,
+};
+
+/** The row's INSERT as plain SQL: it runs in every audited write, and kysely's builder would cost more than the insert. */
+function insertSql(db: Kysely<Database>): string {
+  return db.getExecutor().adapter instanceof PostgresAdapter ? INSERT.postgres : INSERT.sqlite;
+}
+
+let recording = true;
+/** The benchmark's baseline (config.benchNoAudit): writes neither audit rows nor outbox rows. */
+export function stopRecordingForBenchmark(): void {
+  recording = false;
+}
+
+/**
+ * Appends one audit row, inside the caller's transaction so it commits with the change or not at
+ * all; when the action is a webhook event type of an organization, queues that event in the same
+ * transaction (webhooks/events.ts).
+ */
+export async function record(db: Kysely<Database>, input: AuditInput): Promise<void> {
+  if (!recording) return;
+  const req = input.req ?? currentRequest();
+  const now = input.now ?? clockOf(req)?.now() ?? new Date();
+  const actor = input.actor ?? actorOf(req);
+  const userId = input.userId !== undefined ? input.userId : actor.type === 'user' ? actor.id : null;
+  const detail = input.detail ?? {};
+  await db.executeQuery(CompiledQuery.raw(insertSql(db), [
+    ulid(now.getTime()), now.toISOString(), input.organizationId ?? null, userId, actor.type, actor.id, actor.credentialKind, actor.credentialId,
+    input.action, input.outcome ?? 'success', input.target?.type ?? null, input.target?.id ?? null,
+    req ? requestIp(req) : null, req?.get('user-agent')?.slice(0, MAX_USER_AGENT) ?? null, (req?.res?.locals['requestId'] as string | undefined) ?? null,
+    JSON.stringify(detail),
+  ]));
+  if (input.organizationId && (input.outcome ?? 'success') === 'success' && isWebhookEventType(input.action)) {
+    const data = input.event ?? { ...(input.target ? { id: input.target.id } : {}), ...detail };
+    await queueEvent(db, { organizationId: input.organizationId, type: input.action, data: { ...data, actor: { type: actor.type, id: actor.id } }, now });
+  }
+}
+
+/** Deletes rows older than `days` (retention); returns how many went. */
+export async function pruneAuditLog(db: Kysely<Database>, days: number, now: Date): Promise<number> {
+  if (days <= 0) return 0;
+  // Ids are ULIDs: their first ten characters are the time, so the primary key orders rows by age.
+  const cutoff = ulidTimePrefix(now.getTime() - days * 86_400_000);
+  const result = await db.deleteFrom('audit_log').where('id', '<', cutoff).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

@@ -1,0 +1,48 @@
+import { CompiledQuery, PostgresAdapter, type Kysely } from 'kysely';
+import type { WebhookEventType } from '@acct/shared';
+import type { Database, WebhookDeliveryRow } from '../db/schema.js';
+import { ulid } from '../db/ids.js';
+
+export interface WebhookEvent {
+  organizationId: string;
+  type: WebhookEventType;
+  data: Record<string, unknown>;
+  now: Date;
+}
+
+/** The body every endpoint receives (Standard Webhooks): `{ type, timestamp, data }`. */
+export function eventBody(type: string, now: Date, data: Record<string, unknown>): string {
+  return JSON.stringify({ type, timestamp: now.toISOString(), data });
+}
+
+/** A pending delivery of one message to one endpoint, due now. */
+export function newDelivery(endpointId: string, organizationId: string, messageId: string, type: string, payload: string, now: Date): WebhookDeliveryRow {
+  const at = now.toISOString();
+  return {
+    id: ulid(now.getTime()), endpoint_id: endpointId, organization_id: organizationId, message_id: messageId, event_type: type, payload,
+    status: 'pending', attempts: 0, next_attempt_at: at, lease_until: null, last_attempt_at: null, last_status_code: null,
+    last_duration_ms: null, last_error: null, created_at: at, delivered_at: null,
+  };
+}
+
+const queueSql = (p: (n: number) => string) =>
+  `INSERT INTO webhook_deliveries (id, endpoint_id, organization_id, message_id, event_type, payload, status, attempts, next_attempt_at, created_at)
+   SELECT ${p(1)} || e.id, e.id, e.organization_id, ${p(2)}, ${p(3)}, ${p(4)}, 'pending', 0, ${p(5)}, ${p(6)}
+   FROM webhook_endpoints e WHERE e.organization_id = ${p(7)} AND e.enabled = 1 AND e.events LIKE ${p(8)}`;
+/** Plain SQL, as the audit row's insert: it runs in every audited write of an organization. */
+const QUEUE = { sqlite: queueSql(() => '?'), postgres: queueSql((n) => `$${n}::text`) };
+
+/**
+ * Writes the event into the outbox, one delivery per enabled endpoint of the organization that
+ * subscribes to its type, in the caller's transaction: the event exists exactly when the change
+ * does. One INSERT … SELECT, so an organization without endpoints pays one indexed read; a
+ * delivery's id is the event's ULID and the endpoint's id (unique, and ordered by time).
+ */
+export async function queueEvent(db: Kysely<Database>, event: WebhookEvent): Promise<void> {
+  const id = ulid(event.now.getTime());
+  const at = event.now.toISOString();
+  const payload = eventBody(event.type, event.now, event.data);
+  await db.executeQuery(CompiledQuery.raw(db.getExecutor().adapter instanceof PostgresAdapter ? QUEUE.postgres : QUEUE.sqlite, [
+    `${id}_`, `msg_${id}`, event.type, payload, at, at, event.organizationId, `%"${event.type}"%`,
+  ]));
+}

@@ -1,0 +1,252 @@
+/**
+ * The audit log: each security-relevant change writes exactly one row, in its own transaction,
+ * naming actor, credential, target, organization, IP, user agent, request id and outcome; the
+ * organization and user logs page and filter; no row holds a secret; retention prunes.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, newKey, newUser, PASSWORD, signIn, startServer, startSmtp, type RunningServer, type SmtpCatcher, type TestUser } from './harness.js';
+import { api, expectEnvelope, expectNoServerErrors, expectValidationError, nextMail, RESET_SUBJECT, tokenOf } from './support.js';
+import { joinOrg, orgPath, sqlOn } from './tenancy-support.js';
+
+let server: RunningServer;
+let smtp: SmtpCatcher;
+let owner: TestUser;
+/** Every secret the tests below were given: none may appear in any audit row. */
+const secrets: string[] = [];
+
+beforeAll(async () => {
+  smtp = await startSmtp();
+  server = await startServer({ SMTP_URL: smtp.url, ACCT_WEBHOOKS_ALLOW_PRIVATE: 'true' });
+  owner = await newUser(server.url, 'audited');
+  secrets.push(owner.password, owner.cookie.split('=')[1]!);
+});
+afterAll(async () => {
+  expectNoServerErrors(server);
+  await server.stop();
+  await smtp.close();
+});
+
+type Row = Record<string, any>;
+const rowsOf = (where: string, params: unknown[]) => sqlOn(server, `SELECT * FROM audit_log WHERE ${where} ORDER BY id`, params) as Promise<Row[]>;
+
+/** How many rows each action wrote since `since` (an audit id), for an organization or a user. */
+async function countsSince(since: string, column: 'organization_id' | 'user_id', id: string): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const r of await rowsOf(`${column} = ? AND id > ?`, [id, since])) counts[r['action']] = (counts[r['action']] ?? 0) + 1;
+  return counts;
+}
+
+async function lastId(): Promise<string> {
+  const [row] = await sqlOn(server, 'SELECT MAX(id) AS id FROM audit_log');
+  return String(row?.['id'] ?? '');
+}
+
+describe('audit rows', () => {
+  it('each change writes exactly one row, with actor, credential, target, IP, user agent and request id', async () => {
+    const o = (rest: string) => orgPath(owner.organizationId, rest);
+    const as = { cookie: owner.cookie };
+    const start = await lastId();
+
+    const key = await api(server.url, 'POST', '/api/auth/api-key/create', { ...as, headers: { 'user-agent': 'audit-test/1.0', 'x-request-id': 'audit-req-1' }, body: { name: 'ci', scopes: ['projects:read'], metadata: { organizationId: owner.organizationId } } });
+    expectEnvelope(key, 200, 'OK');
+    secrets.push(key.body.data.key);
+    expectEnvelope(await api(server.url, 'POST', '/api/auth/api-key/update', { ...as, body: { id: key.body.data.id, name: 'ci-renamed' } }), 200, 'OK');
+    const rotated = await api(server.url, 'POST', '/api/auth/api-key/rotate', { ...as, body: { id: key.body.data.id } });
+    expectEnvelope(rotated, 200, 'OK');
+    secrets.push(rotated.body.data.key);
+    expectEnvelope(await api(server.url, 'POST', '/api/auth/api-key/delete', { ...as, body: { id: key.body.data.id } }), 200, 'OK');
+    const leaked = await newKey(server.url, owner.cookie, ['user:read']);
+    secrets.push(leaked.key);
+    expectEnvelope(await api(server.url, 'POST', '/api/auth/api-key/report-leak', { body: { key: leaked.key } }), 200, 'OK');
+
+    const project = await api(server.url, 'POST', o('/projects'), { ...as, body: { name: 'Audited' } });
+    expectEnvelope(await api(server.url, 'PATCH', o(`/projects/${project.body.data.id}`), { ...as, body: { name: 'Audited 2' } }), 200, 'OK');
+    expectEnvelope(await api(server.url, 'DELETE', o(`/projects/${project.body.data.id}`), { ...as }), 200, 'OK');
+
+    const member = await newUser(server.url, 'audited-member');
+    secrets.push(member.cookie.split('=')[1]!);
+    await joinOrg(server, smtp, owner, owner.organizationId, member, 'member');
+    expectEnvelope(await api(server.url, 'PATCH', o(`/members/${member.id}`), { ...as, body: { role: 'admin' } }), 200, 'OK');
+    expectEnvelope(await api(server.url, 'DELETE', o(`/members/${member.id}`), { ...as }), 200, 'OK');
+    const invitation = await api(server.url, 'POST', o('/members'), { ...as, body: { email: 'never-accepts@example.com', role: 'member' } });
+    secrets.push(tokenOf(await nextMail(smtp, 'never-accepts@example.com', /invited you/i)));
+    expectEnvelope(await api(server.url, 'DELETE', o(`/invitations/${invitation.body.data.id}`), { ...as }), 200, 'OK');
+
+    const team = await api(server.url, 'POST', o('/teams'), { ...as, body: { name: 'Ops' } });
+    const teamKey = await api(server.url, 'POST', o(`/teams/${team.body.data.id}/keys`), { ...as, body: { name: 'deploy', scopes: ['intake:write'] } });
+    expectEnvelope(teamKey, 201, 'OK');
+    secrets.push(teamKey.body.data.key);
+    const teamRotated = await api(server.url, 'POST', o(`/teams/${team.body.data.id}/keys/${teamKey.body.data.id}/rotate`), { ...as, body: {} });
+    secrets.push(teamRotated.body.data.key);
+    expectEnvelope(await api(server.url, 'POST', o(`/teams/${team.body.data.id}/keys/${teamKey.body.data.id}/revoke`), { ...as }), 200, 'OK');
+
+    expectEnvelope(await api(server.url, 'POST', o('/payments'), { ...as, headers: { 'idempotency-key': 'audit-topup' }, body: { amount: 50 } }), 201, 'OK');
+    // A replay changes nothing, so it records nothing.
+    expectEnvelope(await api(server.url, 'POST', o('/payments'), { ...as, headers: { 'idempotency-key': 'audit-topup' }, body: { amount: 50 } }), 201, 'OK');
+    expectEnvelope(await api(server.url, 'PATCH', o('/subscription'), { ...as, body: { plan: 'business' } }), 200, 'OK');
+    expectEnvelope(await api(server.url, 'PATCH', o(''), { ...as, body: { name: 'Audited Org' } }), 200, 'OK');
+
+    const hook = await api(server.url, 'POST', o('/webhooks'), { ...as, body: { url: 'https://hooks.example.com/in', events: ['project.created'] } });
+    secrets.push(hook.body.data.secret);
+    expectEnvelope(await api(server.url, 'PATCH', o(`/webhooks/${hook.body.data.id}`), { ...as, body: { enabled: false } }), 200, 'OK');
+    const hookRotated = await api(server.url, 'POST', o(`/webhooks/${hook.body.data.id}/rotate-secret`), { ...as, body: {} });
+    secrets.push(hookRotated.body.data.secret);
+    expectEnvelope(await api(server.url, 'DELETE', o(`/webhooks/${hook.body.data.id}`), { ...as }), 200, 'OK');
+
+    expect(await countsSince(start, 'organization_id', owner.organizationId)).toEqual({
+      'api_key.created': 1, 'api_key.updated': 1, 'api_key.rotated': 1, 'api_key.revoked': 1,
+      'project.created': 1, 'project.updated': 1, 'project.deleted': 1,
+      'invitation.created': 2, 'invitation.accepted': 1, 'invitation.revoked': 1,
+      'member.added': 1, 'member.role_changed': 1, 'member.removed': 1,
+      'team_key.created': 1, 'team_key.rotated': 1, 'team_key.revoked': 1,
+      'payment.created': 1, 'subscription.updated': 1, 'organization.updated': 1,
+      'webhook.created': 1, 'webhook.updated': 1, 'webhook.secret_rotated': 1, 'webhook.deleted': 1,
+    });
+    // The unpinned key's leak report belongs to no organization: it is in its owner's own log.
+    const leak = await rowsOf("action = 'api_key.leaked' AND target_id = ?", [leaked.id]);
+    expect(leak).toHaveLength(1);
+    expect(leak[0]).toMatchObject({ user_id: owner.id, actor_type: 'anonymous', outcome: 'success' });
+
+    const [created] = await rowsOf("action = 'api_key.created' AND target_id = ?", [key.body.data.id]);
+    const session = await api(server.url, 'GET', '/api/auth/get-session', { ...as });
+    expect(created).toMatchObject({
+      actor_type: 'user', actor_id: owner.id, credential_kind: 'session', credential_id: session.body.data.session.id,
+      target_type: 'api_key', organization_id: owner.organizationId, user_id: owner.id, user_agent: 'audit-test/1.0', request_id: 'audit-req-1', outcome: 'success',
+    });
+    expect(created!['ip']).toMatch(/127\.0\.0\.1$/);
+    expect(JSON.parse(created!['detail'])).toMatchObject({ name: 'ci', scopes: ['projects:read'] });
+  });
+
+  it('records sign-ins, failures, sign-out, password change and reset, and session revocations in the user\'s own log', async () => {
+    const user = await newUser(server.url, 'auth-audit');
+    const start = await lastId();
+    expect((await call(server.url, 'POST', '/api/auth/sign-in/email', { body: { email: user.email, password: 'wrong-password-entirely' } })).status).toBe(401);
+    const other = await signIn(server.url, user.email, PASSWORD);
+    const bearer = await api(server.url, 'POST', '/api/auth/login', { body: { email: user.email, password: PASSWORD } });
+    secrets.push(other.split('=')[1]!, bearer.body.data.token);
+    const sessions = await api(server.url, 'GET', '/api/auth/list-sessions', { cookie: user.cookie });
+    const otherId = sessions.body.data.find((s: { current: boolean; kind: string }) => !s.current && s.kind === 'cookie').id;
+    expectEnvelope(await api(server.url, 'POST', '/api/auth/revoke-session', { cookie: user.cookie, body: { id: otherId } }), 200, 'OK');
+    expectEnvelope(await api(server.url, 'POST', '/api/auth/revoke-other-sessions', { cookie: user.cookie }), 200, 'OK');
+    const newPassword = `changed-${Date.now()}-passphrase`;
+    secrets.push(newPassword);
+    expectEnvelope(await api(server.url, 'POST', '/api/auth/change-password', { cookie: user.cookie, body: { currentPassword: PASSWORD, newPassword } }), 200, 'OK');
+    expectEnvelope(await api(server.url, 'POST', '/api/auth/sign-out', { cookie: user.cookie }), 200, 'OK');
+    await api(server.url, 'POST', '/api/auth/request-password-reset', { body: { email: user.email } });
+    const resetToken = tokenOf(await nextMail(smtp, user.email, RESET_SUBJECT));
+    const reset = `reset-${Date.now()}-passphrase`;
+    secrets.push(resetToken, reset);
+    expectEnvelope(await api(server.url, 'POST', '/api/auth/reset-password', { body: { token: resetToken, newPassword: reset } }), 200, 'OK');
+
+    expect(await countsSince(start, 'user_id', user.id)).toEqual({
+      'user.sign_in_failed': 1, 'user.signed_in': 2, 'session.revoked': 1, 'session.revoked_others': 1,
+      'user.password_changed': 1, 'user.signed_out': 1, 'user.password_reset': 1,
+    });
+    const [failed] = await rowsOf("action = 'user.sign_in_failed' AND user_id = ? AND id > ?", [user.id, start]);
+    expect(failed).toMatchObject({ outcome: 'failure', actor_type: 'anonymous' });
+
+    const cookie = await signIn(server.url, user.email, reset);
+    const mine = await api(server.url, 'GET', '/api/user/audit-log?limit=100', { cookie });
+    expectEnvelope(mine, 200, 'OK');
+    const actions = mine.body.data.map((e: { action: string }) => e.action);
+    for (const a of ['user.sign_in_failed', 'user.password_reset', 'user.password_changed', 'organization.created']) expect(actions).toContain(a);
+    // Newest first, and nobody else's rows.
+    expect(mine.body.data[0].action).toBe('user.signed_in');
+    const ids = mine.body.data.map((e: { id: string }) => e.id);
+    expect([...ids].sort().reverse()).toEqual(ids);
+    expect(mine.text).not.toContain(owner.id);
+  });
+
+  it('holds no secret issued in these tests, in any row', async () => {
+    expect(secrets.length).toBeGreaterThan(15);
+    const rows = JSON.stringify(await sqlOn(server, 'SELECT * FROM audit_log'));
+    expect(rows.length).toBeGreaterThan(1000);
+    for (const secret of secrets) {
+      expect(secret.length).toBeGreaterThanOrEqual(15);
+      expect(rows.includes(secret), `a secret (${secret.slice(0, 6)}…) is in the audit log`).toBe(false);
+      // Nor the random part alone.
+      if (/^(b[a-z]|whsec)_/.test(secret)) expect(rows.includes(secret.slice(secret.indexOf('_') + 13, secret.indexOf('_') + 40))).toBe(false);
+    }
+  });
+});
+
+describe('audit log routes', () => {
+  it('pages newest first with a cursor, and filters by action, action family, actor and time', async () => {
+    const o = orgPath(owner.organizationId, '/audit-log');
+    const all: { id: string; action: string; createdAt: string; actor: { id: string | null } }[] = [];
+    let url: string | null = `${o}?limit=7`;
+    while (url) {
+      const res = await api(server.url, 'GET', url, { cookie: owner.cookie });
+      expectEnvelope(res, 200, 'OK');
+      all.push(...res.body.data);
+      url = res.body.meta.pagination.nextCursor ? `${o}?limit=7&cursor=${res.body.meta.pagination.nextCursor}` : null;
+      if (url) expect(res.headers.get('link')).toContain('rel="next"');
+    }
+    expect(all.length).toBeGreaterThan(20);
+    expect(new Set(all.map((e) => e.id)).size).toBe(all.length);
+    expect(all.map((e) => e.id)).toEqual([...all.map((e) => e.id)].sort().reverse());
+
+    const exact = await api(server.url, 'GET', `${o}?action=project.deleted`, { cookie: owner.cookie });
+    expect(exact.body.data.map((e: { action: string }) => e.action)).toEqual(['project.deleted']);
+    const family = await api(server.url, 'GET', `${o}?action=project.*&limit=100`, { cookie: owner.cookie });
+    expect(new Set(family.body.data.map((e: { action: string }) => e.action))).toEqual(new Set(['project.created', 'project.updated', 'project.deleted']));
+    const byActor = await api(server.url, 'GET', `${o}?actor=${owner.id}&limit=100`, { cookie: owner.cookie });
+    expect(byActor.body.data.length).toBeGreaterThan(10);
+    expect(byActor.body.data.every((e: { actor: { id: string } }) => e.actor.id === owner.id)).toBe(true);
+    const middle = all[Math.floor(all.length / 2)]!.createdAt;
+    const since = await api(server.url, 'GET', `${o}?since=${encodeURIComponent(middle)}&limit=100`, { cookie: owner.cookie });
+    const until = await api(server.url, 'GET', `${o}?until=${encodeURIComponent(middle)}&limit=100`, { cookie: owner.cookie });
+    expect(since.body.data.every((e: { createdAt: string }) => e.createdAt >= middle)).toBe(true);
+    expect(until.body.data.every((e: { createdAt: string }) => e.createdAt < middle)).toBe(true);
+    expect(since.body.data.length + until.body.data.length).toBe(all.length);
+
+    expectValidationError(await api(server.url, 'GET', `${o}?action=DROP TABLE`, { cookie: owner.cookie }), 'action');
+    expectValidationError(await api(server.url, 'GET', `${o}?since=yesterday`, { cookie: owner.cookie }), 'since');
+  });
+
+  it('needs audit:read, and a pinned key sees its own organization\'s rows of the user log only', async () => {
+    const without = await newKey(server.url, owner.cookie, ['projects:read']);
+    const res = await api(server.url, 'GET', orgPath(owner.organizationId, '/audit-log'), { apiKey: without.key });
+    expectEnvelope(res, 403, 'INSUFFICIENT_SCOPE');
+    expect(res.headers.get('x-accepted-scopes')).toBe('audit:read');
+    const other = await api(server.url, 'POST', '/api/user/organizations', { cookie: owner.cookie, body: { name: 'Elsewhere' } });
+    const pinned = await newKey(server.url, owner.cookie, ['audit:read'], { metadata: { organizationId: owner.organizationId } });
+    const log = await api(server.url, 'GET', '/api/user/audit-log?limit=100', { apiKey: pinned.key });
+    expectEnvelope(log, 200, 'OK');
+    expect(log.body.data.length).toBeGreaterThan(0);
+    expect(log.body.data.every((e: { organizationId: string | null }) => e.organizationId === owner.organizationId || e.organizationId === null)).toBe(true);
+    const unpinned = await newKey(server.url, owner.cookie, ['audit:read']);
+    const full = await api(server.url, 'GET', '/api/user/audit-log?action=organization.created&limit=100', { apiKey: unpinned.key });
+    expect(full.body.data.map((e: { target: { id: string } }) => e.target.id)).toContain(other.body.data.id);
+    expect(log.text).not.toContain(other.body.data.id);
+  });
+});
+
+describe('retention', () => {
+  it('prunes rows older than ACCT_AUDIT_RETENTION_DAYS and keeps newer ones', async () => {
+    const own = await startServer({ ACCT_AUDIT_RETENTION_DAYS: '2', ACCT_TEST_CLOCK: '1', NODE_ENV: 'test', ACCT_WEBHOOK_POLL_MS: '50' });
+    try {
+      const user = await newUser(own.url, 'retention');
+      const first = await sqlOn(own, 'SELECT action FROM audit_log WHERE user_id = ?', [user.id]);
+      expect(first.map((r) => r['action']).sort()).toEqual(['organization.created', 'user.signed_in']);
+      const clock = (days: number) => call(own.url, 'POST', '/__test/clock', { body: { offsetSeconds: days * 86_400 } });
+      // A day and a half later: a sign-in, within retention when the clock reaches day three.
+      expectEnvelope(await clock(1.5), 200, 'OK');
+      await signIn(own.url, user.email, PASSWORD);
+      expectEnvelope(await clock(3), 200, 'OK');
+      await signIn(own.url, user.email, PASSWORD);
+      const deadline = Date.now() + 30_000;
+      let left: Record<string, unknown>[] = [];
+      for (;;) {
+        left = await sqlOn(own, 'SELECT action, created_at FROM audit_log WHERE user_id = ? ORDER BY id', [user.id]);
+        if (left.length <= 2 || Date.now() > deadline) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      // The two rows of day zero went; the sign-ins of day 1.5 and day 3 stay.
+      expect(left.map((r) => r['action'])).toEqual(['user.signed_in', 'user.signed_in']);
+      expect(Date.parse(String(left[0]!['created_at']))).toBeGreaterThan(Date.now() + 86_400_000);
+    } finally {
+      await own.stop();
+    }
+  });
+});

@@ -1,0 +1,116 @@
+import { Type } from '@sinclair/typebox';
+import { defineRoute } from '../contract.js';
+import { Id, ListQuery, NullableTimestamp, Strict, Timestamp } from '../schemas.js';
+
+/** Every event a webhook endpoint can subscribe to (API.md "Webhooks"). */
+export const WEBHOOK_EVENT_TYPES = [
+  'api_key.created', 'api_key.rotated', 'api_key.revoked', 'api_key.leaked',
+  'member.added', 'member.role_changed', 'member.removed',
+  'invitation.created', 'invitation.accepted', 'invitation.revoked',
+  'project.created', 'project.updated', 'project.deleted',
+  'payment.created', 'subscription.updated',
+  'team_key.created', 'team_key.rotated', 'team_key.revoked',
+  'webhook.test',
+] as const;
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+export function isWebhookEventType(value: string): value is WebhookEventType {
+  return (WEBHOOK_EVENT_TYPES as readonly string[]).includes(value);
+}
+
+export const WebhookEventName = Type.Union(WEBHOOK_EVENT_TYPES.map((t) => Type.Literal(t)), { description: 'An event type' });
+
+/** `active`: receives events; `failing`: receives events but its last deliveries failed; `disabled`: receives nothing. */
+export const WebhookStatusName = Type.Union([Type.Literal('active'), Type.Literal('failing'), Type.Literal('disabled')]);
+
+export const WebhookEndpoint = Type.Object({
+  id: Id,
+  organizationId: Id,
+  url: Type.String(),
+  description: Type.String(),
+  events: Type.Array(WebhookEventName),
+  status: WebhookStatusName,
+  failingSince: NullableTimestamp,
+  secretRotatedAt: NullableTimestamp,
+  /** Until then the previous secret signs too (a second `v1,` signature). */
+  previousSecretExpiresAt: NullableTimestamp,
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+
+export const WebhookDeliveryStatusName = Type.Union([Type.Literal('pending'), Type.Literal('delivered'), Type.Literal('failed')]);
+
+export const WebhookDelivery = Type.Object({
+  id: Id,
+  webhookId: Id,
+  /** The `webhook-id` header: the same for every attempt and redelivery of one event. */
+  messageId: Type.String(),
+  eventType: WebhookEventName,
+  status: WebhookDeliveryStatusName,
+  attempts: Type.Integer(),
+  nextAttemptAt: NullableTimestamp,
+  lastAttemptAt: NullableTimestamp,
+  lastStatusCode: Type.Union([Type.Integer(), Type.Null()]),
+  lastDurationMs: Type.Union([Type.Integer(), Type.Null()]),
+  lastError: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Timestamp,
+  deliveredAt: NullableTimestamp,
+});
+
+const Url = Type.String({ minLength: 1, maxLength: 2048, description: 'https URL receiving the deliveries' });
+const Events = Type.Array(WebhookEventName, { minItems: 1, maxItems: WEBHOOK_EVENT_TYPES.length, uniqueItems: true });
+const Description = Type.String({ maxLength: 500 });
+const base = '/api/user/organizations/:organizationId/webhooks';
+
+export const listWebhooks = defineRoute({
+  method: 'GET', path: base, tag: 'webhooks', auth: 'user', scope: 'webhooks:read', tenant: true,
+  summary: "The organization's webhook endpoints, oldest first (never the secret)", message: 'Webhooks fetched successfully',
+  query: ListQuery, data: Type.Array(WebhookEndpoint),
+});
+
+export const createWebhook = defineRoute({
+  method: 'POST', path: base, tag: 'webhooks', auth: 'user', scope: 'webhooks:write', tenant: true,
+  summary: 'Add an endpoint; its signing secret (whsec_…) is shown only in this response', message: 'Webhook created', status: 201,
+  body: Strict({ url: Url, events: Events, description: Type.Optional(Description) }),
+  data: Type.Intersect([WebhookEndpoint, Type.Object({ secret: Type.String() })]),
+});
+
+export const getWebhook = defineRoute({
+  method: 'GET', path: `${base}/:webhookId`, tag: 'webhooks', auth: 'user', scope: 'webhooks:read', tenant: true,
+  summary: 'One webhook endpoint', message: 'Webhook fetched successfully', data: WebhookEndpoint,
+});
+
+export const updateWebhook = defineRoute({
+  method: 'PATCH', path: `${base}/:webhookId`, tag: 'webhooks', auth: 'user', scope: 'webhooks:write', tenant: true,
+  summary: 'Change the URL, events or description; `enabled: false` disables the endpoint', message: 'Webhook updated',
+  body: Strict({ url: Type.Optional(Url), events: Type.Optional(Events), description: Type.Optional(Description), enabled: Type.Optional(Type.Boolean()) }),
+  data: WebhookEndpoint,
+});
+
+export const deleteWebhook = defineRoute({
+  method: 'DELETE', path: `${base}/:webhookId`, tag: 'webhooks', auth: 'user', scope: 'webhooks:write', tenant: true,
+  summary: 'Delete an endpoint and its pending deliveries', message: 'Webhook deleted', data: Type.Object({ id: Id, deleted: Type.Literal(true) }),
+});
+
+export const rotateWebhookSecret = defineRoute({
+  method: 'POST', path: `${base}/:webhookId/rotate-secret`, tag: 'webhooks', auth: 'user', scope: 'webhooks:write', tenant: true,
+  summary: 'New signing secret, shown once; the old one keeps signing too for overlapSeconds (default 24 h)', message: 'Webhook secret rotated',
+  body: Strict({ overlapSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 7 * 86400 })) }),
+  data: Type.Intersect([WebhookEndpoint, Type.Object({ secret: Type.String() })]),
+});
+
+export const testWebhook = defineRoute({
+  method: 'POST', path: `${base}/:webhookId/test`, tag: 'webhooks', auth: 'user', scope: 'webhooks:write', tenant: true,
+  summary: 'Queue a webhook.test event for this endpoint', message: 'Test event queued', status: 202, data: WebhookDelivery,
+});
+
+export const listWebhookDeliveries = defineRoute({
+  method: 'GET', path: `${base}/:webhookId/deliveries`, tag: 'webhooks', auth: 'user', scope: 'webhooks:read', tenant: true,
+  summary: "The endpoint's deliveries, newest first, with status codes and timings", message: 'Deliveries fetched successfully',
+  query: Strict({ ...ListQuery.properties, status: Type.Optional(WebhookDeliveryStatusName) }), data: Type.Array(WebhookDelivery),
+});
+
+export const redeliverWebhook = defineRoute({
+  method: 'POST', path: `${base}/:webhookId/deliveries/:deliveryId/redeliver`, tag: 'webhooks', auth: 'user', scope: 'webhooks:write', tenant: true,
+  summary: 'Send a delivery again (same webhook-id, fresh attempts)', message: 'Redelivery queued', status: 202, data: WebhookDelivery,
+});
