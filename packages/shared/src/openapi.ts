@@ -61,7 +61,7 @@ export function openApiDocument(routes: Record<string, RouteContract>, serverUrl
         cookie: { type: 'apiKey', in: 'cookie', name: 'acct_session' },
         bearerSession: { type: 'http', scheme: 'bearer', description: 'token from POST /api/auth/login' },
         apiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key', description: `PAT (ba_…). Scopes: ${Object.keys(SCOPES).join(', ')}` },
-        bearerToken: { type: 'http', scheme: 'bearer', description: 'PAT or team key' },
+        bearerToken: { type: 'http', scheme: 'bearer', description: 'A personal access token (ba_), a team key (bt_), an OAuth access token (bo_) or a bearer session (bs_); each route says which it accepts' },
       },
       schemas: {
         Meta: {
