@@ -96,8 +96,14 @@ describe('guards declared by contracts', () => {
   });
 
   it('let only an interactive session through session-only routes', async () => {
-    expect(ROUTES.createApiKey.auth).toBe('session');
-    expect(await guard(ROUTES.createApiKey, pat(['api-keys:write']))).toMatchObject({ ok: false, code: 'FORBIDDEN', message: expect.stringContaining('signed-in session') });
+    expect(ROUTES.rotateApiKey.auth).toBe('session');
+    expect(await guard(ROUTES.rotateApiKey, pat(['api-keys:write']))).toMatchObject({ ok: false, code: 'FORBIDDEN', message: expect.stringContaining('signed-in session') });
+    expect(await guard(ROUTES.rotateApiKey, session)).toMatchObject({ ok: true });
+  });
+
+  it('let a session, but never a PAT, through delegated routes (key creation)', async () => {
+    expect(ROUTES.createApiKey.auth).toBe('delegated');
+    expect(await guard(ROUTES.createApiKey, pat(['api-keys:write']))).toMatchObject({ ok: false, code: 'FORBIDDEN', message: expect.stringContaining('API keys cannot mint keys') });
     expect(await guard(ROUTES.createApiKey, session)).toMatchObject({ ok: true });
   });
 
