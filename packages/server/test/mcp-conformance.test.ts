@@ -15,6 +15,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newKey, newUser, startServer, type RunningServer } from './harness.js';
+import { conformanceChecks, type Check } from './conformance.js';
 
 const require = createRequire(import.meta.url);
 const CONFORMANCE = path.join(path.dirname(require.resolve('@modelcontextprotocol/conformance/package.json')), 'dist/index.js');
@@ -48,7 +49,6 @@ afterAll(async () => {
   await server?.stop();
 });
 
-interface Check { id: string; status: string; errorMessage?: string }
 
 async function runScenario(scenario: string): Promise<{ code: number | null; output: string; checks: Check[] }> {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'acct-mcp-conformance-'));
@@ -57,19 +57,7 @@ async function runScenario(scenario: string): Promise<{ code: number | null; out
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  const checks: Check[] = [];
-  const walk = (dir: string) => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-      const file = path.join(dir, entry.name);
-      if (entry.isDirectory()) walk(file);
-      else if (entry.name.endsWith('.json')) {
-        const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as unknown;
-        if (Array.isArray(parsed)) checks.push(...(parsed as Check[]).filter((c) => c && typeof c.status === 'string'));
-      }
-    }
-  };
-  walk(out);
-  return { code, output, checks };
+  return { code, output, checks: conformanceChecks(out) };
 }
 
 describe('MCP conformance: server scenarios against /mcp', () => {

@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newUser, startServer, type RunningServer, type TestUser } from './harness.js';
 import { answerConsent, register } from './oauth-support.js';
+import { conformanceChecks, type Check } from './conformance.js';
 
 const require = createRequire(import.meta.url);
 const CONFORMANCE = path.join(path.dirname(require.resolve('@modelcontextprotocol/conformance/package.json')), 'dist/index.js');
@@ -36,11 +37,6 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-interface Check {
-  id: string;
-  status: string;
-  errorMessage?: string;
-}
 
 /** Runs `conformance authorization`; `browser` plays the user when the suite prints the authorization URL. */
 async function runScenario(args: string[], browser?: (url: string) => Promise<void>): Promise<{ code: number | null; output: string; checks: Check[] }> {
@@ -57,19 +53,7 @@ async function runScenario(args: string[], browser?: (url: string) => Promise<vo
   child.stderr.on('data', onData);
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   if (browsing) await browsing;
-  const checks: Check[] = [];
-  const walk = (dir: string) => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-      const file = path.join(dir, entry.name);
-      if (entry.isDirectory()) walk(file);
-      else if (entry.name.endsWith('.json')) {
-        const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as unknown;
-        if (Array.isArray(parsed)) checks.push(...(parsed as Check[]).filter((c) => c && typeof c.status === 'string'));
-      }
-    }
-  };
-  walk(out);
-  return { code, output, checks };
+  return { code, output, checks: conformanceChecks(out) };
 }
 
 describe('MCP conformance: authorization server', () => {
