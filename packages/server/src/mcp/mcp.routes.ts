@@ -93,9 +93,14 @@ function quoted(text: string): string {
   return text.replace(/["\\]/g, '');
 }
 
-/** RFC 6750 §3 / RFC 9728 §5.1: the challenge that sends a client to the metadata and says what to ask for. */
+/**
+ * RFC 6750 §3 / RFC 9728 §5.1: the challenge that sends a client to the metadata and says what to
+ * ask for; with an error, in the order of the MCP authorization spec's examples (error, scope,
+ * resource_metadata, error_description). Parsers read the parameters by name.
+ */
 function challenge(deps: AppDeps, scopes: readonly string[], error?: { code: string; description: string }): string {
-  return `Bearer resource_metadata="${metadataUrl(deps)}", scope="${scopes.join(' ')}"${error ? `, error="${error.code}", error_description="${quoted(error.description)}"` : ''}`;
+  if (!error) return `Bearer resource_metadata="${metadataUrl(deps)}", scope="${scopes.join(' ')}"`;
+  return `Bearer error="${error.code}", scope="${scopes.join(' ')}", resource_metadata="${metadataUrl(deps)}", error_description="${quoted(error.description)}"`;
 }
 
 /**
