@@ -417,19 +417,21 @@ export function webRoutes(deps: AppDeps): RequestHandler {
  * router's ~60 patterns before reaching the route table; now it costs one lookup. The router
  * matches as Express does (case-insensitive, one trailing slash ignored), so the gate does too.
  */
-export function pagesOnly(router: RequestHandler, paths: readonly string[]): RequestHandler {
+export function pagesOnly(router: Router, paths: readonly string[]): RequestHandler {
   const fixed = new Set<string>();
   const firstSegments = new Set<string>();
   for (const p of paths) {
     if (p.includes(':')) firstSegments.add(firstSegment(p.toLowerCase()));
     else fixed.add(p.toLowerCase());
   }
-  return function consolePages(req, res, next) {
+  const gate: RequestHandler = function consolePages(req, res, next) {
     let p = req.path.toLowerCase();
     if (p.length > 1 && p.endsWith('/')) p = p.slice(0, -1);
     if (fixed.has(p) || firstSegments.has(firstSegment(p))) return router(req, res, next);
     next();
   };
+  // The router's layers stay visible to whoever walks the app (the route policy test does).
+  return Object.assign(gate, { stack: router.stack });
 }
 
 function firstSegment(path: string): string {
