@@ -1,8 +1,5 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
-import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { AppDeps } from '../deps.js';
 import { authenticate, presentedCredential } from '../auth/credentials/index.js';
 import { actorOf, type Principal } from '../auth/principal.js';
@@ -226,13 +223,6 @@ function toolError(err: HttpError): CallToolResult {
   return { isError: true, content: [{ type: 'text', text: `${err.code} (${err.status}): ${err.message}${hint}` }], structuredContent: { error } };
 }
 
-/**
- * One validator for every per-request server: the SDK would build an Ajv instance per server
- * (~5 ms each, 97% of a server's construction); it validates only elicitation answers, which
- * acct never asks for.
- */
-const VALIDATOR = new AjvJsonSchemaValidator();
-
 /** The tools list never changes: built once. */
 const TOOL_LIST = TOOLS.map((t) => ({
   name: t.name, title: t.title, description: `${t.description} Needs the scope ${[t.contract.scope, ...(t.contract.orScopes ?? [])].join(' or ')}.`,
@@ -240,27 +230,29 @@ const TOOL_LIST = TOOLS.map((t) => ({
   annotations: { title: t.title, readOnlyHint: t.readOnly, destructiveHint: t.name === 'revoke_api_key', idempotentHint: t.readOnly || t.idempotent === true, openWorldHint: false },
 }));
 
+const INSTRUCTIONS = 'Manage the signed-in user\'s acct account: organizations, projects, members, invitations, credits and personal API keys. Organization-scoped tools take an organizationId from list_organizations.';
+
+/** The SDK's part (mcp/protocol.ts), imported on the first MCP request: most servers never serve one. */
+let protocol: Promise<typeof import('./protocol.js')> | undefined;
+const loadProtocol = () => (protocol ??= import('./protocol.js'));
+
 /** One MCP server per request (stateless Streamable HTTP): its tools act as this principal. */
-function mcpServer(deps: AppDeps, req: Request, res: Response, principal: Principal): Server {
-  const server = new Server(
-    { name: 'acct', title: 'acct accounts, API keys and projects', version: VERSION },
-    {
-      capabilities: { tools: { listChanged: false } },
-      jsonSchemaValidator: VALIDATOR,
-      instructions: 'Manage the signed-in user\'s acct account: organizations, projects, members, invitations, credits and personal API keys. Organization-scoped tools take an organizationId from list_organizations.',
+async function answer(deps: AppDeps, req: Request, res: Response, principal: Principal): Promise<void> {
+  const { answerMcp } = await loadProtocol();
+  await answerMcp(req, res, {
+    info: { name: 'acct', title: 'acct accounts, API keys and projects', version: VERSION },
+    instructions: INSTRUCTIONS,
+    tools: TOOL_LIST,
+    async call(name, args) {
+      const tool = TOOLS_BY_NAME.get(name);
+      if (!tool) {
+        // The name is the caller's text: the row says only that the tool was unknown.
+        await auditToolCall(deps, req, principal, { tool: null, error: 'UNKNOWN_TOOL' });
+        return null;
+      }
+      return callTool(deps, req, res, principal, tool, args);
     },
-  );
-  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: TOOL_LIST }));
-  server.setRequestHandler(CallToolRequestSchema, async (request) => {
-    const tool = TOOLS_BY_NAME.get(request.params.name);
-    if (!tool) {
-      // The name is the caller's text: the row says only that the tool was unknown.
-      await auditToolCall(deps, req, principal, { tool: null, error: 'UNKNOWN_TOOL' });
-      throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name}`);
-    }
-    return callTool(deps, req, res, principal, tool, request.params.arguments ?? {});
   });
-  return server;
 }
 
 async function callTool(deps: AppDeps, req: Request, res: Response, principal: Principal, tool: ToolDefinition, args: Record<string, unknown>): Promise<CallToolResult> {
@@ -322,14 +314,7 @@ export function mcpRoutes(deps: AppDeps, r: Router = Router()): Router {
         logRequest(deps.logger, req, res);
         return;
       }
-      const server = mcpServer(deps, req, res, principal);
-      const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
-      res.on('close', () => {
-        void transport.close();
-        void server.close();
-      });
-      await server.connect(transport);
-      await transport.handleRequest(req, res, req.body);
+      await answer(deps, req, res, principal);
       logRequest(deps.logger, req, res);
       return;
     }
