@@ -67,3 +67,25 @@ export async function tokenRequest(base: string, fields: Record<string, string>,
   const res = await fetch(`${base}/oauth2/token`, { method: 'POST', headers, body: new URLSearchParams(fields).toString() });
   return { status: res.status, body: (await res.json()) as Record<string, any> };
 }
+
+/**
+ * A signed-out browser sent to the console's sign-in (`/sign-in?return_to=…`): opens that page,
+ * signs in with its form (CSRF cookie and token, the hidden return_to), and returns where the
+ * console sends it next and the session cookie it set.
+ */
+export async function signInAt(base: string, signInLocation: string, email: string, password: string): Promise<{ location: string; cookie: string; returnTo: string }> {
+  const page = await fetch(new URL(signInLocation, base), { headers: { accept: 'text/html' } });
+  if (page.status !== 200) throw new Error(`sign-in page answered ${page.status}`);
+  const html = await page.text();
+  const csrfCookie = page.headers.getSetCookie().find((c) => c.startsWith('acct_csrf='))!.split(';')[0]!;
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
+  const returnTo = decodeEntities(/name="return_to" value="([^"]*)"/.exec(html)?.[1] ?? '');
+  const res = await fetch(`${base}/sign-in`, {
+    method: 'POST', redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: csrfCookie, origin: base, accept: 'text/html' },
+    body: new URLSearchParams({ _csrf: csrf, email, password, ...(returnTo ? { return_to: returnTo } : {}) }).toString(),
+  });
+  if (res.status !== 303) throw new Error(`sign-in answered ${res.status}: ${await res.text()}`);
+  const session = res.headers.getSetCookie().find((c) => c.startsWith('acct_session='))!.split(';')[0]!;
+  return { location: res.headers.get('location')!, cookie: session, returnTo };
+}
