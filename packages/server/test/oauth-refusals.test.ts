@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, newUser, PASSWORD, startServer, startSmtp, withTestDb, type RunningServer, type SmtpCatcher, type TestUser } from './harness.js';
 import { api, expectEnvelope, expectNoServerErrors, mailsTo, nextMail, RESET_SUBJECT, tokenOf } from './support.js';
 import { joinOrg, orgPath } from './tenancy-support.js';
-import { answerConsent, pkce, postForm, register, signInAt, tokenRequest } from './oauth-support.js';
+import { answerConsent, formFields, pkce, postForm, register, signInAt, tokenRequest } from './oauth-support.js';
 
 let server: RunningServer;
 let closed: RunningServer;
@@ -164,6 +164,24 @@ describe('authorization endpoint', () => {
     const res = await postForm(server.url, '/oauth/consent', { q, decision: 'allow', csrf: 'x' });
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe(`/sign-in?return_to=${encodeURIComponent(`/oauth/consent?${q}`)}`);
+  });
+
+  it('takes the page\'s own form as a browser sends it (Origin: null under no-referrer, Sec-Fetch-Site: same-origin), and refuses it from another site', async () => {
+    const { challenge } = pkce();
+    const start = await fetch(authorizeUrl(codeParams(challenge, { scope: 'projects:read user:read' })), { redirect: 'manual', headers: { cookie: alice.cookie } });
+    const page = await fetch(new URL(start.headers.get('location')!, server.url), { headers: { cookie: alice.cookie } });
+    expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+    const fields = formFields(await page.text());
+    const send = (site: string) => fetch(`${server.url}/oauth/consent`, {
+      method: 'POST', redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: alice.cookie, origin: 'null', 'sec-fetch-site': site },
+      body: new URLSearchParams({ ...fields, decision: 'allow', organization_id: '' }).toString(),
+    });
+    expect((await send('cross-site')).status).toBe(403);
+    expect((await send('same-site')).status).toBe(403);
+    const ok = await send('same-origin');
+    expect(ok.status).toBe(303);
+    expect(answerOf(ok.headers.get('location')!).get('code')).toBeTruthy();
   });
 
   it('refuses a consent post without the page\'s CSRF token', async () => {

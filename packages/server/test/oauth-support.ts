@@ -7,9 +7,9 @@ export function pkce(): { verifier: string; challenge: string } {
   return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
 }
 
-/** The hidden and named fields of the first form on a page. */
+/** The hidden fields of the page's own answer form (posting to /oauth/consent or /device; not the layout's sign-out form). */
 export function formFields(html: string): Record<string, string> {
-  const form = /<form[^>]*method="post"[^>]*>([\s\S]*?)<\/form>/.exec(html)?.[1] ?? '';
+  const form = /<form method="post" action="\/(?:oauth\/consent|device)"[^>]*>([\s\S]*?)<\/form>/.exec(html)?.[1] ?? '';
   const fields: Record<string, string> = {};
   for (const m of form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)) fields[m[1]!] = decodeEntities(m[2]!);
   return fields;

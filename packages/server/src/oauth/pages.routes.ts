@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import { parseToken } from '@acct/shared';
 import type { AppDeps } from '../deps.js';
@@ -9,8 +9,8 @@ import { logRequest } from '../http/access-log.js';
 import { readCookie, SECURE_SESSION_COOKIE, SESSION_COOKIE } from '../auth/cookies.js';
 import { HttpError } from '../http/http-error.js';
 import { iso } from '../time/clock.js';
-import { pageCsp, safeReturnTo } from '../web/page.js';
-import { ConsentPage, DeviceCodePage, MessagePage, renderPage, type ConsentView } from '../web/pages/oauth-pages.js';
+import { pageContext, pageCsp, safeReturnTo } from '../web/page.js';
+import { ConsentPage, DeviceCodePage, MessagePage, renderPage, type ConsentView, type PageChrome } from '../web/pages/oauth-pages.js';
 import {
   AuthorizationPageError, AuthorizationRedirectError, parseAuthorizationRequest, redirectTo, type AuthorizationRequest,
 } from './authorization-request.js';
@@ -30,12 +30,14 @@ interface PageOptions {
 /**
  * Sends a page under the console's CSP (web/page.ts: the console's stylesheet and nonce'd script,
  * no inline code), with forms allowed to us and, for the consent answer, the client's redirect.
+ * The console's page context gives the layout the signed-in person and its sign-out form's token.
  */
-function sendPage(deps: AppDeps, req: Request, res: Response, page: (nonce: string) => string, opts: PageOptions = {}): void {
-  const nonce = randomBytes(16).toString('base64');
+async function sendPage(deps: AppDeps, req: Request, res: Response, page: (chrome: PageChrome) => string, opts: PageOptions = {}): Promise<void> {
+  const ctx = await pageContext(deps, req, res);
+  const user = ctx.user ? { fullName: ctx.user.full_name, email: ctx.user.email, isAdmin: ctx.user.role === 'admin' } : null;
   const formAction = ["'self'", ...(opts.formTargets ?? [])].join(' ');
-  res.setHeader('Content-Security-Policy', pageCsp(nonce).replace("form-action 'self'", `form-action ${formAction}`));
-  res.status(opts.status ?? 200).type('html').send(page(nonce));
+  res.setHeader('Content-Security-Policy', pageCsp(ctx.nonce).replace("form-action 'self'", `form-action ${formAction}`));
+  res.status(opts.status ?? 200).type('html').send(page({ nonce: ctx.nonce, user, csrf: ctx.csrf }));
   logRequest(deps.logger, req, res);
 }
 
@@ -122,16 +124,19 @@ async function chosenOrganization(deps: AppDeps, principal: Principal, value: st
   return row ? row.organization_id : undefined;
 }
 
+/** The pages whose forms post back to themselves (the CSRF middleware's `Origin: null` rule, app.ts). */
+export const OAUTH_PAGE_PATHS: ReadonlySet<string> = new Set(['/oauth/consent', '/device']);
+
 /** `/oauth2/authorize`, the consent page `/oauth/consent`, and the device page `/device`. */
 export function oauthPageRoutes(deps: AppDeps, r: Router = Router()): Router {
   const errorPage = (req: Request, res: Response, err: AuthorizationPageError) =>
-    sendPage(deps, req, res, (nonce) => renderPage(MessagePage({ nonce, title: 'This authorization request cannot be used', message: `${err.message} (${err.error}).` })), { status: 400 });
+    sendPage(deps, req, res, (c) => renderPage(MessagePage({ ...c, title: 'This authorization request cannot be used', message: `${err.message} (${err.error}).` })), { status: 400 });
 
   async function checked(req: Request, res: Response, search: string): Promise<AuthorizationRequest | null> {
     try {
       return await parseAuthorizationRequest(deps, queryObject(search));
     } catch (err) {
-      if (err instanceof AuthorizationPageError) errorPage(req, res, err);
+      if (err instanceof AuthorizationPageError) await errorPage(req, res, err);
       else if (err instanceof AuthorizationRedirectError)
         redirect(deps, req, res, redirectTo(deps, err.redirectUri, { error: err.error, error_description: err.message, state: err.state }), 302);
       else throw err;
@@ -185,7 +190,7 @@ export function oauthPageRoutes(deps: AppDeps, r: Router = Router()): Router {
       }
     }
     const view = await consentView(deps, principal, request.client, request.scopes, request.resource, request.redirectUri);
-    sendPage(deps, req, res, (nonce) => renderPage(ConsentPage({ nonce, action: '/oauth/consent', fields: { q: search, csrf: csrfToken(deps, principal, 'consent') }, view })), {
+    await sendPage(deps, req, res, (c) => renderPage(ConsentPage({ ...c, action: '/oauth/consent', fields: { q: search, csrf: csrfToken(deps, principal, 'consent') }, view })), {
       formTargets: [formTarget(request.redirectUri)],
     });
   }
@@ -229,18 +234,18 @@ export function oauthPageRoutes(deps: AppDeps, r: Router = Router()): Router {
 
   async function showDevice(req: Request, res: Response, userCode: string | undefined, principal: Principal | null) {
     if (!principal) return toSignIn(req, res, devicePath(userCode));
-    if (!userCode) return sendPage(deps, req, res, (nonce) => renderPage(DeviceCodePage({ nonce, fields: {} })));
+    if (!userCode) return sendPage(deps, req, res, (c) => renderPage(DeviceCodePage({ ...c, fields: {} })));
     const row = await pendingDevice(req, res, userCode);
-    if (!row) return sendPage(deps, req, res, (nonce) => renderPage(DeviceCodePage({ nonce, fields: {}, value: userCode, error: UNKNOWN_CODE })), { status: 400 });
+    if (!row) return sendPage(deps, req, res, (c) => renderPage(DeviceCodePage({ ...c, fields: {}, value: userCode, error: UNKNOWN_CODE })), { status: 400 });
     let client: OAuthClient;
     try {
       client = await resolveClient(deps, row.client_id);
     } catch (err) {
-      if (err instanceof OAuthError) return sendPage(deps, req, res, (nonce) => renderPage(MessagePage({ nonce, title: 'This device request cannot be used', message: err.message })), { status: 400 });
+      if (err instanceof OAuthError) return sendPage(deps, req, res, (c) => renderPage(MessagePage({ ...c, title: 'This device request cannot be used', message: err.message })), { status: 400 });
       throw err;
     }
     const view = await consentView(deps, principal, client, JSON.parse(row.scopes) as string[], row.resource, null);
-    sendPage(deps, req, res, (nonce) => renderPage(ConsentPage({ nonce, action: '/device', fields: { user_code: row.user_code, csrf: csrfToken(deps, principal, 'device') }, view })));
+    await sendPage(deps, req, res, (c) => renderPage(ConsentPage({ ...c, action: '/device', fields: { user_code: row.user_code, csrf: csrfToken(deps, principal, 'device') }, view })));
   }
 
   r.get('/device', async (req, res) => {
@@ -255,11 +260,11 @@ export function oauthPageRoutes(deps: AppDeps, r: Router = Router()): Router {
     if (!principal) return toSignIn(req, res, devicePath(userCode));
     if (!csrfValid(deps, principal, 'device', field(req.body, 'csrf'))) throw new HttpError('FORBIDDEN', 'The form is stale or was not sent by this page; reload it');
     const row = userCode ? await pendingDevice(req, res, userCode) : undefined;
-    if (!row) return sendPage(deps, req, res, (nonce) => renderPage(DeviceCodePage({ nonce, fields: {}, value: userCode, error: UNKNOWN_CODE })), { status: 400 });
+    if (!row) return sendPage(deps, req, res, (c) => renderPage(DeviceCodePage({ ...c, fields: {}, value: userCode, error: UNKNOWN_CODE })), { status: 400 });
     const now = deps.clock.now();
     if (field(req.body, 'decision') !== 'allow') {
       await deps.db.updateTable('oauth_device_codes').set({ status: 'denied' }).where('id', '=', row.id).where('status', '=', 'pending').execute();
-      return sendPage(deps, req, res, (nonce) => renderPage(MessagePage({ nonce, title: 'Request denied', message: 'The device was not connected. You can close this window.' })));
+      return sendPage(deps, req, res, (c) => renderPage(MessagePage({ ...c, title: 'Request denied', message: 'The device was not connected. You can close this window.' })));
     }
     const organizationId = await chosenOrganization(deps, principal, field(req.body, 'organization_id'));
     if (organizationId === undefined) throw new HttpError('ORGANIZATION_MISMATCH', 'You are not a member of that organization');
@@ -270,7 +275,7 @@ export function oauthPageRoutes(deps: AppDeps, r: Router = Router()): Router {
       if (Number(done.numUpdatedRows) !== 1) throw new HttpError('CONFLICT', 'This code was answered already');
       return true;
     });
-    if (approved) sendPage(deps, req, res, (nonce) => renderPage(MessagePage({ nonce, title: 'Device connected', message: `${client.name} is connected to your account. You can close this window and return to your device.` })));
+    if (approved) await sendPage(deps, req, res, (c) => renderPage(MessagePage({ ...c, title: 'Device connected', message: `${client.name} is connected to your account. You can close this window and return to your device.` })));
   });
   return r;
 }

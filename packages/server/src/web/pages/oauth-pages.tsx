@@ -1,6 +1,6 @@
 import type { JSX } from 'preact';
 import { renderToString } from 'preact-render-to-string';
-import { Layout } from '../layout.js';
+import { Layout, type LayoutUser } from '../layout.js';
 import { Alert, Field } from '../ui.js';
 
 /** A full HTML document from a page component. */
@@ -9,6 +9,13 @@ export function renderPage(page: JSX.Element): string {
 }
 
 type Hidden = Record<string, string>;
+
+/** What every OAuth page gets from the console's page context: the CSP nonce, the signed-in person and the sign-out form's token. */
+export interface PageChrome {
+  nonce: string;
+  user: LayoutUser | null;
+  csrf: string;
+}
 
 function HiddenFields(props: { fields: Hidden }) {
   return <>{Object.entries(props.fields).map(([name, value]) => <input type="hidden" name={name} value={value} />)}</>;
@@ -30,10 +37,10 @@ export interface ConsentView {
  * The consent page: who asks, where the answer goes, what for, limited to which organization.
  * Signed-out people never see it: they go through the console's /sign-in with a return_to first.
  */
-export function ConsentPage(props: { nonce: string; action: string; fields: Hidden; view: ConsentView }) {
+export function ConsentPage(props: PageChrome & { action: string; fields: Hidden; view: ConsentView }) {
   const v = props.view;
   return (
-    <Layout title={`Allow ${v.clientName} to use your account?`} nonce={props.nonce} narrow>
+    <Layout title={`Allow ${v.clientName} to use your account?`} nonce={props.nonce} user={props.user} csrf={props.csrf} narrow>
       <p class="lead">Signed in as <strong>{v.userEmail}</strong>.</p>
       <div class="card">
         <p><strong>{v.clientName}</strong> (<code>{v.clientId}</code>) asks for access to your acct account.</p>
@@ -71,9 +78,9 @@ export function ConsentPage(props: { nonce: string; action: string; fields: Hidd
 }
 
 /** The device page's first step: type the code the device shows; a wrong code is an error of that field. */
-export function DeviceCodePage(props: { nonce: string; fields: Hidden; value?: string | undefined; error?: string }) {
+export function DeviceCodePage(props: PageChrome & { fields: Hidden; value?: string | undefined; error?: string }) {
   return (
-    <Layout title="Connect a device" nonce={props.nonce} narrow>
+    <Layout title="Connect a device" nonce={props.nonce} user={props.user} csrf={props.csrf} narrow>
       <p class="lead">Enter the code your device (for example <code>acct login --web</code>) shows.</p>
       {props.error ? <Alert kind="error"><p>The code was not accepted: see below.</p></Alert> : null}
       <div class="card">
@@ -88,9 +95,9 @@ export function DeviceCodePage(props: { nonce: string; fields: Hidden; value?: s
 }
 
 /** A final message: the answer was recorded, or something is wrong. */
-export function MessagePage(props: { nonce: string; title: string; message: string }) {
+export function MessagePage(props: PageChrome & { title: string; message: string }) {
   return (
-    <Layout title={props.title} nonce={props.nonce} narrow>
+    <Layout title={props.title} nonce={props.nonce} user={props.user} csrf={props.csrf} narrow>
       <div class="card"><p>{props.message}</p></div>
     </Layout>
   );
