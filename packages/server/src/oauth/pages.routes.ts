@@ -107,7 +107,8 @@ async function consentView(deps: AppDeps, principal: Principal, client: OAuthCli
   return {
     clientName: client.name, clientId: client.id, redirectHost: redirectUri ? new URL(redirectUri).hostname || new URL(redirectUri).protocol : null,
     scopes: scopes.map((name) => ({ name, description: describeScope(name) })), resource, organizations: await organizationsOf(deps, principal.user.id),
-    onlyLocalhost: onlyLoopbackRedirects(client), userEmail: principal.user.email,
+    // The device flow redirects nowhere: the warning about where the answer goes does not apply.
+    onlyLocalhost: redirectUri !== null && onlyLoopbackRedirects(client), userEmail: principal.user.email,
   };
 }
 
