@@ -188,6 +188,16 @@ describe('signed-out browsers', () => {
     }
   });
 
+  it('keeps a long authorization request (a 2.5 KB state) through sign-in', async () => {
+    const state = 's'.repeat(2500);
+    const start = await fetch(authorizeUrl({ state }), { redirect: 'manual' });
+    const consent = new URL(start.headers.get('location')!, server.url);
+    const page = await fetch(consent, { redirect: 'manual' });
+    const signedIn = await signInAt(server.url, page.headers.get('location')!, alice.email, PASSWORD);
+    expect(signedIn.location).toBe(`${consent.pathname}${consent.search}`);
+    expect(new URL(signedIn.location, server.url).searchParams.get('state')).toBe(state);
+  });
+
   it('/device sends them to /sign-in with return_to, keeping the user code', async () => {
     const bare = await fetch(`${server.url}/device`, { redirect: 'manual' });
     expect(bare.status).toBe(303);

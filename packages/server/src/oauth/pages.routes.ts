@@ -150,7 +150,8 @@ export function oauthPageRoutes(deps: AppDeps, r: Router = Router()): Router {
    * exactly this page: `return_to` is the page's own path and query, a same-origin path.
    */
   function toSignIn(req: Request, res: Response, back: string) {
-    redirect(deps, req, res, `/sign-in?return_to=${encodeURIComponent(safeReturnTo(back))}`);
+    const target = safeReturnTo(back, '');
+    redirect(deps, req, res, target ? `/sign-in?return_to=${encodeURIComponent(target)}` : '/sign-in');
   }
 
   /**
