@@ -166,20 +166,24 @@ export function webRoutes(deps: AppDeps): RequestHandler {
   });
 
   pages.get('/sign-up', async (ctx) => {
-    if (ctx.user) return redirect(ctx, '/settings/profile');
-    sendPage(ctx, <SignUpPage ctx={ctx} />);
+    const returnTo = safeReturnTo(ctx.req.query['return_to'], '');
+    if (ctx.user) return redirect(ctx, returnTo || '/settings/profile');
+    sendPage(ctx, <SignUpPage ctx={ctx} returnTo={returnTo} />);
   });
 
   pages.post('/sign-up', async (ctx, body) => {
+    // Kept through sign-up: after verifying, the sign-in link leads back to the page that sent the person here.
+    const returnTo = safeReturnTo(body['return_to'], '');
+    const signIn = returnTo ? `/sign-in?return_to=${encodeURIComponent(returnTo)}` : '/sign-in';
     const values = { name: field(body, 'name'), email: field(body, 'email'), password: field(body, 'password') };
     try {
       await deps.rateLimits.byIp(ROUTES.signUp, ctx.req, ctx.res);
       const input = validateForm<{ name: string; email: string; password: string }>(ROUTES.signUp, values);
       await deps.rateLimits.byBody(ROUTES.signUp, ctx.req, ctx.res, input);
       const user = await signUp(deps, input);
-      sendPage(ctx, <MessagePage ctx={ctx} title="Check your email" text={`We sent a verification link to ${user.email}. Open it to verify your address, then sign in.`} next={{ href: '/sign-in', label: 'Go to sign in' }} />, 201);
+      sendPage(ctx, <MessagePage ctx={ctx} title="Check your email" text={`We sent a verification link to ${user.email}. Open it to verify your address, then sign in.`} next={{ href: signIn, label: 'Go to sign in' }} />, 201);
     } catch (err) {
-      sendPage(ctx, <SignUpPage ctx={ctx} name={values.name} email={values.email} errors={formErrors(err)} />, err instanceof HttpError ? err.status : 400);
+      sendPage(ctx, <SignUpPage ctx={ctx} name={values.name} email={values.email} returnTo={returnTo} errors={formErrors(err)} />, err instanceof HttpError ? err.status : 400);
     }
   });
 
