@@ -32,8 +32,16 @@ async function mintCode(url, client, cookie) {
   const authorize = new URL('/oauth2/authorize', url);
   for (const [k, v] of Object.entries({ response_type: 'code', client_id: client.id, redirect_uri: REDIRECT, scope: 'user:read', state: 's', code_challenge: challenge, code_challenge_method: 'S256' }))
     authorize.searchParams.set(k, v);
-  const page = await fetch(new URL(`/oauth/consent${authorize.search}`, url), { headers: { cookie } }).then((r) => r.text());
-  const field = (name) => new RegExp(`name="${name}" value="([^"]*)"`).exec(page)[1].replaceAll('&amp;', '&');
+  const first = await fetch(new URL(`/oauth/consent${authorize.search}`, url), { headers: { cookie }, redirect: 'manual' });
+  // A remembered consent (same client, scopes and resource) answers with the code at once.
+  const at = first.headers.get('location');
+  if ((first.status === 302 || first.status === 303) && at && new URL(at, url).searchParams.get('code')) return { code: new URL(at, url).searchParams.get('code'), verifier };
+  const page = await first.text();
+  const field = (name) => {
+    const m = new RegExp(`name="${name}" value="([^"]*)"`).exec(page);
+    if (!m) throw new Error(`the consent page (${first.status}) has no ${name} field: ${page.slice(0, 300)}`);
+    return m[1].replaceAll("&amp;", "&");
+  };
   const answer = await fetch(new URL('/oauth/consent', url), {
     method: 'POST', redirect: 'manual', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ q: field('q'), csrf: field('csrf'), decision: 'allow', organization_id: '' }).toString(),

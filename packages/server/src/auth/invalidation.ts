@@ -143,6 +143,7 @@ const BOOKKEEPING: Record<string, ReadonlySet<string>> = {
   // Nothing cached holds an organization's or a team's own columns; only their deletion matters.
   organizations: new Set(['name', 'slug', 'plan', 'seats', 'included_credits', 'credit_balance', 'credits_period_start', 'credits_granted', 'created_at', 'updated_at']),
   teams: new Set(['name', 'slug', 'created_at', 'updated_at']),
+  oauth_grants: new Set(['last_used_at']),
 };
 
 /**
@@ -151,7 +152,7 @@ const BOOKKEEPING: Record<string, ReadonlySet<string>> = {
  * removes memberships by cascade). New credentials (INSERT into a credential table or users)
  * cannot be in any cache, so they bump nothing; new memberships do (the user row carries a count).
  */
-const AUTH_TABLES = new Set(['users', 'sessions', 'api_keys', 'team_keys', 'teams', 'memberships', 'organizations']);
+const AUTH_TABLES = new Set(['users', 'sessions', 'api_keys', 'team_keys', 'teams', 'memberships', 'organizations', 'oauth_tokens', 'oauth_grants', 'oauth_clients']);
 const INSERT_BUMPS = new Set(['memberships', 'organizations']);
 
 function tableName(node: OperationNode | undefined): string | null {
@@ -266,6 +267,35 @@ export async function announceChanges(epoch: AuthEpoch | null | undefined): Prom
   if (!store.changed) return;
   store.changed = false;
   await epoch?.bump();
+}
+
+/**
+ * For handlers outside `bind` that write and then answer by themselves (OAuth endpoints, the
+ * console's pages): runs `handle` with its writes tracked, and holds the response's end until a
+ * change to what authentication reads is announced, so that, as with bind, no answer goes out
+ * before every instance's cache is invalidated. (Without this, a write outside any request is
+ * announced as soon as its statement ran, which inside a transaction is before its commit.)
+ */
+export function announcingWrites(epoch: () => AuthEpoch | null | undefined, res: { end: (...args: never[]) => unknown }, handle: () => Promise<void>): Promise<void> {
+  return trackingWrites(async () => {
+    const end = res.end;
+    let announced = false;
+    const finish = (): Promise<void> => {
+      if (announced) return Promise.resolve();
+      announced = true;
+      return announceChanges(epoch());
+    };
+    res.end = ((...args: never[]) => {
+      res.end = end;
+      void finish().then(() => end.apply(res, args));
+      return res;
+    }) as typeof res.end;
+    try {
+      await handle();
+    } finally {
+      await finish();
+    }
+  });
 }
 
 /** The database with the plugin installed (SQLite keeps its direct handle for prepared reads). */

@@ -7,6 +7,7 @@ import { parseScopes } from '../keys/key-auth.js';
 import { LAST_USED_INTERVAL_MS } from '../credentials/secret-credential.js';
 import { findTokenWithOwner, touchGrant } from './oauth.repository.js';
 import { apiScopes } from './scopes.js';
+import { cacheable } from '../auth/credential-cache.js';
 
 const apiScopeJson = new Map<string, string>();
 /** The API scopes of a token's scope list, as the JSON `parseScopes` caches sets by. */
@@ -35,12 +36,20 @@ export function apiAccepts(baseUrl: string, resource: string | null): boolean {
   return r === baseUrl || r === `${baseUrl}/api` || r.startsWith(`${baseUrl}/api/`);
 }
 
+/** Refuses a token sent to a path its audience does not accept (RFC 8707; see audienceAccepts). */
+export function checkAudience(deps: AppDeps, principal: Principal, path: string): void {
+  const resource = principal.audience ?? null;
+  if (!audienceAccepts(deps.baseUrl(), resource, path)) throw new HttpError('INVALID_TOKEN', `The access token was issued for another resource (${resource})`);
+}
+
 /**
- * Resolves `Authorization: Bearer bo_…`: the token, its grant and its user read on every
- * request, so a revoked grant, a disabled account or a removed membership (checked by `bind`)
- * takes effect on the very next request. Effective scopes = the token's ∩ the user's role.
+ * Resolves `Authorization: Bearer bo_…`: the token, its grant and its user, through the credential
+ * cache like PATs (auth/credential-cache.ts: oauth_tokens and oauth_grants are among the tables
+ * whose changes bump the auth epoch), so a revoked token or grant, a disabled account or a removed
+ * membership (checked by `bind`) takes effect on the very next request. Effective scopes = the
+ * token's ∩ the user's role. The audience is checked per request by the credential kind (checkAudience).
  */
-export async function authenticateAccessToken(deps: AppDeps, token: ParsedToken, carrier: Carrier, path = ''): Promise<Principal> {
+export async function authenticateAccessToken(deps: AppDeps, token: ParsedToken, carrier: Carrier): Promise<Principal> {
   const row = await findTokenWithOwner(deps.db, sha256(token.token));
   if (!row || row.token_kind !== 'access') throw new HttpError('INVALID_TOKEN', 'The access token is invalid');
   const {
@@ -50,14 +59,13 @@ export async function authenticateAccessToken(deps: AppDeps, token: ParsedToken,
   if (tokenRevokedAt || grantRevokedAt) throw new HttpError('INVALID_TOKEN', 'The access token has been revoked');
   const now = deps.clock.now();
   if (new Date(expiresAt) <= now) throw new HttpError('TOKEN_EXPIRED', 'The access token has expired; refresh it');
-  if (!audienceAccepts(deps.baseUrl(), resource, path)) throw new HttpError('INVALID_TOKEN', `The access token was issued for another resource (${resource})`);
   if (!user.is_active) throw new HttpError('ACCOUNT_DISABLED');
   if (now.getTime() - (lastUsedAt ? new Date(lastUsedAt).getTime() : 0) > LAST_USED_INTERVAL_MS) {
     touchGrant(deps.db, grantId, now).catch((err: unknown) => deps.logger.warn({ err }, 'could not record grant use'));
   }
   // Limits and logs count by the grant (the family), not by each hourly access token.
   void tokenId;
-  return principal({ kind: 'user', id: user.id, user }, { kind: 'oauth', id: grantId, issuedAt, carrier }, {
+  return cacheable(principal({ kind: 'user', id: user.id, user }, { kind: 'oauth', id: grantId, issuedAt, carrier }, {
     scopes: parseScopes(apiScopeKey(scopes)), organizationId, clientId, audience: resource,
-  });
+  }), { until: new Date(expiresAt).getTime() });
 }

@@ -1,3 +1,4 @@
+import { announcingWrites } from '../auth/invalidation.js';
 import { Router, type Request, type Response } from 'express';
 import type { AppDeps } from '../deps.js';
 import { sha256 } from '../auth/hashing.js';
@@ -62,7 +63,7 @@ function sendJson(deps: AppDeps, req: Request, res: Response, status: number, bo
  * are written by the OAUTH renderer through the error middleware: `{ error, error_description }`.
  */
 function endpoint(deps: AppDeps, run: (req: Request, res: Response, body: Record<string, unknown>) => Promise<{ status?: number; body: unknown } | null>) {
-  return async (req: Request, res: Response) => {
+  return (req: Request, res: Response) => announcingWrites(() => deps.authEpoch, res, async () => {
     useRenderer(res, OAUTH);
     const body = (req.body && typeof req.body === 'object' && !Array.isArray(req.body) ? req.body : {}) as Record<string, unknown>;
     const out = await run(req, res, body);
@@ -73,7 +74,7 @@ function endpoint(deps: AppDeps, run: (req: Request, res: Response, body: Record
       return;
     }
     sendJson(deps, req, res, out.status ?? 200, out.body);
-  };
+  });
 }
 
 /** Parameters must each appear at most once (RFC 6749 §3.1, §3.2). */

@@ -1,3 +1,4 @@
+import { announcingWrites } from '../auth/invalidation.js';
 import { createHmac } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import { parseToken } from '@acct/shared';
@@ -130,6 +131,13 @@ export const OAUTH_PAGE_PATHS: ReadonlySet<string> = new Set(['/oauth/consent', 
 
 /** `/oauth2/authorize`, the consent page `/oauth/consent`, and the device page `/device`. */
 export function oauthPageRoutes(deps: AppDeps, r: Router = Router()): Router {
+  // These pages write grants and codes and answer by themselves: a change to what authentication
+  // reads is announced before the answer leaves (auth/invalidation.ts announcingWrites).
+  type Page = (req: Request, res: Response) => Promise<void>;
+  const pages = {
+    get: (path: string, page: Page) => r.get(path, (req, res) => announcingWrites(() => deps.authEpoch, res, () => page(req, res))),
+    post: (path: string, page: Page) => r.post(path, (req, res) => announcingWrites(() => deps.authEpoch, res, () => page(req, res))),
+  };
   const errorPage = (req: Request, res: Response, err: AuthorizationPageError) =>
     sendPage(deps, req, res, (c) => renderPage(MessagePage({ ...c, title: 'This authorization request cannot be used', message: `${err.message} (${err.error}).` })), { status: 400 });
 
@@ -169,7 +177,7 @@ export function oauthPageRoutes(deps: AppDeps, r: Router = Router()): Router {
     redirect(deps, req, res, redirectTo(deps, request.redirectUri, { code, state: request.state }), 302);
   }
 
-  r.get('/oauth2/authorize', async (req, res) => {
+  pages.get('/oauth2/authorize', async (req, res) => {
     const search = searchOf(req);
     const request = await checked(req, res, search);
     if (!request) return;
@@ -197,11 +205,11 @@ export function oauthPageRoutes(deps: AppDeps, r: Router = Router()): Router {
     });
   }
 
-  r.get('/oauth/consent', async (req, res) => {
+  pages.get('/oauth/consent', async (req, res) => {
     await showConsent(req, res, searchOf(req), await browserSession(deps, req));
   });
 
-  r.post('/oauth/consent', async (req, res) => {
+  pages.post('/oauth/consent', async (req, res) => {
     const search = field(req.body, 'q') ?? '';
     const principal = await browserSession(deps, req);
     // The session ended while the page was open: sign in again, then the same page.
@@ -250,12 +258,12 @@ export function oauthPageRoutes(deps: AppDeps, r: Router = Router()): Router {
     await sendPage(deps, req, res, (c) => renderPage(ConsentPage({ ...c, action: '/device', fields: { user_code: row.user_code, csrf: csrfToken(deps, principal, 'device') }, view })));
   }
 
-  r.get('/device', async (req, res) => {
+  pages.get('/device', async (req, res) => {
     const code = typeof req.query['user_code'] === 'string' ? req.query['user_code'] : undefined;
     await showDevice(req, res, code, await browserSession(deps, req));
   });
 
-  r.post('/device', async (req, res) => {
+  pages.post('/device', async (req, res) => {
     const userCode = field(req.body, 'user_code');
     const principal = await browserSession(deps, req);
     // The session ended while the page was open: sign in again, then the same code.

@@ -16,6 +16,7 @@ import { wantsHtml } from '../auth/pages.js';
 import { createSession, revokeSessions } from '../auth/sessions.js';
 import { createKey, reportLeak, revokeKey, rotateKey, toApiKey } from '../keys/keys.service.js';
 import { normalizeEmail } from '../users/users.service.js';
+import { announcingWrites } from '../auth/invalidation.js';
 import { ASSETS } from './assets.generated.js';
 import { checkCsrf, field, fields, pageContext, redirect, safeReturnTo, sendPage, validateForm, type PageContext } from './page.js';
 import { ConfirmLinkPage, ForgotPasswordPage, MessagePage, ReauthPage, ResetPasswordPage, SignInPage, SignUpPage } from './pages/auth.js';
@@ -93,14 +94,17 @@ export function webRoutes(deps: AppDeps): RequestHandler {
       await handler(ctx, body);
       logRequest(deps.logger, req, res);
     };
-    if (method === 'get') router.get(path, run);
+    // Pages write (a key revoked, a session ended) and answer by themselves: a change to what
+    // authentication reads is announced before the answer leaves (auth/invalidation.ts).
+    const tracked = (req: Request, res: Response) => announcingWrites(() => deps.authEpoch, res, () => run(req, res));
+    if (method === 'get') router.get(path, tracked);
     else
       router.post(path, (req, res, next) => {
         // Forms only: a JSON or other body here is not from our pages.
         if (req.headers['content-length'] !== '0' && !req.is('application/x-www-form-urlencoded'))
           return next(new HttpError('BAD_REQUEST', 'Send the form as application/x-www-form-urlencoded'));
         next();
-      }, sameOrigin, form, run);
+      }, sameOrigin, form, tracked);
   }
   const pages: PageRouter = {
     get: (path, handler, opts) => handle('get', path, handler, opts),

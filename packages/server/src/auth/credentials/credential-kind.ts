@@ -20,6 +20,12 @@ export interface CredentialKind {
   readonly tokens: Readonly<Partial<Record<TokenKind, readonly Carrier[]>>>;
   /** The principal of a well-formed token; throws an HttpError (401 codes) when it does not resolve. */
   resolve(deps: AppDeps, token: ParsedToken, req: Request, carrier: Carrier): Promise<Principal>;
+  /**
+   * A check of the resolved principal against this request, run on every request after the
+   * credential cache (which keys by token, not by request): e.g. an OAuth token's audience.
+   * Throws an HttpError (401 codes) to refuse.
+   */
+  accepts?(deps: AppDeps, principal: Principal, req: Request): void;
   /** `WWW-Authenticate` for a 401 answered to a token of this kind. */
   challenge(error: HttpError): string;
 }

@@ -42,7 +42,9 @@ export async function authenticate(deps: AppDeps, req: Request): Promise<Princip
   if (!token || !kind) throw new HttpError('INVALID_TOKEN', 'The credential is malformed or not accepted here', undefined, NOT_ACCEPTED);
   try {
     const resolve = () => kind.resolve(deps, token, req, presented.carrier);
-    return await (deps.credentialCache ? deps.credentialCache.resolve(token, presented.carrier, req, resolve) : resolve());
+    const principal = await (deps.credentialCache ? deps.credentialCache.resolve(token, presented.carrier, req, resolve) : resolve());
+    kind.accepts?.(deps, principal, req);
+    return principal;
   } catch (err) {
     if (err instanceof HttpError && err.status === 401) throw new HttpError(err.code, err.message, undefined, { 'WWW-Authenticate': kind.challenge(err) });
     throw err;

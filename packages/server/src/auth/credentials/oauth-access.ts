@@ -1,4 +1,4 @@
-import { authenticateAccessToken } from '../../oauth/access-auth.js';
+import { authenticateAccessToken, checkAudience } from '../../oauth/access-auth.js';
 import type { HttpError } from '../../http/http-error.js';
 import type { CredentialKind } from './credential-kind.js';
 
@@ -10,7 +10,9 @@ import type { CredentialKind } from './credential-kind.js';
 export const oauthAccessCredential: CredentialKind = {
   name: 'oauth',
   tokens: { oauthAccess: ['authorization'] },
-  resolve: (deps, token, req, carrier) => authenticateAccessToken(deps, token, carrier, req.path),
+  resolve: (deps, token, _req, carrier) => authenticateAccessToken(deps, token, carrier),
+  // The audience depends on where the token is sent (/mcp or the API), not only on the token.
+  accepts: (deps, principal, req) => checkAudience(deps, principal, req.path),
   // RFC 6750 §3.1: an expired or revoked access token is `invalid_token`; the description says which.
   challenge: (error: HttpError) => `Bearer realm="acct", error="invalid_token", error_description="${error.message.replace(/["\\]/g, '')}"`,
 };
