@@ -10,6 +10,7 @@ import { call, newKey, newUser, PASSWORD, signIn, startServer, startSmtp, TEST_D
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 import { expectEnvelope, nextMail, RESET_SUBJECT, tokenOf } from './support.js';
 import { joinOrg, orgPath } from './tenancy-support.js';
+import { answerConsent, pkce, register, tokenRequest } from './oauth-support.js';
 
 const PREFIX = `acct-test:${process.pid}-${Date.now()}:cache:`;
 const LIMITS = JSON.stringify({
@@ -229,6 +230,51 @@ describe(`three instances on ${TEST_DIALECT} and Redis, each caching credentials
     // Back in one piece before the next test signs anyone up (public routes fail closed without Redis).
     await untilRedisServes(0);
   }, 60_000);
+
+  it('OAuth access tokens are answered from memory too, and a revoked token, the tokens of a reused code and a revoked grant are refused by every instance at once', async () => {
+    const user = await newUser(url(0), 'cache-oauth');
+    const redirect = 'http://127.0.0.1:9/callback';
+    const client = (await register(url(0), { client_name: 'Cache App', redirect_uris: [redirect], token_endpoint_auth_method: 'none' })).body.client_id as string;
+    /** A fresh token pair through instance `i`: authorize, consent, code exchange. */
+    const tokens = async (i: number) => {
+      const { verifier, challenge } = pkce();
+      const authorize = new URL('/oauth2/authorize', url(i));
+      for (const [k, v] of Object.entries({ response_type: 'code', client_id: client, redirect_uri: redirect, scope: 'user:read', state: 's', code_challenge: challenge, code_challenge_method: 'S256' })) authorize.searchParams.set(k, v);
+      const code = new URL(await answerConsent(authorize.href, user.cookie)).searchParams.get('code')!;
+      const res = await tokenRequest(url(i), { grant_type: 'authorization_code', code, redirect_uri: redirect, code_verifier: verifier, client_id: client });
+      expect(res.status).toBe(200);
+      return { ...(res.body as { access_token: string; refresh_token: string }), code, verifier };
+    };
+    const bearerMe = async (i: number, token: string) => {
+      const res = await call(url(i), 'GET', '/api/user/me', { bearer: token });
+      return `${res.status} ${res.body?.code}`;
+    };
+    // Cached: repeated calls are hits.
+    const first = await tokens(0);
+    for (const i of [0, 1, 2]) expect(await bearerMe(i, first.access_token)).toBe('200 OK');
+    const before = await cacheStats(1);
+    for (let n = 0; n < 10; n++) expect(await bearerMe(1, first.access_token)).toBe('200 OK');
+    expect((await cacheStats(1)).hits - before.hits).toBeGreaterThanOrEqual(8);
+    // RFC 7009 revocation through instance 0: refused by 1 and 2 on their next request.
+    const revoked = await fetch(`${url(0)}/oauth2/revoke`, {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: first.access_token, client_id: client }).toString(),
+    });
+    expect(revoked.status).toBe(200);
+    for (const i of [1, 2, 0]) expect(await bearerMe(i, first.access_token)).toBe('401 INVALID_TOKEN');
+    // A code used twice (through instance 1) revokes what it issued: refused everywhere at once.
+    const second = await tokens(0);
+    for (const i of [0, 1, 2]) expect(await bearerMe(i, second.access_token)).toBe('200 OK');
+    const again = await tokenRequest(url(1), { grant_type: 'authorization_code', code: second.code, redirect_uri: redirect, code_verifier: second.verifier, client_id: client });
+    expect(again.status).toBe(400);
+    for (const i of [2, 0, 1]) expect(await bearerMe(i, second.access_token)).toBe('401 INVALID_TOKEN');
+    // Connected apps: the grant revoked through instance 2, its live token refused by 0 and 1 at once.
+    const third = await tokens(2);
+    for (const i of [0, 1, 2]) expect(await bearerMe(i, third.access_token)).toBe('200 OK');
+    const grants = await call(url(2), 'GET', '/api/user/oauth/grants', { cookie: user.cookie });
+    const grant = (grants.body.data as { id: string; revokedAt: string | null }[]).find((g) => g.revokedAt === null)!;
+    expectEnvelope(await call(url(2), 'DELETE', `/api/user/oauth/grants/${grant.id}`, { cookie: user.cookie }), 200, 'OK');
+    for (const i of [0, 1, 2]) expect(await bearerMe(i, third.access_token)).toBe('401 INVALID_TOKEN');
+  }, 120_000);
 
   it('a restarted instance starts cold and correct', async () => {
     const user = await newUser(url(0), 'cache-restart');
