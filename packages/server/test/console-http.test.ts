@@ -186,6 +186,25 @@ describe('pages', () => {
     expect(guide.text).not.toMatch(/<script(?![^>]*nonce)/);
     expect((await api(server.url, 'GET', '/docs/HELPERS', { headers: HTML })).status).toBe(404);
   });
+
+  it('list the guides under their titles, each a page of the layout, and the error guide has every error code', async () => {
+    const titles = ['Quick Start', 'API Structure', 'Error Handling', 'Rate Limits', 'Scopes &amp; Permissions', 'API Keys', 'Projects', 'OAuth', 'MCP', 'Webhooks'];
+    const index = await api(server.url, 'GET', '/docs', { headers: HTML });
+    const nav = /<nav aria-label="Guides">([\s\S]*?)<\/nav>/.exec(index.text)?.[1] ?? '';
+    const links = [...nav.matchAll(/<a href="(\/docs\/[a-z-]+)"[^>]*>([^<]+)<\/a>/g)].map((m) => [m[1]!, m[2]!] as const);
+    expect(links.slice(0, titles.length).map(([, title]) => title)).toEqual(titles);
+    for (const [href, title] of links.slice(0, titles.length)) {
+      const page = await api(server.url, 'GET', href, { headers: HTML });
+      expect(page.status, href).toBe(200);
+      expect(page.text, href).toContain(`<title>${title} · acct</title>`);
+      expect(page.text, href).toContain('<nav aria-label="Guides">');
+      expect(page.text, href).toContain('<nav aria-label="Main">');
+    }
+    const errors = await api(server.url, 'GET', '/docs/errors', { headers: HTML });
+    for (const [code, { status }] of Object.entries(ERROR_CODES)) {
+      expect(errors.text, code).toMatch(new RegExp(`<td>${status}</td>\\s*<td><code>${code}</code></td>`));
+    }
+  });
 });
 
 describe('organization pages', () => {
