@@ -285,7 +285,7 @@ describe('organization pages: invitations, credits, webhooks, audit log', () => 
     expectEnvelope(sub, 200, 'OK');
     expect(sub.body.data.creditBalance).toBe(100 - 1 + 37);
     const page = await formOf(`/orgs/${owner.organizationId}`, owner.cookie);
-    expect(/Balance: <strong>(\d+)<\/strong> credits/.exec(page.text)?.[1]).toBe(String(sub.body.data.creditBalance));
+    expect(/Balance: <strong id="credit-balance">(\d+)<\/strong> credits/.exec(page.text)?.[1]).toBe(String(sub.body.data.creditBalance));
     expect(page.text).toContain(`Plan <strong>${sub.body.data.plan}</strong>, ${sub.body.data.seats} seats`);
   });
 

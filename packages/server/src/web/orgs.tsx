@@ -239,7 +239,7 @@ function OrgPage(props: { ctx: PageContext; org: OrgView; section?: Section; err
 
       <section class="card" aria-labelledby="h-billing">
         <h2 id="h-billing">Credits and plan</h2>
-        <p>Plan <strong>{org.plan}</strong>, {org.seats} seats. Balance: <strong>{org.creditBalance}</strong> credits.</p>
+        <p>Plan <strong>{org.plan}</strong>, {org.seats} seats. Balance: <strong id="credit-balance">{org.creditBalance}</strong> credits.</p>
         {org.ledger.length > 0 ? (
           <div class="table-wrap">
             <table class="stacked">
