@@ -391,22 +391,22 @@ describe('organization pages: invitations, credits, webhooks, audit log', () => 
     }
     const base = `/orgs/${owner.organizationId}/audit-log`;
     const all = await formOf(base, owner.cookie);
-    const actions = [...all.text.matchAll(/data-label="Action"><code>([^<]+)</g)].map((m) => m[1]);
+    const actions = [...all.text.matchAll(/data-label="Action"><code class="nowrap">([^<]+)</g)].map((m) => m[1]);
     expect(actions).toHaveLength(25);
     expect(actions.every((a) => a === 'webhook.updated')).toBe(true);
     expect(all.text).toContain(`${owner.email} (session)`);
     const older = /href="([^"]*cursor=[^"]+)">Older entries/.exec(all.text)?.[1]?.replaceAll('&amp;', '&');
     expect(older).toBeTruthy();
     const rest = await formOf(older!, owner.cookie);
-    const restActions = [...rest.text.matchAll(/data-label="Action"><code>([^<]+)</g)].map((m) => m[1]);
+    const restActions = [...rest.text.matchAll(/data-label="Action"><code class="nowrap">([^<]+)</g)].map((m) => m[1]);
     // The 26th update, the endpoint's creation, the organization's creation: oldest last.
     expect(restActions).toEqual(['webhook.updated', 'webhook.created', 'organization.created']);
     expect(rest.text).not.toContain('Older entries');
 
     const created = await formOf(`${base}?action=webhook.created`, owner.cookie);
-    expect([...created.text.matchAll(/data-label="Action"><code>([^<]+)</g)].map((m) => m[1])).toEqual(['webhook.created']);
+    expect([...created.text.matchAll(/data-label="Action"><code class="nowrap">([^<]+)</g)].map((m) => m[1])).toEqual(['webhook.created']);
     const family = await formOf(`${base}?action=${encodeURIComponent('organization.*')}`, owner.cookie);
-    expect([...family.text.matchAll(/data-label="Action"><code>([^<]+)</g)].map((m) => m[1])).toEqual(['organization.created']);
+    expect([...family.text.matchAll(/data-label="Action"><code class="nowrap">([^<]+)</g)].map((m) => m[1])).toEqual(['organization.created']);
     expect((await formOf(`${base}?actor=${owner.id}&action=webhook.created`, owner.cookie)).text).toContain('webhook.created</code>');
     expect((await formOf(`${base}?actor=usr_nobody`, owner.cookie)).text).toContain('No entries match.');
     expect((await formOf(`${base}?since=2999-01-01`, owner.cookie)).text).toContain('No entries match.');

@@ -64,7 +64,7 @@ function AuditPage(props: {
               {props.entries.map((e) => (
                 <tr key={e.id}>
                   <td data-label="When"><When at={e.createdAt} /></td>
-                  <td data-label="Action"><code>{e.action}</code></td>
+                  <td data-label="Action"><code class="nowrap">{e.action}</code></td>
                   <td data-label="Actor">{actorText(e, props.names)}</td>
                   <td data-label="Target">{e.target ? <>{e.target.type} <code class="nowrap">{e.target.id}</code></> : <span class="muted">none</span>}</td>
                   <td data-label="Outcome"><span class={`badge ${e.outcome === 'success' ? 'ok' : 'bad'}`}>{e.outcome}</span></td>

@@ -1,5 +1,5 @@
 import type { JSX } from 'preact';
-import { ROUTES, SCOPES, WEBHOOK_EVENT_TYPES, type Role, type WebhookEventType } from '@acct/shared';
+import { ROUTES, WEBHOOK_EVENT_TYPES, type Role, type WebhookEventType } from '@acct/shared';
 import type { AppDeps } from '../deps.js';
 import { HttpError } from '../http/http-error.js';
 import {
@@ -69,7 +69,7 @@ function WebhooksPage(props: {
   const checked = new Set(props.values?.events ?? []);
   return (
     <Frame ctx={ctx} org={org} title="Webhooks">
-      <p class="lead">Endpoints that receive this organization's events, signed as Standard Webhooks describes. {SCOPES['webhooks:read']}.</p>
+      <p class="lead">Endpoints that receive this organization's events, signed as Standard Webhooks describes.</p>
       {props.note ? <Alert kind="ok"><p>{props.note}</p></Alert> : null}
       {props.created ? <SecretOnce secret={props.created.secret} title={`Signing secret of ${props.created.url}`} /> : null}
       {props.webhooks.length === 0 ? <p class="muted">No webhooks yet.</p> : (
