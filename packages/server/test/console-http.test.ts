@@ -308,7 +308,7 @@ describe('organization pages: invitations, credits, webhooks, audit log', () => 
       const noEvents = await post(base, form.cookie, { _csrf: form.token, url: receiver.url, description: 'kept' });
       expect(noEvents.status).toBe(400);
       expect(noEvents.text).toContain('value="kept"');
-      expect(noEvents.text).toMatch(/id="f-events-error"/);
+      expect(noEvents.text).toMatch(/id="f-events-error">Choose at least one event</);
       const badUrl = await post(base, form.cookie, { _csrf: form.token, url: 'ftp://x', events: 'project.created' });
       expect(badUrl.status).toBe(400);
       expect(badUrl.text).toMatch(/aria-invalid="true"[^>]*aria-describedby="f-url-hint f-url-error"|id="f-url-error"/);

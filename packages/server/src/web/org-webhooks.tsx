@@ -210,6 +210,8 @@ export function webhookPages(deps: AppDeps, pages: PageRouter): void {
     const org = await head(ctx, 'webhooks:write');
     const values = { url: field(body, 'url').trim(), description: field(body, 'description'), events: fields(body, 'events') };
     try {
+      // An empty checklist sends no field at all: say what to do rather than the schema's words.
+      if (values.events.length === 0) throw new HttpError('VALIDATION_ERROR', 'Choose at least one event', [{ field: 'events', message: 'Choose at least one event' }]);
       const input = validateForm<{ url: string; events: WebhookEventType[]; description?: string }>(ROUTES.createWebhook, values);
       const created = await createWebhook(deps, org.id, ctx.user!.id, input);
       await listPage(ctx, org, { created }, 201);
