@@ -1,3 +1,4 @@
+// test-dialects: sqlite — pages are the same on both databases; their API runs on both in console-http and the route tests
 /**
  * The web console in Debian's Chromium (issue 17): a person signs up, verifies through the mailed
  * link, signs in, makes a key with two scopes, reads it once, uses it with fetch, revokes it in
@@ -12,6 +13,8 @@ import type { Browser } from 'playwright-core';
 import { email, newKey, newUser, PASSWORD, SERVER_FLAGS, SERVER_MAIN, startServer, startSmtp, type RunningServer, type SmtpCatcher } from './harness.js';
 import { api, expectEnvelope, expectNoServerErrors, linkOf, nextMail, RESET_SUBJECT, VERIFY_SUBJECT } from './support.js';
 import { check, launchBrowser, newPerson, visit, type Person } from './browser.js';
+import { joinOrg, orgPath } from './tenancy-support.js';
+import { startReceiver } from './webhook-receiver.js';
 
 let server: RunningServer;
 let smtp: SmtpCatcher;
@@ -20,7 +23,7 @@ let browser: Browser;
 beforeAll(async () => {
   smtp = await startSmtp();
   // One after the other: both at once on two busy cores can miss the server's start timeout.
-  server = await startServer({ SMTP_URL: smtp.url, ACCT_TEST_CLOCK: '1', NODE_ENV: 'test' });
+  server = await startServer({ SMTP_URL: smtp.url, ACCT_TEST_CLOCK: '1', NODE_ENV: 'test', ACCT_WEBHOOKS_ALLOW_PRIVATE: 'true', ACCT_WEBHOOK_POLL_MS: '100' });
   browser = await launchBrowser();
 });
 afterAll(async () => {
@@ -275,6 +278,146 @@ describe('a person in Chromium', { timeout: 300_000 }, () => {
     await visit(person, '/docs/tenancy', 'docs-guide');
     await page.emulateMedia({ colorScheme: 'dark' });
     await visit(person, '/settings/profile', 'settings-profile-dark');
+    await person.context.close();
+  });
+
+  it('revokes a pending invitation and shows the balance the API answers, with and without JavaScript', async () => {
+    const owner = await newUser(server.url, 'inv-owner');
+    const path = orgPath(owner.organizationId);
+    const invite = async (label: string) => {
+      const res = await api(server.url, 'POST', `${path}/members`, { cookie: owner.cookie, body: { email: email(label), role: 'member' } });
+      expect(res.status).toBe(201);
+      return res.body.data as { id: string; email: string };
+    };
+    const [first, second] = [await invite('invitee-js'), await invite('invitee-nojs')];
+    expect((await api(server.url, 'POST', `${path}/payments`, { cookie: owner.cookie, body: { amount: 250 }, headers: { 'idempotency-key': `b-${owner.id}` } })).status).toBe(201);
+    const balance = (await api(server.url, 'GET', `${path}/subscription`, { cookie: owner.cookie })).body.data.creditBalance as number;
+
+    const person = await newPerson(browser, server.url);
+    const { page } = person;
+    await signInPage(person, owner.email);
+    await visit(person, `/orgs/${owner.organizationId}`, 'org-invitations');
+    expect(await page.locator('#credit-balance').textContent()).toBe(String(balance));
+    // console.js asks first (the dialog is accepted by newPerson).
+    await page.getByRole('button', { name: `Revoke the invitation of ${first.email}` }).click();
+    await page.getByText('The invitation is revoked').first().waitFor();
+    await check(person, 'org-invitation-revoked');
+    expect(await page.getByRole('button', { name: `Revoke the invitation of ${first.email}` }).count()).toBe(0);
+
+    // Without JavaScript the same button is a plain form post.
+    const context = await browser.newContext({ baseURL: server.url, javaScriptEnabled: false });
+    const bare = await context.newPage();
+    await bare.goto('/sign-in');
+    await bare.getByLabel('Email').fill(owner.email);
+    await bare.getByLabel('Password').fill(PASSWORD);
+    await bare.getByRole('button', { name: 'Sign in' }).click();
+    await bare.waitForURL(/\/settings\/profile/);
+    await bare.goto(`/orgs/${owner.organizationId}`);
+    await bare.getByRole('button', { name: `Revoke the invitation of ${second.email}` }).click();
+    await bare.getByText('The invitation is revoked').first().waitFor();
+    await context.close();
+    const revoked = await api(server.url, 'GET', `${path}/invitations?status=revoked`, { cookie: owner.cookie });
+    expect(revoked.body.data.map((i: { id: string }) => i.id).sort()).toEqual([first.id, second.id].sort());
+    await person.context.close();
+  });
+
+  it('creates a webhook, reads its secret once, sends a test event, sees the delivery, redelivers, rotates, disables and deletes it', async () => {
+    const [owner, member] = await Promise.all([newUser(server.url, 'hook-owner'), newUser(server.url, 'hook-member')]);
+    await joinOrg(server, smtp, owner, owner.organizationId, member, 'member');
+    const receiver = await startReceiver();
+    const person = await newPerson(browser, server.url);
+    const { page } = person;
+    try {
+      await signInPage(person, owner.email);
+      await page.goto(`/orgs/${owner.organizationId}`);
+      await page.getByRole('navigation', { name: 'Organization' }).getByRole('link', { name: 'Webhooks' }).click();
+      await page.waitForURL(/\/webhooks$/);
+      await check(person, 'org-webhooks-empty');
+      // A form error first: no event chosen.
+      await page.getByLabel('URL').fill(receiver.url);
+      await page.getByRole('button', { name: 'Create webhook' }).click();
+      await page.locator('#f-events-error').waitFor();
+      await check(person, 'org-webhooks-error');
+      await page.getByLabel('Description').fill('Deploy notifications');
+      await page.getByRole('checkbox', { name: /^project\.created/ }).check();
+      await page.getByRole('checkbox', { name: /^webhook\.test/ }).check();
+      await page.getByRole('button', { name: 'Create webhook' }).click();
+      const secret = (await page.locator('#new-secret').textContent())?.trim() ?? '';
+      expect(secret.startsWith('whsec_')).toBe(true);
+      expect(await page.getByRole('button', { name: 'Copy' }).isVisible()).toBe(true);
+      receiver.secrets.add(secret);
+      await check(person, 'org-webhook-created');
+
+      await page.getByRole('link', { name: receiver.url }).click();
+      await page.waitForURL(/\/webhooks\/[^/]+$/);
+      expect((await page.content()).includes(secret)).toBe(false);
+      await page.getByRole('button', { name: 'Send test event' }).click();
+      await page.getByText('A webhook.test event is queued').first().waitFor();
+      await expect.poll(() => receiver.received.length, { timeout: 15_000 }).toBe(1);
+      expect(receiver.received[0]!.verified).toBe(true);
+      // The worker records the answer: reload until the delivery shows it.
+      await expect.poll(async () => {
+        await page.reload();
+        return page.locator('td[data-label="Status code"]').first().textContent();
+      }, { timeout: 15_000 }).toBe('200');
+      expect(await page.locator('td[data-label="Duration"]').first().textContent()).toMatch(/^\d+ ms$/);
+      await check(person, 'org-webhook');
+      await page.getByRole('button', { name: /^Redeliver webhook\.test/ }).first().click();
+      await page.getByText('The delivery is queued again').first().waitFor();
+      await expect.poll(() => receiver.received.length, { timeout: 15_000 }).toBe(2);
+
+      await page.getByRole('button', { name: 'Rotate secret' }).click();
+      const next = (await page.locator('#new-secret').textContent())?.trim() ?? '';
+      expect(next.startsWith('whsec_') && next !== secret).toBe(true);
+      await check(person, 'org-webhook-rotated');
+      await page.getByRole('button', { name: 'Disable' }).click();
+      await page.getByText('The webhook is disabled').first().waitFor();
+      await page.getByRole('button', { name: 'Enable' }).click();
+      await page.getByText('The webhook is enabled').first().waitFor();
+
+      // The audit log shows each change, newest first, and filters by action.
+      await page.getByRole('navigation', { name: 'Organization' }).getByRole('link', { name: 'Audit log' }).click();
+      await page.waitForURL(/\/audit-log/);
+      const actions = await page.locator('td[data-label="Action"] code').allTextContents();
+      expect(actions.slice(0, 5)).toEqual(['webhook.updated', 'webhook.updated', 'webhook.secret_rotated', 'webhook.redelivered', 'webhook.created']);
+      await check(person, 'org-audit-log');
+      await page.getByLabel('Action').fill('webhook.created');
+      await page.getByRole('button', { name: 'Filter' }).click();
+      await page.waitForURL(/action=webhook\.created/);
+      expect(await page.locator('td[data-label="Action"] code').allTextContents()).toEqual(['webhook.created']);
+      await page.getByLabel('Action').fill('not an action');
+      await page.getByRole('button', { name: 'Filter' }).click();
+      await page.locator('#f-action-error').waitFor();
+      await check(person, 'org-audit-log-error');
+
+      await page.goto(`/orgs/${owner.organizationId}/webhooks`);
+      await page.getByRole('link', { name: receiver.url }).click();
+      await page.getByRole('button', { name: 'Delete' }).click();
+      await page.getByText('The webhook is deleted').first().waitFor();
+      await check(person, 'org-webhooks-deleted');
+
+      // A member sees neither page.
+      const other = await newPerson(browser, server.url);
+      await signInPage(other, member.email);
+      await other.page.goto(`/orgs/${owner.organizationId}`);
+      expect(await other.page.getByRole('navigation', { name: 'Organization' }).getByRole('link').allTextContents()).toEqual(['Overview']);
+      expect((await other.page.goto(`/orgs/${owner.organizationId}/webhooks`))?.status()).toBe(403);
+      await check(other, 'org-webhooks-refused');
+      expect((await other.page.goto(`/orgs/${owner.organizationId}/audit-log`))?.status()).toBe(403);
+      await other.context.close();
+    } finally {
+      await receiver.close();
+      await person.context.close();
+    }
+  });
+
+  it('serves the guides in the console layout: each new guide passes axe and the CSP', async () => {
+    const person = await newPerson(browser, server.url);
+    // The guides this file did not visit before (docs-guide is tenancy); the others render through the same page.
+    for (const slug of ['quickstart', 'api-structure', 'errors', 'scopes', 'api-keys', 'projects']) {
+      await visit(person, `/docs/${slug}`, `docs-${slug}`);
+      expect(await person.page.getByRole('navigation', { name: 'Guides' }).locator('[aria-current="page"]').count(), slug).toBe(1);
+    }
     await person.context.close();
   });
 });

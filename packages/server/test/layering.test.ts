@@ -17,7 +17,7 @@ export const LAYERS: readonly { name: string; holds: string; files: RegExp[] }[]
   { name: 'access', holds: 'credential kinds (auth/credentials/) and guards', files: [/^auth\/credentials\//, /^auth\/guards\.ts$/] },
   { name: 'binding', holds: 'bind(): validate, guard, handler, render', files: [/^http\/bind\.ts$/] },
   { name: 'routes', holds: 'each feature’s *.routes.ts', files: [/\.routes\.ts$/, /^time\/test-clock\.ts$/] },
-  { name: 'app', holds: 'app-wide middleware, the web console’s router and page handlers (web/routes, orgs, admin, docs; its views sit with the features), createApp(deps), the deps contract', files: [/^middleware\//, /^web\/(routes|orgs|admin|docs)\.tsx$/, /^app\.ts$/, /^deps\.ts$/] },
+  { name: 'app', holds: 'app-wide middleware, the web console’s router and page handlers (web/routes, orgs, org-webhooks, org-audit, admin, docs; its views sit with the features), createApp(deps), the deps contract', files: [/^middleware\//, /^web\/(routes|orgs|org-webhooks|org-audit|admin|docs)\.tsx$/, /^app\.ts$/, /^deps\.ts$/] },
   { name: 'process', holds: 'serve, main, the acct-server operator commands', files: [/^serve\.ts$/, /^main\.ts$/, /^ops\//] },
 ];
 

@@ -7,6 +7,10 @@ import { hashPassword } from '../auth/hashing.js';
 import { sendPasswordReset } from '../auth/auth.service.js';
 import { revokeSessions } from '../auth/sessions.js';
 import { normalizeEmail } from '../users/users.service.js';
+import { record, type AuditActor } from '../audit/audit.js';
+
+/** `acct-server admin grant|revoke` is run by whoever operates the server: no account, no credential. */
+const SERVER_COMMAND: AuditActor = { type: 'anonymous', id: null, credentialKind: 'server-command', credentialId: null };
 
 /** Platform admins (`users.role = 'admin'`), made by `acct-server admin grant EMAIL`. */
 export function isPlatformAdmin(user: Pick<UserRow, 'role'>): boolean {
@@ -50,10 +54,14 @@ export async function setActive(deps: AppDeps, admin: UserRow, userId: string, a
   requirePlatformAdmin(admin);
   if (!active && userId === admin.id) throw new HttpError('FORBIDDEN', 'You cannot disable your own account');
   await target(deps, userId);
-  const now = iso(deps.clock.now());
+  const at = deps.clock.now();
+  const now = iso(at);
   const revokedSessions = await deps.db.transaction().execute(async (trx) => {
     await trx.updateTable('users').set({ is_active: active ? 1 : 0, updated_at: now }).where('id', '=', userId).execute();
-    return active ? 0 : revokeSessions(trx, deps.clock, userId);
+    const ended = active ? 0 : await revokeSessions(trx, deps.clock, userId);
+    // The admin acts (the request's actor); the row is in the account's own log, which is what changed.
+    await record(trx, { now: at, action: active ? 'admin.user_enabled' : 'admin.user_disabled', userId, target: { type: 'user', id: userId }, detail: { adminId: admin.id, ...(active ? {} : { revokedSessions: ended }) } });
+    return ended;
   });
   deps.logger.info({ adminId: admin.id, userId, active }, active ? 'admin enabled an account' : 'admin disabled an account');
   return { user: await target(deps, userId), revokedSessions };
@@ -68,10 +76,13 @@ export async function forcePasswordReset(deps: AppDeps, admin: UserRow, userId: 
   requirePlatformAdmin(admin);
   const user = await target(deps, userId);
   const hash = await hashPassword(randomBytes(32).toString('base64url'));
-  const now = iso(deps.clock.now());
+  const at = deps.clock.now();
+  const now = iso(at);
   const revokedSessions = await deps.db.transaction().execute(async (trx) => {
     await trx.updateTable('users').set({ password_hash: hash, updated_at: now }).where('id', '=', userId).execute();
-    return revokeSessions(trx, deps.clock, userId);
+    const ended = await revokeSessions(trx, deps.clock, userId);
+    await record(trx, { now: at, action: 'admin.password_reset_forced', userId, target: { type: 'user', id: userId }, detail: { adminId: admin.id, revokedSessions: ended } });
+    return ended;
   });
   if (user.is_active) sendPasswordReset(deps, user);
   deps.logger.info({ adminId: admin.id, userId }, 'admin forced a password reset');
@@ -80,7 +91,15 @@ export async function forcePasswordReset(deps: AppDeps, admin: UserRow, userId: 
 
 /** `acct-server admin grant EMAIL`: the first platform admin (and any later one). */
 export async function grantAdmin(deps: Pick<AppDeps, 'db' | 'clock'>, email: string, grant: boolean): Promise<boolean> {
-  const result = await deps.db.updateTable('users').set({ role: grant ? 'admin' : 'user', updated_at: iso(deps.clock.now()) })
-    .where('email', '=', normalizeEmail(email)).executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+  const now = deps.clock.now();
+  return deps.db.transaction().execute(async (trx) => {
+    const user = await trx.selectFrom('users').select(['id', 'role']).where('email', '=', normalizeEmail(email)).executeTakeFirst();
+    if (!user) return false;
+    await trx.updateTable('users').set({ role: grant ? 'admin' : 'user', updated_at: iso(now) }).where('id', '=', user.id).execute();
+    await record(trx, {
+      now, actor: SERVER_COMMAND, action: grant ? 'admin.granted' : 'admin.revoked', userId: user.id, target: { type: 'user', id: user.id },
+      detail: { via: `acct-server admin ${grant ? 'grant' : 'revoke'}`, previousRole: user.role },
+    });
+    return true;
+  });
 }

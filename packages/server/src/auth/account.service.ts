@@ -11,6 +11,7 @@ import { consumeEmailToken, issueEmailToken, peekEmailToken } from './email-toke
 import { hashPassword, verifyPassword } from './hashing.js';
 import { proveMailbox, revokeKeys as revokeAllKeys, type EndedCredentials } from './mailbox-proof.js';
 import { revokeSessions } from './sessions.js';
+import { record } from '../audit/audit.js';
 
 /*
  * Account changes a person makes with a password or a mailed link, shared by the JSON API
@@ -57,7 +58,9 @@ export async function requestEmailChange(deps: AppDeps, user: UserRow, newEmailI
   if (newEmail === user.email) throw new HttpError('VALIDATION_ERROR', 'newEmail is already your address', [{ field: 'newEmail', message: 'newEmail is already your address' }]);
   const taken = await deps.db.selectFrom('users').select('id').where('email', '=', newEmail).executeTakeFirst();
   if (taken) throw new HttpError('CONFLICT', 'An account with this email already exists', [{ field: 'newEmail', message: 'newEmail is taken' }]);
-  const token = await issueEmailToken(deps.db, { userId: user.id, email: newEmail, purpose: 'change-email', now: deps.clock.now() });
+  const now = deps.clock.now();
+  const token = await issueEmailToken(deps.db, { userId: user.id, email: newEmail, purpose: 'change-email', now }, (trx) =>
+    record(trx, { now, action: 'user.email_change_requested', userId: user.id, target: { type: 'user', id: user.id }, detail: { newEmail } }));
   const link = `${deps.baseUrl()}/confirm-email?token=${encodeURIComponent(token)}`;
   await deps.mailer.send({
     to: newEmail, subject: 'Confirm your new email address for acct', link,
@@ -81,6 +84,8 @@ export async function confirmEmailChange(deps: AppDeps, token: string): Promise<
       if (!row) throw new HttpError('INVALID_TOKEN', 'This link has expired or was already used');
       const user = await trx.selectFrom('users').select(['email']).where('id', '=', row.user_id).executeTakeFirstOrThrow();
       await trx.updateTable('users').set({ email: row.email, email_verified_at: iso(now), updated_at: iso(now) }).where('id', '=', row.user_id).execute();
+      // The link itself is the proof: whoever opened it, the row belongs to the account that moved.
+      await record(trx, { now, action: 'user.email_changed', userId: row.user_id, target: { type: 'user', id: row.user_id }, detail: { previousEmail: user.email, email: row.email } });
       // Links still out at the old address stop: they would act on an account that left it.
       await trx.updateTable('email_tokens').set({ consumed_at: iso(now) })
         .where('user_id', '=', row.user_id).where('consumed_at', 'is', null).execute();

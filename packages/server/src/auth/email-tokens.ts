@@ -15,8 +15,13 @@ export const EMAIL_TOKEN_SECONDS: Record<EmailPurpose, number> = {
   'change-email': 24 * 3600,
 };
 
-/** Issues a mailed single-use token bound to user, purpose and address; voids older ones. */
-export async function issueEmailToken(db: DB, input: { userId: string; email: string; purpose: EmailPurpose; now: Date }): Promise<string> {
+/**
+ * Issues a mailed single-use token bound to user, purpose and address; voids older ones.
+ * `alsoIn` runs in the same transaction (the audit row of the request it starts).
+ */
+export async function issueEmailToken(
+  db: DB, input: { userId: string; email: string; purpose: EmailPurpose; now: Date }, alsoIn?: (trx: DB) => Promise<void>,
+): Promise<string> {
   const token = issueToken('emailLink').token;
   await db.transaction().execute(async (trx) => {
     await trx
@@ -30,6 +35,7 @@ export async function issueEmailToken(db: DB, input: { userId: string; email: st
         expires_at: iso(addSeconds(input.now, EMAIL_TOKEN_SECONDS[input.purpose])), consumed_at: null, created_at: iso(input.now),
       })
       .execute();
+    if (alsoIn) await alsoIn(trx);
   });
   return token;
 }

@@ -17,6 +17,11 @@ export function toSubscription(row: OrganizationRow) {
   return { plan: row.plan as PlanName, seats: row.seats, includedCredits: row.included_credits, creditBalance: row.credit_balance };
 }
 
+/** The organization's plan, seats and credit balance, as `GET …/subscription` answers and the console shows. */
+export async function readSubscription(deps: AppDeps, organizationId: string): Promise<ReturnType<typeof toSubscription>> {
+  return toSubscription(await loadOrganization(deps.db, organizationId));
+}
+
 /**
  * Changes plan and seats under the organization's lock: seats within the plan and never below
  * the members, and the new plan's included credits granted at most once per billing period.

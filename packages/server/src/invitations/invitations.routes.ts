@@ -4,11 +4,9 @@ import type { AppDeps } from '../deps.js';
 import { bind, membershipOf, pinOf, principalOf, userOf } from '../http/bind.js';
 import { HttpError } from '../http/http-error.js';
 import { decodeCursor, page } from '../http/pagination.js';
-import { atLeast } from '../members/role-rules.js';
-import { record } from '../audit/audit.js';
 import { toOrganization } from '../orgs/orgs.service.js';
-import { findOrgInvitation, listOrgInvitations, pendingInvitationsFor, revokeOpenInvitation } from './invitations.repository.js';
-import { acceptInvitation, invitationStatus, peekInvitation, toInvitation } from './invitations.service.js';
+import { listOrgInvitations, pendingInvitationsFor } from './invitations.repository.js';
+import { acceptInvitation, peekInvitation, revokeInvitation, toInvitation } from './invitations.service.js';
 
 /** Invitations: the organization's side, the invited user's side, and the mailed link. */
 export function invitationRoutes(deps: AppDeps, r: Router = Router()): Router {
@@ -23,18 +21,8 @@ export function invitationRoutes(deps: AppDeps, r: Router = Router()): Router {
   });
 
   bind(r, deps, ROUTES.revokeInvitation, async (ctx) => {
-    const membership = membershipOf(ctx);
-    const now = deps.clock.now();
-    const row = await findOrgInvitation(deps.db, membership.organizationId, ctx.params['invitationId'] ?? '');
-    if (!row) throw new HttpError('NOT_FOUND', 'No such invitation in this organization');
-    if (!atLeast(membership.role, row.role as Role)) throw new HttpError('FORBIDDEN', `Only owners can revoke an invitation for the role ${row.role}`);
-    const status = invitationStatus(row, now);
-    if (status !== 'pending') throw new HttpError('CONFLICT', `This invitation is already ${status}`);
-    await deps.db.transaction().execute(async (trx) => {
-      if (!(await revokeOpenInvitation(trx, row.id, now))) throw new HttpError('CONFLICT', 'This invitation is no longer pending');
-      await record(trx, { now, action: 'invitation.revoked', organizationId: row.organization_id, target: { type: 'invitation', id: row.id }, detail: { email: row.email, role: row.role } });
-    });
-    return { data: { id: row.id, revoked: true as const } };
+    const { organizationId, role } = membershipOf(ctx);
+    return { data: await revokeInvitation(deps, { organizationId, role, invitationId: ctx.params['invitationId'] ?? '' }) };
   });
 
   bind(r, deps, ROUTES.listMyInvitations, async (ctx) => {

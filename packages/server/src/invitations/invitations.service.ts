@@ -14,7 +14,7 @@ import { normalizeEmail } from '../users/users.service.js';
 import { findMembership, insertMembership } from '../members/members.repository.js';
 import { loadOrganization } from '../orgs/orgs.service.js';
 import {
-  addressIsMember, findInvitationWithOrg, insertInvitation, markAccepted, pendingRolesFor, revokeOpenInvitation, revokeOpenInvitationsFor,
+  addressIsMember, findInvitationWithOrg, findOrgInvitation, insertInvitation, markAccepted, pendingRolesFor, revokeOpenInvitation, revokeOpenInvitationsFor,
   type InvitationStatus, type InvitationWithOrg,
 } from './invitations.repository.js';
 
@@ -177,4 +177,22 @@ export async function acceptInvitation(deps: AppDeps, input: { user: UserRow; in
   if (!org)
     throw new HttpError('FORBIDDEN', `The person who invited you can no longer grant the role ${row.role} (their role changed or they left): ask for a new invitation`);
   return { org, role: row.role as Role };
+}
+
+/**
+ * Revokes a pending invitation of the organization (API route and console): only someone whose
+ * role is at least the invited one, and only while it is pending; one audit row with the change.
+ */
+export async function revokeInvitation(deps: AppDeps, input: { organizationId: string; role: Role; invitationId: string }): Promise<{ id: string; revoked: true }> {
+  const now = deps.clock.now();
+  const row = await findOrgInvitation(deps.db, input.organizationId, input.invitationId);
+  if (!row) throw new HttpError('NOT_FOUND', 'No such invitation in this organization');
+  if (!atLeast(input.role, row.role as Role)) throw new HttpError('FORBIDDEN', `Only owners can revoke an invitation for the role ${row.role}`);
+  const status = invitationStatus(row, now);
+  if (status !== 'pending') throw new HttpError('CONFLICT', `This invitation is already ${status}`);
+  await deps.db.transaction().execute(async (trx) => {
+    if (!(await revokeOpenInvitation(trx, row.id, now))) throw new HttpError('CONFLICT', 'This invitation is no longer pending');
+    await record(trx, { now, action: 'invitation.revoked', organizationId: row.organization_id, target: { type: 'invitation', id: row.id }, detail: { email: row.email, role: row.role } });
+  });
+  return { id: row.id, revoked: true };
 }

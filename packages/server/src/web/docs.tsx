@@ -35,7 +35,18 @@ for (const rule of ['th_open', 'td_open'] as const) {
   };
 }
 
+/** The guides people look for first (seed 000's "Next Steps"), in reading order, under these titles. */
+export const GUIDE_ORDER: [slug: string, title: string][] = [
+  ['quickstart', 'Quick Start'], ['api-structure', 'API Structure'], ['errors', 'Error Handling'], ['rate-limits', 'Rate Limits'],
+  ['scopes', 'Scopes & Permissions'], ['api-keys', 'API Keys'], ['projects', 'Projects'], ['oauth', 'OAuth'], ['mcp', 'MCP'], ['webhooks', 'Webhooks'],
+];
+const MAIN_GUIDES = new Map(GUIDE_ORDER.filter(([slug]) => GUIDES[slug] !== undefined));
+/** The other guides of docs/, by file name. */
+const MORE_GUIDES = Object.keys(GUIDES).filter((slug) => !MAIN_GUIDES.has(slug));
+
 function titleOf(slug: string): string {
+  const main = MAIN_GUIDES.get(slug);
+  if (main) return main;
   const m = /^#\s+(.+)$/m.exec(GUIDES[slug] ?? '');
   return m ? m[1]!.replace(/`/g, '').trim() : slug;
 }
@@ -53,8 +64,9 @@ function DocsNav(props: { current: string }): JSX.Element {
     <nav aria-label="Guides">
       <ul class="side">
         <li><a href="/docs" aria-current={props.current === '' ? 'page' : undefined}>Overview</a></li>
-        {Object.keys(GUIDES).map((slug) => <li key={slug}><a href={`/docs/${slug}`} aria-current={props.current === slug ? 'page' : undefined}>{titleOf(slug)}</a></li>)}
+        {[...MAIN_GUIDES.keys()].map((slug) => <li key={slug}><a href={`/docs/${slug}`} aria-current={props.current === slug ? 'page' : undefined}>{titleOf(slug)}</a></li>)}
         <li><a href="/docs/api" aria-current={props.current === 'api' ? 'page' : undefined}>API reference</a></li>
+        {MORE_GUIDES.map((slug) => <li key={slug} class="more"><a href={`/docs/${slug}`} aria-current={props.current === slug ? 'page' : undefined}>{titleOf(slug)}</a></li>)}
       </ul>
     </nav>
   );
@@ -81,10 +93,13 @@ export function docsPages(deps: AppDeps, pages: PageRouter): void {
       <DocsFrame ctx={ctx} title="Documentation" current="">
         <h1>Documentation</h1>
         <p class="lead">Guides for the acct server, its API and its CLI. Every example in them runs in the test suite.</p>
+        <h2>Guides</h2>
         <ul>
-          {Object.keys(GUIDES).map((slug) => <li key={slug}><a href={`/docs/${slug}`}>{titleOf(slug)}</a></li>)}
+          {[...MAIN_GUIDES.keys()].map((slug) => <li key={slug}><a href={`/docs/${slug}`}>{titleOf(slug)}</a></li>)}
           <li><a href="/docs/api">API reference</a> (machine-readable: <a href="/api/openapi.json">/api/openapi.json</a>, OpenAPI 3.1)</li>
         </ul>
+        <h2>More</h2>
+        <ul>{MORE_GUIDES.map((slug) => <li key={slug}><a href={`/docs/${slug}`}>{titleOf(slug)}</a></li>)}</ul>
       </DocsFrame>
     ));
   });

@@ -6,7 +6,8 @@ import { HttpError } from '../http/http-error.js';
 import { createOrganization } from '../orgs/orgs.service.js';
 import { createProject } from '../projects/projects.service.js';
 import { createTeam, findTeam } from '../teams/teams.service.js';
-import { createInvitation, invitationStatus } from '../invitations/invitations.service.js';
+import { createInvitation, invitationStatus, revokeInvitation } from '../invitations/invitations.service.js';
+import { readSubscription } from '../billing/subscription.service.js';
 import { inviteProblem, removalProblem, roleChangeProblem } from '../members/role-rules.js';
 import { removeMembership, setRole } from '../members/members.service.js';
 import { findMember } from '../members/members.repository.js';
@@ -62,6 +63,21 @@ function OrgsListPage(props: { ctx: PageContext; orgs: { id: string; name: strin
   );
 }
 
+/** The organization's sub-pages; webhooks and the audit log only for the roles that may read them. */
+export function OrgNav(props: { org: { id: string; role: Role }; path: string }): JSX.Element {
+  const base = `/orgs/${props.org.id}`;
+  const items: [string, string][] = [[base, 'Overview']];
+  if (roleAllows(props.org.role, 'webhooks:read')) items.push([`${base}/webhooks`, 'Webhooks']);
+  if (roleAllows(props.org.role, 'audit:read')) items.push([`${base}/audit-log`, 'Audit log']);
+  return (
+    <nav aria-label="Organization">
+      <ul class="tabs">
+        {items.map(([href, label]) => <li key={href}><a href={href} aria-current={props.path === href || (href !== base && props.path.startsWith(`${href}/`)) ? 'page' : undefined}>{label}</a></li>)}
+      </ul>
+    </nav>
+  );
+}
+
 function OrgPage(props: { ctx: PageContext; org: OrgView; section?: Section; errors?: FormErrors | undefined; newKey?: { team: string; name: string; key: string } | undefined; note?: string | undefined }): JSX.Element {
   const { ctx, org } = props;
   const errorsOf = (s: Section) => (props.section === s ? props.errors : undefined);
@@ -74,6 +90,7 @@ function OrgPage(props: { ctx: PageContext; org: OrgView; section?: Section; err
       <p class="muted"><a href="/orgs">Organizations</a> / {org.slug}</p>
       <h1>{org.name}</h1>
       <p class="lead">You are {org.role === 'admin' ? 'an' : 'a'} <strong>{org.role}</strong> here.</p>
+      <OrgNav org={org} path={ctx.path} />
       {props.note ? <Alert kind="ok"><p>{props.note}</p></Alert> : null}
       {props.newKey ? (
         <section class="alert warn" aria-labelledby="h-new-team-key">
@@ -134,7 +151,14 @@ function OrgPage(props: { ctx: PageContext; org: OrgView; section?: Section; err
         </div>
         <h3>Invitations</h3>
         {org.invitations.length === 0 ? <p class="muted">No pending invitations.</p> : (
-          <ul>{org.invitations.map((i) => <li key={i.id}>{i.email} as {i.role}, until <When at={i.expiresAt} /></li>)}</ul>
+          <ul class="items">
+            {org.invitations.map((i) => (
+              <li key={i.id}>
+                <span>{i.email} as {i.role}, until <When at={i.expiresAt} /></span>
+                {canMembers ? <ActionButton action={`${base}/invitations/${i.id}/revoke`} csrf={ctx.csrf} label="Revoke" kind="danger" ariaLabel={`Revoke the invitation of ${i.email}`} confirm={`Revoke the invitation of ${i.email}? Its link stops working.`} /> : null}
+              </li>
+            ))}
+          </ul>
         )}
         {canMembers ? (
           <>
@@ -215,7 +239,7 @@ function OrgPage(props: { ctx: PageContext; org: OrgView; section?: Section; err
 
       <section class="card" aria-labelledby="h-billing">
         <h2 id="h-billing">Credits and plan</h2>
-        <p>Plan <strong>{org.plan}</strong>, {org.seats} seats. Balance: <strong>{org.creditBalance}</strong> credits.</p>
+        <p>Plan <strong>{org.plan}</strong>, {org.seats} seats. Balance: <strong id="credit-balance">{org.creditBalance}</strong> credits.</p>
         {org.ledger.length > 0 ? (
           <div class="table-wrap">
             <table class="stacked">
@@ -236,6 +260,8 @@ function OrgPage(props: { ctx: PageContext; org: OrgView; section?: Section; err
 async function loadOrg(deps: AppDeps, organizationId: string, userId: string): Promise<OrgView> {
   const role = await roleIn(deps, organizationId, userId);
   const org = await deps.db.selectFrom('organizations').selectAll().where('id', '=', organizationId).executeTakeFirstOrThrow();
+  // Plan, seats and balance as GET …/subscription answers them (one code path, whatever it computes).
+  const subscription = await readSubscription(deps, organizationId);
   const now = deps.clock.now();
   const [projects, members, invitations, teams, ledger] = await Promise.all([
     deps.db.selectFrom('projects').selectAll().where('organization_id', '=', organizationId).orderBy('id', 'desc').limit(50).execute(),
@@ -249,7 +275,7 @@ async function loadOrg(deps: AppDeps, organizationId: string, userId: string): P
     ? await deps.db.selectFrom('team_keys').selectAll().where('team_id', 'in', teams.map((t) => t.id)).orderBy('id', 'desc').execute()
     : [];
   return {
-    id: org.id, name: org.name, slug: org.slug, plan: org.plan, seats: org.seats, creditBalance: org.credit_balance, role,
+    id: org.id, name: org.name, slug: org.slug, plan: subscription.plan, seats: subscription.seats, creditBalance: subscription.creditBalance, role,
     projects: projects.map((p) => ({ id: p.id, name: p.name, description: p.description, createdAt: p.created_at })),
     members: members.map((m) => ({ id: m.id, email: m.email, fullName: m.full_name, role: m.role })),
     invitations: invitations.filter((i) => invitationStatus(i, now) === 'pending').map((i) => ({ id: i.id, email: i.email, role: i.role, expiresAt: i.expires_at })),
@@ -265,6 +291,7 @@ const ORG_NOTICES: Record<string, string> = {
   'invited': 'Invitation sent.',
   'team-created': 'Team created.',
   'team-key-revoked': 'The team key is revoked: it stops working at once.',
+  'invitation-revoked': 'The invitation is revoked: its link no longer works.',
 };
 
 /** Organization pages: projects, members and invitations, teams and team keys, credits. */
@@ -319,6 +346,18 @@ export function orgPages(deps: AppDeps, pages: PageRouter): void {
       await createInvitation(deps, { organizationId: orgId(ctx), email: input.email, role: input.role, invitedBy: ctx.user! });
       redirect(ctx, `/orgs/${orgId(ctx)}?done=invited`);
     } catch (err) {
+      await show(ctx, { section: 'invite', errors: formErrors(err), status: err instanceof HttpError ? err.status : 400 });
+    }
+  }, { signedIn: true });
+
+  pages.post('/orgs/:organizationId/invitations/:invitationId/revoke', async (ctx) => {
+    try {
+      const role = await roleIn(deps, orgId(ctx), ctx.user!.id);
+      requireRole(role, 'members:write');
+      await revokeInvitation(deps, { organizationId: orgId(ctx), role, invitationId: String(ctx.req.params['invitationId'] ?? '') });
+      redirect(ctx, `/orgs/${orgId(ctx)}?done=invitation-revoked`);
+    } catch (err) {
+      if (err instanceof HttpError && err.code === 'NOT_FOUND') throw err;
       await show(ctx, { section: 'invite', errors: formErrors(err), status: err instanceof HttpError ? err.status : 400 });
     }
   }, { signedIn: true });

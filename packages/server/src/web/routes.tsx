@@ -25,6 +25,8 @@ import { formErrors, type FormErrors } from './ui.js';
 import { orgPages } from './orgs.js';
 import { adminPages } from './admin.js';
 import { docsPages } from './docs.js';
+import { webhookPages } from './org-webhooks.js';
+import { auditPages } from './org-audit.js';
 
 /** Every page path the console serves (policy.test.ts: routes outside the API contracts). */
 export const WEB_PAGES: string[] = [];
@@ -403,6 +405,8 @@ export function webRoutes(deps: AppDeps): RequestHandler {
   }, { signedIn: true });
 
   orgPages(deps, pages);
+  webhookPages(deps, pages);
+  auditPages(deps, pages);
   adminPages(deps, pages);
   docsPages(deps, pages);
 

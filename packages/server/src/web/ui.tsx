@@ -30,7 +30,7 @@ export function Csrf(props: { token: string }): JSX.Element {
 export interface FieldProps {
   label: string;
   name: string;
-  type?: 'text' | 'email' | 'password' | 'number' | 'search';
+  type?: 'text' | 'email' | 'password' | 'number' | 'search' | 'url' | 'date';
   value?: string;
   hint?: string;
   error?: string | undefined;
