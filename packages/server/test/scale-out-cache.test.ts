@@ -255,12 +255,24 @@ describe(`three instances on ${TEST_DIALECT} and Redis, each caching credentials
     const before = await cacheStats(1);
     for (let n = 0; n < 10; n++) expect(await bearerMe(1, first.access_token)).toBe('200 OK');
     expect((await cacheStats(1)).hits - before.hits).toBeGreaterThanOrEqual(8);
+    // Introspection (a confidential client) is answered from memory too, and sees the revocation below at once.
+    const web = (await register(url(0), { client_name: 'Cache Resource Server', redirect_uris: [redirect], token_endpoint_auth_method: 'client_secret_basic' })).body as { client_id: string; client_secret: string };
+    const introspect = async (i: number, token: string) => {
+      const res = await fetch(`${url(i)}/oauth2/introspect`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${web.client_id}:${web.client_secret}`).toString('base64')}` },
+        body: new URLSearchParams({ token }).toString(),
+      });
+      return ((await res.json()) as { active: boolean }).active;
+    };
+    for (const i of [1, 2, 1, 2]) expect(await introspect(i, first.access_token)).toBe(true);
     // RFC 7009 revocation through instance 0: refused by 1 and 2 on their next request.
     const revoked = await fetch(`${url(0)}/oauth2/revoke`, {
       method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: first.access_token, client_id: client }).toString(),
     });
     expect(revoked.status).toBe(200);
     for (const i of [1, 2, 0]) expect(await bearerMe(i, first.access_token)).toBe('401 INVALID_TOKEN');
+    for (const i of [2, 1]) expect(await introspect(i, first.access_token)).toBe(false);
     // A code used twice (through instance 1) revokes what it issued: refused everywhere at once.
     const second = await tokens(0);
     for (const i of [0, 1, 2]) expect(await bearerMe(i, second.access_token)).toBe('200 OK');

@@ -105,6 +105,30 @@ export class CredentialCache {
   }
 
   /**
+   * Another read that authentication-like endpoints repeat (an OAuth client's registration, a
+   * token an introspection asks about), through the same epoch rules: `load`'s answer, null when
+   * there is none (never cached), is used until `until(value)` (the injected clock, ms). The tables
+   * `load` reads must be in AUTH_TABLES (auth/invalidation.ts). `key` is hashed like a token.
+   */
+  async remember<T extends object>(key: string, load: () => Promise<T | null | undefined>, until: (value: T) => number): Promise<T | null> {
+    const at = performance.now();
+    const read = this.epoch.read();
+    const epoch = read instanceof Promise ? await read : read;
+    if (epoch === null) return (await load()) ?? null;
+    this.sweep(epoch);
+    const digest = hash('sha256', `${this.prefix}remember:${key}`, 'base64');
+    const entry = this.callers.get(digest);
+    if (entry && this.fresh(entry, epoch, at) && this.clock.now().getTime() < entry.until) {
+      this.hits++;
+      return entry.value as T;
+    }
+    this.misses++;
+    const value = (await load()) ?? null;
+    if (value) this.put(this.callers, digest, { value, epoch, stampedAt: at, until: until(value) });
+    return value;
+  }
+
+  /**
    * The caller's role in an organization, through the cache, against the epoch this request read
    * in `resolve`. Only memberships that exist are cached: a new one needs no invalidation.
    */

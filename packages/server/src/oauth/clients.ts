@@ -149,7 +149,9 @@ export async function resolveClient(deps: AppDeps, clientId: unknown): Promise<O
   const url = documentUrl(deps, clientId);
   if (url) return loadDocumentClient(deps, url);
   if (/^https?:/.test(clientId)) throw new OAuthError('invalid_client', 'A URL client_id must be an https URL with a path (loopback http only when the server allows it)');
-  const row = await findRegisteredClient(deps.db, clientId);
+  // Through the credential cache when there is one (oauth_clients is among the tables whose changes bump the epoch).
+  const load = () => findRegisteredClient(deps.db, clientId);
+  const row = deps.credentialCache ? await deps.credentialCache.remember(`client:${clientId}`, load, () => Infinity) : await load();
   if (!row) throw new OAuthError('invalid_client', 'Unknown client');
   return fromRow(row);
 }

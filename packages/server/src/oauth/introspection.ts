@@ -25,7 +25,10 @@ export async function introspect(deps: AppDeps, token: unknown): Promise<Record<
   const now = deps.clock.now();
   const iss = deps.baseUrl();
   if (parsed.kind === 'oauthAccess' || parsed.kind === 'oauthRefresh') {
-    const row = await findToken(deps.db, token);
+    // Through the credential cache when there is one: a revocation, a used refresh token or a
+    // disabled account changes oauth_tokens, oauth_grants or users, which bumps the epoch.
+    const load = () => findToken(deps.db, token);
+    const row = deps.credentialCache ? await deps.credentialCache.remember(`introspect:${token}`, load, (r) => new Date(r.expires_at).getTime()) : await load();
     if (!row || row.kind !== (parsed.kind === 'oauthAccess' ? 'access' : 'refresh')) return inactive;
     if (row.token_revoked_at || row.grant_revoked_at || !row.is_active || new Date(row.expires_at) <= now || (row.kind === 'refresh' && row.used_at)) return inactive;
     return {
