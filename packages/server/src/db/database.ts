@@ -16,6 +16,7 @@ import * as m0008 from './migrations/0008_oauth.js';
 import * as m0009 from './migrations/0009_audit_log.js';
 import * as m0010 from './migrations/0010_webhooks.js';
 import * as m0011 from './migrations/0011_console.js';
+import * as m0013 from './migrations/0013_webhook_relays.js';
 
 export type DB = Kysely<Database>;
 
@@ -31,6 +32,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0009_audit_log': m0009,
   '0010_webhooks': m0010,
   '0011_console': m0011,
+  '0013_webhook_relays': m0013,
 };
 
 class StaticMigrations implements MigrationProvider {

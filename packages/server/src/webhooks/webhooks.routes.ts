@@ -14,10 +14,12 @@ import { encryptSecret, newSigningSecret, secretsKey } from './signing.js';
 
 const DEFAULT_OVERLAP_SECONDS = 86_400;
 
-function toWebhook(row: WebhookEndpointRow) {
+/** The API shape of an endpoint (never its secret). */
+export function toWebhook(row: WebhookEndpointRow) {
   return {
     id: row.id,
     organizationId: row.organization_id,
+    kind: (row.relay_expires_at === null ? 'url' : 'relay') as 'url' | 'relay',
     url: row.url,
     description: row.description,
     events: JSON.parse(row.events) as WebhookEventType[],
@@ -30,7 +32,8 @@ function toWebhook(row: WebhookEndpointRow) {
   };
 }
 
-function toDelivery(row: WebhookDeliveryRow) {
+/** The API shape of a delivery. */
+export function toDelivery(row: WebhookDeliveryRow) {
   return {
     id: row.id,
     webhookId: row.endpoint_id,
@@ -85,6 +88,7 @@ export function webhookRoutes(deps: AppDeps, r: Router): void {
       id: ulid(now.getTime()), organization_id: organizationId, url, description: ctx.body.description ?? '', events: JSON.stringify(ctx.body.events),
       secret_enc: encryptSecret(await secretsKey(deps), secret), previous_secret_enc: null, previous_secret_expires_at: null, secret_rotated_at: null,
       enabled: 1, consecutive_failures: 0, failing_since: null, created_by: ctx.principal?.subject.kind === 'user' ? ctx.principal.subject.id : null, created_at: iso(now), updated_at: iso(now),
+      relay_expires_at: null,
     };
     await deps.db.transaction().execute(async (trx) => {
       await trx.insertInto('webhook_endpoints').values(row).execute();
@@ -103,6 +107,8 @@ export function webhookRoutes(deps: AppDeps, r: Router): void {
     const existing = await find(organizationId, ctx.params['webhookId'] ?? '');
     const now = deps.clock.now();
     const b = ctx.body;
+    if (b.url !== undefined && existing.relay_expires_at !== null)
+      throw new HttpError('VALIDATION_ERROR', 'A relay (acct webhooks listen) has no URL', [{ field: 'url', message: 'a relay has no URL' }]);
     const changes = {
       ...(b.url !== undefined ? { url: destination(b.url) } : {}),
       ...(b.events !== undefined ? { events: JSON.stringify(b.events) } : {}),
