@@ -74,11 +74,25 @@ async function server(label, env, baseEnv, dialect = 'sqlite') {
   return { ...s, dataDir, database, backends, drop };
 }
 
-/** CPU seconds of the server and, on PostgreSQL, of its database's backends. */
+/** CPU seconds of the server and, on PostgreSQL, of each of its database's backends, by pid. */
 async function cpuOf(s) {
   const pids = [s.pid, ...(await s.backends())];
-  const each = pids.map((pid) => cpuSecondsOf(pid));
-  return each.some((x) => x === null) ? null : each.reduce((a, b) => a + b, 0);
+  return new Map(pids.map((pid) => [pid, cpuSecondsOf(pid)]));
+}
+
+/**
+ * CPU seconds spent between two snapshots: a pid in both counts its difference; a backend that
+ * appeared meanwhile counts all of its CPU (it started during the run); null when the server's own is unknown.
+ */
+function cpuSpent(before, after, serverPid) {
+  if (before.get(serverPid) == null || after.get(serverPid) == null) return null;
+  let spent = 0;
+  for (const [pid, cpu] of after) {
+    if (cpu == null) continue;
+    const was = before.get(pid);
+    spent += was == null ? cpu : Math.max(0, cpu - was);
+  }
+  return spent;
 }
 
 /** A receiver on 127.0.0.1 that answers 204 and counts. */
@@ -108,8 +122,8 @@ async function run(title, s, opts, expectStatus, warmup, duration, log) {
   if (warmup > 0) await cannon({ ...opts, title: `${title} (warm-up)`, duration: warmup }, { expectStatus });
   const before = await cpuOf(s);
   const r = await cannon({ ...opts, title, duration }, { expectStatus });
-  const after = await cpuOf(s);
-  r.cpuUs = before !== null && after !== null ? ((after - before) * 1e6) / r.total : null;
+  const spent = cpuSpent(before, await cpuOf(s), s.pid);
+  r.cpuUs = spent === null ? null : (spent * 1e6) / r.total;
   log(`${title}: ${fmtInt(r.rps)}/s, p99 ${fmtMs(r.p99)}, CPU ${r.cpuUs === null ? '?' : Math.round(r.cpuUs)} µs each (${fmtInt(r.total)} writes)`);
   return r;
 }
