@@ -145,4 +145,25 @@ describe('webhook relays', () => {
     expectEnvelope(eleventh, 409, 'CONFLICT');
     expect(eleventh.body.message).toContain('10 relays');
   });
+
+  it('a waiting poll answers at once, empty, when the server drains (SIGTERM)', async () => {
+    const own = await startServer({ ACCT_WEBHOOK_POLL_MS: '50' });
+    try {
+      const user = await newUser(own.url, 'relay-drain');
+      const made = await api(own.url, 'POST', orgPath(user.organizationId, '/webhooks/relays'), { cookie: user.cookie, body: {} });
+      expectEnvelope(made, 201, 'OK');
+      const started = Date.now();
+      const waiting = api(own.url, 'POST', orgPath(user.organizationId, `/webhooks/${made.body.data.id}/relay/poll`), { cookie: user.cookie, body: { wait: 25 } });
+      await new Promise((r) => setTimeout(r, 500));
+      const stopped = own.stop();
+      const answer = await waiting;
+      expectEnvelope(answer, 200, 'OK');
+      expect(answer.body.data).toEqual([]);
+      // Without the drain hook the poll holds the server's drain for its whole 25 s.
+      expect(Date.now() - started).toBeLessThan(10_000);
+      await stopped;
+    } finally {
+      await own.stop().catch(() => undefined);
+    }
+  });
 });

@@ -26,6 +26,14 @@ const LEASE_SECONDS = 60;
 /** How often a waiting poll looks for new deliveries. */
 const POLL_INTERVAL_MS = 200;
 
+/** Aborted when the server drains: waiting polls answer at once instead of holding the drain up. */
+const draining = new AbortController();
+
+/** Ends every waiting relay poll of this process (SIGTERM): each answers with what it has, nothing. */
+export function endRelayPolls(): void {
+  draining.abort();
+}
+
 export interface RelayedDelivery {
   deliveryId: string;
   messageId: string;
@@ -77,8 +85,9 @@ async function claim(deps: AppDeps, endpointId: string, now: Date): Promise<Webh
  * Waits up to `waitSeconds` for due deliveries of the relay and hands them out signed; keeps the
  * relay alive. Ends early when the listener goes away (`signal`), leaving nothing claimed.
  */
-export async function pollRelay(deps: AppDeps, organizationId: string, webhookId: string, waitSeconds: number, signal: AbortSignal): Promise<RelayedDelivery[]> {
+export async function pollRelay(deps: AppDeps, organizationId: string, webhookId: string, waitSeconds: number, listener: AbortSignal): Promise<RelayedDelivery[]> {
   const relay = await findRelay(deps, organizationId, webhookId);
+  const signal = AbortSignal.any([listener, draining.signal]);
   const deadline = performance.now() + waitSeconds * 1000;
   const keepAlive = () => deps.db.updateTable('webhook_endpoints').set({ relay_expires_at: iso(addSeconds(deps.clock.now(), RELAY_TTL_SECONDS)) }).where('id', '=', relay.id).execute();
   await keepAlive();
