@@ -34,7 +34,7 @@ import { webhookRoutes } from './webhooks/webhooks.routes.js';
 import { webhookRelayRoutes } from './webhooks/relay.routes.js';
 import { credentialCacheTestRoutes } from './auth/credential-cache.js';
 import { OAUTH_FORM_PATHS, oauthRoutes } from './oauth/oauth.routes.js';
-import { oauthPageRoutes } from './oauth/pages.routes.js';
+import { OAUTH_PAGE_PATHS, oauthPageRoutes } from './oauth/pages.routes.js';
 import { oauthGrantRoutes } from './oauth/grants.routes.js';
 import { mcpCors, mcpRoutes } from './mcp/mcp.routes.js';
 
@@ -96,7 +96,7 @@ export function createApp(deps: AppDeps): Express {
     ...jsonBody(deps.config.bodyLimit, FORM_PATHS, deps.config.intakeBodyLimit),
     // /mcp takes bearer tokens only (never the cookie), so it is answered before the CSRF check.
     mcpRoutes(deps),
-    csrf(() => new URL(deps.baseUrl()).origin, deps.config.trustedOrigins),
+    csrf(() => new URL(deps.baseUrl()).origin, deps.config.trustedOrigins, OAUTH_PAGE_PATHS),
     // CORS is off: no preflight to answer, and Express's automatic OPTIONS reply is not the envelope.
     (req, _res, next) => next(req.method === 'OPTIONS' ? new HttpError('NOT_FOUND', 'OPTIONS is not supported: this API does not serve cross-origin requests') : undefined),
   ]));

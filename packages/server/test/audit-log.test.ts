@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, newKey, newUser, PASSWORD, signIn, startServer, startSmtp, type RunningServer, type SmtpCatcher, type TestUser } from './harness.js';
 import { api, expectEnvelope, expectNoServerErrors, expectValidationError, nextMail, RESET_SUBJECT, tokenOf } from './support.js';
 import { joinOrg, orgPath, sqlOn } from './tenancy-support.js';
+import { answerConsent, pkce, register, tokenRequest } from './oauth-support.js';
 
 let server: RunningServer;
 let smtp: SmtpCatcher;
@@ -155,6 +156,66 @@ describe('audit rows', () => {
     const ids = mine.body.data.map((e: { id: string }) => e.id);
     expect([...ids].sort().reverse()).toEqual(ids);
     expect(mine.text).not.toContain(owner.id);
+  });
+
+  it('writes one mcp.tool_called row per MCP tool call, refused or not, beside the route\'s own row, with the OAuth client and no argument', async () => {
+    // An agent's grant for /mcp: reading, and minting keys, but not writing projects.
+    const redirect = 'http://127.0.0.1:33420/callback';
+    const reg = await register(server.url, { client_name: 'audited agent', redirect_uris: [redirect], token_endpoint_auth_method: 'none' });
+    const { verifier, challenge } = pkce();
+    const authorize = `${server.url}/oauth2/authorize?${new URLSearchParams({
+      response_type: 'code', client_id: reg.body.client_id, redirect_uri: redirect, scope: 'user:read projects:read api-keys:write', state: 's',
+      code_challenge: challenge, code_challenge_method: 'S256', resource: `${server.url}/mcp`,
+    })}`;
+    const code = new URL(await answerConsent(authorize, owner.cookie)).searchParams.get('code')!;
+    const tokens = await tokenRequest(server.url, { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: redirect, client_id: reg.body.client_id });
+    expect(tokens.status, JSON.stringify(tokens.body)).toBe(200);
+    secrets.push(tokens.body['access_token'], tokens.body['refresh_token']);
+    const stranger = await newUser(server.url, 'audited-stranger');
+    const start = await lastId();
+    let id = 0;
+    const tool = (name: string, args: Record<string, unknown>, requestId: string) => call(server.url, 'POST', '/mcp', {
+      bearer: tokens.body['access_token'], headers: { accept: 'application/json, text/event-stream', 'x-request-id': requestId, 'user-agent': 'audit-agent/2.0' },
+      body: { jsonrpc: '2.0', id: ++id, method: 'tools/call', params: { name, arguments: args } },
+    });
+
+    const minted = await tool('create_api_key', { name: 'Minted over MCP', scopes: ['user:read'] }, 'mcp-audit-1');
+    expect(minted.status, minted.text).toBe(200);
+    const key = minted.body.result.structuredContent.data as { id: string; key: string };
+    secrets.push(key.key);
+    expect((await tool('create_project', { organizationId: owner.organizationId, name: 'Not allowed' }, 'mcp-audit-2')).status).toBe(403);
+    const foreign = await tool('list_projects', { organizationId: stranger.organizationId }, 'mcp-audit-3');
+    expect(foreign.body.result).toMatchObject({ isError: true, structuredContent: { error: { code: 'ORGANIZATION_MISMATCH' } } });
+    const invalid = await tool('list_projects', { organizationId: owner.organizationId, limit: 0 }, 'mcp-audit-4');
+    expect(invalid.body.result).toMatchObject({ isError: true, structuredContent: { error: { code: 'VALIDATION_ERROR' } } });
+    const unknown = await tool('no_such_tool', {}, 'mcp-audit-5');
+    expect(unknown.body.error).toBeTruthy();
+
+    const rows = await rowsOf("action = 'mcp.tool_called' AND id > ?", [start]);
+    expect(rows.map((r) => [r['request_id'], r['outcome'], r['target_id'], r['organization_id'], JSON.parse(r['detail']).error ?? null])).toEqual([
+      ['mcp-audit-1', 'success', 'create_api_key', null, null],
+      ['mcp-audit-2', 'failure', 'create_project', null, 'INSUFFICIENT_SCOPE'],
+      // A foreign organization's log gets nothing: the row is the caller's own.
+      ['mcp-audit-3', 'failure', 'list_projects', null, 'ORGANIZATION_MISMATCH'],
+      ['mcp-audit-4', 'failure', 'list_projects', owner.organizationId, 'VALIDATION_ERROR'],
+      ['mcp-audit-5', 'failure', null, null, 'UNKNOWN_TOOL'],
+    ]);
+    for (const row of rows) {
+      expect(row).toMatchObject({ actor_type: 'user', actor_id: owner.id, user_id: owner.id, credential_kind: 'oauth', user_agent: 'audit-agent/2.0' });
+      expect(row['credential_id']).toBeTruthy();
+      expect(JSON.parse(row['detail'])).toMatchObject({ clientId: reg.body.client_id });
+      // Never the arguments: neither the key's name nor the project's.
+      expect(row['detail']).not.toMatch(/Minted over MCP|Not allowed/);
+    }
+    expect(rows[0]!['target_type']).toBe('mcp_tool');
+    expect(JSON.parse(rows[1]!['detail'])).toMatchObject({ tool: 'create_project', scope: 'projects:write' });
+    // The route's own row stays, in addition.
+    const created = await rowsOf("action = 'api_key.created' AND target_id = ?", [key.id]);
+    expect(created).toHaveLength(1);
+    expect(created[0]).toMatchObject({ request_id: 'mcp-audit-1', credential_kind: 'oauth', credential_id: rows[0]!['credential_id'] });
+    // The owner reads the calls in their own log.
+    const mine = await api(server.url, 'GET', '/api/user/audit-log?action=mcp.*&limit=10', { cookie: owner.cookie });
+    expect(mine.body.data.map((e: { requestId: string }) => e.requestId)).toEqual(['mcp-audit-5', 'mcp-audit-4', 'mcp-audit-3', 'mcp-audit-2', 'mcp-audit-1']);
   });
 
   it('holds no secret issued in these tests, in any row', async () => {

@@ -59,7 +59,7 @@ export interface FaultRun {
 
 /**
  * Runs `workers` loops of `request` while: `healthyMs` healthy, `faultMs` in `mode`, then healed
- * (`pass`) until every worker saw a success after the heal or `recoverWithinMs` passed, plus
+ * (`pass`) until every kind of request succeeded again after the heal (recoveredAt) or `recoverWithinMs` passed, plus
  * `afterMs` more. Each worker stops starting requests once the run is over.
  */
 export async function underFault(
@@ -93,12 +93,24 @@ export async function underFault(
 
 const ok = (s: Sample) => s.status >= 200 && s.status < 300;
 
-/** When service came back: the end of the first success after the last failure that started after the heal, or null. */
+/**
+ * When service came back: for each kind of request (label), the end of its first success after its
+ * last failure that started after the heal; the latest of these, or null while any kind that ran
+ * after the heal has no such success. Per label, because authenticated reads never depend on Redis:
+ * a read's success must not count as sign-in coming back (the run would stop while sign-in still
+ * failed, and the last sample would be a failure).
+ */
 export function recoveredAt(run: FaultRun): number | null {
   const after = run.samples.filter((s) => s.start >= run.faultEnd).sort((a, b) => a.start - b.start);
-  const lastFailure = after.filter((s) => !ok(s)).at(-1);
-  const firstOk = after.find((s) => ok(s) && (!lastFailure || s.start > lastFailure.start));
-  return firstOk ? firstOk.end : null;
+  let latest: number | null = null;
+  for (const label of new Set(after.map((s) => s.label))) {
+    const mine = after.filter((s) => s.label === label);
+    const lastFailure = mine.filter((s) => !ok(s)).at(-1);
+    const firstOk = mine.find((s) => ok(s) && (!lastFailure || s.start > lastFailure.start));
+    if (!firstOk) return null;
+    latest = latest === null ? firstOk.end : Math.max(latest, firstOk.end);
+  }
+  return latest;
 }
 
 /** The figures the closing note and docs/operations.md quote. */

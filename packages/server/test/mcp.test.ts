@@ -104,7 +104,7 @@ describe('401 challenges', () => {
       for (const headers of [bearer(key), { 'x-api-key': key }]) {
         const res = await rpc(toolCall('whoami'), headers);
         expect(res.status).toBe(401);
-        expect(res.headers.get('www-authenticate')).toMatch(/^Bearer resource_metadata="http:\/\/[^"]+\/\.well-known\/oauth-protected-resource\/mcp", scope="[^"]+", error="invalid_token"/);
+        expect(res.headers.get('www-authenticate')).toMatch(/^Bearer error="invalid_token", scope="[^"]+", resource_metadata="http:\/\/[^"]+\/\.well-known\/oauth-protected-resource\/mcp"/);
       }
     }
   });

@@ -52,6 +52,26 @@ describe('openid-client against acct', () => {
     expect(meta.scopes_supported).toEqual(expect.arrayContaining(['user:read', 'projects:write', 'openid', 'offline_access']));
   });
 
+  it('serves jwks_uri as an empty, cacheable JWK Set, named in both discovery documents; OpenID discovery still works', async () => {
+    const config = await configFor(confidential.id, oidc.ClientSecretBasic(confidential.secret));
+    const meta = config.serverMetadata();
+    expect(meta.jwks_uri).toBe(`${server.url}/oauth2/jwks`);
+    const openid = (await (await fetch(`${server.url}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
+    expect(openid['jwks_uri']).toBe(`${server.url}/oauth2/jwks`);
+    expect(openid['subject_types_supported']).toEqual(['public']);
+    const rfc8414 = (await (await fetch(`${server.url}/.well-known/oauth-authorization-server`)).json()) as Record<string, unknown>;
+    expect(rfc8414['jwks_uri']).toBe(`${server.url}/oauth2/jwks`);
+    const jwks = await fetch(meta.jwks_uri!);
+    expect(jwks.status).toBe(200);
+    expect(jwks.headers.get('content-type')).toMatch(/^application\/jwk-set\+json/);
+    expect(jwks.headers.get('cache-control')).toMatch(/^public, max-age=\d+/);
+    expect(await jwks.json()).toEqual({ keys: [] });
+    // openid-client's OIDC discovery (the openid-configuration document) is what configFor used; a
+    // code flow on it still completes (it verifies no signature: there is nothing signed).
+    const tokens = await codeFlow(config, 'user:read');
+    expect(tokens.access_token).toMatch(/^bo_/);
+  });
+
   it('completes code + PKCE with consent given in the page; the token calls the API with its scopes only', async () => {
     const config = await configFor(confidential.id, oidc.ClientSecretBasic(confidential.secret));
     const tokens = await codeFlow(config, 'user:read projects:read');
@@ -100,6 +120,45 @@ describe('openid-client against acct', () => {
     await oidc.tokenRevocation(config, tokens.refresh_token!);
     expect((await oidc.tokenIntrospection(config, tokens.access_token)).active).toBe(false);
     expect((await call(server.url, 'GET', '/api/user/me', { bearer: tokens.access_token })).status).toBe(401);
+  });
+
+  it('answers a PAT with the same members as an OAuth token where they apply (docs/oauth.md table), exactly', async () => {
+    const config = await configFor(confidential.id, oidc.ClientSecretBasic(confidential.secret));
+    const tokens = await codeFlow(config, 'user:read');
+    const oauthInfo = await oidc.tokenIntrospection(config, tokens.access_token);
+    expect(Object.keys(oauthInfo).sort()).toEqual(['active', 'client_id', 'exp', 'iat', 'iss', 'organization_id', 'scope', 'sub', 'token_type']);
+    expect(oauthInfo).toMatchObject({ token_type: 'Bearer', iss: server.url });
+
+    // A pinned PAT with an expiry: every shared member, no client_id or aud, its key_id.
+    const pinned = await newKey(server.url, alice.cookie, ['projects:read', 'user:read'], { expiresIn: 86_400, metadata: { organizationId: alice.organizationId } });
+    const info = await oidc.tokenIntrospection(config, pinned.key);
+    const now = Math.floor(Date.now() / 1000);
+    expect(Object.keys(info).sort()).toEqual(['active', 'exp', 'iat', 'iss', 'key_id', 'organization_id', 'scope', 'sub', 'token_type']);
+    expect(info).toMatchObject({ active: true, scope: 'projects:read user:read', sub: alice.id, token_type: 'api_key', key_id: pinned.id, iss: server.url, organization_id: alice.organizationId });
+    expect(info.exp! - now).toBeGreaterThan(86_400 - 120);
+    expect(info.exp! - now).toBeLessThanOrEqual(86_400 + 5);
+    expect(Math.abs(info.iat! - now)).toBeLessThan(120);
+
+    // An unpinned PAT without expiry: organization_id null, no exp.
+    const open = await newKey(server.url, alice.cookie, ['user:read']);
+    const openInfo = await oidc.tokenIntrospection(config, open.key);
+    expect(Object.keys(openInfo).sort()).toEqual(['active', 'iat', 'iss', 'key_id', 'organization_id', 'scope', 'sub', 'token_type']);
+    expect(openInfo.organization_id).toBeNull();
+
+    // Rotated with a grace period: the old secret answers until the grace ends (exp), the new one like the key.
+    const rotated = await call(server.url, 'POST', '/api/auth/api-key/rotate', { cookie: alice.cookie, body: { id: open.id, gracePeriod: 600 } });
+    expect(rotated.status).toBe(200);
+    const old = await oidc.tokenIntrospection(config, open.key);
+    expect(old.active).toBe(true);
+    expect(old.exp! - Math.floor(Date.now() / 1000)).toBeGreaterThan(600 - 120);
+    expect(old.exp! - Math.floor(Date.now() / 1000)).toBeLessThanOrEqual(600 + 5);
+    const fresh = await oidc.tokenIntrospection(config, rotated.body.data.key);
+    expect(fresh.active).toBe(true);
+    expect(fresh.exp).toBeUndefined();
+
+    // Revoked: inactive, nothing else.
+    expect((await call(server.url, 'POST', '/api/auth/api-key/delete', { cookie: alice.cookie, body: { id: pinned.id } })).status).toBe(200);
+    expect(await oidc.tokenIntrospection(config, pinned.key)).toEqual({ active: false });
   });
 
   it('completes the device grant with acct-cli, approved in the /device page', async () => {

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, newUser, PASSWORD, startServer, startSmtp, withTestDb, type RunningServer, type SmtpCatcher, type TestUser } from './harness.js';
 import { api, expectEnvelope, expectNoServerErrors, mailsTo, nextMail, RESET_SUBJECT, tokenOf } from './support.js';
 import { joinOrg, orgPath } from './tenancy-support.js';
-import { answerConsent, formFields, pkce, postForm, register, tokenRequest } from './oauth-support.js';
+import { answerConsent, formFields, pkce, postForm, register, signInAt, tokenRequest } from './oauth-support.js';
 
 let server: RunningServer;
 let closed: RunningServer;
@@ -138,23 +138,50 @@ describe('authorization endpoint', () => {
     expect(html).toContain('127.0.0.1');
     expect(html).toContain('List and read projects');
     expect(html).toMatch(/<button type="submit" name="decision" value="allow">Allow<\/button>/);
-    expect(html).toMatch(/<button type="submit" name="decision" value="deny">Deny<\/button>/);
+    expect(html).toMatch(/<button type="submit" name="decision" value="deny"[^>]*>Deny<\/button>/);
     expect(page.headers.get('content-security-policy')).toContain('form-action');
   });
 
-  it('shows a sign-in form to a signed-out user and comes back to the consent page after signing in', async () => {
+  it('sends a signed-out user to the console\'s sign-in with return_to, and back to exactly the consent page after signing in', async () => {
     const { challenge } = pkce();
     const res = await fetch(authorizeUrl(codeParams(challenge)), { redirect: 'manual' });
     const consent = new URL(res.headers.get('location')!, server.url);
-    const page = await fetch(consent);
-    const html = await page.text();
-    expect(html).toContain('Sign in');
-    const signIn = await postForm(server.url, '/oauth/consent', { ...formFields(html), email: alice.email, password: PASSWORD });
-    expect(signIn.status).toBe(303);
-    expect(signIn.headers.get('location')).toBe(`${consent.pathname}${consent.search}`);
-    const cookie = signIn.headers.getSetCookie().find((c) => c.includes('acct_session='))!.split(';')[0]!;
-    const back = await fetch(new URL(signIn.headers.get('location')!, server.url), { headers: { cookie } });
-    expect(await back.text()).toContain('Allow');
+    const page = await fetch(consent, { redirect: 'manual' });
+    expect(page.status).toBe(303);
+    const back = `${consent.pathname}${consent.search}`;
+    expect(page.headers.get('location')).toBe(`/sign-in?return_to=${encodeURIComponent(back)}`);
+    const signIn = await signInAt(server.url, page.headers.get('location')!, alice.email, PASSWORD);
+    expect(signIn.returnTo).toBe(back);
+    expect(signIn.location).toBe(back);
+    const again = await fetch(new URL(signIn.location, server.url), { headers: { cookie: signIn.cookie } });
+    expect(again.status).toBe(200);
+    expect(await again.text()).toContain('Allow');
+  });
+
+  it('sends a consent answer whose session ended to sign-in, to come back to the same page', async () => {
+    const { challenge } = pkce();
+    const q = new URL(authorizeUrl(codeParams(challenge))).search.slice(1);
+    const res = await postForm(server.url, '/oauth/consent', { q, decision: 'allow', csrf: 'x' });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe(`/sign-in?return_to=${encodeURIComponent(`/oauth/consent?${q}`)}`);
+  });
+
+  it('takes the page\'s own form as a browser sends it (Origin: null under no-referrer, Sec-Fetch-Site: same-origin), and refuses it from another site', async () => {
+    const { challenge } = pkce();
+    const start = await fetch(authorizeUrl(codeParams(challenge, { scope: 'projects:read user:read' })), { redirect: 'manual', headers: { cookie: alice.cookie } });
+    const page = await fetch(new URL(start.headers.get('location')!, server.url), { headers: { cookie: alice.cookie } });
+    expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+    const fields = formFields(await page.text());
+    const send = (site: string) => fetch(`${server.url}/oauth/consent`, {
+      method: 'POST', redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: alice.cookie, origin: 'null', 'sec-fetch-site': site },
+      body: new URLSearchParams({ ...fields, decision: 'allow', organization_id: '' }).toString(),
+    });
+    expect((await send('cross-site')).status).toBe(403);
+    expect((await send('same-site')).status).toBe(403);
+    const ok = await send('same-origin');
+    expect(ok.status).toBe(303);
+    expect(answerOf(ok.headers.get('location')!).get('code')).toBeTruthy();
   });
 
   it('refuses a consent post without the page\'s CSRF token', async () => {

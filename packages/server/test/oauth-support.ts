@@ -7,9 +7,9 @@ export function pkce(): { verifier: string; challenge: string } {
   return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
 }
 
-/** The hidden and named fields of the first form on a page. */
+/** The hidden fields of the page's own answer form (posting to /oauth/consent or /device; not the layout's sign-out form). */
 export function formFields(html: string): Record<string, string> {
-  const form = /<form[^>]*method="post"[^>]*>([\s\S]*?)<\/form>/.exec(html)?.[1] ?? '';
+  const form = /<form method="post" action="\/(?:oauth\/consent|device)"[^>]*>([\s\S]*?)<\/form>/.exec(html)?.[1] ?? '';
   const fields: Record<string, string> = {};
   for (const m of form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)) fields[m[1]!] = decodeEntities(m[2]!);
   return fields;
@@ -66,4 +66,26 @@ export async function tokenRequest(base: string, fields: Record<string, string>,
   if (basic) headers['authorization'] = `Basic ${Buffer.from(`${encodeURIComponent(basic.id)}:${encodeURIComponent(basic.secret)}`).toString('base64')}`;
   const res = await fetch(`${base}/oauth2/token`, { method: 'POST', headers, body: new URLSearchParams(fields).toString() });
   return { status: res.status, body: (await res.json()) as Record<string, any> };
+}
+
+/**
+ * A signed-out browser sent to the console's sign-in (`/sign-in?return_to=…`): opens that page,
+ * signs in with its form (CSRF cookie and token, the hidden return_to), and returns where the
+ * console sends it next and the session cookie it set.
+ */
+export async function signInAt(base: string, signInLocation: string, email: string, password: string): Promise<{ location: string; cookie: string; returnTo: string }> {
+  const page = await fetch(new URL(signInLocation, base), { headers: { accept: 'text/html' } });
+  if (page.status !== 200) throw new Error(`sign-in page answered ${page.status}`);
+  const html = await page.text();
+  const csrfCookie = page.headers.getSetCookie().find((c) => c.startsWith('acct_csrf='))!.split(';')[0]!;
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
+  const returnTo = decodeEntities(/name="return_to" value="([^"]*)"/.exec(html)?.[1] ?? '');
+  const res = await fetch(`${base}/sign-in`, {
+    method: 'POST', redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: csrfCookie, origin: base, accept: 'text/html' },
+    body: new URLSearchParams({ _csrf: csrf, email, password, ...(returnTo ? { return_to: returnTo } : {}) }).toString(),
+  });
+  if (res.status !== 303) throw new Error(`sign-in answered ${res.status}: ${await res.text()}`);
+  const session = res.headers.getSetCookie().find((c) => c.startsWith('acct_session='))!.split(';')[0]!;
+  return { location: res.headers.get('location')!, cookie: session, returnTo };
 }

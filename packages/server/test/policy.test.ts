@@ -25,7 +25,7 @@ const isConsolePage = (route: string) => !route.split(' ')[1]!.startsWith('/api/
 const OAUTH_ROUTES = [
   'GET /.well-known/oauth-authorization-server', 'GET /.well-known/openid-configuration', 'GET /oauth2/authorize', 'POST /oauth2/token',
   'POST /oauth2/revoke', 'POST /oauth2/introspect', 'POST /oauth2/register', 'POST /oauth2/device_authorization',
-  'GET /oauth/consent', 'POST /oauth/consent', 'GET /device', 'POST /device',
+  'GET /oauth/consent', 'POST /oauth/consent', 'GET /device', 'POST /device', 'GET /oauth2/jwks',
 ];
 
 /**

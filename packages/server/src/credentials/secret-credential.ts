@@ -130,14 +130,19 @@ export function forgetSecrets(verifier: KeyVerifier, id: string): void {
 
 type Secrets = Pick<SecretCredentialColumns, 'secret_hash' | 'previous_secret_hash' | 'previous_expires_at'>;
 
+/** Which of a credential's secrets a token is: the current one, the previous one while a rotation's grace period runs, or neither (null). */
+export async function matchSecret(verifier: KeyVerifier, id: string, row: Secrets, token: ParsedToken, now: Date): Promise<'current' | 'previous' | null> {
+  const [current, previous] = verifierKeys(id);
+  if (await verifier.verify(current, row.secret_hash, token)) return 'current';
+  if (row.previous_secret_hash && row.previous_expires_at && new Date(row.previous_expires_at) > now) {
+    return (await verifier.verify(previous, row.previous_secret_hash, token)) ? 'previous' : null;
+  }
+  return null;
+}
+
 /** Checks a token against a credential's secret, or its previous secret while a rotation's grace period runs. */
 export async function verifyWithGrace(verifier: KeyVerifier, id: string, row: Secrets, token: ParsedToken, now: Date): Promise<boolean> {
-  const [current, previous] = verifierKeys(id);
-  if (await verifier.verify(current, row.secret_hash, token)) return true;
-  if (row.previous_secret_hash && row.previous_expires_at && new Date(row.previous_expires_at) > now) {
-    return verifier.verify(previous, row.previous_secret_hash, token);
-  }
-  return false;
+  return (await matchSecret(verifier, id, row, token, now)) !== null;
 }
 
 /** Milliseconds between two writes of a credential's last use (and on every change of IP). */

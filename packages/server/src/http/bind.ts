@@ -183,6 +183,8 @@ export interface Invocation {
   /** Already typed values (not query strings): validated against the contract's query schema. */
   query?: Record<string, unknown>;
   body?: Record<string, unknown>;
+  /** Filled in as the guards run, even when one refuses: the membership the tenant guard resolved (an audit row's organization). */
+  resolved?: { membership: Membership | null };
 }
 
 /**
@@ -203,7 +205,11 @@ async function invokeTracked<C extends RouteContract>(deps: AppDeps, contract: C
   const req = Object.create(call.req, { params: { value: call.params, enumerable: true } }) as Request;
   await deps.rateLimits.byCredential(contract, req, call.res, call.principal);
   const guarded: GuardContext = { deps, req, res: call.res, principal: call.principal, membership: null };
-  for (const guard of bound.guards) await guard(guarded);
+  try {
+    for (const guard of bound.guards) await guard(guarded);
+  } finally {
+    if (call.resolved) call.resolved.membership = guarded.membership;
+  }
   let query: unknown = undefined;
   if (contract.query) {
     const checked = validate(contract.query, call.query ?? {});

@@ -1,19 +1,17 @@
 import { Router, type Request, type RequestHandler, type Response } from 'express';
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
-import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { AppDeps } from '../deps.js';
 import { authenticate, presentedCredential } from '../auth/credentials/index.js';
 import { actorOf, type Principal } from '../auth/principal.js';
 import { requireScope } from '../auth/guards.js';
-import { invokeRoute } from '../http/bind.js';
+import { invokeRoute, type Invocation } from '../http/bind.js';
 import { HttpError } from '../http/http-error.js';
 import { JSON_RPC, JSON_RPC_RENDERER } from '../http/render/json-rpc.js';
 import { sendJson, useRenderer } from '../http/render/renderer.js';
 import { logRequest } from '../http/access-log.js';
 import { requestIp } from '../http/client-ip.js';
 import { VERSION } from '../version.js';
+import { record } from '../audit/audit.js';
 import { DEFAULT_SCOPES, inputSchema, splitArguments, TOOL_SCOPES, TOOLS, TOOLS_BY_NAME, type ToolDefinition } from './tools.js';
 
 export const MCP_PATH = '/mcp';
@@ -92,9 +90,14 @@ function quoted(text: string): string {
   return text.replace(/["\\]/g, '');
 }
 
-/** RFC 6750 §3 / RFC 9728 §5.1: the challenge that sends a client to the metadata and says what to ask for. */
+/**
+ * RFC 6750 §3 / RFC 9728 §5.1: the challenge that sends a client to the metadata and says what to
+ * ask for; with an error, in the order of the MCP authorization spec's examples (error, scope,
+ * resource_metadata, error_description). Parsers read the parameters by name.
+ */
 function challenge(deps: AppDeps, scopes: readonly string[], error?: { code: string; description: string }): string {
-  return `Bearer resource_metadata="${metadataUrl(deps)}", scope="${scopes.join(' ')}"${error ? `, error="${error.code}", error_description="${quoted(error.description)}"` : ''}`;
+  if (!error) return `Bearer resource_metadata="${metadataUrl(deps)}", scope="${scopes.join(' ')}"`;
+  return `Bearer error="${error.code}", scope="${scopes.join(' ')}", resource_metadata="${metadataUrl(deps)}", error_description="${quoted(error.description)}"`;
 }
 
 /**
@@ -152,7 +155,7 @@ interface RpcMessage { jsonrpc?: unknown; id?: unknown; method?: unknown; params
  * "Scope challenge handling"), so an OAuth client can step up and retry. The challenge asks for
  * what the token has plus what the tool needs, so the stepped-up token loses nothing.
  */
-function scopeCheck(deps: AppDeps, principal: Principal, body: unknown): { status: number; headers: Record<string, string>; body: unknown } | null {
+function scopeCheck(deps: AppDeps, principal: Principal, body: unknown): { tool: string; scope: string; status: number; headers: Record<string, string>; body: unknown } | null {
   const messages = (Array.isArray(body) ? body : [body]) as RpcMessage[];
   for (const m of messages) {
     if (!m || typeof m !== 'object' || m.method !== 'tools/call' || typeof m.params?.name !== 'string') continue;
@@ -166,6 +169,7 @@ function scopeCheck(deps: AppDeps, principal: Principal, body: unknown): { statu
       const wanted = [...new Set([...held, tool.contract.scope])];
       const description = `The tool ${tool.name} needs the scope ${tool.contract.scope}`;
       return {
+        tool: tool.name, scope: tool.contract.scope,
         status: 403,
         headers: { 'WWW-Authenticate': challenge(deps, wanted, { code: 'insufficient_scope', description }), 'X-Accepted-Scopes': tool.contract.scope },
         body: {
@@ -176,6 +180,34 @@ function scopeCheck(deps: AppDeps, principal: Principal, body: unknown): { statu
     }
   }
   return null;
+}
+
+/** The audit action of a tool call (docs/webhooks.md "The audit log"; not a webhook event). */
+export const MCP_TOOL_CALLED = 'mcp.tool_called';
+
+/**
+ * One audit row per `tools/call`, success or failure: who (the principal bind() would resolve,
+ * and the OAuth client when the credential is an OAuth token), which tool, in which organization
+ * when the tool acted in one, and the refusal's code. Never the arguments or the result (a
+ * minted key's secret is in the result only). Written outside any transaction: the tool's route
+ * writes its own row with its change; this one records the call itself, refused or not.
+ */
+async function auditToolCall(deps: AppDeps, req: Request, principal: Principal, call: {
+  tool: string | null; error: string | null; organizationId?: string | null; scope?: string;
+}): Promise<void> {
+  try {
+    await record(deps.db, {
+      req, action: MCP_TOOL_CALLED, outcome: call.error ? 'failure' : 'success', organizationId: call.organizationId ?? null,
+      target: call.tool ? { type: 'mcp_tool', id: call.tool } : null,
+      detail: {
+        ...(call.tool ? { tool: call.tool } : {}), clientId: principal.clientId,
+        ...(call.error ? { error: call.error } : {}), ...(call.scope ? { scope: call.scope } : {}),
+      },
+    });
+  } catch (err) {
+    // The call's answer stands; the missing row is loud in the logs.
+    deps.logger.error({ err, requestId: req.res?.locals['requestId'], tool: call.tool }, 'mcp tool call: the audit row could not be written');
+  }
 }
 
 /** A tool's answer: the route's data as structured content (arrays under `data`), and as text for clients that read only text. */
@@ -191,13 +223,6 @@ function toolError(err: HttpError): CallToolResult {
   return { isError: true, content: [{ type: 'text', text: `${err.code} (${err.status}): ${err.message}${hint}` }], structuredContent: { error } };
 }
 
-/**
- * One validator for every per-request server: the SDK would build an Ajv instance per server
- * (~5 ms each, 97% of a server's construction); it validates only elicitation answers, which
- * acct never asks for.
- */
-const VALIDATOR = new AjvJsonSchemaValidator();
-
 /** The tools list never changes: built once. */
 const TOOL_LIST = TOOLS.map((t) => ({
   name: t.name, title: t.title, description: `${t.description} Needs the scope ${[t.contract.scope, ...(t.contract.orScopes ?? [])].join(' or ')}.`,
@@ -205,34 +230,41 @@ const TOOL_LIST = TOOLS.map((t) => ({
   annotations: { title: t.title, readOnlyHint: t.readOnly, destructiveHint: t.name === 'revoke_api_key', idempotentHint: t.readOnly || t.idempotent === true, openWorldHint: false },
 }));
 
+const INSTRUCTIONS = 'Manage the signed-in user\'s acct account: organizations, projects, members, invitations, credits and personal API keys. Organization-scoped tools take an organizationId from list_organizations.';
+
+/** The SDK's part (mcp/protocol.ts), imported on the first MCP request: most servers never serve one. */
+let protocol: Promise<typeof import('./protocol.js')> | undefined;
+const loadProtocol = () => (protocol ??= import('./protocol.js'));
+
 /** One MCP server per request (stateless Streamable HTTP): its tools act as this principal. */
-function mcpServer(deps: AppDeps, req: Request, res: Response, principal: Principal): Server {
-  const server = new Server(
-    { name: 'acct', title: 'acct accounts, API keys and projects', version: VERSION },
-    {
-      capabilities: { tools: { listChanged: false } },
-      jsonSchemaValidator: VALIDATOR,
-      instructions: 'Manage the signed-in user\'s acct account: organizations, projects, members, invitations, credits and personal API keys. Organization-scoped tools take an organizationId from list_organizations.',
+async function answer(deps: AppDeps, req: Request, res: Response, principal: Principal): Promise<void> {
+  const { answerMcp } = await loadProtocol();
+  await answerMcp(req, res, {
+    info: { name: 'acct', title: 'acct accounts, API keys and projects', version: VERSION },
+    instructions: INSTRUCTIONS,
+    tools: TOOL_LIST,
+    async call(name, args) {
+      const tool = TOOLS_BY_NAME.get(name);
+      if (!tool) {
+        // The name is the caller's text: the row says only that the tool was unknown.
+        await auditToolCall(deps, req, principal, { tool: null, error: 'UNKNOWN_TOOL' });
+        return null;
+      }
+      return callTool(deps, req, res, principal, tool, args);
     },
-  );
-  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: TOOL_LIST }));
-  server.setRequestHandler(CallToolRequestSchema, async (request) => {
-    const tool = TOOLS_BY_NAME.get(request.params.name);
-    if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name}`);
-    return callTool(deps, req, res, principal, tool, request.params.arguments ?? {});
   });
-  return server;
 }
 
 async function callTool(deps: AppDeps, req: Request, res: Response, principal: Principal, tool: ToolDefinition, args: Record<string, unknown>): Promise<CallToolResult> {
   const started = process.hrtime.bigint();
   let outcome = 'OK';
+  const resolved: NonNullable<Invocation['resolved']> = { membership: null };
   try {
     const { params, query, body, unknown } = splitArguments(tool, args);
     if (unknown.length) throw new HttpError('VALIDATION_ERROR', unknown.map((k) => `${k} is not a known field`).join('; '), unknown.map((k) => ({ field: k, message: `${k} is not a known field` })));
     const missing = tool.params.filter((p) => typeof args[p] !== 'string' || args[p] === '');
     if (missing.length) throw new HttpError('VALIDATION_ERROR', missing.map((p) => `${p} is required (a string)`).join('; '), missing.map((p) => ({ field: p, message: 'is required' })));
-    const reply = await invokeRoute(deps, tool.contract, { req, res, principal, params, query, body });
+    const reply = await invokeRoute(deps, tool.contract, { req, res, principal, params, query, body, resolved });
     return toolResult(reply.data, reply.pagination);
   } catch (err) {
     if (!(err instanceof HttpError) || err.status >= 500) {
@@ -242,6 +274,10 @@ async function callTool(deps: AppDeps, req: Request, res: Response, principal: P
     outcome = err.code;
     return toolError(err);
   } finally {
+    // The organization is the one the tenant guard found the caller a member of (a call naming a
+    // foreign organization is refused before that, and writes nothing into that organization's
+    // log), else the one a pinned credential is confined to.
+    await auditToolCall(deps, req, principal, { tool: tool.name, error: outcome === 'OK' ? null : outcome, organizationId: resolved.membership?.organizationId ?? principal.organizationId });
     // Every tool call is logged with who called through which client; never its arguments or result (a minted key's secret).
     deps.logger.info({
       requestId: res.locals['requestId'], tool: tool.name, outcome, clientId: principal.clientId, actor: actorOf(principal), ip: requestIp(req),
@@ -272,19 +308,13 @@ export function mcpRoutes(deps: AppDeps, r: Router = Router()): Router {
     if (req.method === 'POST') {
       const refused = scopeCheck(deps, principal, req.body);
       if (refused) {
+        await auditToolCall(deps, req, principal, { tool: refused.tool, error: 'INSUFFICIENT_SCOPE', scope: refused.scope, organizationId: principal.organizationId });
         for (const [k, v] of Object.entries(refused.headers)) res.setHeader(k, v);
         sendJson(res, refused.status, refused.body);
         logRequest(deps.logger, req, res);
         return;
       }
-      const server = mcpServer(deps, req, res, principal);
-      const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
-      res.on('close', () => {
-        void transport.close();
-        void server.close();
-      });
-      await server.connect(transport);
-      await transport.handleRequest(req, res, req.body);
+      await answer(deps, req, res, principal);
       logRequest(deps.logger, req, res);
       return;
     }

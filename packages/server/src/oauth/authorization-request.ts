@@ -12,7 +12,12 @@ export interface AuthorizationRequest {
   scopes: string[];
   resource: string | null;
   codeChallenge: string;
+  /** OIDC Core 3.1.2.1 `prompt`: `none` (answer without any page) or `consent` (ask even if remembered). */
+  prompt: Set<'none' | 'consent'>;
 }
+
+/** The `prompt` values this server honours (metadata `prompt_values_supported`). */
+export const PROMPT_VALUES = ['none', 'consent'] as const;
 
 /** A problem the user must see: the client or its redirect cannot be trusted, so nothing is sent back to it. */
 export class AuthorizationPageError extends Error {
@@ -82,5 +87,12 @@ export async function parseAuthorizationRequest(deps: AppDeps, query: Record<str
     const problem = resourceProblem(deps.baseUrl(), resource);
     if (problem) throw fail('invalid_target', problem);
   }
-  return { client, redirectUri, state, scopes: scopes.length ? scopes : [...DEFAULT_SCOPES], resource, codeChallenge: challenge };
+  const prompt = new Set<'none' | 'consent'>();
+  for (const value of (single(query, 'prompt') ?? '').split(' ').filter(Boolean)) {
+    if (!(PROMPT_VALUES as readonly string[]).includes(value)) throw fail('invalid_request', `prompt=${value} is not supported (supported: ${PROMPT_VALUES.join(', ')})`);
+    prompt.add(value as 'none' | 'consent');
+  }
+  // OIDC Core 3.1.2.1: none with any other value is an error.
+  if (prompt.has('none') && prompt.size > 1) throw fail('invalid_request', 'prompt=none cannot be combined with another value');
+  return { client, redirectUri, state, scopes: scopes.length ? scopes : [...DEFAULT_SCOPES], resource, codeChallenge: challenge, prompt };
 }

@@ -1,6 +1,6 @@
 import { parseToken } from '@acct/shared';
 import type { AppDeps } from '../deps.js';
-import { verifyWithGrace } from '../keys/key-auth.js';
+import { matchSecret } from '../credentials/secret-credential.js';
 import { keyStatus } from '../keys/keys.service.js';
 import { findToken } from './grants.js';
 
@@ -10,6 +10,12 @@ const seconds = (at: string) => Math.floor(new Date(at).getTime() / 1000);
  * RFC 7662 for any acct credential a service may be shown: OAuth access and refresh tokens,
  * and PATs (`ba_`). Inactive answers say nothing else. Nothing is written: looking a token up
  * is not using it.
+ *
+ * The members, per kind (docs/oauth.md "Introspection"): both kinds carry `active`, `scope`,
+ * `sub`, `token_type`, `iat`, `iss`, `organization_id` (the pin, or null) and `exp` when the
+ * credential expires. OAuth tokens add `client_id` and `aud` (the RFC 8707 resource, when bound);
+ * a PAT has no client and no audience, so it has neither, and adds `key_id` instead. A PAT's
+ * previous secret, inside a rotation's grace period, answers with `exp` = the end of the grace.
  */
 export async function introspect(deps: AppDeps, token: unknown): Promise<Record<string, unknown>> {
   const inactive = { active: false };
@@ -33,11 +39,13 @@ export async function introspect(deps: AppDeps, token: unknown): Promise<Record<
         'api_keys.enabled', 'api_keys.expires_at', 'api_keys.revoked_at', 'api_keys.created_at', 'users.id as user_id', 'users.is_active'])
       .where('api_keys.lookup_id', '=', parsed.lookupId).executeTakeFirst();
     if (!row || !row.is_active) return inactive;
-    if (!(await verifyWithGrace(deps.keyVerifier, row.id, row, parsed, now))) return inactive;
+    const which = await matchSecret(deps.keyVerifier, row.id, row, parsed, now);
+    if (!which) return inactive;
     if (keyStatus(row, now) !== 'active') return inactive;
+    const ends = [row.expires_at, which === 'previous' ? row.previous_expires_at : null].filter((at): at is string => at !== null).map(seconds);
     return {
       active: true, scope: (JSON.parse(row.scopes) as string[]).join(' '), sub: row.user_id, token_type: 'api_key', key_id: row.id,
-      ...(row.expires_at ? { exp: seconds(row.expires_at) } : {}), iat: seconds(row.created_at), iss, organization_id: row.organization_id,
+      ...(ends.length ? { exp: Math.min(...ends) } : {}), iat: seconds(row.created_at), iss, organization_id: row.organization_id,
     };
   }
   return inactive;

@@ -11,6 +11,7 @@ import { authenticateClient, DEVICE_GRANT, registerClient } from './clients.js';
 import { OAuthError } from './errors.js';
 import { exchangeCode, pollDeviceCode, refreshTokens, resourceProblem, revokeToken } from './grants.js';
 import { introspect } from './introspection.js';
+import { PROMPT_VALUES } from './authorization-request.js';
 import { DEFAULT_SCOPES, parseScopeParam, SUPPORTED_SCOPES } from './scopes.js';
 import { newCode, newUserCode, formatUserCode } from './tokens.js';
 
@@ -27,6 +28,8 @@ export function authorizationServerMetadata(deps: AppDeps): Record<string, unkno
     device_authorization_endpoint: `${base}/oauth2/device_authorization`,
     revocation_endpoint: `${base}/oauth2/revoke`,
     introspection_endpoint: `${base}/oauth2/introspect`,
+    // An empty JWK Set: acct signs nothing (opaque tokens, no ID tokens); docs/oauth.md "Keys (jwks_uri)".
+    jwks_uri: `${base}/oauth2/jwks`,
     ...(deps.config.oauth.registration ? { registration_endpoint: `${base}/oauth2/register` } : {}),
     scopes_supported: SUPPORTED_SCOPES,
     response_types_supported: ['code'],
@@ -36,6 +39,7 @@ export function authorizationServerMetadata(deps: AppDeps): Record<string, unkno
     revocation_endpoint_auth_methods_supported: ['none', 'client_secret_basic', 'client_secret_post'],
     introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     code_challenge_methods_supported: ['S256'],
+    prompt_values_supported: [...PROMPT_VALUES],
     authorization_response_iss_parameter_supported: true,
     client_id_metadata_document_supported: true,
     service_documentation: `${base}/docs`,
@@ -94,9 +98,23 @@ async function spendBudget(deps: AppDeps, name: 'oauthRegister', req: Request, r
 
 /** The authorization server's protocol endpoints and its metadata. */
 export function oauthRoutes(deps: AppDeps, r: Router = Router()): Router {
-  const metadata = (req: Request, res: Response) => sendJson(deps, req, res, 200, authorizationServerMetadata(deps));
-  r.get('/.well-known/oauth-authorization-server', metadata);
-  r.get('/.well-known/openid-configuration', metadata);
+  r.get('/.well-known/oauth-authorization-server', (req, res) => sendJson(deps, req, res, 200, authorizationServerMetadata(deps)));
+  // OpenID discovery also requires subject_types_supported: `sub` is the user's id, the same for every client.
+  r.get('/.well-known/openid-configuration', (req, res) => sendJson(deps, req, res, 200, { ...authorizationServerMetadata(deps), subject_types_supported: ['public'] }));
+
+  /**
+   * The JWK Set (RFC 7517 §5) the metadata's jwks_uri names, REQUIRED in OpenID discovery: empty,
+   * because acct signs nothing a client must verify (opaque access and refresh tokens, no ID
+   * tokens, no signed responses). Cacheable: it changes only if acct starts signing.
+   */
+  r.get('/oauth2/jwks', (req, res) => {
+    const json = JSON.stringify({ keys: [] });
+    res.status(200).setHeader('Content-Type', 'application/jwk-set+json');
+    res.setHeader('Cache-Control', 'public, max-age=86400');
+    res.setHeader('Content-Length', Buffer.byteLength(json));
+    res.end(json);
+    logRequest(deps.logger, req, res);
+  });
 
   r.post('/oauth2/token', endpoint(deps, async (req, _res, body) => {
     singleParams(body);

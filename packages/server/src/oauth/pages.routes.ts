@@ -1,18 +1,16 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
-import { parseToken, ROUTES } from '@acct/shared';
+import { parseToken } from '@acct/shared';
 import type { AppDeps } from '../deps.js';
-import { checkCredentials } from '../auth/auth.service.js';
 import { sameDigest } from '../auth/hashing.js';
 import type { UserRow } from '../db/schema.js';
-import { createSession, authenticateSession } from '../auth/sessions.js';
+import { authenticateSession } from '../auth/sessions.js';
 import { logRequest } from '../http/access-log.js';
-import { readCookie, SECURE_SESSION_COOKIE, SESSION_COOKIE, setDeviceCookie, setSessionCookie } from '../auth/cookies.js';
-import { requestIp } from '../http/client-ip.js';
+import { readCookie, SECURE_SESSION_COOKIE, SESSION_COOKIE } from '../auth/cookies.js';
 import { HttpError } from '../http/http-error.js';
 import { iso } from '../time/clock.js';
-import { pageCsp } from '../web/page.js';
-import { ConsentPage, DeviceCodePage, MessagePage, renderPage, SignInPage, type ConsentView } from '../web/pages/oauth-pages.js';
+import { pageContext, pageCsp, safeReturnTo } from '../web/page.js';
+import { ConsentPage, DeviceCodePage, MessagePage, renderPage, type ConsentView, type PageChrome } from '../web/pages/oauth-pages.js';
 import {
   AuthorizationPageError, AuthorizationRedirectError, parseAuthorizationRequest, redirectTo, type AuthorizationRequest,
 } from './authorization-request.js';
@@ -32,12 +30,14 @@ interface PageOptions {
 /**
  * Sends a page under the console's CSP (web/page.ts: the console's stylesheet and nonce'd script,
  * no inline code), with forms allowed to us and, for the consent answer, the client's redirect.
+ * The console's page context gives the layout the signed-in person and its sign-out form's token.
  */
-function sendPage(deps: AppDeps, req: Request, res: Response, page: (nonce: string) => string, opts: PageOptions = {}): void {
-  const nonce = randomBytes(16).toString('base64');
+async function sendPage(deps: AppDeps, req: Request, res: Response, page: (chrome: PageChrome) => string, opts: PageOptions = {}): Promise<void> {
+  const ctx = await pageContext(deps, req, res);
+  const user = ctx.user ? { fullName: ctx.user.full_name, email: ctx.user.email, isAdmin: ctx.user.role === 'admin' } : null;
   const formAction = ["'self'", ...(opts.formTargets ?? [])].join(' ');
-  res.setHeader('Content-Security-Policy', pageCsp(nonce).replace("form-action 'self'", `form-action ${formAction}`));
-  res.status(opts.status ?? 200).type('html').send(page(nonce));
+  res.setHeader('Content-Security-Policy', pageCsp(ctx.nonce).replace("form-action 'self'", `form-action ${formAction}`));
+  res.status(opts.status ?? 200).type('html').send(page({ nonce: ctx.nonce, user, csrf: ctx.csrf }));
   logRequest(deps.logger, req, res);
 }
 
@@ -107,7 +107,8 @@ async function consentView(deps: AppDeps, principal: Principal, client: OAuthCli
   return {
     clientName: client.name, clientId: client.id, redirectHost: redirectUri ? new URL(redirectUri).hostname || new URL(redirectUri).protocol : null,
     scopes: scopes.map((name) => ({ name, description: describeScope(name) })), resource, organizations: await organizationsOf(deps, principal.user.id),
-    onlyLocalhost: onlyLoopbackRedirects(client), userEmail: principal.user.email,
+    // The device flow redirects nowhere: the warning about where the answer goes does not apply.
+    onlyLocalhost: redirectUri !== null && onlyLoopbackRedirects(client), userEmail: principal.user.email,
   };
 }
 
@@ -117,24 +118,6 @@ function formTarget(redirectUri: string): string {
   return url.origin !== 'null' ? url.origin : url.protocol;
 }
 
-/** Signs a user in from a page's own form, with the sign-in route's limits and lockout; the error message, or null. */
-async function signInFromForm(deps: AppDeps, req: Request, res: Response): Promise<string | null> {
-  const email = field(req.body, 'email');
-  const password = field(req.body, 'password');
-  if (!email || !password || email.length > 254 || password.length > 1024) return 'Enter your email and password.';
-  try {
-    await deps.rateLimits.byIp(ROUTES.signIn, req, res);
-    const { user, device } = await checkCredentials(deps, { email, password }, { req, res, contract: ROUTES.signIn });
-    const { token } = await createSession(deps.db, deps.config, deps.clock, { userId: user.id, bearer: false, ip: requestIp(req), userAgent: req.get('user-agent') ?? null });
-    setSessionCookie(deps, req, res, token, deps.config.sessionAbsoluteSeconds);
-    await setDeviceCookie(deps, req, res, user.id, device);
-    return null;
-  } catch (err) {
-    if (err instanceof HttpError && err.status < 500) return err.message;
-    throw err;
-  }
-}
-
 /** The organization a user limited the grant to: one of theirs, or none. */
 async function chosenOrganization(deps: AppDeps, principal: Principal, value: string | undefined): Promise<string | null | undefined> {
   if (!value) return null;
@@ -142,16 +125,19 @@ async function chosenOrganization(deps: AppDeps, principal: Principal, value: st
   return row ? row.organization_id : undefined;
 }
 
+/** The pages whose forms post back to themselves (the CSRF middleware's `Origin: null` rule, app.ts). */
+export const OAUTH_PAGE_PATHS: ReadonlySet<string> = new Set(['/oauth/consent', '/device']);
+
 /** `/oauth2/authorize`, the consent page `/oauth/consent`, and the device page `/device`. */
 export function oauthPageRoutes(deps: AppDeps, r: Router = Router()): Router {
   const errorPage = (req: Request, res: Response, err: AuthorizationPageError) =>
-    sendPage(deps, req, res, (nonce) => renderPage(MessagePage({ nonce, title: 'This authorization request cannot be used', message: `${err.message} (${err.error}).` })), { status: 400 });
+    sendPage(deps, req, res, (c) => renderPage(MessagePage({ ...c, title: 'This authorization request cannot be used', message: `${err.message} (${err.error}).` })), { status: 400 });
 
   async function checked(req: Request, res: Response, search: string): Promise<AuthorizationRequest | null> {
     try {
       return await parseAuthorizationRequest(deps, queryObject(search));
     } catch (err) {
-      if (err instanceof AuthorizationPageError) errorPage(req, res, err);
+      if (err instanceof AuthorizationPageError) await errorPage(req, res, err);
       else if (err instanceof AuthorizationRedirectError)
         redirect(deps, req, res, redirectTo(deps, err.redirectUri, { error: err.error, error_description: err.message, state: err.state }), 302);
       else throw err;
@@ -159,23 +145,46 @@ export function oauthPageRoutes(deps: AppDeps, r: Router = Router()): Router {
     }
   }
 
+  /**
+   * A signed-out browser goes through the console's sign-in (and sign-up) and comes back to
+   * exactly this page: `return_to` is the page's own path and query, a same-origin path.
+   */
+  function toSignIn(req: Request, res: Response, back: string) {
+    const target = safeReturnTo(back, '');
+    redirect(deps, req, res, target ? `/sign-in?return_to=${encodeURIComponent(target)}` : '/sign-in');
+  }
+
+  /**
+   * `prompt=none` (OIDC Core 3.1.2.1): an answer without any page. Signed out: `login_required`;
+   * no remembered consent for this client, scopes and resource: `consent_required`; else the code.
+   */
+  async function answerSilently(req: Request, res: Response, request: AuthorizationRequest) {
+    const principal = await browserSession(deps, req);
+    const fail = (error: 'login_required' | 'consent_required', description: string) =>
+      redirect(deps, req, res, redirectTo(deps, request.redirectUri, { error, error_description: description, state: request.state }), 302);
+    if (!principal) return fail('login_required', 'The user is not signed in and prompt=none forbids asking');
+    const prior = await rememberedGrant(deps.db, { userId: principal.user.id, clientId: request.client.id, scopes: request.scopes, resource: request.resource });
+    if (!prior) return fail('consent_required', 'The user has not consented to this client, scopes and resource, and prompt=none forbids asking');
+    const code = await issueCode(deps.db, deps.clock.now(), prior, request.redirectUri, request.codeChallenge);
+    redirect(deps, req, res, redirectTo(deps, request.redirectUri, { code, state: request.state }), 302);
+  }
+
   r.get('/oauth2/authorize', async (req, res) => {
     const search = searchOf(req);
-    if (!(await checked(req, res, search))) return;
+    const request = await checked(req, res, search);
+    if (!request) return;
+    if (request.prompt.has('none')) return answerSilently(req, res, request);
     redirect(deps, req, res, `/oauth/consent?${search}`, 302);
   });
 
-  async function showConsent(req: Request, res: Response, search: string, principal: Principal | null, error?: string) {
+  async function showConsent(req: Request, res: Response, search: string, principal: Principal | null) {
     const request = await checked(req, res, search);
     if (!request) return;
-    if (!principal) {
-      sendPage(deps, req, res, (nonce) => renderPage(SignInPage({ nonce, action: '/oauth/consent', fields: { q: search }, why: `Sign in to answer ${request.client.name}'s request.`, ...(error ? { error } : {}) })), { status: error ? 401 : 200 });
-      return;
-    }
+    if (request.prompt.has('none')) return answerSilently(req, res, request);
+    if (!principal) return toSignIn(req, res, `/oauth/consent?${search}`);
     // A prior consent for the same client, scopes and resource stands (unless the client asks
     // for prompt=consent): the code is issued on that grant without a second page.
-    const prompt = new URLSearchParams(search).get('prompt') ?? '';
-    if (!error && !prompt.split(' ').includes('consent')) {
+    if (!request.prompt.has('consent')) {
       const prior = await rememberedGrant(deps.db, { userId: principal.user.id, clientId: request.client.id, scopes: request.scopes, resource: request.resource });
       if (prior) {
         const code = await issueCode(deps.db, deps.clock.now(), prior, request.redirectUri, request.codeChallenge);
@@ -183,7 +192,7 @@ export function oauthPageRoutes(deps: AppDeps, r: Router = Router()): Router {
       }
     }
     const view = await consentView(deps, principal, request.client, request.scopes, request.resource, request.redirectUri);
-    sendPage(deps, req, res, (nonce) => renderPage(ConsentPage({ nonce, action: '/oauth/consent', fields: { q: search, csrf: csrfToken(deps, principal, 'consent') }, view })), {
+    await sendPage(deps, req, res, (c) => renderPage(ConsentPage({ ...c, action: '/oauth/consent', fields: { q: search, csrf: csrfToken(deps, principal, 'consent') }, view })), {
       formTargets: [formTarget(request.redirectUri)],
     });
   }
@@ -194,13 +203,9 @@ export function oauthPageRoutes(deps: AppDeps, r: Router = Router()): Router {
 
   r.post('/oauth/consent', async (req, res) => {
     const search = field(req.body, 'q') ?? '';
-    if (field(req.body, 'step') === 'sign-in') {
-      const problem = await signInFromForm(deps, req, res);
-      if (problem) return showConsent(req, res, search, null, problem);
-      return redirect(deps, req, res, `/oauth/consent?${search}`);
-    }
     const principal = await browserSession(deps, req);
-    if (!principal) return showConsent(req, res, search, null, 'Your session ended: sign in again.');
+    // The session ended while the page was open: sign in again, then the same page.
+    if (!principal) return toSignIn(req, res, `/oauth/consent?${search}`);
     if (!csrfValid(deps, principal, 'consent', field(req.body, 'csrf'))) throw new HttpError('FORBIDDEN', 'The form is stale or was not sent by this page; reload it');
     const request = await checked(req, res, search);
     if (!request) return;
@@ -225,23 +230,24 @@ export function oauthPageRoutes(deps: AppDeps, r: Router = Router()): Router {
       .where('status', '=', 'pending').where('expires_at', '>', iso(deps.clock.now())).executeTakeFirst();
   }
 
-  async function showDevice(req: Request, res: Response, userCode: string | undefined, principal: Principal | null, error?: string) {
-    if (!principal) {
-      sendPage(deps, req, res, (nonce) => renderPage(SignInPage({ nonce, action: '/device', fields: userCode ? { user_code: userCode } : {}, why: 'Sign in to connect a device to your account.', ...(error ? { error } : {}) })), { status: error ? 401 : 200 });
-      return;
-    }
-    if (!userCode) return sendPage(deps, req, res, (nonce) => renderPage(DeviceCodePage({ nonce, fields: {} })));
+  /** The device page's path for a code (the link the device shows carries it), for coming back after sign-in. */
+  const devicePath = (userCode: string | undefined) => (userCode ? `/device?user_code=${encodeURIComponent(userCode)}` : '/device');
+  const UNKNOWN_CODE = 'That code is unknown, expired or already used. Check the code on your device.';
+
+  async function showDevice(req: Request, res: Response, userCode: string | undefined, principal: Principal | null) {
+    if (!principal) return toSignIn(req, res, devicePath(userCode));
+    if (!userCode) return sendPage(deps, req, res, (c) => renderPage(DeviceCodePage({ ...c, fields: {} })));
     const row = await pendingDevice(req, res, userCode);
-    if (!row) return sendPage(deps, req, res, (nonce) => renderPage(DeviceCodePage({ nonce, fields: {}, error: 'That code is unknown, expired or already used. Check the code on your device.' })), { status: 400 });
+    if (!row) return sendPage(deps, req, res, (c) => renderPage(DeviceCodePage({ ...c, fields: {}, value: userCode, error: UNKNOWN_CODE })), { status: 400 });
     let client: OAuthClient;
     try {
       client = await resolveClient(deps, row.client_id);
     } catch (err) {
-      if (err instanceof OAuthError) return sendPage(deps, req, res, (nonce) => renderPage(MessagePage({ nonce, title: 'This device request cannot be used', message: err.message })), { status: 400 });
+      if (err instanceof OAuthError) return sendPage(deps, req, res, (c) => renderPage(MessagePage({ ...c, title: 'This device request cannot be used', message: err.message })), { status: 400 });
       throw err;
     }
     const view = await consentView(deps, principal, client, JSON.parse(row.scopes) as string[], row.resource, null);
-    sendPage(deps, req, res, (nonce) => renderPage(ConsentPage({ nonce, action: '/device', fields: { user_code: row.user_code, csrf: csrfToken(deps, principal, 'device') }, view })));
+    await sendPage(deps, req, res, (c) => renderPage(ConsentPage({ ...c, action: '/device', fields: { user_code: row.user_code, csrf: csrfToken(deps, principal, 'device') }, view })));
   }
 
   r.get('/device', async (req, res) => {
@@ -251,20 +257,16 @@ export function oauthPageRoutes(deps: AppDeps, r: Router = Router()): Router {
 
   r.post('/device', async (req, res) => {
     const userCode = field(req.body, 'user_code');
-    if (field(req.body, 'step') === 'sign-in') {
-      const problem = await signInFromForm(deps, req, res);
-      if (problem) return showDevice(req, res, userCode, null, problem);
-      return redirect(deps, req, res, userCode ? `/device?user_code=${encodeURIComponent(userCode)}` : '/device');
-    }
     const principal = await browserSession(deps, req);
-    if (!principal) return showDevice(req, res, userCode, null, 'Your session ended: sign in again.');
+    // The session ended while the page was open: sign in again, then the same code.
+    if (!principal) return toSignIn(req, res, devicePath(userCode));
     if (!csrfValid(deps, principal, 'device', field(req.body, 'csrf'))) throw new HttpError('FORBIDDEN', 'The form is stale or was not sent by this page; reload it');
     const row = userCode ? await pendingDevice(req, res, userCode) : undefined;
-    if (!row) return showDevice(req, res, undefined, principal);
+    if (!row) return sendPage(deps, req, res, (c) => renderPage(DeviceCodePage({ ...c, fields: {}, value: userCode, error: UNKNOWN_CODE })), { status: 400 });
     const now = deps.clock.now();
     if (field(req.body, 'decision') !== 'allow') {
       await deps.db.updateTable('oauth_device_codes').set({ status: 'denied' }).where('id', '=', row.id).where('status', '=', 'pending').execute();
-      return sendPage(deps, req, res, (nonce) => renderPage(MessagePage({ nonce, title: 'Request denied', message: 'The device was not connected. You can close this window.' })));
+      return sendPage(deps, req, res, (c) => renderPage(MessagePage({ ...c, title: 'Request denied', message: 'The device was not connected. You can close this window.' })));
     }
     const organizationId = await chosenOrganization(deps, principal, field(req.body, 'organization_id'));
     if (organizationId === undefined) throw new HttpError('ORGANIZATION_MISMATCH', 'You are not a member of that organization');
@@ -275,7 +277,7 @@ export function oauthPageRoutes(deps: AppDeps, r: Router = Router()): Router {
       if (Number(done.numUpdatedRows) !== 1) throw new HttpError('CONFLICT', 'This code was answered already');
       return true;
     });
-    if (approved) sendPage(deps, req, res, (nonce) => renderPage(MessagePage({ nonce, title: 'Device connected', message: `${client.name} is connected to your account. You can close this window and return to your device.` })));
+    if (approved) await sendPage(deps, req, res, (c) => renderPage(MessagePage({ ...c, title: 'Device connected', message: `${client.name} is connected to your account. You can close this window and return to your device.` })));
   });
   return r;
 }

@@ -105,10 +105,10 @@ export function redirect(ctx: PageContext, location: string): void {
 
 /**
  * Where to go after signing in: a same-origin path only (`/x`, never `//host` or `/\host`),
- * else the default.
+ * else the default. Up to 4 KB: an OAuth authorization request (the consent page's query) fits.
  */
 export function safeReturnTo(value: unknown, fallback = '/settings/profile'): string {
-  if (typeof value !== 'string' || value.length > 2000) return fallback;
+  if (typeof value !== 'string' || value.length > 4096) return fallback;
   if (!/^\/(?![/\\])/.test(value) || /[\x00-\x1f\\]/.test(value)) return fallback;
   return value;
 }

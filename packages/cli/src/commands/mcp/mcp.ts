@@ -39,7 +39,7 @@ export async function run(ctx: Context): Promise<number> {
     if (!saved) return token;
     if (mcpToken && mcpToken.expiresAt - ctx.clock.now().getTime() > REFRESH_MARGIN_MS) return mcpToken.token;
     refreshing ??= (async () => {
-      const got = await accessTokenFor({ origin: ctx.origin, transport, secrets: ctx.secrets, now: () => ctx.clock.now() }, saved, endpoint.href);
+      const got = await accessTokenFor({ origin: ctx.origin, transport, secrets: ctx.secrets, config: ctx.config, now: () => ctx.clock.now() }, saved, endpoint.href);
       if ('error' in got) throw new CliError(`the web sign-in cannot be used at ${endpoint.href}: ${got.error}`, EXIT.UNAUTHORIZED, 'run `acct login --web` again (a sign-in from before acct mcp supported it is bound to the API only), or save a personal access token');
       mcpToken = got;
       return got.token;

@@ -26,12 +26,13 @@ export function SignInPage(props: Base & { email?: string; returnTo?: string; no
         </form>
       </div>
       <p><a href="/forgot-password">Forgot your password?</a></p>
-      <p>New here? <a href="/sign-up">Create an account</a>.</p>
+      <p>New here? <a href={props.returnTo ? `/sign-up?return_to=${encodeURIComponent(props.returnTo)}` : '/sign-up'}>Create an account</a>.</p>
     </Layout>
   );
 }
 
-export function SignUpPage(props: Base & { email?: string; name?: string }): JSX.Element {
+/** `returnTo`: the page that sent a signed-out person here (an OAuth consent, /device), kept through sign-up to the sign-in after it. */
+export function SignUpPage(props: Base & { email?: string; name?: string; returnTo?: string }): JSX.Element {
   const { ctx, errors } = props;
   return (
     <Layout heading={false} title="Create account" nonce={ctx.nonce} narrow path={ctx.path}>
@@ -41,6 +42,7 @@ export function SignUpPage(props: Base & { email?: string; name?: string }): JSX
       <div class="card">
         <form method="post" action="/sign-up" class="stack">
           <Csrf token={ctx.csrf} />
+          {props.returnTo ? <input type="hidden" name="return_to" value={props.returnTo} /> : null}
           <Field label="Name" name="name" autocomplete="name" required value={props.name} error={errors?.fields?.['name']} maxLength={100} autofocus />
           <Field label="Email" name="email" type="email" autocomplete="email" required value={props.email} error={errors?.fields?.['email']} />
           <Field label="Password" name="password" type="password" autocomplete="new-password" required hint={`At least ${ctx.deps.config.passwordMinLength} characters; a passphrase of a few words is best.`}
@@ -48,7 +50,7 @@ export function SignUpPage(props: Base & { email?: string; name?: string }): JSX
           <button type="submit">Create account</button>
         </form>
       </div>
-      <p>Have an account? <a href="/sign-in">Sign in</a>.</p>
+      <p>Have an account? <a href={props.returnTo ? `/sign-in?return_to=${encodeURIComponent(props.returnTo)}` : '/sign-in'}>Sign in</a>.</p>
     </Layout>
   );
 }
