@@ -31,6 +31,7 @@ import { webRoutes } from './web/routes.js';
 import { auditRoutes } from './audit/audit.routes.js';
 import { requestContext } from './audit/request-context.js';
 import { webhookRoutes } from './webhooks/webhooks.routes.js';
+import { webhookRelayRoutes } from './webhooks/relay.routes.js';
 import { credentialCacheTestRoutes } from './auth/credential-cache.js';
 import { OAUTH_FORM_PATHS, oauthRoutes } from './oauth/oauth.routes.js';
 import { OAUTH_PAGE_PATHS, oauthPageRoutes } from './oauth/pages.routes.js';
@@ -106,7 +107,7 @@ export function createApp(deps: AppDeps): Express {
   for (const mount of [
     metaRoutes, authRoutes, keyRoutes, teamKeyRoutes, intakeRoutes, userRoutes, projectRoutes, organizationRoutes,
     memberRoutes, invitationRoutes, teamRoutes, paymentRoutes, subscriptionRoutes, rateLimitRoutes, accountRoutes, adminRoutes,
-    oauthRoutes, oauthPageRoutes, oauthGrantRoutes, webhookRoutes, auditRoutes,
+    oauthRoutes, oauthPageRoutes, oauthGrantRoutes, webhookRoutes, webhookRelayRoutes, auditRoutes,
   ]) {
     mount(deps, api.router);
   }

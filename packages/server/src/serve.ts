@@ -127,6 +127,8 @@ export async function serve(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'draining');
+    // Relay polls (acct webhooks listen) wait up to 25 s for events: answer them now.
+    void import('./webhooks/relay.js').then(({ endRelayPolls }) => endRelayPolls());
     // Stop accepting, let in-flight requests finish, then close the database.
     server.close(async () => {
       // A database that went away must not keep the process from exiting.

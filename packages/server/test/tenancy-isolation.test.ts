@@ -27,6 +27,9 @@ const BODIES: Record<string, unknown> = {
   createWebhook: { url: 'https://intruder.example.com/hook', events: ['project.created'] },
   updateWebhook: { url: 'https://intruder.example.com/hook' },
   rotateWebhookSecret: { overlapSeconds: 0 },
+  createWebhookRelay: { events: ['project.created'] },
+  pollWebhookRelay: { wait: 0 },
+  reportWebhookRelayResult: { statusCode: 200, durationMs: 1 },
 };
 
 let server: RunningServer;

@@ -95,6 +95,9 @@ export const ROUTES = {
   testWebhook: ref('testWebhook', 'POST', '/api/user/organizations/:organizationId/webhooks/:webhookId/test'),
   listWebhookDeliveries: ref('listWebhookDeliveries', 'GET', '/api/user/organizations/:organizationId/webhooks/:webhookId/deliveries'),
   redeliverWebhook: ref('redeliverWebhook', 'POST', '/api/user/organizations/:organizationId/webhooks/:webhookId/deliveries/:deliveryId/redeliver'),
+  createWebhookRelay: ref('createWebhookRelay', 'POST', '/api/user/organizations/:organizationId/webhooks/relays'),
+  pollWebhookRelay: ref('pollWebhookRelay', 'POST', '/api/user/organizations/:organizationId/webhooks/:webhookId/relay/poll'),
+  reportWebhookRelayResult: ref('reportWebhookRelayResult', 'POST', '/api/user/organizations/:organizationId/webhooks/:webhookId/deliveries/:deliveryId/relay-result'),
   listOrganizationAuditLog: ref('listOrganizationAuditLog', 'GET', '/api/user/organizations/:organizationId/audit-log'),
   listUserAuditLog: ref('listUserAuditLog', 'GET', '/api/user/audit-log'),
 } as const satisfies { [N in RouteName]?: RouteRef<N> };

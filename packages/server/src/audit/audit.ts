@@ -6,7 +6,8 @@ import type { Database } from '../db/schema.js';
 import type { Clock } from '../time/clock.js';
 import { requestIp } from '../http/client-ip.js';
 import { ulid, ulidTimePrefix } from '../db/ids.js';
-import { queueEvent } from '../webhooks/events.js';
+import { QUEUE, queueParameters, queueSql } from '../webhooks/events.js';
+import { sqliteWriterOf } from '../db/database.js';
 import { currentRequest } from './request-context.js';
 
 /** Who acted, as a row keeps it. */
@@ -72,11 +73,11 @@ const INSERT = {
   sqlite: `INSERT INTO audit_log (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`,
   postgres: `INSERT INTO audit_log (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`,
 };
-
-/** The row's INSERT as plain SQL: it runs in every audited write, and kysely's builder would cost more than the insert. */
-function insertSql(db: Kysely<Database>): string {
-  return db.getExecutor().adapter instanceof PostgresAdapter ? INSERT.postgres : INSERT.sqlite;
-}
+/**
+ * On PostgreSQL the audit row and the event's outbox rows in one statement (a data-modifying WITH
+ * runs once, to completion, whether or not the main statement reads it): one round trip, not two.
+ */
+const INSERT_WITH_EVENT = `WITH audit AS (${INSERT.postgres}) ${queueSql((n) => `$${n + COLUMNS.length}::text`)}`;
 
 let recording = true;
 /** The benchmark's baseline (config.benchNoAudit): writes neither audit rows nor outbox rows. */
@@ -96,16 +97,32 @@ export async function record(db: Kysely<Database>, input: AuditInput): Promise<v
   const actor = input.actor ?? actorOf(req);
   const userId = input.userId !== undefined ? input.userId : actor.type === 'user' ? actor.id : null;
   const detail = input.detail ?? {};
-  await db.executeQuery(CompiledQuery.raw(insertSql(db), [
+  const row = [
     ulid(now.getTime()), now.toISOString(), input.organizationId ?? null, userId, actor.type, actor.id, actor.credentialKind, actor.credentialId,
     input.action, input.outcome ?? 'success', input.target?.type ?? null, input.target?.id ?? null,
     req ? requestIp(req) : null, req?.get('user-agent')?.slice(0, MAX_USER_AGENT) ?? null, (req?.res?.locals['requestId'] as string | undefined) ?? null,
     JSON.stringify(detail),
-  ]));
+  ];
+  let event: unknown[] | null = null;
   if (input.organizationId && (input.outcome ?? 'success') === 'success' && isWebhookEventType(input.action)) {
     const data = input.event ?? { ...(input.target ? { id: input.target.id } : {}), ...detail };
-    await queueEvent(db, { organizationId: input.organizationId, type: input.action, data: { ...data, actor: { type: actor.type, id: actor.id } }, now });
+    event = queueParameters({ organizationId: input.organizationId, type: input.action, data: { ...data, actor: { type: actor.type, id: actor.id } }, now });
   }
+  // Inside a transaction on SQLite: the cached statements, run on the transaction's own connection
+  // (kysely's async driver costs more than these inserts).
+  const direct = sqliteWriterOf(db);
+  if (direct) {
+    direct.run(INSERT.sqlite, row);
+    if (event) direct.run(QUEUE.sqlite, event);
+    return;
+  }
+  const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+  if (event && postgres) {
+    await db.executeQuery(CompiledQuery.raw(INSERT_WITH_EVENT, [...row, ...event]));
+    return;
+  }
+  await db.executeQuery(CompiledQuery.raw(postgres ? INSERT.postgres : INSERT.sqlite, row));
+  if (event) await db.executeQuery(CompiledQuery.raw(postgres ? QUEUE.postgres : QUEUE.sqlite, event));
 }
 
 /** Deletes rows older than `days` (retention); returns how many went. */

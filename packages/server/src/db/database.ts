@@ -16,6 +16,7 @@ import * as m0008 from './migrations/0008_oauth.js';
 import * as m0009 from './migrations/0009_audit_log.js';
 import * as m0010 from './migrations/0010_webhooks.js';
 import * as m0011 from './migrations/0011_console.js';
+import * as m0013 from './migrations/0013_webhook_relays.js';
 
 export type DB = Kysely<Database>;
 
@@ -31,6 +32,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0009_audit_log': m0009,
   '0010_webhooks': m0010,
   '0011_console': m0011,
+  '0013_webhook_relays': m0013,
 };
 
 class StaticMigrations implements MigrationProvider {
@@ -46,6 +48,27 @@ interface SqliteHandle {
   prepare(sql: string): { all(parameters: readonly unknown[]): unknown[]; get(parameters: readonly unknown[]): unknown };
 }
 export const sqliteHandles = new WeakMap<DB, SqliteHandle>();
+
+/** The better-sqlite3 connection behind a SQLite database, for writes that skip kysely's async driver inside a transaction. */
+export interface SqliteWriter {
+  /** True while a transaction is open on the connection. */
+  readonly inTransaction: boolean;
+  run(sql: string, parameters: readonly unknown[]): void;
+}
+/** Keyed by the kysely adapter, which a database shares with its transactions (a `DB` and its `Transaction` are different objects). */
+const sqliteWriters = new WeakMap<object, SqliteWriter>();
+
+/**
+ * The connection to run a write on directly, when `db` is a transaction on SQLite: the transaction
+ * holds kysely's one connection (its mutex) until it ends, so a synchronous write on that
+ * connection lands inside it, exactly as the same statement through kysely would. Undefined
+ * outside a transaction and on PostgreSQL.
+ */
+export function sqliteWriterOf(db: DB): SqliteWriter | undefined {
+  if (!db.isTransaction) return undefined;
+  const writer = sqliteWriters.get(db.getExecutor().adapter);
+  return writer?.inTransaction ? writer : undefined;
+}
 
 export function dialectOf(config: Pick<Config, 'databaseUrl'>): Dialect {
   return config.databaseUrl && /^postgres(ql)?:\/\//.test(config.databaseUrl) ? 'postgres' : 'sqlite';
@@ -115,6 +138,12 @@ export async function openDatabase(config: Config, timeouts?: DatabaseTimeouts):
   const cached = withStatementCache(sqlite);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cached }) });
   sqliteHandles.set(db, cached as unknown as SqliteHandle);
+  sqliteWriters.set(db.getExecutor().adapter, {
+    get inTransaction() {
+      return sqlite.inTransaction;
+    },
+    run: (text, parameters) => void (cached.prepare(text) as unknown as import('better-sqlite3').Statement).run(parameters),
+  });
   return db;
 }
 

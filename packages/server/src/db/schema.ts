@@ -226,6 +226,8 @@ export interface WebhookEndpointsTable {
   created_by: string | null;
   created_at: string;
   updated_at: string;
+  /** Set only on relay endpoints (`acct webhooks listen`, migration 0013): deleted once past, unless a poll pushes it on. */
+  relay_expires_at: string | null;
 }
 
 /** The outbox: one row per (event, endpoint) (migration 0010). */

@@ -12,7 +12,7 @@ import { DEVICE_GRANT, type OAuthClient } from './clients.js';
 import { OAuthError } from './errors.js';
 import { derivedToken, newCode, newToken } from './tokens.js';
 import { parseScopeParam } from './scopes.js';
-import { record } from '../audit/audit.js';
+import { record, type AuditActor } from '../audit/audit.js';
 
 type Db = Kysely<Database>;
 
@@ -53,13 +53,13 @@ export async function issueCode(db: Db, now: Date, grant: OAuthGrantRow, redirec
   return code;
 }
 
-/** Ends a grant and with it every token of its family. */
-export async function revokeGrant(db: Db, grantId: string, now: Date, reason: string): Promise<void> {
+/** Ends a grant and with it every token of its family; `actor` overrides the request's (a client revoking its own token). */
+export async function revokeGrant(db: Db, grantId: string, now: Date, reason: string, actor?: AuditActor): Promise<void> {
   const ended = await db.updateTable('oauth_grants').set({ revoked_at: iso(now), revoked_reason: reason }).where('id', '=', grantId).where('revoked_at', 'is', null)
     .returning(['user_id', 'organization_id', 'client_id', 'client_name']).executeTakeFirst();
   // One row per grant that ended here; a grant already revoked records nothing again.
   if (ended) await record(db, {
-    now, action: 'oauth.revoked', organizationId: ended.organization_id, userId: ended.user_id, target: { type: 'oauth_grant', id: grantId },
+    now, action: 'oauth.revoked', organizationId: ended.organization_id, userId: ended.user_id, target: { type: 'oauth_grant', id: grantId }, ...(actor ? { actor } : {}),
     detail: { clientId: ended.client_id, clientName: ended.client_name, reason },
   });
 }
@@ -281,7 +281,9 @@ export async function revokeToken(deps: AppDeps, client: OAuthClient, token: str
     .where('oauth_tokens.token_hash', '=', sha256(token)).executeTakeFirst();
   if (!row || row.client_id !== client.id) return;
   const now = deps.clock.now();
-  if (row.kind === 'refresh') await deps.db.transaction().execute((trx) => revokeGrant(trx, row.grant_id, now, 'revoked by the client'));
+  // The client acted, authenticated by its own credentials: it is the row's actor, not the user.
+  const actor: AuditActor = { type: 'oauth_client', id: client.id, credentialKind: 'oauth_client', credentialId: client.id };
+  if (row.kind === 'refresh') await deps.db.transaction().execute((trx) => revokeGrant(trx, row.grant_id, now, 'revoked by the client', actor));
   else await deps.db.updateTable('oauth_tokens').set({ revoked_at: iso(now) }).where('id', '=', row.id).where('revoked_at', 'is', null).execute();
 }
 

@@ -25,24 +25,29 @@ export function newDelivery(endpointId: string, organizationId: string, messageI
   };
 }
 
-const queueSql = (p: (n: number) => string) =>
+/** The outbox INSERT … SELECT; `p(n)` writes parameter n (1-based) in the dialect's form. */
+export const queueSql = (p: (n: number) => string) =>
   `INSERT INTO webhook_deliveries (id, endpoint_id, organization_id, message_id, event_type, payload, status, attempts, next_attempt_at, created_at)
    SELECT ${p(1)} || e.id, e.id, e.organization_id, ${p(2)}, ${p(3)}, ${p(4)}, 'pending', 0, ${p(5)}, ${p(6)}
    FROM webhook_endpoints e WHERE e.organization_id = ${p(7)} AND e.enabled = 1 AND e.events LIKE ${p(8)}`;
 /** Plain SQL, as the audit row's insert: it runs in every audited write of an organization. */
-const QUEUE = { sqlite: queueSql(() => '?'), postgres: queueSql((n) => `$${n}::text`) };
+export const QUEUE = { sqlite: queueSql(() => '?'), postgres: queueSql((n) => `$${n}::text`) };
+
+/**
+ * The outbox statement's parameters for one event (QUEUE's order): a delivery's id is the event's
+ * ULID and the endpoint's id (unique, and ordered by time).
+ */
+export function queueParameters(event: WebhookEvent): unknown[] {
+  const id = ulid(event.now.getTime());
+  const at = event.now.toISOString();
+  return [`${id}_`, `msg_${id}`, event.type, eventBody(event.type, event.now, event.data), at, at, event.organizationId, `%"${event.type}"%`];
+}
 
 /**
  * Writes the event into the outbox, one delivery per enabled endpoint of the organization that
  * subscribes to its type, in the caller's transaction: the event exists exactly when the change
- * does. One INSERT … SELECT, so an organization without endpoints pays one indexed read; a
- * delivery's id is the event's ULID and the endpoint's id (unique, and ordered by time).
+ * does. One INSERT … SELECT, so an organization without endpoints pays one indexed read.
  */
 export async function queueEvent(db: Kysely<Database>, event: WebhookEvent): Promise<void> {
-  const id = ulid(event.now.getTime());
-  const at = event.now.toISOString();
-  const payload = eventBody(event.type, event.now, event.data);
-  await db.executeQuery(CompiledQuery.raw(db.getExecutor().adapter instanceof PostgresAdapter ? QUEUE.postgres : QUEUE.sqlite, [
-    `${id}_`, `msg_${id}`, event.type, payload, at, at, event.organizationId, `%"${event.type}"%`,
-  ]));
+  await db.executeQuery(CompiledQuery.raw(db.getExecutor().adapter instanceof PostgresAdapter ? QUEUE.postgres : QUEUE.sqlite, queueParameters(event)));
 }

@@ -17,10 +17,12 @@ const DEFAULT_OVERLAP_SECONDS = 86_400;
 export type Webhook = ReturnType<typeof toWebhook>;
 export type WebhookDelivery = ReturnType<typeof toDelivery>;
 
+/** The API shape of an endpoint (never its secret). */
 export function toWebhook(row: WebhookEndpointRow) {
   return {
     id: row.id,
     organizationId: row.organization_id,
+    kind: (row.relay_expires_at === null ? 'url' : 'relay') as 'url' | 'relay',
     url: row.url,
     description: row.description,
     events: JSON.parse(row.events) as WebhookEventType[],
@@ -93,6 +95,7 @@ export async function createWebhook(
     id: ulid(now.getTime()), organization_id: organizationId, url, description: input.description ?? '', events: JSON.stringify(input.events),
     secret_enc: encryptSecret(await secretsKey(deps), secret), previous_secret_enc: null, previous_secret_expires_at: null, secret_rotated_at: null,
     enabled: 1, consecutive_failures: 0, failing_since: null, created_by: createdBy, created_at: iso(now), updated_at: iso(now),
+    relay_expires_at: null,
   };
   await deps.db.transaction().execute(async (trx) => {
     await trx.insertInto('webhook_endpoints').values(row).execute();
@@ -107,6 +110,8 @@ export async function updateWebhook(
 ): Promise<Webhook> {
   const existing = await find(deps, organizationId, webhookId);
   const now = deps.clock.now();
+  if (input.url !== undefined && existing.relay_expires_at !== null)
+    throw new HttpError('VALIDATION_ERROR', 'A relay (acct webhooks listen) has no URL', [{ field: 'url', message: 'a relay has no URL' }]);
   const changes = {
     ...(input.url !== undefined ? { url: destination(deps, input.url) } : {}),
     ...(input.events !== undefined ? { events: JSON.stringify(input.events) } : {}),

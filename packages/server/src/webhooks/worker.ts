@@ -5,6 +5,7 @@ import type { WebhookDeliveryRow, WebhookEndpointRow } from '../db/schema.js';
 import { pruneAuditLog } from '../audit/audit.js';
 import { VERSION } from '../version.js';
 import { FAILING_AFTER, MAX_ATTEMPTS, retryDelaySeconds } from './backoff.js';
+import { pruneExpiredRelays } from './relay.js';
 import { sendDelivery, type Attempt } from './send.js';
 import { decryptSecret, secretsKey, signatureHeader } from './signing.js';
 
@@ -13,6 +14,8 @@ const BATCH = 50;
 /** How long a claim holds a delivery beyond the send timeout: another instance takes it over only after a crash. */
 const LEASE_MARGIN_MS = 30_000;
 const PRUNE_EVERY_MS = 3_600_000;
+/** Relays a killed CLI left behind are deleted within this of their expiry. */
+const RELAY_PRUNE_EVERY_MS = 10_000;
 const MAX_ERROR = 300;
 
 /**
@@ -27,6 +30,7 @@ export class DeliveryWorker {
   private running: Promise<void> | null = null;
   private stopped = false;
   private lastPrune = 0;
+  private lastRelayPrune = 0;
   private readonly postgres: boolean;
 
   constructor(private readonly deps: AppDeps) {
@@ -65,6 +69,10 @@ export class DeliveryWorker {
       const pruned = await pruneAuditLog(this.deps.db, this.deps.config.auditRetentionDays, now);
       if (pruned > 0) this.deps.logger.info({ pruned }, 'audit log pruned (ACCT_AUDIT_RETENTION_DAYS)');
     }
+    if (now.getTime() - this.lastRelayPrune >= RELAY_PRUNE_EVERY_MS) {
+      this.lastRelayPrune = now.getTime();
+      await pruneExpiredRelays(this.deps, now);
+    }
     const claimed = await this.claim(now);
     if (claimed.length === 0) return false;
     const endpointIds = [...new Set(claimed.map((d) => d.endpoint_id))];
@@ -81,6 +89,8 @@ export class DeliveryWorker {
       .selectFrom('webhook_deliveries').select('id')
       .where('status', '=', 'pending').where('next_attempt_at', '<=', at)
       .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', at)]))
+      // A relay's deliveries go to its listener's polls (relay.ts), never to a URL.
+      .where('endpoint_id', 'not in', (eb) => eb.selectFrom('webhook_endpoints').select('id').where('relay_expires_at', 'is not', null))
       .orderBy('next_attempt_at').limit(BATCH);
     if (this.postgres) due = due.forUpdate().skipLocked();
     return this.deps.db.updateTable('webhook_deliveries').set({ lease_until: lease }).where('id', 'in', due).returningAll().execute();

@@ -101,6 +101,9 @@ export const ROUTES = {
   testWebhook: webhooks.testWebhook,
   listWebhookDeliveries: webhooks.listWebhookDeliveries,
   redeliverWebhook: webhooks.redeliverWebhook,
+  createWebhookRelay: webhooks.createWebhookRelay,
+  pollWebhookRelay: webhooks.pollWebhookRelay,
+  reportWebhookRelayResult: webhooks.reportWebhookRelayResult,
   listOrganizationAuditLog: audit.listOrganizationAuditLog,
   listUserAuditLog: audit.listUserAuditLog,
   listOAuthGrants: oauth.listOAuthGrants,
@@ -109,4 +112,4 @@ export const ROUTES = {
 } as const;
 
 export type RouteName = keyof typeof ROUTES;
-export { WEBHOOK_EVENT_TYPES, isWebhookEventType, type WebhookEventType } from './webhooks.js';
+export { WEBHOOK_EVENT_TYPES, RELAY_TTL_SECONDS, isWebhookEventType, type WebhookEventType } from './webhooks.js';

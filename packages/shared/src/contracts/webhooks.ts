@@ -23,9 +23,14 @@ export const WebhookEventName = Type.Union(WEBHOOK_EVENT_TYPES.map((t) => Type.L
 /** `active`: receives events; `failing`: receives events but its last deliveries failed; `disabled`: receives nothing. */
 export const WebhookStatusName = Type.Union([Type.Literal('active'), Type.Literal('failing'), Type.Literal('disabled')]);
 
+/** `url`: deliveries are POSTed to its URL; `relay`: `acct webhooks listen` collects them and forwards them to a local URL. */
+export const WebhookKindName = Type.Union([Type.Literal('url'), Type.Literal('relay')]);
+
 export const WebhookEndpoint = Type.Object({
   id: Id,
   organizationId: Id,
+  kind: WebhookKindName,
+  /** Empty for a relay. */
   url: Type.String(),
   description: Type.String(),
   events: Type.Array(WebhookEventName),
@@ -113,4 +118,46 @@ export const listWebhookDeliveries = defineRoute({
 export const redeliverWebhook = defineRoute({
   method: 'POST', path: `${base}/:webhookId/deliveries/:deliveryId/redeliver`, tag: 'webhooks', auth: 'user', scope: 'webhooks:write', tenant: true,
   summary: 'Send a delivery again (same webhook-id, fresh attempts)', message: 'Redelivery queued', status: 202, data: WebhookDelivery,
+});
+
+/** How long a relay lives without a poll: the CLI polls at least every 25 s, so only a killed CLI leaves one to expire. */
+export const RELAY_TTL_SECONDS = 120;
+
+/** One delivery handed to a relay's listener: what it forwards to the local receiver, as is. */
+export const RelayedDelivery = Type.Object({
+  deliveryId: Id,
+  messageId: Type.String(),
+  eventType: WebhookEventName,
+  /** The Standard Webhooks headers, signed with the relay's secret. */
+  headers: Type.Object({ 'webhook-id': Type.String(), 'webhook-timestamp': Type.String(), 'webhook-signature': Type.String() }),
+  /** The JSON body exactly as signed. */
+  body: Type.String(),
+});
+
+export const createWebhookRelay = defineRoute({
+  method: 'POST', path: `${base}/relays`, tag: 'webhooks', auth: 'user', scope: 'webhooks:write', tenant: true,
+  summary: 'Add a relay endpoint for `acct webhooks listen` (every event type unless `events` says); its secret is shown only in this response; it expires 120 s after its last poll',
+  message: 'Webhook relay created', status: 201,
+  body: Strict({ events: Type.Optional(Events), description: Type.Optional(Description) }),
+  data: Type.Intersect([WebhookEndpoint, Type.Object({ secret: Type.String() })]),
+});
+
+export const pollWebhookRelay = defineRoute({
+  method: 'POST', path: `${base}/:webhookId/relay/poll`, tag: 'webhooks', auth: 'user', scope: 'webhooks:write', tenant: true,
+  summary: "Claim the relay's due deliveries, waiting up to `wait` seconds (default 20) for one; keeps the relay alive",
+  message: 'Relay polled',
+  body: Strict({ wait: Type.Optional(Type.Integer({ minimum: 0, maximum: 25 })) }),
+  data: Type.Array(RelayedDelivery),
+});
+
+export const reportWebhookRelayResult = defineRoute({
+  method: 'POST', path: `${base}/:webhookId/deliveries/:deliveryId/relay-result`, tag: 'webhooks', auth: 'user', scope: 'webhooks:write', tenant: true,
+  summary: "The local receiver's answer to a relayed delivery (status code, or null and an error when none came), shown in the deliveries list",
+  message: 'Relay result recorded',
+  body: Strict({
+    statusCode: Type.Union([Type.Integer({ minimum: 100, maximum: 599 }), Type.Null()]),
+    durationMs: Type.Integer({ minimum: 0, maximum: 600_000 }),
+    error: Type.Optional(Type.String({ maxLength: 300 })),
+  }),
+  data: WebhookDelivery,
 });

@@ -61,6 +61,20 @@ export const specs: CommandSpec[] = [
         run: { name: 'webhooks deliveries', load: () => import('./deliveries.js'), options: (id: string, o) => ({ id, status: o.status }) },
       },
       {
+        name: 'listen',
+        description: 'forward events to a local URL while it runs (a temporary relay endpoint; Ctrl-C deletes it)',
+        org: true,
+        options: [
+          { flags: '--forward-to <url>', description: 'local URL that receives each event, signed as a real endpoint would get it' },
+          { flags: '--event <type>', description: 'an event type to forward (repeat; default: every type)', repeat: true },
+        ],
+        examples: [
+          'acct webhooks listen --forward-to http://localhost:4000/hook',
+          'acct webhooks listen --forward-to http://localhost:4000/hook --event project.created --event member.removed',
+        ],
+        run: { name: 'webhooks listen', load: () => import('./listen.js'), options: (o) => ({ forwardTo: o.forwardTo, events: o.event ?? [] }) },
+      },
+      {
         name: 'redeliver',
         description: 'send a delivery again (same webhook-id)',
         org: true,
