@@ -110,10 +110,16 @@ export class CredentialCache {
    * there is none (never cached), is used until `until(value)` (the injected clock, ms). The tables
    * `load` reads must be in AUTH_TABLES (auth/invalidation.ts). `key` is hashed like a token.
    */
-  async remember<T extends object>(key: string, load: () => Promise<T | null | undefined>, until: (value: T) => number): Promise<T | null> {
-    const at = performance.now();
-    const read = this.epoch.read();
-    const epoch = read instanceof Promise ? await read : read;
+  async remember<T extends object>(key: string, load: () => Promise<T | null | undefined>, until: (value: T) => number, req?: Request): Promise<T | null> {
+    // A second lookup in one request uses the epoch the request already read (read after it arrived).
+    let view = req ? this.views.get(req) : undefined;
+    if (!view) {
+      const at = performance.now();
+      const read = this.epoch.read();
+      view = { epoch: read instanceof Promise ? await read : read, at };
+      if (req) this.views.set(req, view);
+    }
+    const { epoch, at } = view;
     if (epoch === null) return (await load()) ?? null;
     this.sweep(epoch);
     const digest = hash('sha256', `${this.prefix}remember:${key}`, 'base64');

@@ -37,7 +37,9 @@ const UNANNOUNCED_MARGIN_MS = 100;
 /**
  * SQLite: every change this process makes bumps a counter in memory, and SQLite's own
  * `PRAGMA data_version` changes whenever another connection (another instance on the same file)
- * commits. Both are read in-process, for about a microsecond, on every request.
+ * commits. The pragma is a statement (file locks taken and released: it was the largest cost of a
+ * cached request), so requests that arrive in one turn of the event loop share one read, made
+ * after all of them arrived, as RedisEpoch shares its GET.
  */
 export class SqliteEpoch implements AuthEpoch {
   readonly name = 'sqlite data_version';
@@ -50,7 +52,21 @@ export class SqliteEpoch implements AuthEpoch {
     this.handle = handle;
   }
 
-  read(): string {
+  /** A read not made yet, which every request that arrives before it is made shares. */
+  private next: Promise<string> | null = null;
+
+  read(): Promise<string> {
+    if (this.next) return this.next;
+    const next = new Promise<string>((resolve) => setImmediate(() => {
+      this.next = null;
+      resolve(this.readNow());
+    }));
+    this.next = next;
+    return next;
+  }
+
+  /** The epoch now (the local counter as of this read, and SQLite's data_version). */
+  readNow(): string {
     const row = this.handle.prepare('PRAGMA data_version').get([]) as { data_version: number };
     return `${this.local}.${row.data_version}`;
   }

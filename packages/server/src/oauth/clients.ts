@@ -143,7 +143,7 @@ async function loadDocumentClient(deps: AppDeps, url: URL): Promise<OAuthClient>
 }
 
 /** The client a client_id names; invalid_client when there is none. */
-export async function resolveClient(deps: AppDeps, clientId: unknown): Promise<OAuthClient> {
+export async function resolveClient(deps: AppDeps, clientId: unknown, req?: Request): Promise<OAuthClient> {
   if (typeof clientId !== 'string' || clientId.length === 0 || clientId.length > 2000) throw new OAuthError('invalid_client', 'client_id is missing or malformed');
   if (clientId === CLI_CLIENT.id) return CLI_CLIENT;
   const url = documentUrl(deps, clientId);
@@ -151,7 +151,7 @@ export async function resolveClient(deps: AppDeps, clientId: unknown): Promise<O
   if (/^https?:/.test(clientId)) throw new OAuthError('invalid_client', 'A URL client_id must be an https URL with a path (loopback http only when the server allows it)');
   // Through the credential cache when there is one (oauth_clients is among the tables whose changes bump the epoch).
   const load = () => findRegisteredClient(deps.db, clientId);
-  const row = deps.credentialCache ? await deps.credentialCache.remember(`client:${clientId}`, load, () => Infinity) : await load();
+  const row = deps.credentialCache ? await deps.credentialCache.remember(`client:${clientId}`, load, () => Infinity, req) : await load();
   if (!row) throw new OAuthError('invalid_client', 'Unknown client');
   return fromRow(row);
 }
@@ -184,7 +184,7 @@ export async function authenticateClient(deps: AppDeps, req: Request, body: Reco
   const secret = basic ? basic.secret : body['client_secret'];
   let client: OAuthClient;
   try {
-    client = await resolveClient(deps, basic ? basic.id : bodyId);
+    client = await resolveClient(deps, basic ? basic.id : bodyId, req);
   } catch (err) {
     if (err instanceof OAuthError) throw fail(err.message);
     throw err;

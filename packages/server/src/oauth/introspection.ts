@@ -1,3 +1,4 @@
+import type { Request } from 'express';
 import { parseToken } from '@acct/shared';
 import type { AppDeps } from '../deps.js';
 import { matchSecret } from '../credentials/secret-credential.js';
@@ -17,7 +18,7 @@ const seconds = (at: string) => Math.floor(new Date(at).getTime() / 1000);
  * a PAT has no client and no audience, so it has neither, and adds `key_id` instead. A PAT's
  * previous secret, inside a rotation's grace period, answers with `exp` = the end of the grace.
  */
-export async function introspect(deps: AppDeps, token: unknown): Promise<Record<string, unknown>> {
+export async function introspect(deps: AppDeps, token: unknown, req?: Request): Promise<Record<string, unknown>> {
   const inactive = { active: false };
   if (typeof token !== 'string') return inactive;
   const parsed = parseToken(token);
@@ -28,7 +29,7 @@ export async function introspect(deps: AppDeps, token: unknown): Promise<Record<
     // Through the credential cache when there is one: a revocation, a used refresh token or a
     // disabled account changes oauth_tokens, oauth_grants or users, which bumps the epoch.
     const load = () => findToken(deps.db, token);
-    const row = deps.credentialCache ? await deps.credentialCache.remember(`introspect:${token}`, load, (r) => new Date(r.expires_at).getTime()) : await load();
+    const row = deps.credentialCache ? await deps.credentialCache.remember(`introspect:${token}`, load, (r) => new Date(r.expires_at).getTime(), req) : await load();
     if (!row || row.kind !== (parsed.kind === 'oauthAccess' ? 'access' : 'refresh')) return inactive;
     if (row.token_revoked_at || row.grant_revoked_at || !row.is_active || new Date(row.expires_at) <= now || (row.kind === 'refresh' && row.used_at)) return inactive;
     return {

@@ -141,7 +141,7 @@ export function oauthRoutes(deps: AppDeps, r: Router = Router()): Router {
     singleParams(body);
     await authenticateClient(deps, req, body, true);
     if (typeof body['token'] !== 'string') throw new OAuthError('invalid_request', 'token is missing');
-    return { body: await introspect(deps, body['token']) };
+    return { body: await introspect(deps, body['token'], req) };
   }));
 
   r.post('/oauth2/register', endpoint(deps, async (req, res, body) => {
