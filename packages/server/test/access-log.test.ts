@@ -62,4 +62,19 @@ describe('structured access log', () => {
     expect(lines.find((l) => l['requestId'] === requestId)).toMatchObject({ level: 30, msg: 'client error', status: 431, error: 'HPE_HEADER_OVERFLOW' });
     expect(lines.filter((l) => Number(l['level']) >= 50)).toEqual([]);
   });
+  it('logs a successful token introspection as a read (debug), a refused one at info', async () => {
+    const reg = await call(server.url, 'POST', '/oauth2/register', {
+      body: { client_name: 'Log Resource Server', redirect_uris: ['http://127.0.0.1:9/cb'], token_endpoint_auth_method: 'client_secret_basic' },
+    });
+    const basic = `Basic ${Buffer.from(`${reg.body.client_id}:${reg.body.client_secret}`).toString('base64')}`;
+    const introspect = (authorization: string, requestId: string) => fetch(`${server.url}/oauth2/introspect`, {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization, 'x-request-id': requestId }, body: 'token=bo_not-a-token',
+    });
+    expect((await introspect(basic, 'trace-introspect-ok')).status).toBe(200);
+    expect((await introspect(`Basic ${Buffer.from(`${reg.body.client_id}:wrong`).toString('base64')}`, 'trace-introspect-bad')).status).toBe(401);
+    await new Promise((r) => setTimeout(r, 100));
+    const lines = logLines().filter((l) => l['msg'] === 'request');
+    expect(lines.find((l) => l['requestId'] === 'trace-introspect-ok')).toBeUndefined();
+    expect(lines.find((l) => l['requestId'] === 'trace-introspect-bad')).toMatchObject({ level: 30, method: 'POST', path: '/oauth2/introspect', status: 401 });
+  });
 });

@@ -4,6 +4,8 @@ import { requestIp } from './client-ip.js';
 import { actorOf, type Principal } from '../auth/principal.js';
 
 const SAFE = new Set(['GET', 'HEAD']);
+/** `res.locals` flag of a POST that only reads (token introspection): logged as a read. */
+export const READ_ONLY = 'readOnly';
 const STARTED = Symbol('startedAt');
 
 /** Notes when the request arrived, for the duration in its log line. */
@@ -18,7 +20,7 @@ export function markStart(res: Response): void {
  * reads at `debug`, so the hottest path costs a level check and no closure or listener.
  */
 export function logRequest(logger: Logger, req: Request, res: Response): void {
-  const level = SAFE.has(req.method) && res.statusCode < 400 ? 'debug' : 'info';
+  const level = (SAFE.has(req.method) || res.locals[READ_ONLY] === true) && res.statusCode < 400 ? 'debug' : 'info';
   if (!logger.isLevelEnabled(level)) return;
   const started = (res as Response & { [STARTED]?: bigint })[STARTED];
   logger[level](

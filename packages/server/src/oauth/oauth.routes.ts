@@ -3,7 +3,7 @@ import { Router, type Request, type Response } from 'express';
 import type { AppDeps } from '../deps.js';
 import { sha256 } from '../auth/hashing.js';
 import { HttpError } from '../http/http-error.js';
-import { logRequest } from '../http/access-log.js';
+import { logRequest, READ_ONLY } from '../http/access-log.js';
 import { OAUTH } from '../http/render/oauth.js';
 import { useRenderer } from '../http/render/renderer.js';
 import { addSeconds, iso } from '../time/clock.js';
@@ -137,7 +137,9 @@ export function oauthRoutes(deps: AppDeps, r: Router = Router()): Router {
     return null;
   }));
 
-  r.post('/oauth2/introspect', endpoint(deps, async (req, _res, body) => {
+  r.post('/oauth2/introspect', endpoint(deps, async (req, res, body) => {
+    // A lookup, not a use (RFC 7662): resource servers ask on every request, so a successful one logs as a read.
+    res.locals[READ_ONLY] = true;
     singleParams(body);
     await authenticateClient(deps, req, body, true);
     if (typeof body['token'] !== 'string') throw new OAuthError('invalid_request', 'token is missing');
