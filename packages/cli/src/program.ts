@@ -137,7 +137,7 @@ const GROUPS: Group[] = [
  */
 export const COMMAND_WORDS = new Set([
   ...GROUPS.flatMap((g) => g.words),
-  ...['status', 'token', 'switch', 'create', 'list', 'get', 'update', 'revoke', 'delete', 'rotate', 'invite', 'remove', 'accept', 'show', 'top-up', 'rotate-secret', 'test', 'deliveries', 'redeliver'],
+  ...['status', 'token', 'switch', 'create', 'list', 'get', 'update', 'revoke', 'delete', 'rotate', 'invite', 'remove', 'accept', 'show', 'top-up', 'rotate-secret', 'test', 'deliveries', 'redeliver', 'listen'],
 ]);
 
 /** The root's flags (`--json` and `--version`/`--help` aside), and which of them take a value. */

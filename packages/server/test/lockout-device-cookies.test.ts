@@ -151,7 +151,9 @@ describe('an attacker cannot lock the owner out (device cookies)', () => {
       await other.stop();
     }
     const [name, value] = genuine.split('=') as [string, string];
-    const flipped = `${name}=${value.slice(0, -1)}${value.endsWith('A') ? 'B' : 'A'}`;
+    // The first character, not the last: the last of a base64url signature carries two unused bits,
+    // so 'A' → 'B' there decodes to the same bytes and left a genuine cookie (one run in 16).
+    const flipped = `${name}=${value.startsWith('A') ? 'B' : 'A'}${value.slice(1)}`;
     const renamed = `${own.split('=')[0]}=${value}`;
     const aged = `${name}=${value.replace(/\.(\d+)\./, (_, t: string) => `.${Number(t) + 1}.`)}`;
     await startOfWindow([server], 300);
