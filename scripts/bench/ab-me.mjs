@@ -21,7 +21,8 @@ const targets = [];
 let body;
 for (const [name, extra] of Object.entries(variants)) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'acct-ab-'));
-  const s = await startListening(name, [...SERVER_FLAGS, SERVER_MAIN], { ...env, ACCT_DATA_DIR: dataDir, ...extra });
+  const { MAIN, ...rest } = extra;
+  const s = await startListening(name, [...SERVER_FLAGS, MAIN ?? SERVER_MAIN], { ...env, ACCT_DATA_DIR: dataDir, ...rest });
   const email = `ab-${Date.now()}@example.com`;
   const password = `Bench ${randomBytes(18).toString('base64url')}`;
   await call(`${s.url}/api/auth/sign-up/email`, { method: 'POST', body: { email, password, name: 'Bench User' } });
@@ -30,11 +31,11 @@ for (const [name, extra] of Object.entries(variants)) {
   const created = await call(`${s.url}/api/auth/api-key/create`, { method: 'POST', headers: { cookie }, body: { name: 'bench', scopes: ['user:read'] } });
   const pat = created.json.data.key;
   body ??= (await call(`${s.url}/api/user/me`, { headers: { 'x-api-key': pat } })).json;
-  targets.push({ name: `${name} PAT`, pid: s.child.pid, opts: { url: `${s.url}/api/user/me`, connections: 10, headers: { 'x-api-key': pat } }, us: [] });
-  targets.push({ name: `${name} cookie`, pid: s.child.pid, opts: { url: `${s.url}/api/user/me`, connections: 10, headers: { cookie } }, us: [] });
+  targets.push({ name: `${name} PAT`, pid: s.child.pid, opts: { url: `${s.url}/api/user/me`, connections: Number(process.env.BENCH_CONNECTIONS ?? 10), headers: { 'x-api-key': pat } }, us: [] });
+  targets.push({ name: `${name} cookie`, pid: s.child.pid, opts: { url: `${s.url}/api/user/me`, connections: Number(process.env.BENCH_CONNECTIONS ?? 10), headers: { cookie } }, us: [] });
 }
 const bare = await startListening('bare', [path.join(ROOT, 'scripts/bench/bare-server.mjs')], { ...env, BENCH_BODY: JSON.stringify(body) });
-const bareT = { name: 'bare', pid: bare.child.pid, opts: { url: `${bare.url}/api/user/me`, connections: 10 }, us: [] };
+const bareT = { name: 'bare', pid: bare.child.pid, opts: { url: `${bare.url}/api/user/me`, connections: Number(process.env.BENCH_CONNECTIONS ?? 10) }, us: [] };
 for (let r = 0; r < ROUNDS; r++) for (const t of [bareT, ...targets]) t.us.push(await perRequest(t.pid, t.opts));
 const med = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 for (const t of [bareT, ...targets]) console.log(`${t.name.padEnd(22)} ${med(t.us).toFixed(0).padStart(5)} µs CPU/req  ${(med(bareT.us) / med(t.us)).toFixed(2)}× bare   [${t.us.map((u) => u.toFixed(0)).join(' ')}]`);
