@@ -259,3 +259,18 @@ export function fmtRatio(n) {
 export function fmtPct(n) {
   return `${n >= 0 ? '+' : ''}${(n * 100).toFixed(1)}%`;
 }
+
+/** The PostgreSQL server the benchmark creates its databases on (BENCH_PG_URL). */
+export const PG_ADMIN = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** Runs `fn` with a client on PG_ADMIN, closed afterwards. */
+export async function withPgAdmin(fn) {
+  const pg = serverRequire('pg');
+  const admin = new pg.Client({ connectionString: PG_ADMIN });
+  await admin.connect();
+  try {
+    return await fn(admin);
+  } finally {
+    await admin.end();
+  }
+}

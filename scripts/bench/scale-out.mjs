@@ -5,20 +5,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { SERVER_FLAGS, SERVER_MAIN, call, cannon, cpuSecondsOf, serverRequire, startListening } from './lib.mjs';
+import { SERVER_FLAGS, SERVER_MAIN, call, cannon, cpuSecondsOf, serverRequire, startListening, PG_ADMIN, withPgAdmin } from './lib.mjs';
 
-const PG_ADMIN = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
-async function withAdmin(fn) {
-  const pg = serverRequire('pg');
-  const admin = new pg.Client({ connectionString: PG_ADMIN });
-  await admin.connect();
-  try {
-    return await fn(admin);
-  } finally {
-    await admin.end();
-  }
-}
 
 /** Signs up a user on a running instance and returns a cookie and a user:read PAT. */
 async function credentials(url) {
@@ -35,7 +24,7 @@ async function credentials(url) {
 
 /** The PostgreSQL backends serving one database (the instances' pool connections). */
 async function backendsOf(database) {
-  return withAdmin(async (admin) => (await admin.query('SELECT pid FROM pg_stat_activity WHERE datname = $1', [database])).rows.map((r) => r.pid));
+  return withPgAdmin(async (admin) => (await admin.query('SELECT pid FROM pg_stat_activity WHERE datname = $1', [database])).rows.map((r) => r.pid));
 }
 
 /** The Redis server's pid (INFO server), or null when it cannot be read. */
@@ -93,7 +82,7 @@ async function together(instances, opts, { duration, warmup }, extra = async () 
  */
 export async function measureScaleOut({ connections = 20, duration = 10, warmup = 3, baseEnv = {}, log = () => {} } = {}) {
   const name = `acct_bench_${randomBytes(5).toString('hex')}`;
-  await withAdmin((admin) => admin.query(`CREATE DATABASE ${name} TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C'`));
+  await withPgAdmin((admin) => admin.query(`CREATE DATABASE ${name} TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C'`));
   const url = new URL(PG_ADMIN);
   url.pathname = `/${name}`;
   const env = {
@@ -126,7 +115,7 @@ export async function measureScaleOut({ connections = 20, duration = 10, warmup 
     }
   } finally {
     for (const s of instances) await s.stop();
-    await withAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).catch(() => {});
+    await withPgAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).catch(() => {});
     fs.rmSync(env.ACCT_DATA_DIR, { recursive: true, force: true });
   }
   return rows;

@@ -18,9 +18,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
-import { SERVER_FLAGS, SERVER_MAIN, call, cannon, cpuSecondsOf, fmtInt, fmtMs, killChildren, serverRequire, startListening } from './lib.mjs';
+import { SERVER_FLAGS, SERVER_MAIN, call, cannon, cpuSecondsOf, fmtInt, fmtMs, killChildren, serverRequire, startListening, PG_ADMIN, withPgAdmin } from './lib.mjs';
 
-const PG_ADMIN = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 const WORKER_EVENTS = 3000;
 
@@ -40,16 +39,6 @@ async function owner(url) {
   return { cookie, org };
 }
 
-async function withAdmin(fn) {
-  const pg = serverRequire('pg');
-  const admin = new pg.Client({ connectionString: PG_ADMIN });
-  await admin.connect();
-  try {
-    return await fn(admin);
-  } finally {
-    await admin.end();
-  }
-}
 
 /** A server on its own data dir, and on PostgreSQL its own database (dropped by `drop`). */
 async function server(label, env, baseEnv, dialect = 'sqlite') {
@@ -58,7 +47,7 @@ async function server(label, env, baseEnv, dialect = 'sqlite') {
   const dbEnv = {};
   if (dialect === 'postgres') {
     database = `acct_bench_hooks_${randomBytes(5).toString('hex')}`;
-    await withAdmin((admin) => admin.query(`CREATE DATABASE ${database} TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C'`));
+    await withPgAdmin((admin) => admin.query(`CREATE DATABASE ${database} TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C'`));
     const url = new URL(PG_ADMIN);
     url.pathname = `/${database}`;
     Object.assign(dbEnv, { DATABASE_URL: url.toString(), REDIS_URL: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379' });
@@ -66,10 +55,10 @@ async function server(label, env, baseEnv, dialect = 'sqlite') {
   const s = await startListening(label, [...SERVER_FLAGS, SERVER_MAIN], {
     ...baseEnv, PORT: '0', HOST: '127.0.0.1', ACCT_DATA_DIR: dataDir, ACCT_RATE_LIMITS: 'off', ...dbEnv, ...env,
   });
-  const backends = async () => (database ? withAdmin(async (admin) => (await admin.query('SELECT pid FROM pg_stat_activity WHERE datname = $1', [database])).rows.map((r) => r.pid)) : []);
+  const backends = async () => (database ? withPgAdmin(async (admin) => (await admin.query('SELECT pid FROM pg_stat_activity WHERE datname = $1', [database])).rows.map((r) => r.pid)) : []);
   const drop = async () => {
     fs.rmSync(dataDir, { recursive: true, force: true });
-    if (database) await withAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)).catch(() => {});
+    if (database) await withPgAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)).catch(() => {});
   };
   return { ...s, dataDir, database, backends, drop };
 }
