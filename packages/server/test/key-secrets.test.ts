@@ -93,21 +93,31 @@ describe('leak reports revoke exactly the reported secret', () => {
 });
 
 describe('parallel rotations', () => {
-  it('of ten parallel rotations of a key exactly one answers 200, the others 409 CONFLICT, and the winning secret works', async () => {
+  /*
+   * A rotation loses (409) to a rotation written after it arrived; one that arrives after another
+   * was written may rotate again (docs/api.md "Rotations do not race"). Ten requests sent at once
+   * nearly always all arrive before the first write (one winner), but on a loaded machine a late
+   * arrival can legitimately win too. What must hold either way: every answer is 200 or 409, no
+   * rotation is lost or invented (one event per winner), and exactly one secret works: the last.
+   */
+  it('of ten parallel rotations of a key, the others answer 409 CONFLICT, no rotation is lost, and exactly one secret works', async () => {
     const { id, key } = await newKey(server.url, owner.cookie, ['user:read']);
     const answers = await tenAtOnce(() => rotate(id));
     const winners = answers.filter((a) => a.status === 200);
     const losers = answers.filter((a) => a.status !== 200);
-    expect(winners).toHaveLength(1);
-    expect(losers.map((a) => [a.status, a.body.code])).toEqual(Array.from({ length: 9 }, () => [409, 'CONFLICT']));
+    expect(winners.length).toBeGreaterThanOrEqual(1);
+    expect(winners.length).toBeLessThan(10);
+    expect(losers.map((a) => [a.status, a.body.code])).toEqual(Array.from({ length: 10 - winners.length }, () => [409, 'CONFLICT']));
     for (const l of losers) expect(l.body.data).toBeNull();
-    expect((await me(winners[0]!.body.data.key)).status).toBe(200);
+    const working = [];
+    for (const w of winners) if ((await me(w.body.data.key)).status === 200) working.push(w);
+    expect(working).toHaveLength(1);
     expect((await me(key)).status).toBe(401);
     const rotations = (await getKey(id)).body.data.events.filter((e: { kind: string }) => e.kind === 'rotated');
-    expect(rotations).toHaveLength(1);
+    expect(rotations).toHaveLength(winners.length);
   });
 
-  it('of ten parallel rotations of a team key exactly one answers 200, the others 409 CONFLICT, and the winning secret works', async () => {
+  it('of ten parallel rotations of a team key, the others answer 409 CONFLICT and exactly one secret works', async () => {
     const org = `/api/user/organizations/${owner.organizationId}`;
     const team = await call(server.url, 'POST', `${org}/teams`, { cookie: owner.cookie, body: { name: 'Rotators' } });
     const created = await call(server.url, 'POST', `${org}/teams/${team.body.data.id}/keys`, { cookie: owner.cookie, body: { name: 'k', scopes: ['intake:write'] } });
@@ -115,9 +125,13 @@ describe('parallel rotations', () => {
     const path = `${org}/teams/${team.body.data.id}/keys/${created.body.data.id}/rotate`;
     const answers = await tenAtOnce(() => call(server.url, 'POST', path, { cookie: owner.cookie, body: {} }));
     const winners = answers.filter((a) => a.status === 200);
-    expect(winners).toHaveLength(1);
-    expect(answers.filter((a) => a.status !== 200).map((a) => [a.status, a.body.code])).toEqual(Array.from({ length: 9 }, () => [409, 'CONFLICT']));
-    const delivered = await call(server.url, 'POST', `/api/intake/${team.body.data.id}`, { bearer: winners[0]!.body.data.key, body: { ok: 1 } });
-    expect(delivered.status).toBe(202);
+    expect(winners.length).toBeGreaterThanOrEqual(1);
+    expect(winners.length).toBeLessThan(10);
+    expect(answers.filter((a) => a.status !== 200).map((a) => [a.status, a.body.code])).toEqual(Array.from({ length: 10 - winners.length }, () => [409, 'CONFLICT']));
+    // Exactly one of the winners' secrets works (the last written), as above.
+    const delivered = [];
+    for (const w of winners) delivered.push((await call(server.url, 'POST', `/api/intake/${team.body.data.id}`, { bearer: w.body.data.key, body: { ok: 1 } })).status);
+    expect(delivered.filter((status) => status === 202)).toHaveLength(1);
+    expect(delivered.filter((status) => status !== 202).every((status) => status === 401)).toBe(true);
   });
 });
