@@ -53,11 +53,6 @@ export class SqliteEpoch implements AuthEpoch {
   }
 
   read(): string {
-    return this.readNow();
-  }
-
-  /** The epoch now (the local counter as of this read, and SQLite's data_version). */
-  readNow(): string {
     const row = this.handle.prepare('PRAGMA data_version').get([]) as { data_version: number };
     return `${this.local}.${row.data_version}`;
   }
