@@ -1,4 +1,4 @@
-// Start-up time of the single executable (dist/acct-server) next to `node packages/server/dist/main.js`:
+// Start-up time of the single executable (dist/acct-server) next to `node packages/server/dist/bundle/main.js`:
 // wall time from spawning the process to its `listening on http://HOST:PORT` line, each run with
 // a fresh, empty ACCT_DATA_DIR (so every start creates the SQLite file and applies the migrations)
 // and the process's working directory an empty temp dir. The two are interleaved, after one
@@ -16,7 +16,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const BINARY = path.join(ROOT, 'dist/acct-server');
-const SERVER_MAIN = path.join(ROOT, 'packages/server/dist/main.js');
+const SERVER_MAIN = path.join(ROOT, 'packages/server/dist/bundle/main.js');
 
 /** Spawns `command args`, resolves with ms until `listening on`, then stops it (SIGTERM). */
 async function timeToListening(command, args, timeoutMs) {
@@ -68,7 +68,7 @@ export async function measureBinaryStartup({ runs = 5, binary = BINARY, build = 
   }
   const candidates = [
     { key: 'binary', label: 'dist/acct-server (SEA)', command: binary, args: [] },
-    { key: 'node', label: 'node packages/server/dist/main.js', command: process.execPath, args: [SERVER_MAIN] },
+    { key: 'node', label: 'node packages/server/dist/bundle/main.js', command: process.execPath, args: [SERVER_MAIN] },
   ];
   for (const c of candidates) await timeToListening(c.command, c.args, timeoutMs); // warm-up, discarded
   const samples = { binary: [], node: [] };

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { serverNodeFlags } from '../node-flags.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const SERVER_MAIN = path.join(ROOT, 'packages/server/dist/main.js');
+export const SERVER_MAIN = path.join(ROOT, 'packages/server/dist/bundle/main.js');
 /** Node flags scripts/server starts the server with (packages/server/node-flags), so the benchmark measures the same thing. */
 export const SERVER_FLAGS = serverNodeFlags();
 export const serverRequire = createRequire(path.join(ROOT, 'packages/server/package.json'));

@@ -12,7 +12,7 @@ import { serverNodeFlags } from '../../../scripts/node-flags.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT = path.resolve(here, '../../..');
-export const SERVER_MAIN = path.join(ROOT, 'packages/server/dist/main.js');
+export const SERVER_MAIN = path.join(ROOT, 'packages/server/dist/bundle/main.js');
 /** The Node/V8 flags scripts/server runs the server with (packages/server/node-flags). */
 export const SERVER_FLAGS: string[] = serverNodeFlags();
 

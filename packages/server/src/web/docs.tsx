@@ -1,65 +1,21 @@
 import type { ComponentChildren, JSX } from 'preact';
-import MarkdownIt from 'markdown-it';
 import { openApiDocument, ROUTES, SCOPES, type RouteContract } from '@acct/shared';
 import type { AppDeps } from '../deps.js';
 import { HttpError } from '../http/http-error.js';
-import { GUIDE_IMAGES, GUIDES } from './assets.generated.js';
 import { Layout } from './layout.js';
 import { sendPage, type PageContext } from './page.js';
 import { layoutUser } from './pages/settings.js';
 import type { PageRouter } from './routes.js';
 
-// Raw HTML in the guides is shown as text (html: false): the docs can never inject markup.
-const md = new MarkdownIt({ html: false, linkify: false, typographer: false });
-// Links between guides (`cli.md`, `docs/cli.md#x`) go to their pages here.
-const defaultLink = md.renderer.rules.link_open ?? ((tokens, idx, options, _env, self) => self.renderToken(tokens, idx, options));
-md.renderer.rules.link_open = (tokens, idx, options, env, self) => {
-  const token = tokens[idx]!;
-  const href = token.attrGet('href') as string | null;
-  const m = href ? /^(?:\.\/|docs\/|\.\.\/docs\/)?([a-z0-9-]+)\.md(#.*)?$/i.exec(href) : null;
-  if (m && GUIDES[m[1]!] !== undefined) token.attrSet('href', `/docs/${m[1]}${m[2] ?? ''}`);
-  return defaultLink(tokens, idx, options, env, self);
-};
-
-// Table alignment becomes a class: the page CSP allows no inline style attribute.
-for (const rule of ['th_open', 'td_open'] as const) {
-  md.renderer.rules[rule] = (tokens, idx, options, _env, self) => {
-    const token = tokens[idx]!;
-    const style = token.attrGet('style');
-    if (style) {
-      const align = /text-align:\s*(left|right|center)/.exec(String(style))?.[1];
-      token.attrs = (token.attrs ?? []).filter(([name]) => name !== 'style');
-      if (align) token.attrJoin('class', `align-${align}`);
-    }
-    return self.renderToken(tokens, idx, options);
-  };
+type Guides = typeof import('./guides.js');
+let guidesModule: Promise<Guides> | undefined;
+/** The guides, loaded on the first /docs request. */
+function loadGuides(): Promise<Guides> {
+  return (guidesModule ??= import('./guides.js'));
 }
 
-/** The guides people look for first (seed 000's "Next Steps"), in reading order, under these titles. */
-export const GUIDE_ORDER: [slug: string, title: string][] = [
-  ['quickstart', 'Quick Start'], ['api-structure', 'API Structure'], ['errors', 'Error Handling'], ['rate-limits', 'Rate Limits'],
-  ['scopes', 'Scopes & Permissions'], ['api-keys', 'API Keys'], ['projects', 'Projects'], ['oauth', 'OAuth'], ['mcp', 'MCP'], ['webhooks', 'Webhooks'],
-];
-const MAIN_GUIDES = new Map(GUIDE_ORDER.filter(([slug]) => GUIDES[slug] !== undefined));
-/** The other guides of docs/, by file name. */
-const MORE_GUIDES = Object.keys(GUIDES).filter((slug) => !MAIN_GUIDES.has(slug));
-
-function titleOf(slug: string): string {
-  const main = MAIN_GUIDES.get(slug);
-  if (main) return main;
-  const m = /^#\s+(.+)$/m.exec(GUIDES[slug] ?? '');
-  return m ? m[1]!.replace(/`/g, '').trim() : slug;
-}
-
-const rendered = new Map<string, string>();
-function renderGuide(slug: string): string {
-  let html = rendered.get(slug);
-  // Code blocks may scroll sideways: focusable, so a keyboard can scroll them too.
-  if (html === undefined) rendered.set(slug, (html = md.render(GUIDES[slug] ?? '').replaceAll('<pre>', '<pre tabindex="0">')));
-  return html;
-}
-
-function DocsNav(props: { current: string }): JSX.Element {
+function DocsNav(props: { current: string; guides: Guides }): JSX.Element {
+  const { MAIN_GUIDES, MORE_GUIDES, titleOf } = props.guides;
   return (
     <nav aria-label="Guides">
       <ul class="side">
@@ -72,12 +28,12 @@ function DocsNav(props: { current: string }): JSX.Element {
   );
 }
 
-function DocsFrame(props: { ctx: PageContext; title: string; current: string; children?: ComponentChildren }): JSX.Element {
+function DocsFrame(props: { ctx: PageContext; guides: Guides; title: string; current: string; children?: ComponentChildren }): JSX.Element {
   const { ctx } = props;
   return (
     <Layout heading={false} title={props.title} nonce={ctx.nonce} user={layoutUser(ctx)} csrf={ctx.csrf} path={ctx.path}>
       <div class="layout">
-        <DocsNav current={props.current} />
+        <DocsNav current={props.current} guides={props.guides} />
         <div class="prose">{props.children}</div>
       </div>
     </Layout>
@@ -89,8 +45,10 @@ interface Operation { summary?: string; security?: unknown[]; tags?: string[] }
 /** `/docs`: the repository's guides, rendered, and the API reference from the OpenAPI document. */
 export function docsPages(deps: AppDeps, pages: PageRouter): void {
   pages.get('/docs', async (ctx) => {
+    const guides = await loadGuides();
+    const { MAIN_GUIDES, MORE_GUIDES, titleOf } = guides;
     sendPage(ctx, (
-      <DocsFrame ctx={ctx} title="Documentation" current="">
+      <DocsFrame ctx={ctx} guides={guides} title="Documentation" current="">
         <h1>Documentation</h1>
         <p class="lead">Guides for the acct server, its API and its CLI. Every example in them runs in the test suite.</p>
         <h2>Guides</h2>
@@ -105,6 +63,7 @@ export function docsPages(deps: AppDeps, pages: PageRouter): void {
   });
 
   pages.get('/docs/api', async (ctx) => {
+    const guides = await loadGuides();
     const doc = openApiDocument(ROUTES, deps.baseUrl(), deps.version) as { paths: Record<string, Record<string, Operation>> };
     const byTag = new Map<string, RouteContract[]>();
     for (const route of Object.values(ROUTES as Record<string, RouteContract>)) {
@@ -113,7 +72,7 @@ export function docsPages(deps: AppDeps, pages: PageRouter): void {
       byTag.set(route.tag, list);
     }
     sendPage(ctx, (
-      <DocsFrame ctx={ctx} title="API reference" current="api">
+      <DocsFrame ctx={ctx} guides={guides} title="API reference" current="api">
         <h1>API reference</h1>
         <p class="lead">{Object.keys(doc.paths).length} paths, generated from the contracts the server validates with. Machine-readable: <a href="/api/openapi.json">/api/openapi.json</a>.</p>
         {[...byTag.entries()].map(([tag, routes]) => (
@@ -149,6 +108,7 @@ export function docsPages(deps: AppDeps, pages: PageRouter): void {
 
   pages.get('/docs/img/:name', async (ctx) => {
     const name = String(ctx.req.params['name'] ?? '');
+    const { GUIDE_IMAGES } = await loadGuides();
     if (!Object.hasOwn(GUIDE_IMAGES, name)) throw new HttpError('NOT_FOUND', 'No such picture');
     ctx.res.setHeader('Cache-Control', 'public, max-age=3600');
     ctx.res.type('image/png').send(Buffer.from(GUIDE_IMAGES[name]!, 'base64'));
@@ -156,9 +116,11 @@ export function docsPages(deps: AppDeps, pages: PageRouter): void {
 
   pages.get('/docs/:slug', async (ctx) => {
     const slug = String(ctx.req.params['slug'] ?? '');
+    const guides = await loadGuides();
+    const { GUIDES, titleOf, renderGuide } = guides;
     if (!Object.hasOwn(GUIDES, slug)) throw new HttpError('NOT_FOUND', 'No such guide');
     sendPage(ctx, (
-      <DocsFrame ctx={ctx} title={titleOf(slug)} current={slug}>
+      <DocsFrame ctx={ctx} guides={guides} title={titleOf(slug)} current={slug}>
         <article dangerouslySetInnerHTML={{ __html: renderGuide(slug) }} />
       </DocsFrame>
     ));
