@@ -39,7 +39,9 @@ const LIFECYCLE = new Set<PropertyKey>(['connect', 'destroy', 'close', 'quit', '
  */
 export async function connectRedis(url: string, logger: Logger, commandTimeoutMs = DEFAULT_REDIS_COMMAND_TIMEOUT_MS): Promise<RedisClient> {
   // Loaded only when REDIS_URL is set: a single-node server never pays for the client.
-  const { createClient: create } = await import('redis');
+  // `redis` is CommonJS: its exports are read off the default export, the one shape both Node's
+  // own loader and the bundle (esbuild gives a lazily imported CommonJS chunk only `default`) give.
+  const { default: { createClient: create } } = await import('redis');
   let lastLogged = 0;
   const logOutage = (err: unknown) => {
     // Emitted on every failed reconnect: log the outage, not each retry.
