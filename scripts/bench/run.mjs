@@ -205,7 +205,9 @@ async function onlyOAuth() {
   if (!fs.existsSync(SERVER_MAIN)) throw new Error(`${path.relative(ROOT, SERVER_MAIN)} is missing: run \`pnpm run build\` first`);
   log(`acct benchmark, OAuth only — ${startedAt.toISOString()}, node ${process.version}, commit ${gitDescribe()}`);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'acct-bench-'));
-  const server = await startListening('acct server', [...SERVER_FLAGS, SERVER_MAIN], {
+  // BENCH_SERVER_FLAGS adds Node flags for a look inside (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
+  const extra = (process.env.BENCH_SERVER_FLAGS ?? '').split(/\s+/).filter(Boolean);
+  const server = await startListening('acct server', [...SERVER_FLAGS, ...extra, SERVER_MAIN], {
     PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', HOST: '127.0.0.1', ACCT_DATA_DIR: dataDir, ACCT_RATE_LIMITS: 'off',
   });
   ourPids.add(server.pid);

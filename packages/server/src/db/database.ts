@@ -70,6 +70,36 @@ export function sqliteWriterOf(db: DB): SqliteWriter | undefined {
   return writer?.inTransaction ? writer : undefined;
 }
 
+/** Statements run synchronously inside `sqliteImmediate`, prepared once by SQL text. */
+export interface SqliteSync {
+  get<Row>(sql: string, parameters: readonly unknown[]): Row | undefined;
+  /** Runs a write; the number of rows it changed. */
+  run(sql: string, parameters: readonly unknown[]): number;
+}
+
+interface SqliteConnection {
+  readonly inTransaction: boolean;
+  immediate<T>(fn: (s: SqliteSync) => T): T;
+}
+/** Keyed by the kysely adapter, which a database shares with its plugin-wrapped copies and its transactions. */
+const sqliteConnections = new WeakMap<object, SqliteConnection>();
+
+/**
+ * Runs `fn` as one synchronous `BEGIN IMMEDIATE … COMMIT` on SQLite's connection, without kysely's
+ * asynchronous driver: for a hot write path whose few statements cost less than kysely's building,
+ * compiling and awaiting them (the OAuth token endpoint). Nothing else runs on the connection
+ * meanwhile (it is all synchronous), and other processes on the same file wait for the write lock
+ * as kysely's transactions do. A throw from `fn` rolls everything back and is rethrown.
+ *
+ * Undefined, without running `fn`, on PostgreSQL and while a kysely transaction is open on the
+ * connection (between two of its awaits): the caller then takes its general path.
+ */
+export function sqliteImmediate<T>(db: DB, fn: (s: SqliteSync) => T): T | undefined {
+  const connection = sqliteConnections.get(db.getExecutor().adapter);
+  if (!connection || connection.inTransaction) return undefined;
+  return connection.immediate(fn);
+}
+
 export function dialectOf(config: Pick<Config, 'databaseUrl'>): Dialect {
   return config.databaseUrl && /^postgres(ql)?:\/\//.test(config.databaseUrl) ? 'postgres' : 'sqlite';
 }
@@ -143,6 +173,17 @@ export async function openDatabase(config: Config, timeouts?: DatabaseTimeouts):
       return sqlite.inTransaction;
     },
     run: (text, parameters) => void (cached.prepare(text) as unknown as import('better-sqlite3').Statement).run(parameters),
+  });
+  const statement = (text: string) => cached.prepare(text) as unknown as import('better-sqlite3').Statement;
+  const sync: SqliteSync = {
+    get: <Row>(text: string, parameters: readonly unknown[]) => statement(text).get(parameters) as Row | undefined,
+    run: (text, parameters) => statement(text).run(parameters).changes,
+  };
+  sqliteConnections.set(db.getExecutor().adapter, {
+    get inTransaction() {
+      return sqlite.inTransaction;
+    },
+    immediate: <T>(fn: (s: SqliteSync) => T) => sqlite.transaction(() => fn(sync)).immediate(),
   });
   return db;
 }
