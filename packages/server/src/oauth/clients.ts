@@ -150,10 +150,14 @@ export async function resolveClient(deps: AppDeps, clientId: unknown, req?: Requ
   if (url) return loadDocumentClient(deps, url);
   if (/^https?:/.test(clientId)) throw new OAuthError('invalid_client', 'A URL client_id must be an https URL with a path (loopback http only when the server allows it)');
   // Through the credential cache when there is one (oauth_clients is among the tables whose changes bump the epoch).
-  const load = () => findRegisteredClient(deps.db, clientId);
-  const row = deps.credentialCache ? await deps.credentialCache.remember(`client:${clientId}`, load, () => Infinity, req) : await load();
-  if (!row) throw new OAuthError('invalid_client', 'Unknown client');
-  return fromRow(row);
+  // The parsed client is what is kept: its JSON columns are read once, not on every request.
+  const load = async () => {
+    const row = await findRegisteredClient(deps.db, clientId);
+    return row ? fromRow(row) : null;
+  };
+  const client = deps.credentialCache ? await deps.credentialCache.remember(`client:${clientId}`, load, () => Infinity, req) : await load();
+  if (!client) throw new OAuthError('invalid_client', 'Unknown client');
+  return client;
 }
 
 function basicCredentials(req: Request): { id: string; secret: string } | null {
@@ -175,6 +179,27 @@ function basicCredentials(req: Request): { id: string; secret: string } | null {
  * `client_secret_post`, or a public client naming itself (`none`). `confidentialOnly` refuses the last.
  */
 export async function authenticateClient(deps: AppDeps, req: Request, body: Record<string, unknown>, confidentialOnly = false): Promise<OAuthClient> {
+  // A resource server introspects with the same Basic header on every request: a header that
+  // authenticated its client is remembered (keyed by its digest, like a PAT) until the epoch
+  // moves, which any change to oauth_clients (a new secret, a deleted client) does.
+  const header = req.headers.authorization;
+  if (header !== undefined && deps.credentialCache) {
+    const known = await deps.credentialCache.remember(`client-basic:${header}`, async () => {
+      try {
+        return { client: await authenticateClientOnce(deps, req, {}, false) };
+      } catch {
+        return null;
+      }
+    }, () => Infinity, req);
+    if (known) {
+      if (body['client_id'] !== undefined && body['client_id'] !== known.client.id) throw new OAuthError('invalid_client', 'client_id differs from the authenticated client', 401, { 'WWW-Authenticate': 'Basic realm="acct"' });
+      return known.client;
+    }
+  }
+  return authenticateClientOnce(deps, req, body, confidentialOnly);
+}
+
+async function authenticateClientOnce(deps: AppDeps, req: Request, body: Record<string, unknown>, confidentialOnly: boolean): Promise<OAuthClient> {
   const basic = basicCredentials(req);
   const challenge: Record<string, string> = basic ? { 'WWW-Authenticate': 'Basic realm="acct"' } : {};
   const fail = (message: string) => new OAuthError('invalid_client', message, 401, challenge);

@@ -7,6 +7,18 @@ import { findToken } from './grants.js';
 
 const seconds = (at: string) => Math.floor(new Date(at).getTime() / 1000);
 
+type TokenRow = NonNullable<Awaited<ReturnType<typeof findToken>>>;
+
+/** The answer for an OAuth token's row while it has not expired (the caller checks the time). */
+function oauthAnswer(row: TokenRow, kind: 'oauthAccess' | 'oauthRefresh', iss: string): Record<string, unknown> {
+  if (row.kind !== (kind === 'oauthAccess' ? 'access' : 'refresh')) return { active: false };
+  if (row.token_revoked_at || row.grant_revoked_at || !row.is_active || (row.kind === 'refresh' && row.used_at)) return { active: false };
+  return {
+    active: true, scope: (JSON.parse(row.scopes) as string[]).join(' '), client_id: row.client_id, sub: row.user_id, token_type: row.kind === 'access' ? 'Bearer' : 'refresh_token',
+    exp: seconds(row.expires_at), iat: seconds(row.created_at), iss, ...(row.resource ? { aud: row.resource } : {}), organization_id: row.organization_id,
+  };
+}
+
 /**
  * RFC 7662 for any acct credential a service may be shown: OAuth access and refresh tokens,
  * and PATs (`ba_`). Inactive answers say nothing else. Nothing is written: looking a token up
@@ -28,14 +40,16 @@ export async function introspect(deps: AppDeps, token: unknown, req?: Request): 
   if (parsed.kind === 'oauthAccess' || parsed.kind === 'oauthRefresh') {
     // Through the credential cache when there is one: a revocation, a used refresh token or a
     // disabled account changes oauth_tokens, oauth_grants or users, which bumps the epoch.
-    const load = () => findToken(deps.db, token);
-    const row = deps.credentialCache ? await deps.credentialCache.remember(`introspect:${token}`, load, (r) => new Date(r.expires_at).getTime(), req) : await load();
-    if (!row || row.kind !== (parsed.kind === 'oauthAccess' ? 'access' : 'refresh')) return inactive;
-    if (row.token_revoked_at || row.grant_revoked_at || !row.is_active || new Date(row.expires_at) <= now || (row.kind === 'refresh' && row.used_at)) return inactive;
-    return {
-      active: true, scope: (JSON.parse(row.scopes) as string[]).join(' '), client_id: row.client_id, sub: row.user_id, token_type: row.kind === 'access' ? 'Bearer' : 'refresh_token',
-      exp: seconds(row.expires_at), iat: seconds(row.created_at), iss, ...(row.resource ? { aud: row.resource } : {}), organization_id: row.organization_id,
+    // The answer itself is kept, until the token expires: only a write (epoch) or the clock changes it.
+    const kind = parsed.kind;
+    const load = async () => {
+      const row = await findToken(deps.db, token);
+      if (!row) return null;
+      return { answer: oauthAnswer(row, kind, iss), expiresAt: new Date(row.expires_at).getTime() };
     };
+    const known = deps.credentialCache ? await deps.credentialCache.remember(`introspect:${token}`, load, (r) => r.expiresAt, req) : await load();
+    if (!known || known.expiresAt <= now.getTime()) return inactive;
+    return known.answer;
   }
   if (parsed.kind === 'pat') {
     const row = await deps.db.selectFrom('api_keys').innerJoin('users', 'users.id', 'api_keys.user_id')
