@@ -62,8 +62,8 @@ function sendJson(deps: AppDeps, req: Request, res: Response, status: number, bo
  * Runs a protocol endpoint. Its errors, OAuthError or any other (an unavailable database, a bug),
  * are written by the OAUTH renderer through the error middleware: `{ error, error_description }`.
  */
-function endpoint(deps: AppDeps, run: (req: Request, res: Response, body: Record<string, unknown>) => Promise<{ status?: number; body: unknown } | null>) {
-  return (req: Request, res: Response) => announcingWrites(() => deps.authEpoch, res, async () => {
+function endpoint(deps: AppDeps, run: (req: Request, res: Response, body: Record<string, unknown>) => Promise<{ status?: number; body: unknown } | null>, readOnly = false) {
+  const answer = async (req: Request, res: Response) => {
     useRenderer(res, OAUTH);
     const body = (req.body && typeof req.body === 'object' && !Array.isArray(req.body) ? req.body : {}) as Record<string, unknown>;
     const out = await run(req, res, body);
@@ -74,7 +74,12 @@ function endpoint(deps: AppDeps, run: (req: Request, res: Response, body: Record
       return;
     }
     sendJson(deps, req, res, out.status ?? 200, out.body);
-  });
+  };
+  // A read-only endpoint (introspection) skips the request's write tracking: a write it could
+  // still make (a metadata-document client saved on first sight) is announced by the kysely
+  // plugin itself before the write returns (auth/invalidation.ts AuthWritesPlugin).
+  if (readOnly) return answer;
+  return (req: Request, res: Response) => announcingWrites(() => deps.authEpoch, res, () => answer(req, res));
 }
 
 /** Parameters must each appear at most once (RFC 6749 §3.1, §3.2). */
@@ -144,7 +149,7 @@ export function oauthRoutes(deps: AppDeps, r: Router = Router()): Router {
     await authenticateClient(deps, req, body, true);
     if (typeof body['token'] !== 'string') throw new OAuthError('invalid_request', 'token is missing');
     return { body: await introspect(deps, body['token'], req) };
-  }));
+  }, true));
 
   r.post('/oauth2/register', endpoint(deps, async (req, res, body) => {
     if (!deps.config.oauth.registration) throw new OAuthError('access_denied', 'Dynamic client registration is turned off on this server', 403);
