@@ -17,6 +17,22 @@ export interface SecretStore {
   probe(): Promise<void>;
 }
 
+/**
+ * A Secret Service that is busy (gnome-keyring starting, or a loaded machine) can let one D-Bus
+ * call time out ("Did not receive a reply") and answer the next: such a failure is tried again,
+ * up to `attempts` times in all. Every other failure (no service, locked, no collection) is final.
+ */
+export function withKeychainRetry<T>(operation: () => T, attempts = 3): T {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return operation();
+    } catch (err) {
+      const transient = err instanceof Error && /did not receive a reply/i.test(err.message);
+      if (!transient || attempt >= attempts) throw err;
+    }
+  }
+}
+
 /** No keychain answered (no Secret Service on D-Bus, locked, no default collection, …). */
 export class KeychainUnavailableError extends CliError {
   constructor(reason: string) {
@@ -38,7 +54,7 @@ export class KeychainStore implements SecretStore {
   private async with<T>(account: string, fn: (entry: import('@napi-rs/keyring').Entry) => T): Promise<T> {
     const { Entry } = await import('@napi-rs/keyring');
     try {
-      return fn(new Entry(KEYCHAIN_SERVICE, account, { linux: { store: 'secret-service' } }));
+      return withKeychainRetry(() => fn(new Entry(KEYCHAIN_SERVICE, account, { linux: { store: 'secret-service' } })));
     } catch (err) {
       throw new KeychainUnavailableError(err instanceof Error ? err.message : String(err));
     }
