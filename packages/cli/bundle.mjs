@@ -6,6 +6,7 @@
 // (the keychain addon, tough-cookie, prompts, jq-web and its WebAssembly, the shared contracts).
 // dist/bin.js loads the bundle when it exists. Run by `pnpm run build` after tsc.
 import { build } from 'esbuild';
+import { writeBundle } from '../../scripts/bundle-output.mjs';
 import fs from 'node:fs';
 import { builtinModules } from 'node:module';
 import path from 'node:path';
@@ -75,26 +76,5 @@ const result = await build({
   logLevel: 'warning',
 });
 
-// Other processes may be running acct from dist/bundle while this runs (the test suite rebuilds
-// through scripts/build-binary while CLI tests run): files whose content is unchanged are left
-// alone, changed ones replaced by a rename (never a half-written file), and only files the new
-// build no longer has are removed.
-const written = new Set();
-for (const file of result.outputFiles) {
-  written.add(file.path);
-  let same = false;
-  try {
-    same = Buffer.compare(fs.readFileSync(file.path), file.contents) === 0;
-  } catch {
-    // new file
-  }
-  if (same) continue;
-  fs.mkdirSync(path.dirname(file.path), { recursive: true });
-  const tmp = `${file.path}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, file.contents);
-  fs.renameSync(tmp, file.path);
-}
-for (const entry of fs.existsSync(outdir) ? fs.readdirSync(outdir, { recursive: true, withFileTypes: true }) : []) {
-  const full = path.join(entry.parentPath, entry.name);
-  if (entry.isFile() && !written.has(full)) fs.rmSync(full);
-}
+// Tests and the benchmark may be running this bundle while it is rebuilt (scripts/bundle-output.mjs).
+writeBundle(result.outputFiles, outdir);

@@ -9,7 +9,7 @@
 // ~380 ms of CPU and ~107 MB resident to start; bundled, ~200 ms and ~98 MB (docs/architecture.md
 // "Build"). The single binary (scripts/binary/build.mjs) bundles the same sources its own way.
 import { build } from 'esbuild';
-import fs from 'node:fs';
+import { writeBundle } from '../../scripts/bundle-output.mjs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -36,25 +36,5 @@ const result = await build({
   logLevel: 'warning',
 });
 
-// Servers started by tests may be running from dist/bundle while this runs: files whose content
-// is unchanged are left alone, changed ones replaced by a rename (never a half-written file), and
-// only files the new build no longer has are removed.
-const written = new Set();
-for (const file of result.outputFiles) {
-  written.add(file.path);
-  let same = false;
-  try {
-    same = Buffer.compare(fs.readFileSync(file.path), file.contents) === 0;
-  } catch {
-    // new file
-  }
-  if (same) continue;
-  fs.mkdirSync(path.dirname(file.path), { recursive: true });
-  const tmp = `${file.path}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, file.contents);
-  fs.renameSync(tmp, file.path);
-}
-for (const entry of fs.existsSync(outdir) ? fs.readdirSync(outdir, { recursive: true, withFileTypes: true }) : []) {
-  const full = path.join(entry.parentPath, entry.name);
-  if (entry.isFile() && !written.has(full)) fs.rmSync(full);
-}
+// Tests and the benchmark may be running this bundle while it is rebuilt (scripts/bundle-output.mjs).
+writeBundle(result.outputFiles, outdir);

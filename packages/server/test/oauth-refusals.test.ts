@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, newUser, PASSWORD, startServer, startSmtp, withTestDb, type RunningServer, type SmtpCatcher, type TestUser } from './harness.js';
 import { api, expectEnvelope, expectNoServerErrors, mailsTo, nextMail, RESET_SUBJECT, tokenOf } from './support.js';
 import { joinOrg, orgPath } from './tenancy-support.js';
-import { answerConsent, formFields, pkce, postForm, register, signInAt, tokenRequest } from './oauth-support.js';
+import { answerConsent, formFields, introspectAs, pkce, postForm, register, signInAt, tokenRequest } from './oauth-support.js';
 
 let server: RunningServer;
 let closed: RunningServer;
@@ -74,14 +74,7 @@ async function tokensFor(user: TestUser, extra: Record<string, string | undefine
   return { ...res, code, verifier };
 }
 
-async function introspect(token: string) {
-  const res = await fetch(`${server.url}/oauth2/introspect`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${web.id}:${web.secret}`).toString('base64')}` },
-    body: new URLSearchParams({ token }).toString(),
-  });
-  return (await res.json()) as Record<string, unknown>;
-}
+const introspect = (token: string) => introspectAs(server.url, web, token);
 
 describe('authorization endpoint', () => {
   it('refuses plain PKCE and a missing challenge at the redirect URI, with state and iss', async () => {

@@ -60,6 +60,16 @@ export async function register(base: string, metadata: Record<string, unknown>) 
   return call(base, 'POST', '/oauth2/register', { body: metadata });
 }
 
+/** RFC 7662 introspection as a confidential client (client_secret_basic). */
+export async function introspectAs(base: string, client: { id: string; secret: string }, token: string): Promise<Record<string, unknown>> {
+  const res = await fetch(`${base}/oauth2/introspect`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}` },
+    body: new URLSearchParams({ token }).toString(),
+  });
+  return (await res.json()) as Record<string, unknown>;
+}
+
 /** A token endpoint call with a form body. */
 export async function tokenRequest(base: string, fields: Record<string, string>, basic?: { id: string; secret: string }) {
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newUser, startServer, withTestDb, type RunningServer, type TestUser } from './harness.js';
 import { expectNoServerErrors } from './support.js';
-import { answerConsent, pkce, register, tokenRequest } from './oauth-support.js';
+import { answerConsent, introspectAs, pkce, register, tokenRequest } from './oauth-support.js';
 
 let server: RunningServer;
 let alice: TestUser;
@@ -39,14 +39,7 @@ async function code(scope = 'user:read projects:read') {
   return { code: new URL(location).searchParams.get('code')!, verifier };
 }
 
-async function introspect(token: string) {
-  const res = await fetch(`${server.url}/oauth2/introspect`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${web.id}:${web.secret}`).toString('base64')}` },
-    body: new URLSearchParams({ token }).toString(),
-  });
-  return (await res.json()) as Record<string, unknown>;
-}
+const introspect = (token: string) => introspectAs(server.url, web, token);
 
 interface TokenRow { id: string; kind: string; grant_id: string; scopes: string; resource: string | null; created_at: string; expires_at: string; used_at: string | null; revoked_at: string | null }
 const tokenRow = (token: string) =>
