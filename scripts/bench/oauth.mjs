@@ -19,8 +19,8 @@ function basic(client) {
 }
 
 // The timed token requests go through node:http with a keep-alive agent of 8 sockets (one per
-// worker), not fetch: on a 2-core machine undici's fetch cost the bench process about as much CPU
-// per request as the server spent, and its pauses landed in the measured latencies.
+// worker), not fetch: the lighter client of the two on a 2-core machine the bench shares with the
+// server (the figures moved no more than the run-to-run noise when it changed).
 const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
 
 function form(url, fields, client) {

@@ -49,14 +49,27 @@ interface SqliteHandle {
 }
 export const sqliteHandles = new WeakMap<DB, SqliteHandle>();
 
-/** The better-sqlite3 connection behind a SQLite database, for writes that skip kysely's async driver inside a transaction. */
-export interface SqliteWriter {
+/** Statements run synchronously on SQLite's connection, prepared once by SQL text (the statement cache). */
+export interface SqliteSync {
+  get<Row>(sql: string, parameters: readonly unknown[]): Row | undefined;
+  /** Runs a write; the number of rows it changed. */
+  run(sql: string, parameters: readonly unknown[]): number;
+}
+
+/** The better-sqlite3 connection behind a SQLite database, for statements that skip kysely's async driver. */
+export interface SqliteWriter extends SqliteSync {
   /** True while a transaction is open on the connection. */
   readonly inTransaction: boolean;
-  run(sql: string, parameters: readonly unknown[]): void;
 }
-/** Keyed by the kysely adapter, which a database shares with its transactions (a `DB` and its `Transaction` are different objects). */
-const sqliteWriters = new WeakMap<object, SqliteWriter>();
+
+interface SqliteConnection extends SqliteWriter {
+  immediate<T>(fn: (s: SqliteSync) => T): T;
+}
+/**
+ * Keyed by the kysely adapter, which a database shares with its plugin-wrapped copies and its
+ * transactions (a `DB` and its `Transaction` are different objects).
+ */
+const sqliteConnections = new WeakMap<object, SqliteConnection>();
 
 /**
  * The connection to run a write on directly, when `db` is a transaction on SQLite: the transaction
@@ -66,23 +79,9 @@ const sqliteWriters = new WeakMap<object, SqliteWriter>();
  */
 export function sqliteWriterOf(db: DB): SqliteWriter | undefined {
   if (!db.isTransaction) return undefined;
-  const writer = sqliteWriters.get(db.getExecutor().adapter);
-  return writer?.inTransaction ? writer : undefined;
+  const connection = sqliteConnections.get(db.getExecutor().adapter);
+  return connection?.inTransaction ? connection : undefined;
 }
-
-/** Statements run synchronously inside `sqliteImmediate`, prepared once by SQL text. */
-export interface SqliteSync {
-  get<Row>(sql: string, parameters: readonly unknown[]): Row | undefined;
-  /** Runs a write; the number of rows it changed. */
-  run(sql: string, parameters: readonly unknown[]): number;
-}
-
-interface SqliteConnection {
-  readonly inTransaction: boolean;
-  immediate<T>(fn: (s: SqliteSync) => T): T;
-}
-/** Keyed by the kysely adapter, which a database shares with its plugin-wrapped copies and its transactions. */
-const sqliteConnections = new WeakMap<object, SqliteConnection>();
 
 /**
  * Runs `fn` as one synchronous `BEGIN IMMEDIATE … COMMIT` on SQLite's connection, without kysely's
@@ -168,23 +167,16 @@ export async function openDatabase(config: Config, timeouts?: DatabaseTimeouts):
   const cached = withStatementCache(sqlite);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cached }) });
   sqliteHandles.set(db, cached as unknown as SqliteHandle);
-  sqliteWriters.set(db.getExecutor().adapter, {
+  const statement = (text: string) => cached.prepare(text) as unknown as import('better-sqlite3').Statement;
+  const connection: SqliteConnection = {
     get inTransaction() {
       return sqlite.inTransaction;
     },
-    run: (text, parameters) => void (cached.prepare(text) as unknown as import('better-sqlite3').Statement).run(parameters),
-  });
-  const statement = (text: string) => cached.prepare(text) as unknown as import('better-sqlite3').Statement;
-  const sync: SqliteSync = {
     get: <Row>(text: string, parameters: readonly unknown[]) => statement(text).get(parameters) as Row | undefined,
     run: (text, parameters) => statement(text).run(parameters).changes,
+    immediate: <T>(fn: (s: SqliteSync) => T) => sqlite.transaction(() => fn(connection)).immediate(),
   };
-  sqliteConnections.set(db.getExecutor().adapter, {
-    get inTransaction() {
-      return sqlite.inTransaction;
-    },
-    immediate: <T>(fn: (s: SqliteSync) => T) => sqlite.transaction(() => fn(sync)).immediate(),
-  });
+  sqliteConnections.set(db.getExecutor().adapter, connection);
   return db;
 }
 

@@ -10,8 +10,6 @@ function hasBody(req: Parameters<RequestHandler>[0]): boolean {
   return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
 }
 
-const PARAMETER_LIMIT = 10;
-
 /**
  * JSON bodies only (form and text/plain bodies are refused: CSRF "simple content types"),
  * up to `limit` bytes. `formPaths` may also take urlencoded forms: the mailed-link pages,
@@ -21,7 +19,7 @@ export function jsonBody(limit: number, formPaths: ReadonlySet<string>, intakeLi
   const json = express.json({ limit, strict: true, type: () => true });
   // Intake webhooks carry other systems' payloads: any JSON value, with their own size limit.
   const intake = express.json({ limit: intakeLimit, strict: false, type: () => true });
-  const form = express.urlencoded({ limit, extended: false, parameterLimit: PARAMETER_LIMIT });
+  const form = express.urlencoded({ limit, extended: false, parameterLimit: 10 });
   return [
     function requireJson(req, _res, next) {
       if (!UNSAFE.has(req.method) || !hasBody(req)) return next();

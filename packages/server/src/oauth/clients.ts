@@ -183,7 +183,7 @@ export async function authenticateClient(deps: AppDeps, req: Request, body: Reco
   // authenticated its client is remembered (keyed by its digest, like a PAT) until the epoch
   // moves, which any change to oauth_clients (a new secret, a deleted client) does.
   const header = req.headers.authorization;
-  if (header !== undefined && deps.credentialCache) {
+  if (header !== undefined && deps.credentialCache && /^basic\s/i.test(header)) {
     const known = await deps.credentialCache.remember(`client-basic:${header}`, async () => {
       try {
         return { client: await authenticateClientOnce(deps, req, {}, false) };
