@@ -120,6 +120,7 @@ const GROUPS: Group[] = [
   { words: ['keys'], load: () => import('./commands/keys/spec.js') },
   { words: ['orgs'], load: () => import('./commands/orgs/spec.js') },
   { words: ['members'], load: () => import('./commands/members/spec.js') },
+  { words: ['teams'], load: () => import('./commands/teams/spec.js') },
   { words: ['invitations'], load: () => import('./commands/invitations/spec.js') },
   { words: ['projects'], load: () => import('./commands/projects/spec.js') },
   { words: ['credits'], load: () => import('./commands/credits/spec.js') },
@@ -246,7 +247,7 @@ export async function createProgram(runner: Runner = defaultRunner, onExit: (cod
         'ACCT_TOKEN=ba_… acct call /api/user/organizations',
         'acct orgs switch acme && acct projects list',
       ]) +
-        '\nEnvironment:\n  ACCT_TOKEN  token for every request (CI)\n  ACCT_HOST   default host\n  ACCT_ORG    organization (id or slug) for projects, members and credits\n  NO_COLOR    no colours\n' +
+        '\nEnvironment:\n  ACCT_TOKEN  token for every request (CI)\n  ACCT_HOST   default host\n  ACCT_ORG    organization (id or slug) for projects, members, teams and credits\n  NO_COLOR    no colours\n' +
         '\nExit codes: 0 ok, 1 request failed, 2 usage, 3 network, 4 unauthorized (401), 5 forbidden (403), 6 rate limited (429), 7 insufficient credits (402)\n',
     );
   for (const mod of modules) for (const spec of mod.specs) add(program, spec);

@@ -95,6 +95,16 @@ describe('--limit N and --paginate on every list', () => {
     expect(both.stderr).toContain('cannot be combined');
   });
 
+  it('teams list --limit 2 shows the oldest two; --paginate shows all; the table names them', async () => {
+    const org = (await ok(['orgs', 'list', '--jq', '.[0].id'])).trim();
+    for (const name of ['Alpha', 'Beta', 'Gamma']) await ok(['call', `/api/user/organizations/${org}/teams`, '-f', `name=${name}`]);
+    expect(await ok(['teams', 'list', '--org', org, '--limit', '2', '--jq', '.[].name'])).toBe('Alpha\nBeta\n');
+    expect(await ok(['teams', 'list', '--org', org, '--paginate', '--jq', 'length'])).toBe('3\n');
+    // Piped, the table is tab-separated rows without a header (as gh's): id, name, slug, created.
+    const rows = (await ok(['teams', 'list', '--org', org])).trim().split('\n').map((l) => l.split('\t')[1]);
+    expect(rows).toEqual(['Alpha', 'Beta', 'Gamma']);
+  });
+
 });
 
 describe('acct call --input FILE', () => {

@@ -54,6 +54,7 @@ describe('argv: --jq, --json FIELDS, list flags and --input', () => {
     [['keys', 'list', '--paginate'], 'keys list', { paginate: true }, {}],
     [['orgs', 'list', '-L', '2'], 'orgs list', { limit: '2', paginate: false }, {}],
     [['invitations', 'list', '--paginate'], 'invitations list', { paginate: true }, {}],
+    [['teams', 'list', '--org', 'acme', '-L', '3'], 'teams list', { org: 'acme', limit: '3', paginate: false }, {}],
     [['call', 'PATCH', '/api/user/me', '--input', 'body.json'], 'call', { method: 'PATCH', path: '/api/user/me', input: 'body.json' }, {}],
     [['call', '/api/x', '--input', '-'], 'call', { path: '/api/x', input: '-' }, {}],
   ];

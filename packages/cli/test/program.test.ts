@@ -149,7 +149,7 @@ describe('only the specs an invocation needs', () => {
     expect(await count(['auth', 'status'])).toEqual(['signup', 'login', 'logout', 'whoami', 'auth']);
     for (const argv of [[], ['--help'], ['help', 'call'], ['completion', 'bash'], ['nope'], ['--bogus', 'call'], ['--json', 'id,name', 'call'], ['orgs', 'create', 'keys'], ['--', 'call'], ['--host']]) {
       expect(await count(argv), JSON.stringify(argv)).toHaveLength(all);
-      expect(groupsFor(argv)).toHaveLength(13);
+      expect(groupsFor(argv)).toHaveLength(14);
     }
   });
 });
