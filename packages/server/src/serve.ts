@@ -17,7 +17,9 @@ import { warmUp } from './auth/auth.service.js';
 import { useTestHashCost } from './auth/hashing.js';
 import { createRateLimiting, type RateLimiting } from './rate-limit/create-rate-limiting.js';
 import { CredentialCache } from './auth/credential-cache.js';
-import { RedisEpoch, SqliteEpoch, withAuthWrites, type AuthEpoch } from './auth/invalidation.js';
+import { SqliteEpoch, withAuthWrites, type AuthEpoch } from './auth/invalidation.js';
+import { RedisEpoch } from './auth/redis-epoch.js';
+import { openRedisSubscriber } from './rate-limit/redis.js';
 import { OffsetClock } from './time/test-clock.js';
 import type { DeliveryWorker } from './webhooks/worker.js';
 
@@ -45,7 +47,13 @@ function serverSecret(dataDir: string): Buffer {
  */
 function chooseAuthEpoch(config: Config, db: DB, limiting: RateLimiting, logger: Logger): AuthEpoch | null {
   if (dialectOf(config) === 'sqlite') return new SqliteEpoch(db);
-  if (limiting.redis) return new RedisEpoch(limiting.redis, `${limiting.redisPrefix}auth-epoch`, logger, config.credentialCacheMaxAgeMs);
+  if (limiting.redis && config.redisUrl) {
+    const url = config.redisUrl;
+    return new RedisEpoch({
+      redis: limiting.redis, openSubscriber: () => openRedisSubscriber(url), prefix: limiting.redisPrefix, logger,
+      maxAgeMs: config.credentialCacheMaxAgeMs, ackTimeoutMs: config.redisCommandTimeoutMs,
+    });
+  }
   if (config.credentialCache) logger.info('PostgreSQL without REDIS_URL: credentials are read from the database on every request (set REDIS_URL to cache them)');
   return null;
 }
@@ -81,6 +89,8 @@ export async function serve(): Promise<void> {
   }
   const limiting = await createRateLimiting(config, { clock, logger });
   authEpoch = chooseAuthEpoch(config, opened, limiting, logger);
+  // A new instance answers from memory once it hears the others' changes: wait for that a little.
+  if (authEpoch instanceof RedisEpoch) await Promise.race([authEpoch.ready, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
   const deps: AppDeps = {
     config,
     db,
@@ -134,6 +144,8 @@ export async function serve(): Promise<void> {
       // A database that went away must not keep the process from exiting.
       const giveUp = new Promise((resolve) => setTimeout(resolve, 5000).unref());
       await Promise.race([worker?.stop(), giveUp]);
+      // Leave the instances a change waits for before the shared Redis client closes.
+      await Promise.race([authEpoch?.close?.(), giveUp]);
       await Promise.race([Promise.allSettled([db.destroy(), limiting.close()]), giveUp]);
       logger.info('stopped');
       process.exit(0);

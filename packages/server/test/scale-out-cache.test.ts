@@ -5,6 +5,7 @@
  * change (docs/architecture.md "Credential cache"). Each instance reaches Redis through a proxy of
  * its own, so a test can take Redis away from one instance or from all.
  */
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, newKey, newUser, PASSWORD, signIn, startServer, startSmtp, TEST_DIALECT, type RunningServer, type SmtpCatcher, type TestUser } from './harness.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
@@ -44,6 +45,36 @@ async function cacheStats(i: number): Promise<{ hits: number; misses: number; ep
 async function me(i: number, key: string): Promise<string> {
   const res = await call(url(i), 'GET', '/api/user/me', { apiKey: key });
   return `${res.status} ${res.body?.code}`;
+}
+
+/** Sends one command to the real Redis (RESP over a socket of its own) and returns the raw reply. */
+function redisCommand(...args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(6379, '127.0.0.1');
+    socket.setEncoding('utf8');
+    socket.once('error', reject);
+    socket.once('data', (reply: string) => {
+      socket.end();
+      resolve(reply);
+    });
+    socket.write(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`);
+  });
+}
+
+/** Runs `fn` with one instance's Redis link in `mode`, then restores it and waits until it serves again. */
+async function whileCut(i: number, mode: 'stall' | 'blackhole', fn: () => Promise<void>): Promise<void> {
+  proxies[i]!.mode(mode);
+  try {
+    await fn();
+  } finally {
+    proxies[i]!.mode('pass');
+  }
+  await untilRedisServes(i);
+}
+
+/** Disables a key of the owner's through one instance. */
+async function disable(i: number, id: string): Promise<void> {
+  expectEnvelope(await call(url(i), 'POST', '/api/auth/api-key/update', { cookie: owner.cookie, body: { id, enabled: false } }), 200, 'OK');
 }
 
 /** Waits until an instance's Redis answers again: a public route's per-IP budget needs it. */
@@ -229,6 +260,42 @@ describe(`three instances on ${TEST_DIALECT} and Redis, each caching credentials
     expect(await me(0, key)).toBe('200 OK');
     // Back in one piece before the next test signs anyone up (public routes fail closed without Redis).
     await untilRedisServes(0);
+  }, 60_000);
+
+  it('a change is answered only once an instance that has not heard it yet (its Redis link stalled) can no longer answer from memory', async () => {
+    const { id, key } = await newKey(url(0), owner.cookie, ['user:read']);
+    for (const i of [1, 2]) expect(await me(i, key)).toBe('200 OK');
+    // Instance 2's connections to Redis hold their bytes: it hears nothing, and has just heard everything.
+    await whileCut(2, 'stall', async () => {
+      await disable(0, id);
+      expect(await me(2, key)).toBe('401 INVALID_TOKEN');
+      expect(await me(1, key)).toBe('401 INVALID_TOKEN');
+    });
+  }, 60_000);
+
+  it('a change made while the set of instances is lost (a flushed Redis) still waits for an instance that has not heard it', async () => {
+    const { id, key } = await newKey(url(0), owner.cookie, ['user:read']);
+    expect(await me(2, key)).toBe('200 OK');
+    await whileCut(2, 'stall', async () => {
+      // Instance 2 can neither renew its lease nor hear: only its subscription, still open, counts it.
+      expect(await redisCommand('DEL', `${PREFIX}auth:instances`)).toMatch(/^:[01]\r\n$/);
+      await disable(0, id);
+      expect(await me(2, key)).toBe('401 INVALID_TOKEN');
+    });
+  }, 60_000);
+
+  it('an instance that stopped hearing Redis reads the database rather than its memory, so changes made elsewhere meanwhile are honoured', async () => {
+    const { id, key } = await newKey(url(0), owner.cookie, ['user:read']);
+    expect(await me(1, key)).toBe('200 OK');
+    await whileCut(1, 'blackhole', async () => {
+      // Long enough for instance 1's lease to end: the others' changes no longer wait for it.
+      await new Promise((r) => setTimeout(r, MAX_AGE_MS + 1000));
+      // Answered from the database (the per-credential budget counts per instance meanwhile).
+      expect(await me(1, key)).toBe('200 OK');
+      await disable(0, id);
+      expect(await me(1, key)).toBe('401 INVALID_TOKEN');
+      expect(await me(2, key)).toBe('401 INVALID_TOKEN');
+    });
   }, 60_000);
 
   it('OAuth access tokens are answered from memory too, and a revoked token, the tokens of a reused code and a revoked grant are refused by every instance at once', async () => {

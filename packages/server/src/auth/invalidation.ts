@@ -1,9 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { randomBytes } from 'node:crypto';
 import type { KyselyPlugin, OperationNode, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
-import type { Logger } from 'pino';
 import { sqliteHandles, type DB } from '../db/database.js';
-import type { RedisClient } from '../rate-limit/redis.js';
 
 /**
  * What the credential cache (auth/credential-cache.ts) is checked against: a value that changes
@@ -24,6 +21,8 @@ export interface AuthEpoch {
    * anywhere can still predate the change (CACHE_MAX_AGE_MS).
    */
   bump(): Promise<void>;
+  /** Stops whatever the epoch keeps running (subscriptions, timers) when the server stops. */
+  close?(): Promise<void>;
 }
 
 /**
@@ -32,14 +31,14 @@ export interface AuthEpoch {
  */
 export const CACHE_MAX_AGE_MS = 500;
 /** Added to CACHE_MAX_AGE_MS when a change could not be announced: timer and scheduling slack. */
-const UNANNOUNCED_MARGIN_MS = 100;
+export const UNANNOUNCED_MARGIN_MS = 100;
 
 /**
  * SQLite: every change this process makes bumps a counter in memory, and SQLite's own
  * `PRAGMA data_version` changes whenever another connection (another instance on the same file)
  * commits. Both are read on every request, synchronously. (Sharing one read among the requests of
- * an event-loop turn, as RedisEpoch shares its GET, was measured: on a quiet machine the promise
- * and the extra turn cost ~13 µs more per request than the pragma they save.)
+ * an event-loop turn was measured: on a quiet machine the promise and the extra turn cost ~13 µs
+ * more per request than the pragma they save, about 1 µs.)
  */
 export class SqliteEpoch implements AuthEpoch {
   readonly name = 'sqlite data_version';
@@ -60,75 +59,6 @@ export class SqliteEpoch implements AuthEpoch {
   async bump(): Promise<void> {
     this.local++;
   }
-}
-
-/**
- * PostgreSQL with Redis: one key holds a random value that every change replaces (SET, after the
- * change committed, before the answer). Random values, compared for equality only, stay correct
- * when Redis restarts empty or is flushed: a missing key is "unknown", and the value that replaces
- * it equals nothing any cache entry holds. This process's own changes also bump a local counter.
- */
-export class RedisEpoch implements AuthEpoch {
-  readonly name = 'redis';
-  private local = 0;
-
-  constructor(
-    private readonly redis: RedisClient,
-    private readonly key: string,
-    private readonly logger: Logger,
-    private readonly maxAgeMs = CACHE_MAX_AGE_MS,
-  ) {}
-
-  /** A GET not sent yet, which every request that arrives before it is sent shares. */
-  private next: Promise<string | null> | null = null;
-
-  /**
-   * Requests that arrive in one turn of the event loop share one GET, sent after all of them
-   * arrived (setImmediate runs after the turn's I/O callbacks): for each of them the value is
-   * read after it arrived, which is all the guarantee needs.
-   */
-  read(): Promise<string | null> | null {
-    // Not connected: do not wait for a refusal.
-    if (!this.redis.isReady) return null;
-    if (this.next) return this.next;
-    const next = new Promise<string | null>((resolve) => setImmediate(() => {
-      this.next = null;
-      resolve(this.fetch());
-    }));
-    this.next = next;
-    return next;
-  }
-
-  private async fetch(): Promise<string | null> {
-    const local = this.local;
-    let value: string | null;
-    try {
-      value = (await this.redis.get(this.key)) as string | null;
-    } catch {
-      return null;
-    }
-    if (value === null) {
-      // Redis lost the key (restart, flush): start a new epoch; until then nothing is trusted.
-      this.redis.set(this.key, fresh(), { condition: 'NX' }).catch(() => undefined);
-      return null;
-    }
-    return `${value}.${local}`;
-  }
-
-  async bump(): Promise<void> {
-    this.local++;
-    try {
-      await this.redis.set(this.key, fresh());
-      return;
-    } catch (err) {
-      this.logger.error({ err }, 'could not announce a change of credentials through Redis: answering once every cache entry has expired');
-    }
-    await new Promise((resolve) => setTimeout(resolve, this.maxAgeMs + UNANNOUNCED_MARGIN_MS));
-  }
-}
-
-function fresh(): string {
-  return randomBytes(12).toString('base64url');
 }
 
 /**

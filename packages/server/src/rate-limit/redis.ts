@@ -140,3 +140,17 @@ export async function connectRedis(url: string, logger: Logger, commandTimeoutMs
   };
   return guarded(() => current, () => current);
 }
+
+/**
+ * A connection for SUBSCRIBE alone (a subscribed connection can send nothing else), without the
+ * deadlines or the reconnection of `connectRedis`: its owner (auth/redis-epoch.ts) must know when
+ * a subscription ended, since messages sent meanwhile are lost, and opens a new one itself.
+ */
+export async function openRedisSubscriber(url: string): Promise<RedisClient> {
+  const { default: { createClient: create } } = await import('redis');
+  return create({
+    url,
+    disableOfflineQueue: true,
+    socket: { connectTimeout: CONNECT_TIMEOUT_MS, reconnectStrategy: false },
+  });
+}
