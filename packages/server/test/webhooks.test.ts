@@ -107,6 +107,19 @@ describe('webhook endpoints', () => {
     expectEnvelope(await api(server.url, 'DELETE', orgPath(owner.organizationId, `/webhooks/${endpoint.id}`), { cookie: owner.cookie }), 200, 'OK');
   });
 
+  it('queues an event only for the endpoints subscribed to its type, and only enabled ones', async () => {
+    const deletedOnly = await createEndpoint(receiver.url, ['project.deleted']);
+    const createdOnly = await createEndpoint(receiver.url, ['project.created']);
+    const disabled = await createEndpoint(receiver.url, ['project.created', 'project.deleted']);
+    expectEnvelope(await api(server.url, 'PATCH', orgPath(owner.organizationId, `/webhooks/${disabled.id}`), { cookie: owner.cookie, body: { enabled: false } }), 200, 'OK');
+    const project = await api(server.url, 'POST', orgPath(owner.organizationId, '/projects'), { cookie: owner.cookie, body: { name: 'Subscribed' } });
+    expectEnvelope(await api(server.url, 'DELETE', orgPath(owner.organizationId, `/projects/${project.body.data.id}`), { cookie: owner.cookie }), 200, 'OK');
+    expect((await deliveries(deletedOnly.id)).map((d) => d.eventType)).toEqual(['project.deleted']);
+    expect((await deliveries(createdOnly.id)).map((d) => d.eventType)).toEqual(['project.created']);
+    expect(await deliveries(disabled.id)).toEqual([]);
+    for (const { id } of [deletedOnly, createdOnly, disabled]) expectEnvelope(await api(server.url, 'DELETE', orgPath(owner.organizationId, `/webhooks/${id}`), { cookie: owner.cookie }), 200, 'OK');
+  });
+
   it('sends a test event, and redelivers a delivery with the same webhook-id', async () => {
     const endpoint = await createEndpoint(receiver.url, ['webhook.test']);
     receiver.secrets.add(endpoint.secret);

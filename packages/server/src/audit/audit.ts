@@ -6,8 +6,8 @@ import type { Database } from '../db/schema.js';
 import type { Clock } from '../time/clock.js';
 import { requestIp } from '../http/client-ip.js';
 import { ulid, ulidTimePrefix } from '../db/ids.js';
-import { QUEUE, queueParameters, queueSql } from '../webhooks/events.js';
-import { sqliteWriterOf } from '../db/database.js';
+import { POSTGRES_CONTAINS, QUEUE, queueParameters, queueSql } from '../webhooks/events.js';
+import { preparedOnPostgres, sqliteWriterOf } from '../db/database.js';
 import { currentRequest } from './request-context.js';
 
 /** Who acted, as a row keeps it. */
@@ -71,13 +71,13 @@ const COLUMNS = [
 ];
 const INSERT = {
   sqlite: `INSERT INTO audit_log (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`,
-  postgres: `INSERT INTO audit_log (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`,
+  postgres: preparedOnPostgres(`INSERT INTO audit_log (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`),
 };
 /**
  * On PostgreSQL the audit row and the event's outbox rows in one statement (a data-modifying WITH
  * runs once, to completion, whether or not the main statement reads it): one round trip, not two.
  */
-const INSERT_WITH_EVENT = `WITH audit AS (${INSERT.postgres}) ${queueSql((n) => `$${n + COLUMNS.length}::text`)}`;
+const INSERT_WITH_EVENT = preparedOnPostgres(`WITH audit AS (${INSERT.postgres}) ${queueSql((n) => `$${n + COLUMNS.length}::text`, POSTGRES_CONTAINS)}`);
 
 let recording = true;
 /** The benchmark's baseline (config.benchNoAudit): writes neither audit rows nor outbox rows. */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
@@ -259,6 +260,21 @@ class DeadlinePool {
 
 const TIMED_OUT = Symbol('timed out');
 
+/** Statement texts PostgreSQL runs as named prepared statements (see `preparedOnPostgres`), with their names. */
+const NAMED_STATEMENTS = new Map<string, string>();
+
+/**
+ * Runs `sql` on PostgreSQL as a named prepared statement: each pooled connection parses and plans
+ * it once, then only binds and executes it (pg keeps the names per connection). For fixed texts
+ * on hot write paths (the audit row and the outbox, in every audited write), whose parse and plan
+ * cost PostgreSQL more than running them. Not for texts built from variable lists: every text is a
+ * statement kept by every connection. Returns `sql`.
+ */
+export function preparedOnPostgres(sql: string): string {
+  if (!NAMED_STATEMENTS.has(sql)) NAMED_STATEMENTS.set(sql, `acct_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`);
+  return sql;
+}
+
 class DeadlineClient {
   private broken = false;
   constructor(
@@ -278,7 +294,8 @@ class DeadlineClient {
     // After a timeout the connection's state is unknown (a ROLLBACK would queue behind the silent
     // query and wait out another deadline): refuse at once, it is destroyed on release.
     if (this.broken) throw Object.assign(new Error('database connection discarded after a timeout or a connection error'), { code: 'ETIMEDOUT' });
-    const pending = this.client.query(sql, parameters as unknown[]);
+    const name = NAMED_STATEMENTS.get(sql);
+    const pending = name ? this.client.query({ name, text: sql, values: parameters as unknown[] }) : this.client.query(sql, parameters as unknown[]);
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_resolve, reject) => {
       // Timers run before pending I/O: a busy event loop would time out an answer that already
