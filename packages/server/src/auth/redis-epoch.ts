@@ -4,12 +4,16 @@ import type { Logger } from 'pino';
 import type { RedisClient } from '../rate-limit/redis.js';
 import { CACHE_MAX_AGE_MS, UNANNOUNCED_MARGIN_MS, type AuthEpoch } from './invalidation.js';
 
+// Both scripts read Redis's clock (TIME) before they write: `redis.replicate_commands()` lets
+// Redis before 5.0 replicate their effects rather than the script (a no-op from 5.0 on).
+
 /**
  * Renews this instance's lease in the member set (score: when it ends, by Redis's clock) and
  * publishes a heartbeat to the instance's own channel. KEYS[1] members; ARGV: id, lease ms,
  * channel, message.
  */
 const HEARTBEAT = `
+redis.replicate_commands()
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
@@ -22,6 +26,7 @@ return 1`;
  * acknowledge. KEYS[1] members; ARGV: channel, message.
  */
 const ANNOUNCE = `
+redis.replicate_commands()
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
