@@ -17,6 +17,16 @@ function newClient(create: typeof createClient, url: string, commandTimeoutMs: n
 
 export type RedisClient = ReturnType<typeof newClient>;
 
+/**
+ * node-redis's createClient, loaded only when REDIS_URL is set: a single-node server never pays
+ * for the client. `redis` is CommonJS: its exports are read off the default export, the one shape
+ * both Node's own loader and the bundle (esbuild gives a lazily imported CommonJS chunk only
+ * `default`) give.
+ */
+async function loadCreateClient(): Promise<typeof createClient> {
+  return (await import('redis')).default.createClient;
+}
+
 /** A Redis command that got no reply in time: the request answers 503 like a refused connection. */
 export class RedisTimeoutError extends Error {
   readonly code = 'ETIMEDOUT';
@@ -38,10 +48,7 @@ const LIFECYCLE = new Set<PropertyKey>(['connect', 'destroy', 'close', 'quit', '
  * callers' policy (docs/operations.md "When Redis is unreachable").
  */
 export async function connectRedis(url: string, logger: Logger, commandTimeoutMs = DEFAULT_REDIS_COMMAND_TIMEOUT_MS): Promise<RedisClient> {
-  // Loaded only when REDIS_URL is set: a single-node server never pays for the client.
-  // `redis` is CommonJS: its exports are read off the default export, the one shape both Node's
-  // own loader and the bundle (esbuild gives a lazily imported CommonJS chunk only `default`) give.
-  const { default: { createClient: create } } = await import('redis');
+  const create = await loadCreateClient();
   let lastLogged = 0;
   const logOutage = (err: unknown) => {
     // Emitted on every failed reconnect: log the outage, not each retry.
@@ -147,7 +154,7 @@ export async function connectRedis(url: string, logger: Logger, commandTimeoutMs
  * a subscription ended, since messages sent meanwhile are lost, and opens a new one itself.
  */
 export async function openRedisSubscriber(url: string): Promise<RedisClient> {
-  const { default: { createClient: create } } = await import('redis');
+  const create = await loadCreateClient();
   return create({
     url,
     disableOfflineQueue: true,
