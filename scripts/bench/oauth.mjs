@@ -7,14 +7,14 @@ import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { call } from './lib.mjs';
 
-const REDIRECT = 'https://bench.example.com/callback';
+export const REDIRECT = 'https://bench.example.com/callback';
 
 function pkce() {
   const verifier = randomBytes(32).toString('base64url');
   return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
 }
 
-function basic(client) {
+export function basic(client) {
   return `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}`;
 }
 
@@ -23,7 +23,7 @@ function basic(client) {
 // server (the figures moved no more than the run-to-run noise when it changed).
 const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
 
-function form(url, fields, client) {
+export function form(url, fields, client) {
   const body = new URLSearchParams(fields).toString();
   return new Promise((resolve, reject) => {
     const req = http.request(url, {
@@ -49,7 +49,7 @@ function form(url, fields, client) {
 }
 
 /** A code as a browser gets one: authorize, the consent page, Allow. */
-async function mintCode(url, client, cookie) {
+export async function mintCode(url, client, cookie) {
   const { verifier, challenge } = pkce();
   const authorize = new URL('/oauth2/authorize', url);
   for (const [k, v] of Object.entries({ response_type: 'code', client_id: client.id, redirect_uri: REDIRECT, scope: 'user:read', state: 's', code_challenge: challenge, code_challenge_method: 'S256' }))

@@ -1,11 +1,13 @@
 // Profiles one scenario of the benchmark: starts the built server under `node --cpu-prof`, drives
-// GET /api/user/me (BENCH_PROFILE_CREDENTIAL = pat | cookie | bad-checksum) for BENCH_DURATION s,
-// stops the server and prints the top self-time functions and the profile's path.
+// GET /api/user/me (BENCH_PROFILE_CREDENTIAL = pat | cookie | bad-checksum | oauth) or
+// POST /oauth2/introspect (introspect: a confidential client asks about an OAuth access token) for
+// BENCH_DURATION s, stops the server and prints the top self-time functions and the profile's path.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { SERVER_MAIN, call, cannon, fmtInt, startListening } from './lib.mjs';
+import { REDIRECT, basic, form, mintCode } from './oauth.mjs';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 8);
 const credential = process.env.BENCH_PROFILE_CREDENTIAL ?? 'pat';
@@ -22,8 +24,19 @@ const signIn = await call(`${url}/api/auth/sign-in/email`, { method: 'POST', bod
 const cookie = /((?:__Host-)?acct_session=[^;]+)/.exec(signIn.headers.get('set-cookie') ?? '')[1];
 const created = await call(`${url}/api/auth/api-key/create`, { method: 'POST', headers: { cookie }, body: { name: 'bench', scopes: ['user:read'] } });
 const pat = created.json.data.key;
-const headers = { pat: { 'x-api-key': pat }, cookie: { cookie }, 'bad-checksum': { 'x-api-key': pat.slice(0, -1) + (pat.at(-1) === 'A' ? 'B' : 'A') } }[credential];
-const r = await cannon({ url: `${url}/api/user/me`, connections: 20, duration: DURATION, headers }, { expectStatus: credential === 'bad-checksum' ? 401 : 200 });
+let target = { url: `${url}/api/user/me` };
+if (credential === 'oauth' || credential === 'introspect') {
+  const reg = await call(`${url}/oauth2/register`, { method: 'POST', body: { client_name: 'Bench App', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'client_secret_basic' } });
+  const client = { id: reg.json.client_id, secret: reg.json.client_secret };
+  const minted = await mintCode(url, client, cookie);
+  const tokens = (await form(`${url}/oauth2/token`, { grant_type: 'authorization_code', code: minted.code, code_verifier: minted.verifier, redirect_uri: REDIRECT }, client)).json;
+  target = credential === 'oauth'
+    ? { url: `${url}/api/user/me`, headers: { authorization: `Bearer ${tokens.access_token}` } }
+    : { url: `${url}/oauth2/introspect`, method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(client) }, body: new URLSearchParams({ token: tokens.access_token }).toString() };
+} else {
+  target.headers = { pat: { 'x-api-key': pat }, cookie: { cookie }, 'bad-checksum': { 'x-api-key': pat.slice(0, -1) + (pat.at(-1) === 'A' ? 'B' : 'A') } }[credential];
+}
+const r = await cannon({ ...target, connections: 20, duration: DURATION }, { expectStatus: credential === 'bad-checksum' ? 401 : 200 });
 process.stdout.write(`${credential}: ${fmtInt(r.rps)} req/s\n`);
 await server.stop();
 fs.rmSync(dataDir, { recursive: true, force: true });
