@@ -69,7 +69,7 @@ export async function serve(): Promise<void> {
   const migrationDb = await openDatabase(config);
   const applied = await migrate(migrationDb).finally(() => migrationDb.destroy());
   if (applied.length) logger.info({ migrations: applied }, 'migrations applied');
-  const opened = await openDatabase(config, { connectMs: config.pgConnectTimeoutMs, queryMs: config.pgQueryTimeoutMs });
+  const opened = await openDatabase(config, { connectMs: config.pgConnectTimeoutMs, queryMs: config.pgQueryTimeoutMs }, logger);
   let authEpoch: AuthEpoch | null = null;
   // Every write that changes what authentication reads is seen here, whether or not anything caches.
   const db = withAuthWrites(opened, () => authEpoch);

@@ -4,8 +4,10 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, type PostgresPool } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
+import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Database } from './schema.js';
+import { startCheckpointer } from './checkpointer.js';
 import { withStatementCache } from './statement-cache.js';
 import * as m0001 from './migrations/0001_initial.js';
 import * as m0002 from './migrations/0002_tenancy.js';
@@ -127,9 +129,10 @@ export function slowQueryMs(queryMs: number): number {
  * Opens the database the configuration names: SQLite in the data dir by default, or PostgreSQL.
  * With `timeouts` (the server), a silent PostgreSQL (TCP up, no data) makes a query fail within
  * `queryMs` instead of hanging, and the connection it ran on is thrown away, so the pool heals as
- * soon as the network does (docs/operations.md).
+ * soon as the network does (docs/operations.md). With `logger` (the server), SQLite's WAL
+ * checkpoints run in a worker thread instead of inside a request's commit (db/checkpointer.ts).
  */
-export async function openDatabase(config: Config, timeouts?: DatabaseTimeouts): Promise<DB> {
+export async function openDatabase(config: Config, timeouts?: DatabaseTimeouts, logger?: Logger): Promise<DB> {
   if (dialectOf(config) === 'postgres') {
     // Loaded only for PostgreSQL: a single-node server never pays for the driver.
     const { default: pg } = await import('pg');
@@ -165,7 +168,8 @@ export async function openDatabase(config: Config, timeouts?: DatabaseTimeouts):
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const cached = withStatementCache(sqlite);
+  const stopCheckpointer = logger ? startCheckpointer(sqlite, file, logger) : null;
+  const cached = withStatementCache(sqlite, stopCheckpointer ?? undefined);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cached }) });
   sqliteHandles.set(db, cached as unknown as SqliteHandle);
   const statement = (text: string) => cached.prepare(text) as unknown as import('better-sqlite3').Statement;

@@ -11,10 +11,11 @@ import type { SqliteDatabase } from 'kysely';
  */
 const NOTHING_TO_ROLL_BACK = { reader: false, run: () => ({ changes: 0, lastInsertRowid: 0 }) };
 
-export function withStatementCache(sqlite: SQLiteDatabase, maxEntries = 500): SqliteDatabase {
+export function withStatementCache(sqlite: SQLiteDatabase, beforeClose?: () => void, maxEntries = 500): SqliteDatabase {
   const statements = new Map<string, Statement>();
   return {
     close() {
+      beforeClose?.();
       statements.clear();
       sqlite.close();
     },
