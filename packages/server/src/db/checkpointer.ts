@@ -10,10 +10,16 @@ import type { Logger } from 'pino';
 const ON_THREAD_PAGES = 1000;
 /** With the worker, the request thread checkpoints only if the WAL grows this far (the worker stalled). */
 const BACKSTOP_PAGES = 10_000;
-/** Commits per second from which the worker starts (at a few WAL pages each, an on-thread checkpoint every few seconds). */
-const START_COMMITS_PER_SECOND = 100;
+/**
+ * Commits per second from which the worker starts: beyond what sign-ins reach (Argon2 holds them
+ * near 200 a second on two cores, and their latency is Argon2's), within what the token endpoint
+ * and key or project writes reach.
+ */
+const START_COMMITS_PER_SECOND = 300;
 const WATCH_MS = 1000;
-const CHECKPOINT_MS = 100;
+/** How often the worker looks at the WAL, and how many pages not yet copied make it checkpoint. */
+const LOOK_MS = 20;
+const CHECKPOINT_PAGES = 500;
 /** The worker ends after this many seconds in a row under a quarter of that rate. */
 const QUIET_SECONDS = 10;
 
@@ -24,11 +30,24 @@ const QUIET_SECONDS = 10;
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const SQLite = require(workerData.module);
+const fs = require('node:fs');
 const db = new SQLite(workerData.file, { fileMustExist: true });
 db.pragma('synchronous = NORMAL');
+// The WAL-index header: mxFrame (offset 16) and nBackfill (96), in native byte order. A checkpoint
+// fsyncs twice: only once enough pages wait, as SQLite's own automatic checkpoint does.
+const shm = fs.openSync(workerData.file + '-shm', 'r');
+const header = Buffer.alloc(100);
+const le = require('node:os').endianness() === 'LE';
 let failing = false;
+let retryAt = 0;
 const timer = setInterval(() => {
   try {
+    if (fs.readSync(shm, header, 0, 100, 0) === 100) {
+      const frames = le ? header.readUInt32LE(16) : header.readUInt32BE(16);
+      const copied = le ? header.readUInt32LE(96) : header.readUInt32BE(96);
+      if (frames - copied < workerData.pages) return;
+    }
+    if (failing && Date.now() < retryAt) return;
     db.pragma('wal_checkpoint(PASSIVE)');
     if (failing) parentPort.postMessage({ recovered: true });
     failing = false;
@@ -36,10 +55,12 @@ const timer = setInterval(() => {
     // Once per spell of failures (a full disk fails every attempt until space is freed).
     if (!failing) parentPort.postMessage({ error: String((err && err.message) || err) });
     failing = true;
+    retryAt = Date.now() + 1000;
   }
 }, workerData.intervalMs);
 parentPort.on('message', () => {
   clearInterval(timer);
+  fs.closeSync(shm);
   db.close();
   parentPort.close();
 });
@@ -54,14 +75,16 @@ parentPort.on('message', () => {
  * endpoint's p99 (docs/benchmarks.md).
  *
  * Once a second the request thread reads how many transactions were committed (the WAL-index
- * header's change counter in the -shm file: one 4-byte read). From 100 a second on, a worker thread with its own connection
- * runs a PASSIVE checkpoint every 100 ms (it waits for no reader or writer), and the request
- * thread keeps only a backstop of 10,000 pages; after 10 s in a row under 25 commits a second
- * the worker ends and SQLite's default returns. The worker costs ~14 MB resident while it runs,
- * so a quiet server does not carry it. If it fails, checkpoints stay on the request thread.
+ * header's change counter in the -shm file: one 4-byte read). From 300 a second on, a worker
+ * thread with its own connection looks at the WAL every 20 ms and runs a PASSIVE checkpoint (it
+ * waits for no reader or writer) once 500 pages wait to be copied; the request thread keeps only a
+ * backstop of 10,000 pages. After 10 s in a row under 75 commits a second the worker ends and
+ * SQLite's default returns. The worker costs ~14 MB resident while it runs, so a quiet server
+ * does not carry it. If it fails, checkpoints stay on the request thread.
  *
  * Not in the single binary: its addon is loaded from an embedded asset that a worker could only
- * load as a second copy of SQLite (docs/binary.md); there the request thread checkpoints as before.
+ * load as a second copy of SQLite; there the request thread checkpoints as before
+ * (docs/architecture.md "SQLite checkpoints in a worker thread").
  *
  * Returns the function that stops watching and the worker (before the request thread's connection closes).
  */
@@ -97,7 +120,7 @@ export function startCheckpointer(sqlite: SQLiteDatabase, file: string, logger: 
   const start = () => {
     let started: Worker;
     try {
-      started = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, file, intervalMs: CHECKPOINT_MS }, resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 2 } });
+      started = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, file, intervalMs: LOOK_MS, pages: CHECKPOINT_PAGES }, resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 2 } });
     } catch (err) {
       broken = true;
       logger.warn({ err }, 'could not start the SQLite checkpoint worker: checkpoints run on the request thread');
@@ -106,7 +129,7 @@ export function startCheckpointer(sqlite: SQLiteDatabase, file: string, logger: 
     worker = started;
     sqlite.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
     started.on('message', (m: { error?: string; recovered?: boolean }) => {
-      if (m.error) logger.warn({ error: m.error }, 'SQLite checkpoints fail in the worker: retrying every 100 ms (the WAL grows meanwhile)');
+      if (m.error) logger.warn({ error: m.error }, 'SQLite checkpoints fail in the worker: retrying every second (the WAL grows meanwhile)');
       else if (m.recovered) logger.info('SQLite checkpoints succeed again');
     });
     started.on('error', (err) => {
