@@ -181,7 +181,8 @@ describe('configuration and client addresses', () => {
   it('ACCT_RATE_LIMITS=off disables request limits with a warning; the lockout stays on', async () => {
     const off = await startServer({ ACCT_RATE_LIMITS: 'off', NODE_ENV: 'test', ACCT_TEST_CLOCK: '1' });
     try {
-      expect(off.output()).toMatch(/ACCT_RATE_LIMITS=off: request rate limits are disabled/);
+      // The log is written asynchronously: the warning may reach the pipe after "listening on".
+      await expect.poll(() => off.output(), { timeout: 5000 }).toMatch(/ACCT_RATE_LIMITS=off: request rate limits are disabled/);
       for (let i = 0; i < 8; i++) {
         const res = await from(null, off, 'POST', '/api/auth/sign-in/email', { body: { email: `off-${i}@example.com`, password: 'not-the-password-at-all' } });
         expectEnvelope(res, 401, 'INVALID_CREDENTIALS');
