@@ -153,7 +153,7 @@ export function startCheckpointer(sqlite: SQLiteDatabase, file: string, logger: 
     lastCommits = now;
     const perSecond = (committed * 1000) / WATCH_MS;
     if (!worker) {
-      if (!broken && !stopped && perSecond >= START_COMMITS_PER_SECOND) start();
+      if (!broken && perSecond >= START_COMMITS_PER_SECOND) start();
       return;
     }
     quiet = perSecond < START_COMMITS_PER_SECOND / 4 ? quiet + 1 : 0;
