@@ -2,10 +2,13 @@
 // GET /api/user/me (BENCH_PROFILE_CREDENTIAL = pat | cookie | bad-checksum | oauth) or
 // POST /oauth2/introspect (introspect: a confidential client asks about an OAuth access token) for
 // BENCH_DURATION s, stops the server and prints the top self-time functions and the profile's path.
+// BENCH_PROFILE_PERF=1 samples with Linux `perf` instead (`--perf-basic-prof`; V8's sampling
+// profiler over-counts functions that make system calls): prints `perf report`'s top symbols.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { spawn, execFileSync } from 'node:child_process';
 import { SERVER_MAIN, call, cannon, fmtInt, startListening } from './lib.mjs';
 import { REDIRECT, basic, form, mintCode } from './oauth.mjs';
 
@@ -13,7 +16,8 @@ const DURATION = Number(process.env.BENCH_DURATION ?? 8);
 const credential = process.env.BENCH_PROFILE_CREDENTIAL ?? 'pat';
 const profDir = process.env.BENCH_PROFILE_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'acct-prof-'));
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'acct-bench-'));
-const server = await startListening('acct server', ['--cpu-prof', `--cpu-prof-dir=${profDir}`, SERVER_MAIN], {
+const usePerf = process.env.BENCH_PROFILE_PERF === '1';
+const server = await startListening('acct server', [...(usePerf ? ['--perf-basic-prof'] : ['--cpu-prof', `--cpu-prof-dir=${profDir}`]), SERVER_MAIN], {
   PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', HOST: '127.0.0.1', ACCT_DATA_DIR: dataDir, ACCT_RATE_LIMITS: 'off',
 });
 const { url } = server;
@@ -36,10 +40,25 @@ if (credential === 'oauth' || credential === 'introspect') {
 } else {
   target.headers = { pat: { 'x-api-key': pat }, cookie: { cookie }, 'bad-checksum': { 'x-api-key': pat.slice(0, -1) + (pat.at(-1) === 'A' ? 'B' : 'A') } }[credential];
 }
-const r = await cannon({ ...target, connections: 20, duration: DURATION }, { expectStatus: credential === 'bad-checksum' ? 401 : 200 });
+const expectStatus = credential === 'bad-checksum' ? 401 : 200;
+let recorder = null;
+if (usePerf) {
+  await cannon({ ...target, connections: 20, duration: 2 }, { expectStatus });
+  recorder = spawn('perf', ['record', '-F', '1999', '-o', path.join(profDir, 'perf.data'), '-p', String(server.pid)], { stdio: 'ignore' });
+}
+const r = await cannon({ ...target, connections: 20, duration: DURATION }, { expectStatus });
 process.stdout.write(`${credential}: ${fmtInt(r.rps)} req/s\n`);
+if (recorder) {
+  recorder.kill('SIGINT');
+  await new Promise((resolve) => recorder.on('exit', resolve));
+}
 await server.stop();
 fs.rmSync(dataDir, { recursive: true, force: true });
+if (usePerf) {
+  const report = execFileSync('perf', ['report', '-i', path.join(profDir, 'perf.data'), '--no-children', '--sort', 'dso,sym', '--stdio', '--percent-limit', '0.4'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  process.stdout.write(report.split('\n').filter((l) => l && !l.startsWith('#')).slice(0, Number(process.env.BENCH_PROFILE_TOP ?? 60)).join('\n') + '\n');
+  process.exit(0);
+}
 
 const file = fs.readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile')).map((f) => path.join(profDir, f)).sort().pop();
 const prof = JSON.parse(fs.readFileSync(file, 'utf8'));
