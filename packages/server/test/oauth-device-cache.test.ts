@@ -2,14 +2,16 @@
  * Time-dependent OAuth behaviour, driven by the test clock (ACCT_TEST_CLOCK=1, POST /__test/clock):
  * the device grant's `slow_down` and `expired_token` (RFC 8628 §3.5) with a configurable device
  * code lifetime, and Client ID Metadata Documents cached by their Cache-Control header
- * (fetches counted in the test's own document server).
+ * (fetches counted in the test's own document server), and introspection's remembered answers
+ * (client authentication and answer under one cache entry) against expiry and other clients.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, newUser, startServer, type RunningServer, type TestUser } from './harness.js';
 import { expectNoServerErrors } from './support.js';
-import { pkce, tokenRequest } from './oauth-support.js';
+import { issueToken } from '@acct/shared';
+import { answerConsent, introspectAs, pkce, register, tokenRequest } from './oauth-support.js';
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 let server: RunningServer;
@@ -121,5 +123,53 @@ describe('Client ID Metadata Document cache', () => {
     expect(await authorize(id)).toBe(302);
     expect(await authorize(id)).toBe(302);
     expect(fetches.get('/no-store.json')).toBe(2);
+  });
+});
+
+describe('introspection remembered', () => {
+  const REDIRECT = 'https://rs.example.com/cb';
+  const introspectWith = (authorization: string, fields: Record<string, string>) => fetch(`${server.url}/oauth2/introspect`, {
+    method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization }, body: new URLSearchParams(fields).toString(),
+  });
+  const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
+
+  it('answers only the client that authenticated, and ends with the token even while remembered', async () => {
+    const conf = await register(server.url, { client_name: 'Resource Server', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'client_secret_basic' });
+    expect(conf.status).toBe(201);
+    const rs = { id: conf.body.client_id as string, secret: conf.body.client_secret as string };
+    const { verifier, challenge } = pkce();
+    const authorize = new URL('/oauth2/authorize', server.url);
+    for (const [k, v] of Object.entries({ client_id: rs.id, response_type: 'code', redirect_uri: REDIRECT, code_challenge: challenge, code_challenge_method: 'S256', scope: 'user:read', state: 's' })) authorize.searchParams.set(k, v);
+    const code = new URL(await answerConsent(authorize.toString(), alice.cookie)).searchParams.get('code')!;
+    const tokens = await tokenRequest(server.url, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: verifier }, rs);
+    expect(tokens.status).toBe(200);
+    const access = tokens.body.access_token as string;
+
+    // The second answer comes from the remembered entry: the same answer.
+    const first = await introspectAs(server.url, rs, access);
+    expect(first).toMatchObject({ active: true, client_id: rs.id, scope: 'user:read', token_type: 'Bearer' });
+    expect(await introspectAs(server.url, rs, access)).toEqual(first);
+
+    // A wrong secret, another client's id in the body, a public client: refused although this token's answer is remembered.
+    const wrong = await introspectWith(basic(rs.id, `${rs.secret}x`), { token: access });
+    expect(wrong.status).toBe(401);
+    expect(await wrong.json()).toMatchObject({ error: 'invalid_client' });
+    const other = await introspectWith(basic(rs.id, rs.secret), { token: access, client_id: 'acct-cli' });
+    expect(other.status).toBe(401);
+    expect(await other.json()).toMatchObject({ error: 'invalid_client' });
+    const cli = await introspectWith(basic('acct-cli', ''), { token: access });
+    expect(cli.status).toBe(401);
+
+    // A well-formed token nobody issued: inactive for the client, invalid_client for a wrong secret, every time.
+    const unknown = issueToken('oauthAccess').token;
+    for (let i = 0; i < 2; i++) {
+      expect(await introspectAs(server.url, rs, unknown)).toEqual({ active: false });
+      expect((await introspectWith(basic(rs.id, 'nope'), { token: unknown })).status).toBe(401);
+    }
+
+    // Past the access token's lifetime (1 h by default) the remembered answer is no longer given.
+    await advance(3601);
+    expect(await introspectAs(server.url, rs, access)).toEqual({ active: false });
+    expect(await introspectAs(server.url, rs, tokens.body.refresh_token as string)).toMatchObject({ active: true, token_type: 'refresh_token' });
   });
 });

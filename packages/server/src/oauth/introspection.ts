@@ -4,6 +4,7 @@ import type { AppDeps } from '../deps.js';
 import { matchSecret } from '../credentials/secret-credential.js';
 import { keyStatus } from '../keys/keys.service.js';
 import { findToken } from './grants.js';
+import { authenticateClient } from './clients.js';
 
 const seconds = (at: string) => Math.floor(new Date(at).getTime() / 1000);
 
@@ -17,6 +18,44 @@ function oauthAnswer(row: TokenRow, kind: 'oauthAccess' | 'oauthRefresh', iss: s
     active: true, scope: (JSON.parse(row.scopes) as string[]).join(' '), client_id: row.client_id, sub: row.user_id, token_type: row.kind === 'access' ? 'Bearer' : 'refresh_token',
     exp: seconds(row.expires_at), iat: seconds(row.created_at), iss, ...(row.resource ? { aud: row.resource } : {}), organization_id: row.organization_id,
   };
+}
+
+async function oauthIntrospection(deps: AppDeps, token: string, kind: 'oauthAccess' | 'oauthRefresh', iss: string): Promise<{ answer: Record<string, unknown>; expiresAt: number } | null> {
+  const row = await findToken(deps.db, token);
+  if (!row) return null;
+  return { answer: oauthAnswer(row, kind, iss), expiresAt: new Date(row.expires_at).getTime() };
+}
+
+const INACTIVE_JSON = JSON.stringify({ active: false });
+
+/**
+ * The usual introspection, serialised, under one cache entry: a resource server sends the same
+ * Basic header with every question about an OAuth token, so the client's authentication and the
+ * answer are remembered together, keyed by header and token, until the epoch moves (any write to
+ * clients, tokens, grants or users) or the token expires: one keyed digest and one lookup per
+ * request instead of two of each and a serialisation. Null when the request has another shape
+ * (no cache, no Basic header, a `client_id` in the body, a PAT or an unknown token): the caller
+ * then takes the full path. A client that fails to authenticate is never remembered (the loader throws).
+ */
+export async function rememberedIntrospection(deps: AppDeps, req: Request, body: Record<string, unknown>): Promise<string | null> {
+  const cache = deps.credentialCache;
+  const header = req.headers.authorization;
+  const token = body['token'];
+  if (!cache || header === undefined || typeof token !== 'string' || body['client_id'] !== undefined || !/^basic\s/i.test(header)) return null;
+  const parsed = parseToken(token);
+  if (!parsed || (parsed.kind !== 'oauthAccess' && parsed.kind !== 'oauthRefresh')) return null;
+  const kind = parsed.kind;
+  const known = await cache.remember(`introspect-as:${header}\n${token}`, async () => {
+    await authenticateClient(deps, req, body, true);
+    const found = await oauthIntrospection(deps, token, kind, deps.baseUrl());
+    return found && { json: JSON.stringify(found.answer), expiresAt: found.expiresAt };
+  }, (r) => r.expiresAt, req);
+  if (!known || known.expiresAt <= deps.clock.now().getTime()) {
+    // No such token (nothing remembered): still only for an authenticated client.
+    if (!known) await authenticateClient(deps, req, body, true);
+    return INACTIVE_JSON;
+  }
+  return known.json;
 }
 
 /**
@@ -42,11 +81,7 @@ export async function introspect(deps: AppDeps, token: unknown, req?: Request): 
     // disabled account changes oauth_tokens, oauth_grants or users, which bumps the epoch.
     // The answer itself is kept, until the token expires: only a write (epoch) or the clock changes it.
     const kind = parsed.kind;
-    const load = async () => {
-      const row = await findToken(deps.db, token);
-      if (!row) return null;
-      return { answer: oauthAnswer(row, kind, iss), expiresAt: new Date(row.expires_at).getTime() };
-    };
+    const load = () => oauthIntrospection(deps, token, kind, iss);
     const known = deps.credentialCache ? await deps.credentialCache.remember(`introspect:${token}`, load, (r) => r.expiresAt, req) : await load();
     if (!known || known.expiresAt <= now.getTime()) return inactive;
     return known.answer;

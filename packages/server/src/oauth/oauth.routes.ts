@@ -11,7 +11,7 @@ import { ulid } from '../db/ids.js';
 import { authenticateClient, DEVICE_GRANT, registerClient } from './clients.js';
 import { OAuthError } from './errors.js';
 import { exchangeCode, pollDeviceCode, refreshTokens, resourceProblem, revokeToken } from './grants.js';
-import { introspect } from './introspection.js';
+import { introspect, rememberedIntrospection } from './introspection.js';
 import { PROMPT_VALUES } from './authorization-request.js';
 import { DEFAULT_SCOPES, parseScopeParam, SUPPORTED_SCOPES } from './scopes.js';
 import { newCode, newUserCode, formatUserCode } from './tokens.js';
@@ -47,8 +47,8 @@ export function authorizationServerMetadata(deps: AppDeps): Record<string, unkno
   };
 }
 
-function sendJson(deps: AppDeps, req: Request, res: Response, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const json = JSON.stringify(body);
+function sendJson(deps: AppDeps, req: Request, res: Response, status: number, body: unknown, headers: Record<string, string> = {}, serialised?: string): void {
+  const json = serialised ?? JSON.stringify(body);
   res.statusCode = status;
   for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
   res.setHeader('Content-Type', 'application/json; charset=utf-8');
@@ -62,7 +62,7 @@ function sendJson(deps: AppDeps, req: Request, res: Response, status: number, bo
  * Runs a protocol endpoint. Its errors, OAuthError or any other (an unavailable database, a bug),
  * are written by the OAUTH renderer through the error middleware: `{ error, error_description }`.
  */
-function endpoint(deps: AppDeps, run: (req: Request, res: Response, body: Record<string, unknown>) => Promise<{ status?: number; body: unknown } | null>, readOnly = false) {
+function endpoint(deps: AppDeps, run: (req: Request, res: Response, body: Record<string, unknown>) => Promise<{ status?: number; body: unknown; json?: string } | null>, readOnly = false) {
   const answer = async (req: Request, res: Response) => {
     useRenderer(res, OAUTH);
     const body = (req.body && typeof req.body === 'object' && !Array.isArray(req.body) ? req.body : {}) as Record<string, unknown>;
@@ -73,7 +73,7 @@ function endpoint(deps: AppDeps, run: (req: Request, res: Response, body: Record
       logRequest(deps.logger, req, res);
       return;
     }
-    sendJson(deps, req, res, out.status ?? 200, out.body);
+    sendJson(deps, req, res, out.status ?? 200, out.body, undefined, out.json);
   };
   // A read-only endpoint (introspection) skips the request's write tracking: a write it could
   // still make (a metadata-document client saved on first sight) is announced by the kysely
@@ -146,6 +146,8 @@ export function oauthRoutes(deps: AppDeps, r: Router = Router()): Router {
     // A lookup, not a use (RFC 7662): resource servers ask on every request, so a successful one logs as a read.
     res.locals[READ_ONLY] = true;
     singleParams(body);
+    const remembered = await rememberedIntrospection(deps, req, body);
+    if (remembered !== null) return { body: null, json: remembered };
     await authenticateClient(deps, req, body, true);
     if (typeof body['token'] !== 'string') throw new OAuthError('invalid_request', 'token is missing');
     return { body: await introspect(deps, body['token'], req) };
