@@ -51,6 +51,8 @@ export interface Config {
   testClock: boolean;
   /** Audit rows older than this many days are pruned by the server (0 = kept forever). */
   auditRetentionDays: number;
+  /** How often audited changes move from the outbox into the indexed log and webhook deliveries, ms (audit/outbox.ts). */
+  auditFlushMs: number;
   /** Webhook URLs may be http and point at private, loopback and link-local addresses (tests, intranets). */
   webhooksAllowPrivate: boolean;
   /** One webhook delivery attempt may take this long in all (connect, send, answer), ms; at most 10 s. */
@@ -184,6 +186,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     keepAliveTimeoutMs: positive('ACCT_KEEP_ALIVE_TIMEOUT_MS', env['ACCT_KEEP_ALIVE_TIMEOUT_MS'], 5000),
     maxConnectionsPerIp: int('ACCT_MAX_CONNECTIONS_PER_IP', env['ACCT_MAX_CONNECTIONS_PER_IP'], 1000),
     auditRetentionDays: int('ACCT_AUDIT_RETENTION_DAYS', env['ACCT_AUDIT_RETENTION_DAYS'], 365),
+    auditFlushMs: positive('ACCT_AUDIT_FLUSH_MS', env['ACCT_AUDIT_FLUSH_MS'], 200),
     webhooksAllowPrivate: bool(env['ACCT_WEBHOOKS_ALLOW_PRIVATE'], false),
     webhookTimeoutMs: Math.min(positive('ACCT_WEBHOOK_TIMEOUT_MS', env['ACCT_WEBHOOK_TIMEOUT_MS'], 10_000), 10_000),
     webhookPollMs: positive('ACCT_WEBHOOK_POLL_MS', env['ACCT_WEBHOOK_POLL_MS'], 500),

@@ -22,6 +22,7 @@ import { RedisEpoch } from './auth/redis-epoch.js';
 import { openRedisSubscriber } from './rate-limit/redis.js';
 import { OffsetClock } from './time/test-clock.js';
 import type { DeliveryWorker } from './webhooks/worker.js';
+import { AuditFlusher } from './audit/outbox.js';
 
 import { VERSION } from './version.js';
 
@@ -113,7 +114,9 @@ export async function serve(): Promise<void> {
   const inFlight = trackInFlight(server);
   // The webhook worker (and its https client) loads once the server listens: startup does not wait for it.
   let worker: DeliveryWorker | null = null;
+  const auditFlusher = new AuditFlusher(db, config.auditFlushMs, logger);
   server.once('listening', () => {
+    auditFlusher.start();
     void import('./webhooks/worker.js').then(({ DeliveryWorker }) => {
       if (stopping) return;
       worker = new DeliveryWorker(deps);
@@ -144,6 +147,7 @@ export async function serve(): Promise<void> {
       // A database that went away must not keep the process from exiting.
       const giveUp = new Promise((resolve) => setTimeout(resolve, 5000).unref());
       await Promise.race([worker?.stop(), giveUp]);
+      await Promise.race([auditFlusher.stop(), giveUp]);
       // Leave the instances a change waits for before the shared Redis client closes.
       await Promise.race([authEpoch?.close?.(), giveUp]);
       await Promise.race([Promise.allSettled([db.destroy(), limiting.close()]), giveUp]);

@@ -220,7 +220,10 @@ describe('audit rows', () => {
 
   it('holds no secret issued in these tests, in any row', async () => {
     expect(secrets.length).toBeGreaterThan(15);
-    const rows = JSON.stringify(await sqlOn(server, 'SELECT * FROM audit_log'));
+    // The log, the outbox's event bodies and the deliveries made of them.
+    const rows = JSON.stringify([
+      await sqlOn(server, 'SELECT * FROM audit_log'), await sqlOn(server, 'SELECT event FROM audit_outbox'), await sqlOn(server, 'SELECT payload FROM webhook_deliveries'),
+    ]);
     expect(rows.length).toBeGreaterThan(1000);
     for (const secret of secrets) {
       expect(secret.length).toBeGreaterThanOrEqual(15);
@@ -280,6 +283,64 @@ describe('audit log routes', () => {
     const full = await api(server.url, 'GET', '/api/user/audit-log?action=organization.created&limit=100', { apiKey: unpinned.key });
     expect(full.body.data.map((e: { target: { id: string } }) => e.target.id)).toContain(other.body.data.id);
     expect(log.text).not.toContain(other.body.data.id);
+  });
+});
+
+describe('the audit outbox', () => {
+  it('a change is one outbox row at commit, in the log at once; a flush moves it into audit_entries and its event into one delivery per endpoint that existed and subscribed', async () => {
+    // No flush of its own accord within the test: no timer, no worker pass.
+    const own = await startServer({ ACCT_WEBHOOKS_ALLOW_PRIVATE: 'true', ACCT_AUDIT_FLUSH_MS: '3600000', ACCT_WEBHOOK_POLL_MS: '3600000' });
+    try {
+      const user = await newUser(own.url, 'outboxed');
+      const as = { cookie: user.cookie };
+      const hook = async (events: string[]) => {
+        const res = await api(own.url, 'POST', orgPath(user.organizationId, '/webhooks'), { ...as, body: { url: 'http://127.0.0.1:9/hook', events } });
+        expectEnvelope(res, 201, 'OK');
+        return res.body.data.id as string;
+      };
+      const subscribed = await hook(['project.created']);
+      const other = await hook(['project.deleted']);
+      await new Promise((r) => setTimeout(r, 5));
+      const project = await api(own.url, 'POST', orgPath(user.organizationId, '/projects'), { ...as, body: { name: 'Queued' } });
+      expectEnvelope(project, 201, 'OK');
+      const where = "action = 'project.created' AND target_id = ?";
+      const [row] = await sqlOn(own, `SELECT id FROM audit_outbox WHERE ${where}`, [project.body.data.id]);
+      expect(row).toBeDefined();
+      expect(await sqlOn(own, `SELECT id FROM audit_entries WHERE ${where}`, [project.body.data.id])).toHaveLength(0);
+      // The log (the view, and the API) shows it already, once.
+      expect(await sqlOn(own, `SELECT id FROM audit_log WHERE ${where}`, [project.body.data.id])).toEqual([{ id: row!['id'] }]);
+      const log = await api(own.url, 'GET', orgPath(user.organizationId, '/audit-log?action=project.created'), as);
+      expect(log.body.data.map((e: { id: string }) => e.id)).toEqual([row!['id']]);
+      expect(await sqlOn(own, 'SELECT id FROM webhook_deliveries')).toHaveLength(0);
+
+      // An endpoint created after the event does not get it.
+      await new Promise((r) => setTimeout(r, 5));
+      const later = await hook(['project.created']);
+      // Listing deliveries flushes first.
+      const listed = await api(own.url, 'GET', orgPath(user.organizationId, `/webhooks/${subscribed}/deliveries`), as);
+      expectEnvelope(listed, 200, 'OK');
+      expect(listed.body.data).toHaveLength(1);
+      expect(listed.body.data[0]).toMatchObject({ eventType: 'project.created', status: 'pending' });
+      expect(await sqlOn(own, 'SELECT endpoint_id, message_id FROM webhook_deliveries')).toEqual([{ endpoint_id: subscribed, message_id: `msg_${String(row!['id'])}` }]);
+      for (const id of [other, later]) expect((await api(own.url, 'GET', orgPath(user.organizationId, `/webhooks/${id}/deliveries`), as)).body.data).toHaveLength(0);
+      expect(await sqlOn(own, 'SELECT id FROM audit_outbox')).toHaveLength(0);
+      expect(await sqlOn(own, `SELECT id FROM audit_entries WHERE ${where}`, [project.body.data.id])).toEqual([{ id: row!['id'] }]);
+      expect(await sqlOn(own, `SELECT id FROM audit_log WHERE ${where}`, [project.body.data.id])).toEqual([{ id: row!['id'] }]);
+    } finally {
+      await own.stop();
+    }
+  });
+
+  it('moves rows on its own every ACCT_AUDIT_FLUSH_MS', async () => {
+    const own = await startServer({ ACCT_AUDIT_FLUSH_MS: '50', ACCT_WEBHOOK_POLL_MS: '3600000' });
+    try {
+      const user = await newUser(own.url, 'flushed');
+      expectEnvelope(await api(own.url, 'POST', orgPath(user.organizationId, '/projects'), { cookie: user.cookie, body: { name: 'Moved' } }), 201, 'OK');
+      await expect.poll(async () => Number((await sqlOn(own, 'SELECT count(*) AS n FROM audit_outbox'))[0]!['n']), { timeout: 5000 }).toBe(0);
+      expect(Number((await sqlOn(own, "SELECT count(*) AS n FROM audit_entries WHERE action = 'project.created'"))[0]!['n'])).toBe(1);
+    } finally {
+      await own.stop();
+    }
   });
 });
 

@@ -280,6 +280,42 @@ describe('retries', () => {
 });
 
 describe('restarts', () => {
+  it('an event still in the audit outbox when the process is killed is delivered once after the restart', async () => {
+    const receiver = await startReceiver();
+    // Nothing flushes the outbox on its own: no flush timer, no worker pass, within the test.
+    const own = await startServer({ ...ENV, ACCT_AUDIT_FLUSH_MS: '3600000', ACCT_WEBHOOK_POLL_MS: '3600000' });
+    try {
+      const user = await newUser(own.url, 'killed');
+      const created = await api(own.url, 'POST', orgPath(user.organizationId, '/webhooks'), { cookie: user.cookie, body: { url: receiver.url, events: ['project.created'] } });
+      expectEnvelope(created, 201, 'OK');
+      receiver.secrets.add(created.body.data.secret);
+      await new Promise((r) => setTimeout(r, 5));
+      expectEnvelope(await api(own.url, 'POST', orgPath(user.organizationId, '/projects'), { cookie: user.cookie, body: { name: 'In the outbox' } }), 201, 'OK');
+      const waiting = await sqlOn(own, "SELECT id, event FROM audit_outbox WHERE action = 'project.created'");
+      expect(waiting).toHaveLength(1);
+      expect(JSON.parse(String(waiting[0]!['event']))).toMatchObject({ type: 'project.created', data: { name: 'In the outbox' } });
+      expect(await sqlOn(own, 'SELECT id FROM webhook_deliveries')).toHaveLength(0);
+      own.process.kill('SIGKILL');
+      await once(own.process, 'exit');
+
+      const again = await startServer(ENV, own.dataDir);
+      try {
+        await receiver.waitFor((r) => r.length === 1, 'the event after the restart');
+        await new Promise((r) => setTimeout(r, 500));
+        expect(receiver.received).toHaveLength(1);
+        expect(receiver.received[0]).toMatchObject({ id: `msg_${String(waiting[0]!['id'])}`, verified: true });
+        expect(receiver.received[0]!.event.data).toMatchObject({ name: 'In the outbox' });
+        expect(await sqlOn(again, 'SELECT id FROM audit_outbox')).toHaveLength(0);
+        expect(await sqlOn(again, "SELECT id FROM audit_entries WHERE action = 'project.created'")).toHaveLength(1);
+      } finally {
+        await again.stop();
+      }
+    } finally {
+      await own.stop();
+      await receiver.close();
+    }
+  });
+
   it('a restart mid-backoff loses nothing: the new process delivers the pending event once', async () => {
     const down = await startReceiver();
     const own = await startServer(ENV);

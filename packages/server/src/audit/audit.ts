@@ -6,8 +6,9 @@ import type { Database } from '../db/schema.js';
 import type { Clock } from '../time/clock.js';
 import { requestIp } from '../http/client-ip.js';
 import { ulid, ulidTimePrefix } from '../db/ids.js';
-import { POSTGRES_CONTAINS, QUEUE, queueParameters, queueSql } from '../webhooks/events.js';
-import { preparedOnPostgres, sqliteWriterOf } from '../db/database.js';
+import { eventBody } from '../webhooks/events.js';
+import { markAuditPending } from './outbox.js';
+import { sqliteWriterOf, withCommitOnPostgres } from '../db/database.js';
 import { currentRequest } from './request-context.js';
 
 /** Who acted, as a row keeps it. */
@@ -67,28 +68,26 @@ const MAX_USER_AGENT = 512;
 
 const COLUMNS = [
   'id', 'created_at', 'organization_id', 'user_id', 'actor_type', 'actor_id', 'credential_kind', 'credential_id',
-  'action', 'outcome', 'target_type', 'target_id', 'ip', 'user_agent', 'request_id', 'detail',
+  'action', 'outcome', 'target_type', 'target_id', 'ip', 'user_agent', 'request_id', 'detail', 'event',
 ];
+/** One row in the outbox (audit/outbox.ts): plain SQL, it runs in every audited write. */
 const INSERT = {
-  sqlite: `INSERT INTO audit_log (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`,
-  postgres: preparedOnPostgres(`INSERT INTO audit_log (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`),
+  sqlite: `INSERT INTO audit_outbox (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`,
+  // In a transaction it rides with the COMMIT (withCommitOnPostgres): no round trip of its own.
+  postgres: withCommitOnPostgres(`INSERT INTO audit_outbox (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`),
 };
-/**
- * On PostgreSQL the audit row and the event's outbox rows in one statement (a data-modifying WITH
- * runs once, to completion, whether or not the main statement reads it): one round trip, not two.
- */
-const INSERT_WITH_EVENT = preparedOnPostgres(`WITH audit AS (${INSERT.postgres}) ${queueSql((n) => `$${n + COLUMNS.length}::text`, POSTGRES_CONTAINS)}`);
 
 let recording = true;
-/** The benchmark's baseline (config.benchNoAudit): writes neither audit rows nor outbox rows. */
+/** The benchmark's baseline (config.benchNoAudit): writes neither audit rows nor events. */
 export function stopRecordingForBenchmark(): void {
   recording = false;
 }
 
 /**
  * Appends one audit row, inside the caller's transaction so it commits with the change or not at
- * all; when the action is a webhook event type of an organization, queues that event in the same
- * transaction (webhooks/events.ts).
+ * all. When the action is a webhook event type of an organization, the row carries the event's
+ * body: the flush (audit/outbox.ts) turns it into one delivery per subscribed endpoint. One row
+ * in one unindexed table, whatever the event: the audit log (`audit_log` view) shows it at once.
  */
 export async function record(db: Kysely<Database>, input: AuditInput): Promise<void> {
   if (!recording) return;
@@ -97,32 +96,26 @@ export async function record(db: Kysely<Database>, input: AuditInput): Promise<v
   const actor = input.actor ?? actorOf(req);
   const userId = input.userId !== undefined ? input.userId : actor.type === 'user' ? actor.id : null;
   const detail = input.detail ?? {};
+  let event: string | null = null;
+  if (input.organizationId && (input.outcome ?? 'success') === 'success' && isWebhookEventType(input.action)) {
+    const data = input.event ?? { ...(input.target ? { id: input.target.id } : {}), ...detail };
+    event = eventBody(input.action, now, { ...data, actor: { type: actor.type, id: actor.id } });
+  }
   const row = [
     ulid(now.getTime()), now.toISOString(), input.organizationId ?? null, userId, actor.type, actor.id, actor.credentialKind, actor.credentialId,
     input.action, input.outcome ?? 'success', input.target?.type ?? null, input.target?.id ?? null,
     req ? requestIp(req) : null, req?.get('user-agent')?.slice(0, MAX_USER_AGENT) ?? null, (req?.res?.locals['requestId'] as string | undefined) ?? null,
-    JSON.stringify(detail),
+    JSON.stringify(detail), event,
   ];
-  let event: unknown[] | null = null;
-  if (input.organizationId && (input.outcome ?? 'success') === 'success' && isWebhookEventType(input.action)) {
-    const data = input.event ?? { ...(input.target ? { id: input.target.id } : {}), ...detail };
-    event = queueParameters({ organizationId: input.organizationId, type: input.action, data: { ...data, actor: { type: actor.type, id: actor.id } }, now });
-  }
-  // Inside a transaction on SQLite: the cached statements, run on the transaction's own connection
-  // (kysely's async driver costs more than these inserts).
+  markAuditPending();
+  // Inside a transaction on SQLite: the cached statement, run on the transaction's own connection
+  // (kysely's async driver costs more than this insert).
   const direct = sqliteWriterOf(db);
   if (direct) {
     direct.run(INSERT.sqlite, row);
-    if (event) direct.run(QUEUE.sqlite, event);
     return;
   }
-  const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
-  if (event && postgres) {
-    await db.executeQuery(CompiledQuery.raw(INSERT_WITH_EVENT, [...row, ...event]));
-    return;
-  }
-  await db.executeQuery(CompiledQuery.raw(postgres ? INSERT.postgres : INSERT.sqlite, row));
-  if (event) await db.executeQuery(CompiledQuery.raw(postgres ? QUEUE.postgres : QUEUE.sqlite, event));
+  await db.executeQuery(CompiledQuery.raw(db.getExecutor().adapter instanceof PostgresAdapter ? INSERT.postgres : INSERT.sqlite, row));
 }
 
 /** Deletes rows older than `days` (retention); returns how many went. */
@@ -130,6 +123,6 @@ export async function pruneAuditLog(db: Kysely<Database>, days: number, now: Dat
   if (days <= 0) return 0;
   // Ids are ULIDs: their first ten characters are the time, so the primary key orders rows by age.
   const cutoff = ulidTimePrefix(now.getTime() - days * 86_400_000);
-  const result = await db.deleteFrom('audit_log').where('id', '<', cutoff).executeTakeFirst();
+  const result = await db.deleteFrom('audit_entries').where('id', '<', cutoff).executeTakeFirst();
   return Number(result.numDeletedRows);
 }

@@ -20,6 +20,7 @@ import * as m0009 from './migrations/0009_audit_log.js';
 import * as m0010 from './migrations/0010_webhooks.js';
 import * as m0011 from './migrations/0011_console.js';
 import * as m0013 from './migrations/0013_webhook_relays.js';
+import * as m0014 from './migrations/0014_audit_outbox.js';
 
 export type DB = Kysely<Database>;
 
@@ -36,6 +37,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0010_webhooks': m0010,
   '0011_console': m0011,
   '0013_webhook_relays': m0013,
+  '0014_audit_outbox': m0014,
 };
 
 class StaticMigrations implements MigrationProvider {
@@ -278,8 +280,41 @@ export function preparedOnPostgres(sql: string): string {
   return sql;
 }
 
+/** Marks a statement that may ride with its transaction's COMMIT (`withCommitOnPostgres`). */
+const WITH_COMMIT = '/* acct:with-commit */ ';
+
+/**
+ * Lets a write inside a PostgreSQL transaction travel with the transaction's COMMIT instead of
+ * costing a round trip of its own: the audit outbox row of every audited change (audit.ts), one
+ * round trip being about a sixth of a small transaction's CPU (docs/benchmarks.md "Audit log and
+ * webhook outbox"). The statement is held by the connection and sent as `INSERT …; commit` in one
+ * simple-query message, its parameters inlined as literals by pg's own `escapeLiteral`; if it
+ * fails, PostgreSQL aborts the transaction and the COMMIT fails, so the change rolls back with it,
+ * exactly as if it had run first. Outside a transaction, with a parameter that is not a string,
+ * a finite number or null (or a string holding NUL), it runs at once as an ordinary statement.
+ * Nothing may read what it writes before the commit; its answer reports one row.
+ */
+export function withCommitOnPostgres(sql: string): string {
+  return WITH_COMMIT + sql;
+}
+
+/** The statement with its `$n` parameters as literals, or null when one cannot be inlined safely. */
+function inlined(sql: string, parameters: readonly unknown[], escapeLiteral: (value: string) => string): string | null {
+  const literals: string[] = [];
+  for (const p of parameters) {
+    if (p === null) literals.push('NULL');
+    else if (typeof p === 'string' && !p.includes('\0')) literals.push(escapeLiteral(p));
+    else if (typeof p === 'number' && Number.isFinite(p)) literals.push(String(p));
+    else return null;
+  }
+  return sql.replace(/\$(\d+)/g, (_m, n: string) => literals[Number(n) - 1] ?? 'NULL');
+}
+
 class DeadlineClient {
   private broken = false;
+  private inTransaction = false;
+  /** Statements waiting to ride with this transaction's COMMIT. */
+  private riders: string[] = [];
   constructor(
     private readonly client: PgPoolClient,
     private readonly queryMs: number,
@@ -297,6 +332,30 @@ class DeadlineClient {
     // After a timeout the connection's state is unknown (a ROLLBACK would queue behind the silent
     // query and wait out another deadline): refuse at once, it is destroyed on release.
     if (this.broken) throw Object.assign(new Error('database connection discarded after a timeout or a connection error'), { code: 'ETIMEDOUT' });
+    if (this.inTransaction && sql.startsWith(WITH_COMMIT)) {
+      const statement = inlined(sql, parameters, (value) => this.client.escapeLiteral(value));
+      if (statement !== null) {
+        this.riders.push(statement);
+        return { command: 'INSERT', rowCount: 1, rows: [] } as never;
+      }
+    }
+    const ending = sql === 'commit' || sql === 'rollback';
+    if (ending) {
+      const riders = sql === 'commit' ? this.riders : [];
+      this.riders = [];
+      this.inTransaction = false;
+      if (riders.length > 0) {
+        // One simple-query message; its last result is the COMMIT's (kysely reads ROLLBACK there).
+        const results = (await this.run(`${riders.join(';\n')};\ncommit`, [])) as unknown;
+        return (Array.isArray(results) ? results.at(-1) : results) as never;
+      }
+    }
+    const result = await this.run(sql, parameters);
+    if (sql === 'begin' || sql.startsWith('start transaction')) this.inTransaction = true;
+    return result;
+  }
+
+  private async run(sql: string, parameters: readonly unknown[]): Promise<never> {
     const name = NAMED_STATEMENTS.get(sql);
     const pending = name ? this.client.query({ name, text: sql, values: parameters as unknown[] }) : this.client.query(sql, parameters as unknown[]);
     let timer: NodeJS.Timeout | undefined;
@@ -332,6 +391,8 @@ class DeadlineClient {
   }
 
   release(destroy?: boolean): void {
+    this.riders = [];
+    this.inTransaction = false;
     const discard = Boolean(destroy) || this.broken;
     this.client.release(discard ? new Error('connection discarded after a timeout or a connection error') : undefined);
   }

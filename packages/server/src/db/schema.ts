@@ -209,6 +209,13 @@ export interface AuditLogTable {
   detail: string;
 }
 
+/** One audited change waiting to be moved into `audit_entries` (and its event into `webhook_deliveries`). */
+export interface AuditOutboxTable extends AuditLogTable {
+  seq: Generated<number>;
+  /** The webhook event's body, when the action is an event of an organization. */
+  event: string | null;
+}
+
 export interface WebhookEndpointsTable {
   id: string;
   organization_id: string;
@@ -343,7 +350,10 @@ export interface Database {
   team_members: TeamMembersTable;
   invitations: InvitationsTable;
   server_keys: ServerKeysTable;
+  /** A view: `audit_entries` and the rows of `audit_outbox` not yet moved into it. Read it; never write it. */
   audit_log: AuditLogTable;
+  audit_entries: AuditLogTable;
+  audit_outbox: AuditOutboxTable;
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
 }

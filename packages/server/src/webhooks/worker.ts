@@ -3,6 +3,7 @@ import type { AppDeps } from '../deps.js';
 import { dialectOf } from '../db/database.js';
 import type { WebhookDeliveryRow, WebhookEndpointRow } from '../db/schema.js';
 import { pruneAuditLog } from '../audit/audit.js';
+import { flushAuditOutbox } from '../audit/outbox.js';
 import { VERSION } from '../version.js';
 import { FAILING_AFTER, MAX_ATTEMPTS, retryDelaySeconds } from './backoff.js';
 import { pruneExpiredRelays } from './relay.js';
@@ -64,6 +65,9 @@ export class DeliveryWorker {
   /** One pass; true when it found a full batch (more may be due). */
   async tick(): Promise<boolean> {
     const now = this.deps.clock.now();
+    // Audited changes first: their events become deliveries this pass, and their rows reach
+    // audit_entries before the retention prune looks there.
+    await flushAuditOutbox(this.deps.db);
     if (now.getTime() - this.lastPrune >= PRUNE_EVERY_MS) {
       this.lastPrune = now.getTime();
       const pruned = await pruneAuditLog(this.deps.db, this.deps.config.auditRetentionDays, now);
