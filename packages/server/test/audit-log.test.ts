@@ -338,6 +338,11 @@ describe('the audit outbox', () => {
       expectEnvelope(await api(own.url, 'POST', orgPath(user.organizationId, '/projects'), { cookie: user.cookie, body: { name: 'Moved' } }), 201, 'OK');
       await expect.poll(async () => Number((await sqlOn(own, 'SELECT count(*) AS n FROM audit_outbox'))[0]!['n']), { timeout: 5000 }).toBe(0);
       expect(Number((await sqlOn(own, "SELECT count(*) AS n FROM audit_entries WHERE action = 'project.created'"))[0]!['n'])).toBe(1);
+      // A row another process wrote (acct-server admin grant, with the server running) moves too, within seconds.
+      const at = new Date().toISOString();
+      await sqlOn(own, "INSERT INTO audit_outbox (id, created_at, user_id, actor_type, action, outcome, detail) VALUES ('01ZZOTHERPROCESS000000000', ?, ?, 'anonymous', 'admin.granted', 'success', '{}')", [at, user.id]);
+      await expect.poll(async () => (await sqlOn(own, "SELECT id FROM audit_entries WHERE id = '01ZZOTHERPROCESS000000000'")).length, { timeout: 10_000 }).toBe(1);
+      expect(await sqlOn(own, 'SELECT id FROM audit_outbox')).toHaveLength(0);
     } finally {
       await own.stop();
     }

@@ -64,11 +64,26 @@ export async function flushAuditOutbox(db: DB): Promise<number> {
   if (!postgres && !pending) return 0;
   pending = false;
   let moved = 0;
-  for (;;) {
-    const n = postgres ? await flushPostgres(db) : await flushSqlite(db);
-    moved += n;
-    if (n < BATCH) return moved;
+  try {
+    for (;;) {
+      const n = postgres ? await flushPostgres(db) : await flushSqlite(db);
+      moved += n;
+      if (n < BATCH) return moved;
+    }
+  } catch (err) {
+    // Nothing is lost: the rows stay in the outbox (and in the audit_log view) for the next flush.
+    pending = true;
+    throw err;
   }
+}
+
+/**
+ * Before reading deliveries (their list, a relay's poll): the events of changes that just
+ * committed become deliveries now rather than at the next flush. A flush that fails does not fail
+ * the read (it only lacks the newest deliveries); the timer tries again.
+ */
+export async function flushBeforeReading(db: DB, logger: Logger): Promise<void> {
+  await flushAuditOutbox(db).catch((err: unknown) => logger.warn({ err }, 'audit outbox: flush before a read failed; the timer retries'));
 }
 
 async function flushPostgres(db: DB): Promise<number> {
@@ -97,18 +112,25 @@ async function flushSqlite(db: DB): Promise<number> {
   });
 }
 
+/** How often the flusher looks in the outbox even though this process wrote nothing (rows another process left, e.g. `acct-server admin`). */
+const LOOK_ANYWAY_MS = 5000;
+
 /** Flushes every `everyMs` (ACCT_AUDIT_FLUSH_MS), and once more when stopped. */
 export class AuditFlusher {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<unknown> = Promise.resolve();
+  private lastLook = 0;
 
   constructor(private readonly db: DB, private readonly everyMs: number, private readonly logger: Logger) {}
 
   start(): void {
     this.timer = setInterval(() => {
-      this.running = this.running.then(() => flushAuditOutbox(this.db)).catch((err: unknown) => {
-        // Nothing is lost: the rows stay in the outbox (and in the audit_log view) for the next flush.
+      const now = Date.now();
+      if (now - this.lastLook >= LOOK_ANYWAY_MS) {
+        this.lastLook = now;
         pending = true;
+      }
+      this.running = this.running.then(() => flushAuditOutbox(this.db)).catch((err: unknown) => {
         this.logger.warn({ err }, 'audit outbox: flush failed; retrying');
       });
     }, this.everyMs);

@@ -5,7 +5,7 @@ import { dialectOf } from '../db/database.js';
 import type { WebhookDeliveryRow, WebhookEndpointRow } from '../db/schema.js';
 import { ulid } from '../db/ids.js';
 import { ANONYMOUS, record } from '../audit/audit.js';
-import { flushAuditOutbox } from '../audit/outbox.js';
+import { flushBeforeReading } from '../audit/outbox.js';
 import { HttpError } from '../http/http-error.js';
 import { addSeconds, iso } from '../time/clock.js';
 import { decryptSecret, encryptSecret, newSigningSecret, secretsKey, signatureHeader } from './signing.js';
@@ -72,8 +72,7 @@ async function findRelay(deps: AppDeps, organizationId: string, webhookId: strin
 
 /** Claims up to BATCH due deliveries of the relay (row locks skipped on PostgreSQL, as the worker's claim). */
 async function claim(deps: AppDeps, endpointId: string, now: Date): Promise<WebhookDeliveryRow[]> {
-  // Events of changes that just committed, made deliveries now rather than at the next flush.
-  await flushAuditOutbox(deps.db);
+  await flushBeforeReading(deps.db, deps.logger);
   const at = iso(now);
   let due = deps.db.selectFrom('webhook_deliveries').select('id')
     .where('endpoint_id', '=', endpointId).where('status', '=', 'pending').where('next_attempt_at', '<=', at)

@@ -1,7 +1,7 @@
 import type { Pagination, WebhookEventType } from '@acct/shared';
 import type { AppDeps } from '../deps.js';
 import type { WebhookDeliveryRow, WebhookEndpointRow } from '../db/schema.js';
-import { flushAuditOutbox } from '../audit/outbox.js';
+import { flushBeforeReading } from '../audit/outbox.js';
 import { record } from '../audit/audit.js';
 import { iso } from '../time/clock.js';
 import { HttpError } from '../http/http-error.js';
@@ -178,8 +178,7 @@ export async function listWebhookDeliveries(
   const endpoint = await find(deps, organizationId, webhookId);
   const limit = query.limit ?? 20;
   const cursor = decodeCursor(query.cursor);
-  // The deliveries of events that just happened, listed at once rather than after the next flush.
-  await flushAuditOutbox(deps.db);
+  await flushBeforeReading(deps.db, deps.logger);
   let q = deps.db.selectFrom('webhook_deliveries').selectAll().where('endpoint_id', '=', endpoint.id);
   if (query.status) q = q.where('status', '=', query.status);
   if (cursor) q = q.where('id', '<', cursor);
