@@ -3,13 +3,16 @@
 // shared machine, unlike req/s or CPU time. Each server runs under callgrind; after a warm-up the
 // counters are zeroed, N requests are sent, and the counters dumped. Optional: BENCH_IR_REQUESTS
 // (measured requests, default 1500), BENCH_IR_WARMUP (3000), BENCH_IR_KEEP=1 (keep the dumps,
-// for callgrind_annotate). `node scripts/bench/instructions-per-request.mjs`
+// for callgrind_annotate), BENCH_IR_INTROSPECT=1 (also POST /oauth2/introspect by a confidential
+// client about an OAuth access token, against the PAT `/me`: issue 15's ratio, by instructions).
+// `node scripts/bench/instructions-per-request.mjs`
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ROOT, SERVER_FLAGS, SERVER_MAIN as BUILT_MAIN, call, startListening } from './lib.mjs';
+import { REDIRECT, basic, form, mintCode } from './oauth.mjs';
 
 // BENCH_IR_SERVER_MAIN: another build's dist/main.js (a before/after comparison).
 const SERVER_MAIN = process.env.BENCH_IR_SERVER_MAIN || BUILT_MAIN;
@@ -48,12 +51,12 @@ function underCallgrind(label, args, extraEnv) {
   });
 }
 
-async function drive(url, headers, n, expectStatus = 200) {
+async function drive(url, headers, n, expectStatus = 200, init = {}) {
   let next = 0;
   const worker = async () => {
     while (next < n) {
       next++;
-      const res = await fetch(url, { headers });
+      const res = await fetch(url, { headers, ...init });
       await res.arrayBuffer();
       if (res.status !== expectStatus) throw new Error(`${url} answered ${res.status}`);
     }
@@ -95,15 +98,15 @@ async function instructions(server, poke) {
   throw new Error('callgrind wrote no dump');
 }
 
-async function measure(server, url, headers, expectStatus) {
+async function measure(server, url, headers, expectStatus, init = {}) {
   const say = (what) => process.stderr.write(`${new Date().toISOString()} ${server.label}: ${what}\n`);
-  const poke = () => drive(url, headers, 1, expectStatus);
+  const poke = () => drive(url, headers, 1, expectStatus, init);
   await command(server, ['-i', 'on'], poke);
   say('warming up');
-  await drive(url, headers, WARMUP, expectStatus);
+  await drive(url, headers, WARMUP, expectStatus, init);
   await command(server, ['-z'], poke);
   say('measuring');
-  await drive(url, headers, REQUESTS, expectStatus);
+  await drive(url, headers, REQUESTS, expectStatus, init);
   say('dumping');
   return (await instructions(server, poke)) / REQUESTS;
 }
@@ -119,11 +122,23 @@ const cookie = /((?:__Host-)?acct_session=[^;]+)/.exec(signIn.headers.get('set-c
 const created = await call(`${setup.url}/api/auth/api-key/create`, { method: 'POST', headers: { cookie }, body: { name: 'bench', scopes: ['user:read'] } });
 const pat = created.json.data.key;
 const me = await call(`${setup.url}/api/user/me`, { headers: { 'x-api-key': pat } });
+let introspection = null;
+if (process.env.BENCH_IR_INTROSPECT === '1') {
+  const reg = await call(`${setup.url}/oauth2/register`, { method: 'POST', body: { client_name: 'Bench App', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'client_secret_basic' } });
+  const client = { id: reg.json.client_id, secret: reg.json.client_secret };
+  const minted = await mintCode(setup.url, client, cookie);
+  const tokens = (await form(`${setup.url}/oauth2/token`, { grant_type: 'authorization_code', code: minted.code, code_verifier: minted.verifier, redirect_uri: REDIRECT }, client)).json;
+  introspection = {
+    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(client) },
+    init: { method: 'POST', body: new URLSearchParams({ token: tokens.access_token }).toString() },
+  };
+}
 await setup.stop();
 const acct = { label: 'acct', ...(await underCallgrind('acct', [...SERVER_FLAGS, SERVER_MAIN], { ACCT_DATA_DIR: dataDir })) };
 
 const pIr = await measure(acct, `${acct.url}/api/user/me`, { 'x-api-key': pat });
 const cIr = await measure(acct, `${acct.url}/api/user/me`, { cookie });
+const iIr = introspection && (await measure(acct, `${acct.url}/oauth2/introspect`, introspection.headers, 200, introspection.init));
 acct.child.kill('SIGKILL');
 const bare = { label: 'bare', ...(await underCallgrind('bare', [path.join(ROOT, 'scripts/bench/bare-server.mjs')], { BENCH_BODY: JSON.stringify(me.json) })) };
 const bIr = await measure(bare, `${bare.url}/api/user/me`, {});
@@ -134,6 +149,7 @@ console.log(`instructions per request (callgrind, ${REQUESTS} requests after ${W
 console.log(`bare Express      ${k(bIr).padStart(6)} Ir  1.00× bare`);
 console.log(`/me with a PAT    ${k(pIr).padStart(6)} Ir  ${(bIr / pIr).toFixed(2)}× bare`);
 console.log(`/me with a cookie ${k(cIr).padStart(6)} Ir  ${(bIr / cIr).toFixed(2)}× bare`);
+if (iIr) console.log(`introspection    ${k(iIr).padStart(6)} Ir  ${(bIr / iIr).toFixed(2)}× bare, ${(pIr / iIr).toFixed(2)}× PAT /me`);
 if (process.env.BENCH_IR_KEEP === '1') console.log(`dumps: ${outDir}`);
 else fs.rmSync(outDir, { recursive: true, force: true });
 fs.rmSync(dataDir, { recursive: true, force: true });

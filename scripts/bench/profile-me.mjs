@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { spawn, execFileSync } from 'node:child_process';
-import { SERVER_MAIN, call, cannon, fmtInt, startListening } from './lib.mjs';
+import { SERVER_FLAGS, SERVER_MAIN, call, cannon, fmtInt, startListening } from './lib.mjs';
 import { REDIRECT, basic, form, mintCode } from './oauth.mjs';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 8);
@@ -17,7 +17,9 @@ const credential = process.env.BENCH_PROFILE_CREDENTIAL ?? 'pat';
 const profDir = process.env.BENCH_PROFILE_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'acct-prof-'));
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'acct-bench-'));
 const usePerf = process.env.BENCH_PROFILE_PERF === '1';
-const server = await startListening('acct server', [...(usePerf ? ['--perf-basic-prof'] : ['--cpu-prof', `--cpu-prof-dir=${profDir}`]), SERVER_MAIN], {
+// BENCH_PROFILE_SPLIT=1: no profiler; prints the server's user and system CPU per request.
+const split = process.env.BENCH_PROFILE_SPLIT === '1';
+const server = await startListening('acct server', [...SERVER_FLAGS, ...(usePerf ? ['--perf-basic-prof'] : split ? [] : ['--cpu-prof', `--cpu-prof-dir=${profDir}`]), SERVER_MAIN], {
   PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', HOST: '127.0.0.1', ACCT_DATA_DIR: dataDir, ACCT_RATE_LIMITS: 'off',
 });
 const { url } = server;
@@ -46,8 +48,18 @@ if (usePerf) {
   await cannon({ ...target, connections: 20, duration: 2 }, { expectStatus });
   recorder = spawn('perf', ['record', '-F', '1999', '-o', path.join(profDir, 'perf.data'), '-p', String(server.pid)], { stdio: 'ignore' });
 }
+const ticks = () => fs.readFileSync(`/proc/${server.pid}/stat`, 'utf8').split(') ')[1].split(' ').slice(11, 13).map(Number);
+if (split) await cannon({ ...target, connections: 20, duration: 2 }, { expectStatus });
+const [user0, sys0] = ticks();
 const r = await cannon({ ...target, connections: 20, duration: DURATION }, { expectStatus });
-process.stdout.write(`${credential}: ${fmtInt(r.rps)} req/s\n`);
+const [user1, sys1] = ticks();
+const perRequest = (t) => ((t * 1e6) / 100 / r.total).toFixed(1);
+process.stdout.write(`${credential}: ${fmtInt(r.rps)} req/s${split ? `, user ${perRequest(user1 - user0)} µs + system ${perRequest(sys1 - sys0)} µs of CPU per request` : ''}\n`);
+if (split) {
+  await server.stop();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+  process.exit(0);
+}
 if (recorder) {
   recorder.kill('SIGINT');
   await new Promise((resolve) => recorder.on('exit', resolve));
