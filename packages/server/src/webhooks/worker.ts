@@ -38,8 +38,12 @@ export class DeliveryWorker {
     this.postgres = dialectOf(deps.config) === 'postgres';
   }
 
+  /**
+   * The first pass comes one poll interval after start, like every later one: a server started
+   * with a long interval (tests of the audit outbox) never has a pass land between its requests.
+   */
   start(): void {
-    this.schedule(0);
+    this.schedule(this.deps.config.webhookPollMs);
   }
 
   /** Stops claiming and waits for the deliveries in flight (each ends within the send timeout). */
