@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newUser, startServer, type RunningServer, type TestUser } from './harness.js';
 import { api, expectEnvelope, expectNoServerErrors } from './support.js';
-import { answerConsent, formFields, pkce, postForm, register, tokenRequest } from './oauth-support.js';
+import { consentedCode, formFields, pkce, postForm, register, tokenRequest } from './oauth-support.js';
 
 let server: RunningServer;
 let alice: TestUser;
@@ -61,11 +61,7 @@ describe('OAuth in the audit log', () => {
     const reg = await register(server.url, { client_name: 'Revoking App', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'client_secret_basic' });
     expect(reg.status).toBe(201);
     const client = { id: reg.body.client_id as string, secret: reg.body.client_secret as string };
-    const { verifier, challenge } = pkce();
-    const url = new URL('/oauth2/authorize', server.url);
-    for (const [k, v] of Object.entries({ response_type: 'code', client_id: client.id, redirect_uri: REDIRECT, scope: 'projects:read offline_access', state: 's', code_challenge: challenge, code_challenge_method: 'S256' }))
-      url.searchParams.set(k, v);
-    const code = new URL(await answerConsent(url.href, alice.cookie)).searchParams.get('code');
+    const { code, verifier } = await consentedCode(server.url, alice.cookie, { clientId: client.id, redirectUri: REDIRECT, scope: 'projects:read offline_access' });
     expect(code).toBeTruthy();
     const tokens = await tokenRequest(server.url, { grant_type: 'authorization_code', code: code!, redirect_uri: REDIRECT, code_verifier: verifier }, client);
     expect(tokens.status).toBe(200);

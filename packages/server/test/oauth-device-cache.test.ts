@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, newUser, startServer, type RunningServer, type TestUser } from './harness.js';
 import { expectNoServerErrors } from './support.js';
 import { issueToken } from '@acct/shared';
-import { answerConsent, introspectAs, pkce, register, tokenRequest } from './oauth-support.js';
+import { consentedCode, introspectAs, pkce, register, tokenRequest } from './oauth-support.js';
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 let server: RunningServer;
@@ -137,11 +137,8 @@ describe('introspection remembered', () => {
     const conf = await register(server.url, { client_name: 'Resource Server', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'client_secret_basic' });
     expect(conf.status).toBe(201);
     const rs = { id: conf.body.client_id as string, secret: conf.body.client_secret as string };
-    const { verifier, challenge } = pkce();
-    const authorize = new URL('/oauth2/authorize', server.url);
-    for (const [k, v] of Object.entries({ client_id: rs.id, response_type: 'code', redirect_uri: REDIRECT, code_challenge: challenge, code_challenge_method: 'S256', scope: 'user:read', state: 's' })) authorize.searchParams.set(k, v);
-    const code = new URL(await answerConsent(authorize.toString(), alice.cookie)).searchParams.get('code')!;
-    const tokens = await tokenRequest(server.url, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT, code_verifier: verifier }, rs);
+    const { code, verifier } = await consentedCode(server.url, alice.cookie, { clientId: rs.id, redirectUri: REDIRECT, scope: 'user:read' });
+    const tokens = await tokenRequest(server.url, { grant_type: 'authorization_code', code: code!, redirect_uri: REDIRECT, code_verifier: verifier }, rs);
     expect(tokens.status).toBe(200);
     const access = tokens.body.access_token as string;
 

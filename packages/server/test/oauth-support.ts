@@ -46,6 +46,19 @@ export async function answerConsent(authorizationUrl: string, cookie: string, de
   return answer.headers.get('location')!;
 }
 
+/**
+ * An authorization code for `clientId` (code + PKCE S256, `state` "s"), approved in the real
+ * consent page by the browser holding `cookie`, with its verifier; `code` is null when the
+ * answer carries none.
+ */
+export async function consentedCode(base: string, cookie: string, params: { clientId: string; redirectUri: string; scope: string }): Promise<{ code: string | null; verifier: string }> {
+  const { verifier, challenge } = pkce();
+  const url = new URL('/oauth2/authorize', base);
+  for (const [k, v] of Object.entries({ response_type: 'code', client_id: params.clientId, redirect_uri: params.redirectUri, scope: params.scope, state: 's', code_challenge: challenge, code_challenge_method: 'S256' }))
+    url.searchParams.set(k, v);
+  return { code: new URL(await answerConsent(url.href, cookie)).searchParams.get('code'), verifier };
+}
+
 /** Approves a device code in the /device page as a signed-in browser. */
 export async function answerDevice(base: string, userCode: string, cookie: string, decision: 'allow' | 'deny' = 'allow'): Promise<string> {
   const page = await fetch(`${base}/device?user_code=${encodeURIComponent(userCode)}`, { headers: { cookie } });

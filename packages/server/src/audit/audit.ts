@@ -7,7 +7,7 @@ import type { Clock } from '../time/clock.js';
 import { requestIp } from '../http/client-ip.js';
 import { ulid, ulidTimePrefix } from '../db/ids.js';
 import { eventBody } from '../webhooks/events.js';
-import { markAuditPending } from './outbox.js';
+import { AUDIT_COLUMNS, markAuditPending } from './outbox.js';
 import { sqliteWriterOf, withCommitOnPostgres } from '../db/database.js';
 import { currentRequest } from './request-context.js';
 
@@ -66,10 +66,7 @@ function clockOf(req: Request | undefined): Clock | undefined {
 
 const MAX_USER_AGENT = 512;
 
-const COLUMNS = [
-  'id', 'created_at', 'organization_id', 'user_id', 'actor_type', 'actor_id', 'credential_kind', 'credential_id',
-  'action', 'outcome', 'target_type', 'target_id', 'ip', 'user_agent', 'request_id', 'detail', 'event',
-];
+const COLUMNS = [...AUDIT_COLUMNS, 'event'];
 /** One row in the outbox (audit/outbox.ts): plain SQL, it runs in every audited write. */
 const INSERT = {
   sqlite: `INSERT INTO audit_outbox (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`,

@@ -19,7 +19,12 @@ import { preparedOnPostgres, sqliteImmediate, type DB } from '../db/database.js'
 /** Rows moved per transaction. */
 const BATCH = 1000;
 
-const COLUMNS = 'id, created_at, organization_id, user_id, actor_type, actor_id, credential_kind, credential_id, action, outcome, target_type, target_id, ip, user_agent, request_id, detail';
+/** The audit row's columns, in `audit_entries` and `audit_outbox` alike (the outbox adds `event`). */
+export const AUDIT_COLUMNS = [
+  'id', 'created_at', 'organization_id', 'user_id', 'actor_type', 'actor_id', 'credential_kind', 'credential_id',
+  'action', 'outcome', 'target_type', 'target_id', 'ip', 'user_agent', 'request_id', 'detail',
+] as const;
+const COLUMNS = AUDIT_COLUMNS.join(', ');
 
 /** The deliveries of the rows `WHERE …` selects: the delivery id is the event's (the audit row's) ULID and the endpoint's id. */
 const deliveriesSql = (from: string, batch: string, contains: (haystack: string, needle: string) => string) =>
