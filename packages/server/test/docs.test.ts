@@ -75,6 +75,15 @@ while time.time() < deadline:
     done, st = os.waitpid(pid, os.WNOHANG)
     if done:
         status = st
+        # What the shell wrote between the last read and its exit is still in the terminal: drain it.
+        while select.select([fd], [], [], 0.05)[0]:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
         break
     if not r:
         text = ANSI.sub('', out.decode(errors='replace'))
