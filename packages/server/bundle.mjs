@@ -10,6 +10,7 @@
 // "Build"). The single binary (scripts/binary/build.mjs) bundles the same sources its own way.
 import { build } from 'esbuild';
 import { writeBundle } from '../../scripts/bundle-output.mjs';
+import { builtinsWithoutGetters } from '../../scripts/esbuild-builtins.mjs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -18,6 +19,10 @@ const outdir = path.join(here, 'dist/bundle');
 
 const result = await build({
   write: false,
+  // Built-ins without their ESM facade: `import http from 'node:http'` alone loaded undici at
+  // start. node:https (and with it node:tls, ~18 ms) loads when a webhook or a metadata
+  // document is first fetched, not at every start.
+  plugins: [builtinsWithoutGetters({ lazy: ['https'] })],
   entryPoints: [path.join(here, 'src/main.ts')],
   outdir,
   bundle: true,
