@@ -9,13 +9,22 @@ const ROOT = path.dirname(fileURLToPath(import.meta.url));
 // One vitest project per database pass (scripts/test runs both, SQLite and PostgreSQL, in one
 // run so the two cores stay busy to the end); `pnpm exec vitest run <file>` runs SQLite alone,
 // ACCT_TEST_DATABASE=postgres PostgreSQL alone. A file runs in both passes unless its header
-// limits it (scripts/test-dialects.mjs). Each test file starts its own real server(s); two
-// workers match CI's two cores; the longest files start first (scripts/test-sequencer.mjs).
+// limits it (scripts/test-dialects.mjs). Each test file starts its own real server(s); the
+// longest files start first (scripts/test-sequencer.mjs).
+//
+// Four workers on CI's two cores: a test file mostly waits (for its servers, PostgreSQL, Redis,
+// Chromium, a timer), so two workers left the cores a third idle (329 s for the suite on the
+// 2-core AMD machine; 4 workers 254 s; 6 workers 253–295 s and Redis timeouts under the load).
+// Files of a worker share its module graph (isolate: false): each file imported harness, pg,
+// vitest's runner and the rest again in a fresh process, ~30 s of CPU per run (254 → 238 s).
+// Every file starts its own servers and keeps its state in its own module, so nothing it
+// asserts depends on another file; ACCT_TEST_ISOLATE=1 runs each file alone in a fresh process.
 export default defineConfig({
   test: {
     pool: 'forks',
+    isolate: process.env['ACCT_TEST_ISOLATE'] === '1',
     // ACCT_TEST_WORKERS tries another pool size (each worker drives its own server processes).
-    maxWorkers: Number(process.env['ACCT_TEST_WORKERS']) || 2,
+    maxWorkers: Number(process.env['ACCT_TEST_WORKERS']) || 4,
     testTimeout: 60_000,
     hookTimeout: 60_000,
     sequence: { sequencer: LongestFirstSequencer },
