@@ -1,9 +1,16 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
 let lastTime = -1;
-let lastRandom: number[] = [];
+/** The 16 random base-32 digits of the last id (80 bits; the first digit keeps its top bit clear). */
+const lastRandom = new Uint8Array(16);
+/**
+ * Random bytes drawn from the CSPRNG 4 KiB at a time (as crypto.randomUUID does): a
+ * randomBytes(16) call per millisecond cost ~2 µs of every id at a few thousand writes a second.
+ */
+const pool = Buffer.alloc(4096);
+let poolAt = pool.length;
 
 function encodeTime(t: number): string {
   let out = '';
@@ -31,8 +38,16 @@ export function ulid(now = Date.now()): string {
     if (i >= 0) lastRandom[i]! += 1;
   } else {
     lastTime = now;
-    lastRandom = [...randomBytes(16)].map((b) => b % 32);
+    if (poolAt + 16 > pool.length) {
+      randomFillSync(pool);
+      poolAt = 0;
+    }
+    // 256 is a multiple of 32: each digit stays uniform.
+    for (let i = 0; i < 16; i++) lastRandom[i] = pool[poolAt + i]! & 31;
+    poolAt += 16;
     lastRandom[0] = lastRandom[0]! & 0x0f; // room to increment without overflow
   }
-  return encodeTime(now) + lastRandom.map((d) => CROCKFORD[d]).join('');
+  let out = encodeTime(now);
+  for (let i = 0; i < 16; i++) out += CROCKFORD[lastRandom[i]!];
+  return out;
 }
