@@ -9,7 +9,7 @@ import { loadConfig, type Config } from './config.js';
 import type { Logger } from 'pino';
 import { createLogger } from './logger.js';
 import type { AppDeps } from './deps.js';
-import { dialectOf, migrate, openDatabase, type DB } from './db/database.js';
+import { dialectOf, migrate, openDatabase, sqliteFile, type DB } from './db/database.js';
 import { systemClock } from './time/clock.js';
 import { createMailer } from './mail/mailer.js';
 import { KeyVerifier } from './keys/key-verifier.js';
@@ -47,7 +47,7 @@ function serverSecret(dataDir: string): Buffer {
  * PostgreSQL alone, where other instances could change the database unseen.
  */
 function chooseAuthEpoch(config: Config, db: DB, limiting: RateLimiting, logger: Logger): AuthEpoch | null {
-  if (dialectOf(config) === 'sqlite') return new SqliteEpoch(db);
+  if (dialectOf(config) === 'sqlite') return new SqliteEpoch(db, sqliteFile(config));
   if (limiting.redis && config.redisUrl) {
     const url = config.redisUrl;
     return new RedisEpoch({
