@@ -73,7 +73,7 @@ export class SqliteEpoch implements AuthEpoch {
   }
 
   read(): string {
-    const headerRead = this.shm !== null && fs.readSync(this.shm, this.now, 0, WAL_INDEX_HEADERS, 0) === WAL_INDEX_HEADERS;
+    const headerRead = this.readHeader();
     if (headerRead && this.version !== null && this.now.equals(this.seen)) return `${this.local}.${this.version}`;
     // Header first, pragma second: a commit between the two makes the next header differ.
     if (headerRead) this.now.copy(this.seen);
@@ -92,6 +92,16 @@ export class SqliteEpoch implements AuthEpoch {
     if (this.shm !== null) fs.closeSync(this.shm);
     this.shm = null;
     return Promise.resolve();
+  }
+
+  /** The header into `now`; false when there is none to read (the pragma then decides alone). */
+  private readHeader(): boolean {
+    if (this.shm === null) return false;
+    try {
+      return fs.readSync(this.shm, this.now, 0, WAL_INDEX_HEADERS, 0) === WAL_INDEX_HEADERS;
+    } catch {
+      return false;
+    }
   }
 
   /** After the first pragma (which made SQLite create the -shm file), once. */
