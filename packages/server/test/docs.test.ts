@@ -63,7 +63,7 @@ answered_at = -1
 status = None
 deadline = time.time() + 200
 while time.time() < deadline:
-    r, _, _ = select.select([fd], [], [], 0.15)
+    r, _, _ = select.select([fd], [], [], 0.15 if status is None else 0.05)
     if r:
         try:
             chunk = os.read(fd, 4096)
@@ -72,19 +72,13 @@ while time.time() < deadline:
         if chunk:
             out += chunk
             continue
+    if status is not None:
+        break
     done, st = os.waitpid(pid, os.WNOHANG)
     if done:
+        # What the shell wrote between the last read and its exit is still in the terminal: read on.
         status = st
-        # What the shell wrote between the last read and its exit is still in the terminal: drain it.
-        while select.select([fd], [], [], 0.05)[0]:
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            out += chunk
-        break
+        continue
     if not r:
         text = ANSI.sub('', out.decode(errors='replace'))
         marks = text.count('\\u2714')
