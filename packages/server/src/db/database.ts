@@ -288,7 +288,7 @@ const WITH_COMMIT = '/* acct:with-commit */ ';
  * costing a round trip of its own: the audit outbox row of every audited change (audit.ts), one
  * round trip being about a sixth of a small transaction's CPU (docs/benchmarks.md "Audit log and
  * webhook outbox"). The statement is held by the connection and sent as `INSERT …; commit` in one
- * simple-query message, its parameters inlined as literals by pg's own `escapeLiteral`; if it
+ * simple-query message, its parameters inlined as literals (`escapeLiteral`, as pg writes them); if it
  * fails, PostgreSQL aborts the transaction and the COMMIT fails, so the change rolls back with it,
  * exactly as if it had run first. Outside a transaction, with a parameter that is not a string,
  * a finite number or null (or a string holding NUL), it runs at once as an ordinary statement.
@@ -298,16 +298,43 @@ export function withCommitOnPostgres(sql: string): string {
   return WITH_COMMIT + sql;
 }
 
-/** The statement with its `$n` parameters as literals, or null when one cannot be inlined safely. */
-function inlined(sql: string, parameters: readonly unknown[], escapeLiteral: (value: string) => string): string | null {
-  const literals: string[] = [];
-  for (const p of parameters) {
-    if (p === null) literals.push('NULL');
-    else if (typeof p === 'string' && !p.includes('\0')) literals.push(escapeLiteral(p));
-    else if (typeof p === 'number' && Number.isFinite(p)) literals.push(String(p));
-    else return null;
+/**
+ * A string as a PostgreSQL literal, exactly as pg's `client.escapeLiteral` writes it (quotes
+ * doubled; with a backslash, backslashes doubled and the `E'…'` form, right whatever
+ * standard_conforming_strings says), but without building the answer a character at a time: an
+ * audit row's values rarely hold either, and pg's loop cost ~5 µs per row (postgres-literals.test.ts
+ * compares the two over every character class).
+ */
+export function escapeLiteral(value: string): string {
+  if (!/['\\]/.test(value)) return `'${value}'`;
+  const quoted = `'${value.replaceAll("'", "''").replaceAll('\\', '\\\\')}'`;
+  return value.includes('\\') ? ` E${quoted}` : quoted;
+}
+
+/** A statement's text split around its `$n` parameters: text, parameter index, text, …, text. */
+const PARAMETER_SPLITS = new Map<string, (string | number)[]>();
+function splitParameters(sql: string): (string | number)[] {
+  let parts = PARAMETER_SPLITS.get(sql);
+  if (!parts) {
+    parts = sql.split(/\$(\d+)/).map((part, i) => (i % 2 === 1 ? Number(part) - 1 : part));
+    PARAMETER_SPLITS.set(sql, parts);
   }
-  return sql.replace(/\$(\d+)/g, (_m, n: string) => literals[Number(n) - 1] ?? 'NULL');
+  return parts;
+}
+
+/** The statement with its `$n` parameters as literals, or null when one cannot be inlined safely. */
+export function inlined(sql: string, parameters: readonly unknown[]): string | null {
+  const parts = splitParameters(sql);
+  let out = parts[0] as string;
+  for (let i = 1; i < parts.length; i += 2) {
+    const p = parameters[parts[i] as number];
+    if (p === null) out += 'NULL';
+    else if (typeof p === 'string' && !p.includes('\0')) out += escapeLiteral(p);
+    else if (typeof p === 'number' && Number.isFinite(p)) out += String(p);
+    else return null;
+    out += parts[i + 1] as string;
+  }
+  return out;
 }
 
 class DeadlineClient {
@@ -333,7 +360,7 @@ class DeadlineClient {
     // query and wait out another deadline): refuse at once, it is destroyed on release.
     if (this.broken) throw Object.assign(new Error('database connection discarded after a timeout or a connection error'), { code: 'ETIMEDOUT' });
     if (this.inTransaction && sql.startsWith(WITH_COMMIT)) {
-      const statement = inlined(sql, parameters, (value) => this.client.escapeLiteral(value));
+      const statement = inlined(sql, parameters);
       if (statement !== null) {
         this.riders.push(statement);
         return { command: 'INSERT', rowCount: 1, rows: [] } as never;
