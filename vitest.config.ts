@@ -12,9 +12,12 @@ const ROOT = path.dirname(fileURLToPath(import.meta.url));
 // limits it (scripts/test-dialects.mjs). Each test file starts its own real server(s); the
 // longest files start first (scripts/test-sequencer.mjs).
 //
-// Four workers on CI's two cores: a test file mostly waits (for its servers, PostgreSQL, Redis,
+// Five workers on CI's two cores: a test file mostly waits (for its servers, PostgreSQL, Redis,
 // Chromium, a timer), so two workers left the cores a third idle (329 s for the suite on the
-// 2-core AMD machine; 4 workers 254 s; 6 workers 253–295 s and Redis timeouts under the load).
+// 2-core AMD machine; 4 workers 254 s). The longest files wait the most (device-flow polls, cache
+// max-ages, Chromium): with 4 workers they held every worker at the start while the cores were
+// half idle (223 s); 5 workers 212 s; 6 workers 235 s (more CPU lost to contention, earlier
+// Redis timeouts).
 // Files of a worker share its module graph (isolate: false): each file imported harness, pg,
 // vitest's runner and the rest again in a fresh process, ~30 s of CPU per run (254 → 238 s).
 // Every file starts its own servers and keeps its state in its own module, so nothing it
@@ -24,7 +27,7 @@ export default defineConfig({
     pool: 'forks',
     isolate: process.env['ACCT_TEST_ISOLATE'] === '1',
     // ACCT_TEST_WORKERS tries another pool size (each worker drives its own server processes).
-    maxWorkers: Number(process.env['ACCT_TEST_WORKERS']) || 4,
+    maxWorkers: Number(process.env['ACCT_TEST_WORKERS']) || 5,
     testTimeout: 60_000,
     hookTimeout: 60_000,
     sequence: { sequencer: LongestFirstSequencer },
