@@ -1,5 +1,5 @@
 // A vitest reporter for scripts/test: per pass (vitest project = database dialect) the files and
-// tests that ran, passed and failed, and each file's duration, written as JSON to the path given
+// tests that ran, passed and failed, and each file's duration and CPU, written as JSON to the path given
 // as `outputFile` or in ACCT_TEST_SUMMARY (scripts/test prints the totals from it).
 import fs from 'node:fs';
 import path from 'node:path';
@@ -14,7 +14,7 @@ export default class SummaryReporter {
     const passes = {};
     for (const mod of testModules) {
       const name = mod.project.name || 'default';
-      const pass = (passes[name] ??= { files: 0, tests: 0, passed: 0, failed: 0, skipped: 0, brokenFiles: [], durations: {} });
+      const pass = (passes[name] ??= { files: 0, tests: 0, passed: 0, failed: 0, skipped: 0, brokenFiles: [], durations: {}, cpu: {} });
       pass.files += 1;
       let failedHere = 0;
       for (const test of mod.children.allTests()) {
@@ -27,6 +27,9 @@ export default class SummaryReporter {
       // A file that fails before any test fails (import error, hook failure) counts as one failure.
       if (mod.state() === 'failed' && failedHere === 0) pass.brokenFiles.push(mod.relativeModuleId);
       pass.durations[mod.relativeModuleId] = Math.round(mod.diagnostic().duration);
+      // CPU of the file and of the processes it started (scripts/test-file-cpu.mjs), where known.
+      const cpuMs = mod.meta().cpuMs;
+      if (typeof cpuMs === 'number') pass.cpu[mod.relativeModuleId] = cpuMs;
     }
     const summary = { wallMs: Date.now() - this.started, unhandledErrors: unhandledErrors.length, passes };
     fs.mkdirSync(path.dirname(this.outputFile), { recursive: true });
