@@ -104,9 +104,10 @@ function clusterCpu(postmaster) {
   return total;
 }
 
-/** CPU seconds of the server and, on PostgreSQL, of the whole PostgreSQL server. */
+/** CPU seconds of the server and, on PostgreSQL, of the whole PostgreSQL server and its WAL position (bytes). */
 async function cpuOf(s) {
-  return { server: cpuSecondsOf(s.pid), postgres: s.postmaster ? clusterCpu(s.postmaster) : 0 };
+  const wal = s.postmaster ? await withPgAdmin(async (admin) => Number((await admin.query("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0') AS n")).rows[0].n)) : 0;
+  return { server: cpuSecondsOf(s.pid), postgres: s.postmaster ? clusterCpu(s.postmaster) : 0, wal };
 }
 
 /** CPU seconds spent between two snapshots; null when the server's own is unknown. */
@@ -145,7 +146,7 @@ async function run(title, s, opts, expectStatus, warmup, duration, log) {
   const after = await cpuOf(s);
   const spent = cpuSpent(before, after);
   r.cpuUs = spent === null ? null : (spent * 1e6) / r.total;
-  const postgresUs = s.postmaster ? ` (PostgreSQL ${Math.round(((after.postgres - before.postgres) * 1e6) / r.total)})` : '';
+  const postgresUs = s.postmaster ? ` (PostgreSQL ${Math.round(((after.postgres - before.postgres) * 1e6) / r.total)}; WAL ${fmtInt((after.wal - before.wal) / r.total)} bytes each)` : '';
   log(`${title}: ${fmtInt(r.rps)}/s, p99 ${fmtMs(r.p99)}, CPU ${r.cpuUs === null ? '?' : Math.round(r.cpuUs)} µs each${postgresUs} (${fmtInt(r.total)} writes)`);
   return r;
 }
