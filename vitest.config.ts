@@ -17,7 +17,8 @@ const ROOT = path.dirname(fileURLToPath(import.meta.url));
 // 2-core AMD machine; 4 workers 254 s). The longest files wait the most (device-flow polls, cache
 // max-ages, Chromium): with 4 workers they held every worker at the start while the cores were
 // half idle (223 s); 5 workers 209–226 s; 6 workers 235 s (more CPU lost to contention, earlier
-// Redis timeouts). Five workers with the planned order (waiting files beside busy ones): 199–200 s.
+// Redis timeouts). Five workers with the planned order (waiting files beside busy ones): 199–200 s
+// (224–234 s an hour later, the machine slower for the same work).
 // Files of a worker share its module graph (isolate: false): each file imported harness, pg,
 // vitest's runner and the rest again in a fresh process, ~30 s of CPU per run (254 → 238 s).
 // Every file starts its own servers and keeps its state in its own module, so nothing it
