@@ -120,6 +120,12 @@ export async function startServer(env: Record<string, string> = {}, dataDir?: st
       clearTimeout(timer);
       reject(new Error(`server exited with ${code}:\n${out}`));
     });
+  }).catch(async (err: unknown) => {
+    // A server that refuses to start (the tests of bad configuration expect it) leaves no process
+    // and no database behind: ~10 a run were left, and PostgreSQL's autovacuum visits every one.
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    if (ownsDatabase && databaseUrl) await dropPgDatabase(databaseUrl).catch(() => {});
+    throw err;
   });
   return {
     url,
