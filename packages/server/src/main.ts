@@ -2,8 +2,8 @@
 import { VERSION } from './version.js';
 
 // Node's module compile cache (as the CLI's bin.ts): a start after the first reads V8's compiled
-// code of the bundle (~3 MB loaded to serve) instead of parsing it again, ~20 ms of CPU of the
-// ~150 ms a start costs (docs/benchmarks.md "Session 13"). In $XDG_CACHE_HOME/acct/compile-cache,
+// code of the bundle (~3 MB loaded to serve) instead of parsing it again, ~30 ms of CPU of the
+// ~170 ms a start cost (docs/benchmarks.md "Session 13"). In $XDG_CACHE_HOME/acct/compile-cache,
 // else ~/.cache/…; NODE_COMPILE_CACHE sets another place, NODE_DISABLE_COMPILE_CACHE=1 turns it off.
 // Not in the single binary: its V8 code cache is inside it, and it writes nothing but its data dir.
 if (!process.env['NODE_COMPILE_CACHE'] && !process.env['NODE_DISABLE_COMPILE_CACHE'] && !process.getBuiltinModule('node:sea')?.isSea()) {
