@@ -3,8 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { ROOT, SERVER_FLAGS, SERVER_MAIN, call, cannon, cpuSecondsOf, startListening } from './lib.mjs';
+import { ROOT, SERVER_FLAGS, SERVER_MAIN, benchUser, call, cannon, cpuSecondsOf, startListening } from './lib.mjs';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 3);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -23,13 +22,7 @@ for (const [name, extra] of Object.entries(variants)) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'acct-ab-'));
   const { MAIN, ...rest } = extra;
   const s = await startListening(name, [...SERVER_FLAGS, MAIN ?? SERVER_MAIN], { ...env, ACCT_DATA_DIR: dataDir, ...rest });
-  const email = `ab-${Date.now()}@example.com`;
-  const password = `Bench ${randomBytes(18).toString('base64url')}`;
-  await call(`${s.url}/api/auth/sign-up/email`, { method: 'POST', body: { email, password, name: 'Bench User' } });
-  const signIn = await call(`${s.url}/api/auth/sign-in/email`, { method: 'POST', body: { email, password } });
-  const cookie = /((?:__Host-)?acct_session=[^;]+)/.exec(signIn.headers.get('set-cookie') ?? '')[1];
-  const created = await call(`${s.url}/api/auth/api-key/create`, { method: 'POST', headers: { cookie }, body: { name: 'bench', scopes: ['user:read'] } });
-  const pat = created.json.data.key;
+  const { cookie, pat } = await benchUser(s.url, 'ab');
   body ??= (await call(`${s.url}/api/user/me`, { headers: { 'x-api-key': pat } })).json;
   targets.push({ name: `${name} PAT`, pid: s.child.pid, opts: { url: `${s.url}/api/user/me`, connections: Number(process.env.BENCH_CONNECTIONS ?? 10), headers: { 'x-api-key': pat } }, us: [] });
   targets.push({ name: `${name} cookie`, pid: s.child.pid, opts: { url: `${s.url}/api/user/me`, connections: Number(process.env.BENCH_CONNECTIONS ?? 10), headers: { cookie } }, us: [] });

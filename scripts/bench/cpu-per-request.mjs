@@ -3,8 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { ROOT, SERVER_FLAGS, SERVER_MAIN, call, cannon, cpuSecondsOf, startListening } from './lib.mjs';
+import { ROOT, SERVER_FLAGS, SERVER_MAIN, benchUser, call, cannon, cpuSecondsOf, startListening } from './lib.mjs';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 4);
 const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', HOST: '127.0.0.1', ACCT_RATE_LIMITS: 'off' };
@@ -19,13 +18,7 @@ async function perRequest(server, opts, expectStatus = 200) {
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'acct-cpu-'));
 const acct = await startListening('acct', [...SERVER_FLAGS, SERVER_MAIN], { ...env, ACCT_DATA_DIR: dataDir });
-const email = `cpu-${Date.now()}@example.com`;
-const password = `Bench ${randomBytes(18).toString('base64url')}`;
-await call(`${acct.url}/api/auth/sign-up/email`, { method: 'POST', body: { email, password, name: 'Bench User' } });
-const signIn = await call(`${acct.url}/api/auth/sign-in/email`, { method: 'POST', body: { email, password } });
-const cookie = /((?:__Host-)?acct_session=[^;]+)/.exec(signIn.headers.get('set-cookie') ?? '')[1];
-const created = await call(`${acct.url}/api/auth/api-key/create`, { method: 'POST', headers: { cookie }, body: { name: 'bench', scopes: ['user:read'] } });
-const pat = created.json.data.key;
+const { cookie, pat } = await benchUser(acct.url, 'cpu');
 const me = await call(`${acct.url}/api/user/me`, { headers: { 'x-api-key': pat } });
 const bare = await startListening('bare', [path.join(ROOT, 'scripts/bench/bare-server.mjs')], { ...env, BENCH_BODY: JSON.stringify(me.json) });
 

@@ -10,8 +10,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { ROOT, SERVER_FLAGS, SERVER_MAIN as BUILT_MAIN, call, startListening } from './lib.mjs';
+import { ROOT, SERVER_FLAGS, SERVER_MAIN as BUILT_MAIN, benchUser, call, startListening } from './lib.mjs';
 import { REDIRECT, basic, form, mintCode } from './oauth.mjs';
 
 // BENCH_IR_SERVER_MAIN: another build's dist/main.js (a before/after comparison).
@@ -114,13 +113,7 @@ async function measure(server, url, headers, expectStatus, init = {}) {
 // Accounts and keys are made by a server outside valgrind (Argon2 under valgrind takes minutes).
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'acct-ir-data-'));
 const setup = await startListening('acct (setup)', [...SERVER_FLAGS, SERVER_MAIN], { ...env, ACCT_DATA_DIR: dataDir });
-const email = `ir-${Date.now()}@example.com`;
-const password = `Bench ${randomBytes(18).toString('base64url')}`;
-await call(`${setup.url}/api/auth/sign-up/email`, { method: 'POST', body: { email, password, name: 'Bench User' } });
-const signIn = await call(`${setup.url}/api/auth/sign-in/email`, { method: 'POST', body: { email, password } });
-const cookie = /((?:__Host-)?acct_session=[^;]+)/.exec(signIn.headers.get('set-cookie') ?? '')[1];
-const created = await call(`${setup.url}/api/auth/api-key/create`, { method: 'POST', headers: { cookie }, body: { name: 'bench', scopes: ['user:read'] } });
-const pat = created.json.data.key;
+const { cookie, pat } = await benchUser(setup.url, 'ir');
 const me = await call(`${setup.url}/api/user/me`, { headers: { 'x-api-key': pat } });
 let introspection = null;
 if (process.env.BENCH_IR_INTROSPECT === '1') {

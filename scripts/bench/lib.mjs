@@ -2,6 +2,7 @@
 // Dependencies (autocannon, express, better-sqlite3, @node-rs/argon2) resolve from packages/server,
 // which already has them, so the benchmark adds nothing to the root install.
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -242,6 +243,19 @@ export async function call(url, { method = 'GET', headers = {}, body } = {}) {
     // not JSON
   }
   return { status: res.status, headers: res.headers, text, json };
+}
+
+/** A new account on the server at `url`, signed in, with a `user:read` PAT: the `/me` benches' caller. */
+export async function benchUser(url, label = 'bench') {
+  const email = `${label}-${Date.now()}-${randomBytes(3).toString('hex')}@example.com`;
+  const password = `Bench ${randomBytes(18).toString('base64url')}`;
+  await call(`${url}/api/auth/sign-up/email`, { method: 'POST', body: { email, password, name: 'Bench User' } });
+  const signIn = await call(`${url}/api/auth/sign-in/email`, { method: 'POST', body: { email, password } });
+  const cookie = /((?:__Host-)?acct_session=[^;]+)/.exec(signIn.headers.get('set-cookie') ?? '')?.[1];
+  if (!cookie) throw new Error(`sign-in answered ${signIn.status} without a cookie: ${signIn.text}`);
+  const created = await call(`${url}/api/auth/api-key/create`, { method: 'POST', headers: { cookie }, body: { name: 'bench', scopes: ['user:read'] } });
+  if (created.status !== 200) throw new Error(`key creation answered ${created.status}: ${created.text}`);
+  return { email, password, cookie, pat: created.json.data.key };
 }
 
 export function fmtInt(n) {

@@ -7,9 +7,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { spawn, execFileSync } from 'node:child_process';
-import { SERVER_FLAGS, SERVER_MAIN, call, cannon, fmtInt, startListening } from './lib.mjs';
+import { SERVER_FLAGS, SERVER_MAIN, benchUser, call, cannon, fmtInt, startListening } from './lib.mjs';
 import { REDIRECT, basic, form, mintCode } from './oauth.mjs';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 8);
@@ -23,13 +22,7 @@ const server = await startListening('acct server', [...SERVER_FLAGS, ...(usePerf
   PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', HOST: '127.0.0.1', ACCT_DATA_DIR: dataDir, ACCT_RATE_LIMITS: 'off',
 });
 const { url } = server;
-const email = `bench-${Date.now()}@example.com`;
-const password = `Bench ${randomBytes(18).toString('base64url')}`;
-await call(`${url}/api/auth/sign-up/email`, { method: 'POST', body: { email, password, name: 'Bench User' } });
-const signIn = await call(`${url}/api/auth/sign-in/email`, { method: 'POST', body: { email, password } });
-const cookie = /((?:__Host-)?acct_session=[^;]+)/.exec(signIn.headers.get('set-cookie') ?? '')[1];
-const created = await call(`${url}/api/auth/api-key/create`, { method: 'POST', headers: { cookie }, body: { name: 'bench', scopes: ['user:read'] } });
-const pat = created.json.data.key;
+const { cookie, pat } = await benchUser(url, 'bench');
 let target = { url: `${url}/api/user/me` };
 if (credential === 'oauth' || credential === 'introspect') {
   const reg = await call(`${url}/oauth2/register`, { method: 'POST', body: { client_name: 'Bench App', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'client_secret_basic' } });

@@ -9,8 +9,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { ROOT, SERVER_FLAGS, SERVER_MAIN, call, serverRequire, startListening } from './lib.mjs';
+import { ROOT, SERVER_FLAGS, SERVER_MAIN, benchUser, call, serverRequire, startListening } from './lib.mjs';
 
 const REQUESTS = Number(process.env.BENCH_SYSCALL_REQUESTS ?? 5000);
 const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', HOST: '127.0.0.1', ACCT_RATE_LIMITS: 'off' };
@@ -37,12 +36,7 @@ async function count(pid, opts, amount) {
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'acct-syscalls-'));
 const s = await startListening('acct', [...SERVER_FLAGS, SERVER_MAIN], { ...env, ACCT_DATA_DIR: dataDir });
-const email = `sys-${Date.now()}@example.com`;
-const password = `Bench ${randomBytes(18).toString('base64url')}`;
-await call(`${s.url}/api/auth/sign-up/email`, { method: 'POST', body: { email, password, name: 'Bench User' } });
-const signIn = await call(`${s.url}/api/auth/sign-in/email`, { method: 'POST', body: { email, password } });
-const cookie = /((?:__Host-)?acct_session=[^;]+)/.exec(signIn.headers.get('set-cookie') ?? '')[1];
-const pat = (await call(`${s.url}/api/auth/api-key/create`, { method: 'POST', headers: { cookie }, body: { name: 'bench', scopes: ['user:read'] } })).json.data.key;
+const { cookie, pat } = await benchUser(s.url, 'sys');
 const body = (await call(`${s.url}/api/user/me`, { headers: { 'x-api-key': pat } })).json;
 const bare = await startListening('bare', [path.join(ROOT, 'scripts/bench/bare-server.mjs')], { ...env, BENCH_BODY: JSON.stringify(body) });
 
