@@ -1,13 +1,15 @@
 // test-dialects: postgres — riding with the COMMIT is PostgreSQL's (db/database.ts withCommitOnPostgres)
 /**
  * A statement marked to ride with its transaction's COMMIT (the audit outbox row of every audited
- * change) is sent in the COMMIT's own message, its parameters inlined by pg's escapeLiteral: it
- * commits with the transaction or not at all, a failure of it fails the COMMIT and rolls the whole
- * change back, any string arrives intact, and outside a transaction it runs at once. Driven through
- * the server's own database layer (dist) against the test's PostgreSQL database.
+ * change) is sent in the COMMIT's own pipeline as a named prepared statement (prepared once per
+ * connection, then only bound and executed): it commits with the transaction or not at all, a
+ * failure of it fails the COMMIT and rolls the whole change back, any string arrives intact, and
+ * outside a transaction it runs at once. Driven through the server's own database layer (dist)
+ * against the test's PostgreSQL database.
  */
 import path from 'node:path';
 import { CompiledQuery } from 'kysely';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, startServer, type RunningServer } from './harness.js';
 import { sqlOn } from './tenancy-support.js';
@@ -33,17 +35,40 @@ const INSERT = 'INSERT INTO rider_test (id, note, n) VALUES ($1, $2, $3)';
 const rows = async (ids: string[]) => (await sqlOn(server, `SELECT id, note, n FROM rider_test WHERE id IN (${ids.map(() => '?').join(', ')}) ORDER BY id`, ids)) as { id: string; note: string; n: number | null }[];
 
 describe('statements riding with the COMMIT', () => {
-  it('commit with the transaction, unseen before it, with every character of their strings', async () => {
+  it('commit with the transaction, unseen before it, with every character of their strings, prepared once per connection', async () => {
     const tricky = "it's a \\back\\slash, ''quotes'', $1 and $$ dollars, 日本語, emoji 🙂, a tab\tand a\nnewline; DROP TABLE rider_test; --";
-    await db.transaction().execute(async (trx) => {
-      await trx.executeQuery(CompiledQuery.raw(INSERT, ['a1', 'plain', 1]));
-      const rider = await trx.executeQuery(CompiledQuery.raw(withCommit(INSERT), ['a2', tricky, 2]));
-      expect(rider.numAffectedRows).toBe(1n);
-      // Not sent yet: not even this transaction could see it, and nobody else sees either row.
-      expect((await trx.executeQuery(CompiledQuery.raw("SELECT id FROM rider_test WHERE id = 'a2'"))).rows).toEqual([]);
-      expect(await rows(['a1', 'a2'])).toEqual([]);
-    });
-    expect(await rows(['a1', 'a2'])).toEqual([{ id: 'a1', note: 'plain', n: 1 }, { id: 'a2', note: tricky, n: 2 }]);
+    // The first on a connection prepares the statement; the next ones ride in the COMMIT's pipeline.
+    // What reaches pg's client (the same module the server's database layer loads): the first
+    // transaction sends begin, the insert, the marked statement and the COMMIT; later ones send
+    // the COMMIT's pipeline (pg's Query, text 'commit') instead of the last two.
+    const sent: string[] = [];
+    const query = pg.Client.prototype.query;
+    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+      const first = args[0] as string | { text?: string; submit?: unknown };
+      sent.push(typeof first === 'string' ? first : `${typeof first.submit === 'function' && first.constructor !== pg.Query ? 'pipeline: ' : ''}${first.text ?? ''}`);
+      return (query as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof query;
+    for (const round of [1, 2, 3]) {
+      const [plain, rider] = [`a${round}1`, `a${round}2`];
+      sent.length = 0;
+      await db.transaction().execute(async (trx) => {
+        await trx.executeQuery(CompiledQuery.raw(INSERT, [plain, 'plain', 1]));
+        const held = await trx.executeQuery(CompiledQuery.raw(withCommit(INSERT), [rider, tricky, round]));
+        expect(held.numAffectedRows).toBe(1n);
+        // Not sent yet: not even this transaction could see it, and nobody else sees either row.
+        expect((await trx.executeQuery(CompiledQuery.raw('SELECT id FROM rider_test WHERE id = $1', [rider]))).rows).toEqual([]);
+        expect(await rows([plain, rider])).toEqual([]);
+      });
+      expect(sent.map((text) => text.replace(/^\/\* acct:with-commit \*\/ /, 'marked: ')).filter((text) => !text.startsWith('SELECT'))).toEqual(
+        round === 1 ? ['begin', INSERT, `marked: ${INSERT}`, 'commit'] : ['begin', INSERT, 'pipeline: commit'],
+      );
+      expect(await rows([plain, rider])).toEqual([{ id: plain, note: 'plain', n: 1 }, { id: rider, note: tricky, n: round }]);
+    }
+    pg.Client.prototype.query = query;
+    // One prepared statement on the connection (pg-pool hands back the connection released last).
+    const prepared = await db.transaction().execute(async (trx) =>
+      (await trx.executeQuery<{ name: string }>(CompiledQuery.raw("SELECT name FROM pg_prepared_statements WHERE statement LIKE '%INSERT INTO rider_test%'"))).rows);
+    expect(prepared).toEqual([{ name: expect.stringMatching(/^acct_c_[0-9a-f]{24}$/) }]);
   });
 
   it('a rider that fails fails the COMMIT, and the whole change rolls back', async () => {
@@ -73,11 +98,11 @@ describe('statements riding with the COMMIT', () => {
     expect(await rows(['c1', 'c2'])).toEqual([{ id: 'c2', note: 'next transaction on the pool', n: null }]);
   });
 
-  it('outside a transaction, or with a parameter it cannot inline, a marked statement runs at once', async () => {
+  it('outside a transaction, or with a parameter that is not text, a number or null, a marked statement runs at once', async () => {
     await db.executeQuery(CompiledQuery.raw(withCommit(INSERT), ['d1', 'autocommit', null]));
     expect(await rows(['d1'])).toEqual([{ id: 'd1', note: 'autocommit', n: null }]);
     await db.transaction().execute(async (trx) => {
-      // A boolean is not inlined: the statement runs in the transaction as sent.
+      // A boolean does not ride: the statement runs in the transaction as sent.
       await trx.executeQuery(CompiledQuery.raw(withCommit(INSERT), ['d2', true, null]));
       expect((await trx.executeQuery(CompiledQuery.raw("SELECT note FROM rider_test WHERE id = 'd2'"))).rows).toEqual([{ note: 'true' }]);
     });

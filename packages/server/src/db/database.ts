@@ -161,7 +161,7 @@ export async function openDatabase(config: Config, timeouts?: DatabaseTimeouts, 
     // the next one gets a fresh connection. pg emits 'error' on idle and checked-out clients alike.
     pool.on('error', () => {});
     pool.on('connect', (client) => client.on('error', () => {}));
-    return new Kysely<Database>({ dialect: new PostgresDialect({ pool: timeouts ? (new DeadlinePool(pool, timeouts) as unknown as PostgresPool) : pool }) });
+    return new Kysely<Database>({ dialect: new PostgresDialect({ pool: timeouts ? (new DeadlinePool(pool, timeouts, commitPipeline(pg.Query as unknown as PgQueryClass)) as unknown as PostgresPool) : pool }) });
   }
   const file = sqliteFile(config);
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
@@ -210,6 +210,7 @@ class DeadlinePool {
   constructor(
     private readonly pool: PgPool,
     private readonly timeouts: DatabaseTimeouts,
+    private readonly CommitWithRiders: ReturnType<typeof commitPipeline>,
   ) {}
 
   /**
@@ -239,7 +240,7 @@ class DeadlinePool {
       clearInterval(timer);
     }
     let wrapped = this.clients.get(client);
-    if (!wrapped) this.clients.set(client, (wrapped = new DeadlineClient(client, this.timeouts.queryMs, this)));
+    if (!wrapped) this.clients.set(client, (wrapped = new DeadlineClient(client, this.timeouts.queryMs, this, this.CommitWithRiders)));
     return wrapped;
   }
 
@@ -287,65 +288,93 @@ const WITH_COMMIT = '/* acct:with-commit */ ';
  * Lets a write inside a PostgreSQL transaction travel with the transaction's COMMIT instead of
  * costing a round trip of its own: the audit outbox row of every audited change (audit.ts), one
  * round trip being about a sixth of a small transaction's CPU (docs/benchmarks.md "Audit log and
- * webhook outbox"). The statement is held by the connection and sent as `INSERT …; commit` in one
- * simple-query message, its parameters inlined as literals (`escapeLiteral`, as pg writes them); if it
- * fails, PostgreSQL aborts the transaction and the COMMIT fails, so the change rolls back with it,
- * exactly as if it had run first. Outside a transaction, with a parameter that is not a string,
- * a finite number or null (or a string holding NUL), it runs at once as an ordinary statement.
- * Nothing may read what it writes before the commit; its answer reports one row.
+ * webhook outbox"). The statement is held by the connection and sent, as a named prepared
+ * statement, in the same pipeline as the COMMIT (Bind, Execute; then the COMMIT; one Sync: one
+ * round trip); PostgreSQL parses and plans it once per connection, not once per change. A
+ * connection that has not prepared it yet runs it first as an ordinary named statement (once per
+ * pooled connection). If it fails, PostgreSQL skips the COMMIT and the transaction rolls back, so
+ * the change goes with it, exactly as if it had run first. Outside a transaction, or with a
+ * parameter that is not a string, a finite number or null, it runs at once as an ordinary
+ * statement. Nothing may read what it writes before the commit; its answer reports one row.
  */
 export function withCommitOnPostgres(sql: string): string {
-  return WITH_COMMIT + sql;
+  const marked = WITH_COMMIT + sql;
+  if (!NAMED_STATEMENTS.has(marked)) NAMED_STATEMENTS.set(marked, `acct_c_${createHash('sha256').update(marked).digest('hex').slice(0, 24)}`);
+  return marked;
 }
+
+/** A statement held for the COMMIT: its name, its text and its parameters as the wire carries them. */
+interface Rider {
+  name: string;
+  text: string;
+  values: (string | null)[];
+}
+
+/** The parameters as text for Bind, or null when one is not a string, a finite number or null. */
+function riderValues(parameters: readonly unknown[]): (string | null)[] | null {
+  const values: (string | null)[] = [];
+  for (const p of parameters) {
+    if (p === null || typeof p === 'string') values.push(p);
+    else if (typeof p === 'number' && Number.isFinite(p)) values.push(String(p));
+    else return null;
+  }
+  return values;
+}
+
+/** What the pipeline needs of pg's connection (pg/lib/connection.js). */
+interface PgWire {
+  stream: { cork?: () => void; uncork?: () => void };
+  parsedStatements: Record<string, string>;
+  parse(query: { text: string; name?: string }): void;
+  bind(config: { statement?: string; values?: (string | null)[] }): void;
+  execute(config: object): void;
+  sync(): void;
+}
+
+type QueryCallback = (err: Error | null, result: unknown) => void;
+type PgQueryClass = new (text: string, values: undefined, callback: QueryCallback) => object;
 
 /**
- * A string as a PostgreSQL literal, exactly as pg's `client.escapeLiteral` writes it (quotes
- * doubled; with a backslash, backslashes doubled and the `E'…'` form, right whatever
- * standard_conforming_strings says), but without building the answer a character at a time: an
- * audit row's values rarely hold either, and pg's loop cost ~5 µs per row (postgres-literals.test.ts
- * compares the two over every character class).
+ * pg's Query, submitting Bind + Execute of each prepared rider, then the COMMIT, and one Sync: the
+ * backend answers BindComplete and CommandComplete for each, then the COMMIT's, then ReadyForQuery,
+ * which pg's Query collects as it does a multi-statement query's results (the last is the COMMIT's).
+ * After an error the backend skips everything up to the Sync: no COMMIT ran.
  */
-export function escapeLiteral(value: string): string {
-  if (!/['\\]/.test(value)) return `'${value}'`;
-  const quoted = `'${value.replaceAll("'", "''").replaceAll('\\', '\\\\')}'`;
-  return value.includes('\\') ? ` E${quoted}` : quoted;
-}
+function commitPipeline(Query: PgQueryClass) {
+  return class CommitWithRiders extends Query {
+    constructor(private readonly riders: Rider[], callback: QueryCallback) {
+      super('commit', undefined, callback);
+    }
 
-/** A statement's text split around its `$n` parameters: text, parameter index, text, …, text. */
-const PARAMETER_SPLITS = new Map<string, (string | number)[]>();
-function splitParameters(sql: string): (string | number)[] {
-  let parts = PARAMETER_SPLITS.get(sql);
-  if (!parts) {
-    parts = sql.split(/\$(\d+)/).map((part, i) => (i % 2 === 1 ? Number(part) - 1 : part));
-    PARAMETER_SPLITS.set(sql, parts);
-  }
-  return parts;
-}
-
-/** The statement with its `$n` parameters as literals, or null when one cannot be inlined safely. */
-export function inlined(sql: string, parameters: readonly unknown[]): string | null {
-  const parts = splitParameters(sql);
-  let out = parts[0] as string;
-  for (let i = 1; i < parts.length; i += 2) {
-    const p = parameters[parts[i] as number];
-    if (p === null) out += 'NULL';
-    else if (typeof p === 'string' && !p.includes('\0')) out += escapeLiteral(p);
-    else if (typeof p === 'number' && Number.isFinite(p)) out += String(p);
-    else return null;
-    out += parts[i + 1] as string;
-  }
-  return out;
+    submit(connection: PgWire): null {
+      connection.stream.cork?.();
+      try {
+        for (const rider of this.riders) {
+          connection.bind({ statement: rider.name, values: rider.values });
+          connection.execute({});
+        }
+        connection.parse({ text: 'commit' });
+        connection.bind({});
+        connection.execute({});
+        connection.sync();
+      } finally {
+        connection.stream.uncork?.();
+      }
+      return null;
+    }
+  };
 }
 
 class DeadlineClient {
   private broken = false;
   private inTransaction = false;
   /** Statements waiting to ride with this transaction's COMMIT. */
-  private riders: string[] = [];
+  private riders: Rider[] = [];
   constructor(
     private readonly client: PgPoolClient,
     private readonly queryMs: number,
     private readonly health: { outcome(ok: boolean): void; readonly lastSuccess: number },
+    private readonly CommitWithRiders: ReturnType<typeof commitPipeline>,
   ) {
     client.on('error', () => (this.broken = true));
   }
@@ -360,9 +389,9 @@ class DeadlineClient {
     // query and wait out another deadline): refuse at once, it is destroyed on release.
     if (this.broken) throw Object.assign(new Error('database connection discarded after a timeout or a connection error'), { code: 'ETIMEDOUT' });
     if (this.inTransaction && sql.startsWith(WITH_COMMIT)) {
-      const statement = inlined(sql, parameters);
-      if (statement !== null) {
-        this.riders.push(statement);
+      const values = riderValues(parameters);
+      if (values !== null) {
+        this.riders.push({ name: NAMED_STATEMENTS.get(sql)!, text: sql, values });
         return { command: 'INSERT', rowCount: 1, rows: [] } as never;
       }
     }
@@ -371,20 +400,35 @@ class DeadlineClient {
       const riders = sql === 'commit' ? this.riders : [];
       this.riders = [];
       this.inTransaction = false;
-      if (riders.length > 0) {
-        // One simple-query message; its last result is the COMMIT's (kysely reads ROLLBACK there).
-        const results = (await this.run(`${riders.join(';\n')};\ncommit`, [])) as unknown;
-        return (Array.isArray(results) ? results.at(-1) : results) as never;
-      }
+      if (riders.length > 0) return this.commitWith(riders);
     }
     const result = await this.run(sql, parameters);
     if (sql === 'begin' || sql.startsWith('start transaction')) this.inTransaction = true;
     return result;
   }
 
-  private async run(sql: string, parameters: readonly unknown[]): Promise<never> {
+  /** The COMMIT with its riders in one pipeline; a rider this connection has not prepared yet runs first, as a named statement. */
+  private async commitWith(riders: Rider[]): Promise<never> {
+    const prepared = (this.client as unknown as { connection: PgWire }).connection.parsedStatements;
+    const ready: Rider[] = [];
+    for (const rider of riders) {
+      if (prepared[rider.name] === rider.text) ready.push(rider);
+      else await this.run(rider.text, rider.values);
+    }
+    if (ready.length === 0) return this.run('commit', []);
+    const results = (await this.withDeadline(new Promise((resolve, reject) => {
+      this.client.query(new this.CommitWithRiders(ready, (err, result) => (err ? reject(err) : resolve(result))) as never);
+    }))) as unknown;
+    // The COMMIT's result is the last (kysely reads ROLLBACK there).
+    return (Array.isArray(results) ? results.at(-1) : results) as never;
+  }
+
+  private run(sql: string, parameters: readonly unknown[]): Promise<never> {
     const name = NAMED_STATEMENTS.get(sql);
-    const pending = name ? this.client.query({ name, text: sql, values: parameters as unknown[] }) : this.client.query(sql, parameters as unknown[]);
+    return this.withDeadline(name ? this.client.query({ name, text: sql, values: parameters as unknown[] }) : this.client.query(sql, parameters as unknown[]));
+  }
+
+  private async withDeadline(pending: Promise<unknown>): Promise<never> {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_resolve, reject) => {
       // Timers run before pending I/O: a busy event loop would time out an answer that already
