@@ -93,15 +93,17 @@ export async function record(db: Kysely<Database>, input: AuditInput): Promise<v
   const actor = input.actor ?? actorOf(req);
   const userId = input.userId !== undefined ? input.userId : actor.type === 'user' ? actor.id : null;
   const detail = input.detail ?? {};
+  const at = now.toISOString();
   let event: string | null = null;
   if (input.organizationId && (input.outcome ?? 'success') === 'success' && isWebhookEventType(input.action)) {
     const data = input.event ?? { ...(input.target ? { id: input.target.id } : {}), ...detail };
-    event = eventBody(input.action, now, { ...data, actor: { type: actor.type, id: actor.id } });
+    event = eventBody(input.action, at, { ...data, actor: { type: actor.type, id: actor.id } });
   }
+  const userAgent = req?.headers['user-agent'];
   const row = [
-    ulid(now.getTime()), now.toISOString(), input.organizationId ?? null, userId, actor.type, actor.id, actor.credentialKind, actor.credentialId,
+    ulid(now.getTime()), at, input.organizationId ?? null, userId, actor.type, actor.id, actor.credentialKind, actor.credentialId,
     input.action, input.outcome ?? 'success', input.target?.type ?? null, input.target?.id ?? null,
-    req ? requestIp(req) : null, req?.get('user-agent')?.slice(0, MAX_USER_AGENT) ?? null, (req?.res?.locals['requestId'] as string | undefined) ?? null,
+    req ? requestIp(req) : null, userAgent === undefined ? null : userAgent.slice(0, MAX_USER_AGENT), (req?.res?.locals['requestId'] as string | undefined) ?? null,
     JSON.stringify(detail), event,
   ];
   markAuditPending();

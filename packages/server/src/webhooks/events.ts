@@ -1,9 +1,9 @@
 import type { WebhookDeliveryRow } from '../db/schema.js';
 import { ulid } from '../db/ids.js';
 
-/** The body every endpoint receives (Standard Webhooks): `{ type, timestamp, data }`. */
-export function eventBody(type: string, now: Date, data: Record<string, unknown>): string {
-  return JSON.stringify({ type, timestamp: now.toISOString(), data });
+/** The body every endpoint receives (Standard Webhooks): `{ type, timestamp, data }`; `at` is an ISO time. */
+export function eventBody(type: string, at: string, data: Record<string, unknown>): string {
+  return JSON.stringify({ type, timestamp: at, data });
 }
 
 /** A pending delivery of one message to one endpoint, due now. */

@@ -164,7 +164,7 @@ export async function testWebhook(deps: AppDeps, organizationId: string, webhook
   const existing = await find(deps, organizationId, webhookId);
   if (!existing.enabled) throw new HttpError('CONFLICT', 'The webhook is disabled; enable it first');
   const now = deps.clock.now();
-  const payload = eventBody('webhook.test', now, { webhookId: existing.id, organizationId });
+  const payload = eventBody('webhook.test', now.toISOString(), { webhookId: existing.id, organizationId });
   const delivery = newDelivery(existing.id, organizationId, `msg_${ulid(now.getTime())}`, 'webhook.test', payload, now);
   await deps.db.insertInto('webhook_deliveries').values(delivery).execute();
   return toDelivery(delivery);
