@@ -507,7 +507,7 @@ async function main() {
   log('  Audit log and webhook outbox');
   md.push('## Audit log and webhook outbox', '');
   md.push(table(hooks.headers, hooks.rows));
-  md.push('', 'Each write measured in turns against a server started as the benchmark baseline (ACCT_BENCH_NO_AUDIT=1, NODE_ENV=benchmark: no audit row, no outbox row); the measured server has an endpoint subscribed to both events, so each write also queues a delivery (its worker idle meanwhile). On PostgreSQL the CPU counted is acct's and the whole PostgreSQL server's (backends, WAL writer, checkpointer, autovacuum).', '');
+  md.push('', 'Each write measured in turns against a server started as the benchmark baseline (ACCT_BENCH_NO_AUDIT=1, NODE_ENV=benchmark: no audit row, no outbox row); the measured server has an endpoint subscribed to both events, so each write also queues a delivery (its worker idle meanwhile). On PostgreSQL the CPU counted is acct\'s and the whole PostgreSQL server\'s (backends, WAL writer, checkpointer, autovacuum).', '');
 
   md.push('## Sign-in', '');
   md.push(table(
