@@ -53,6 +53,8 @@ export interface Config {
   auditRetentionDays: number;
   /** How often audited changes move from the outbox into the indexed log and webhook deliveries, ms (audit/outbox.ts). */
   auditFlushMs: number;
+  /** SQLite: commits per second from which WAL checkpoints move to a worker thread (db/checkpointer.ts). */
+  sqliteCheckpointWorkerCommits: number;
   /** Webhook URLs may be http and point at private, loopback and link-local addresses (tests, intranets). */
   webhooksAllowPrivate: boolean;
   /** One webhook delivery attempt may take this long in all (connect, send, answer), ms; at most 10 s. */
@@ -187,6 +189,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxConnectionsPerIp: int('ACCT_MAX_CONNECTIONS_PER_IP', env['ACCT_MAX_CONNECTIONS_PER_IP'], 1000),
     auditRetentionDays: int('ACCT_AUDIT_RETENTION_DAYS', env['ACCT_AUDIT_RETENTION_DAYS'], 365),
     auditFlushMs: positive('ACCT_AUDIT_FLUSH_MS', env['ACCT_AUDIT_FLUSH_MS'], 200),
+    sqliteCheckpointWorkerCommits: positive('ACCT_SQLITE_CHECKPOINT_WORKER_COMMITS', env['ACCT_SQLITE_CHECKPOINT_WORKER_COMMITS'], 300),
     webhooksAllowPrivate: bool(env['ACCT_WEBHOOKS_ALLOW_PRIVATE'], false),
     webhookTimeoutMs: Math.min(positive('ACCT_WEBHOOK_TIMEOUT_MS', env['ACCT_WEBHOOK_TIMEOUT_MS'], 10_000), 10_000),
     webhookPollMs: positive('ACCT_WEBHOOK_POLL_MS', env['ACCT_WEBHOOK_POLL_MS'], 500),

@@ -11,9 +11,9 @@ const ON_THREAD_PAGES = 1000;
 /** With the worker, the request thread checkpoints only if the WAL grows this far (the worker stalled). */
 const BACKSTOP_PAGES = 10_000;
 /**
- * Commits per second from which the worker starts: beyond what sign-ins reach (Argon2 holds them
- * near 200 a second on two cores, and their latency is Argon2's), within what the token endpoint
- * and key or project writes reach.
+ * Commits per second from which the worker starts, by default (ACCT_SQLITE_CHECKPOINT_WORKER_COMMITS):
+ * beyond what sign-ins reach (Argon2 holds them near 200 a second on two cores, and their latency
+ * is Argon2's), within what the token endpoint and key or project writes reach.
  */
 const START_COMMITS_PER_SECOND = 300;
 const WATCH_MS = 1000;
@@ -75,10 +75,11 @@ parentPort.on('message', () => {
  * endpoint's p99 (docs/benchmarks.md).
  *
  * Once a second the request thread reads how many transactions were committed (the WAL-index
- * header's change counter in the -shm file: one 4-byte read). From 300 a second on, a worker
- * thread with its own connection looks at the WAL every 20 ms and runs a PASSIVE checkpoint (it
- * waits for no reader or writer) once 500 pages wait to be copied; the request thread keeps only a
- * backstop of 10,000 pages. After 10 s in a row under 75 commits a second the worker ends and
+ * header's change counter in the -shm file: one 4-byte read). From 300 a second on
+ * (ACCT_SQLITE_CHECKPOINT_WORKER_COMMITS), a worker thread with its own connection looks at the
+ * WAL every 20 ms and runs a PASSIVE checkpoint (it waits for no reader or writer) once 500 pages
+ * wait to be copied; the request thread keeps only a backstop of 10,000 pages. After 10 s in a row
+ * under a quarter of that rate (75 commits a second by default) the worker ends and
  * SQLite's default returns. The worker costs ~14 MB resident while it runs, so a quiet server
  * does not carry it. If it fails, checkpoints stay on the request thread.
  *
@@ -88,7 +89,7 @@ parentPort.on('message', () => {
  *
  * Returns the function that stops watching and the worker (before the request thread's connection closes).
  */
-export function startCheckpointer(sqlite: SQLiteDatabase, file: string, logger: Logger): () => void {
+export function startCheckpointer(sqlite: SQLiteDatabase, file: string, logger: Logger, startCommitsPerSecond = START_COMMITS_PER_SECOND): () => void {
   if (isSea()) return () => undefined;
   let module: string;
   try {
@@ -153,10 +154,10 @@ export function startCheckpointer(sqlite: SQLiteDatabase, file: string, logger: 
     lastCommits = now;
     const perSecond = (committed * 1000) / WATCH_MS;
     if (!worker) {
-      if (!broken && perSecond >= START_COMMITS_PER_SECOND) start();
+      if (!broken && perSecond >= startCommitsPerSecond) start();
       return;
     }
-    quiet = perSecond < START_COMMITS_PER_SECOND / 4 ? quiet + 1 : 0;
+    quiet = perSecond < startCommitsPerSecond / 4 ? quiet + 1 : 0;
     if (quiet >= QUIET_SECONDS && !ending) {
       ending = true;
       quiet = 0;

@@ -170,7 +170,7 @@ export async function openDatabase(config: Config, timeouts?: DatabaseTimeouts, 
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const cached = withStatementCache(sqlite, logger ? startCheckpointer(sqlite, file, logger) : undefined);
+  const cached = withStatementCache(sqlite, logger ? startCheckpointer(sqlite, file, logger, config.sqliteCheckpointWorkerCommits) : undefined);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cached }) });
   sqliteHandles.set(db, cached as unknown as SqliteHandle);
   const statement = (text: string) => cached.prepare(text) as unknown as import('better-sqlite3').Statement;
