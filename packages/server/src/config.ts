@@ -53,7 +53,11 @@ export interface Config {
   auditRetentionDays: number;
   /** How often audited changes move from the outbox into the indexed log and webhook deliveries, ms (audit/outbox.ts). */
   auditFlushMs: number;
-  /** SQLite: commits per second from which WAL checkpoints move to a worker thread (db/checkpointer.ts). */
+  /**
+   * SQLite: commits per second from which WAL checkpoints move to a worker thread (db/checkpointer.ts).
+   * 300 by default: beyond what sign-ins reach (Argon2 holds them near 200 a second on two cores,
+   * and their latency is Argon2's), within what the token endpoint and key or project writes reach.
+   */
   sqliteCheckpointWorkerCommits: number;
   /** Webhook URLs may be http and point at private, loopback and link-local addresses (tests, intranets). */
   webhooksAllowPrivate: boolean;

@@ -82,7 +82,12 @@ describe('when Redis goes away', () => {
     try {
       const server = await start(LIMITS(`${PREFIX}outage:`), { REDIS_URL: proxy.url });
       await startOfWindow([server], 3600);
-      expect((await from(null, server, 'GET', '/api/auth/scopes')).status).toBe(200);
+      // Redis answers through the proxy. On a loaded machine one command may miss the 200 ms
+      // deadline this test is about (a 503 before the cut, seen once): the first 200 is what counts
+      // (three tries at most: the budget is six).
+      let before = 0;
+      for (let i = 0; i < 3 && before !== 200; i++) before = (await from(null, server, 'GET', '/api/auth/scopes')).status;
+      expect(before).toBe(200);
       await proxy.cut();
       for (const res of [
         await from(null, server, 'GET', '/api/auth/scopes'),

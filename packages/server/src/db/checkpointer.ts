@@ -10,12 +10,6 @@ import type { Logger } from 'pino';
 const ON_THREAD_PAGES = 1000;
 /** With the worker, the request thread checkpoints only if the WAL grows this far (the worker stalled). */
 const BACKSTOP_PAGES = 10_000;
-/**
- * Commits per second from which the worker starts, by default (ACCT_SQLITE_CHECKPOINT_WORKER_COMMITS):
- * beyond what sign-ins reach (Argon2 holds them near 200 a second on two cores, and their latency
- * is Argon2's), within what the token endpoint and key or project writes reach.
- */
-const START_COMMITS_PER_SECOND = 300;
 const WATCH_MS = 1000;
 /** How often the worker looks at the WAL, and how many pages not yet copied make it checkpoint. */
 const LOOK_MS = 20;
@@ -87,9 +81,10 @@ parentPort.on('message', () => {
  * load as a second copy of SQLite; there the request thread checkpoints as before
  * (docs/architecture.md "SQLite checkpoints in a worker thread").
  *
- * Returns the function that stops watching and the worker (before the request thread's connection closes).
+ * `startCommitsPerSecond` is config.sqliteCheckpointWorkerCommits. Returns the function that stops
+ * watching and the worker (before the request thread's connection closes).
  */
-export function startCheckpointer(sqlite: SQLiteDatabase, file: string, logger: Logger, startCommitsPerSecond = START_COMMITS_PER_SECOND): () => void {
+export function startCheckpointer(sqlite: SQLiteDatabase, file: string, logger: Logger, startCommitsPerSecond: number): () => void {
   if (isSea()) return () => undefined;
   let module: string;
   try {
