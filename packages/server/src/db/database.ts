@@ -277,7 +277,12 @@ const NAMED_STATEMENTS = new Map<string, string>();
  * statement kept by every connection. Returns `sql`.
  */
 export function preparedOnPostgres(sql: string): string {
-  if (!NAMED_STATEMENTS.has(sql)) NAMED_STATEMENTS.set(sql, `acct_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`);
+  return named(sql, 'acct_');
+}
+
+/** Registers `sql` as a named statement (the prefix, then a hash of the text); returns `sql`. */
+function named(sql: string, prefix: string): string {
+  if (!NAMED_STATEMENTS.has(sql)) NAMED_STATEMENTS.set(sql, `${prefix}${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`);
   return sql;
 }
 
@@ -298,9 +303,7 @@ const WITH_COMMIT = '/* acct:with-commit */ ';
  * statement. Nothing may read what it writes before the commit; its answer reports one row.
  */
 export function withCommitOnPostgres(sql: string): string {
-  const marked = WITH_COMMIT + sql;
-  if (!NAMED_STATEMENTS.has(marked)) NAMED_STATEMENTS.set(marked, `acct_c_${createHash('sha256').update(marked).digest('hex').slice(0, 24)}`);
-  return marked;
+  return named(WITH_COMMIT + sql, 'acct_c_');
 }
 
 /** A statement held for the COMMIT: its name, its text and its parameters as the wire carries them. */
