@@ -11,7 +11,7 @@ import path from 'node:path';
 import { CompiledQuery } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, startServer, type RunningServer } from './harness.js';
+import { ROOT, newUser, startServer, type RunningServer } from './harness.js';
 import { sqlOn } from './tenancy-support.js';
 
 type DatabaseModule = typeof import('../src/db/database.js');
@@ -107,5 +107,46 @@ describe('statements riding with the COMMIT', () => {
       expect((await trx.executeQuery(CompiledQuery.raw("SELECT note FROM rider_test WHERE id = 'd2'"))).rows).toEqual([{ note: 'true' }]);
     });
     expect(await rows(['d2'])).toEqual([{ id: 'd2', note: 'true', n: null }]);
+  });
+});
+
+describe("a project creation's rows after the debit ride with the COMMIT", () => {
+  it('begin, the debit (which locks the balance row), then one pipeline: the ledger entry, the project, the COMMIT', async () => {
+    type Credits = typeof import('../src/billing/credits.repository.js');
+    type Projects = typeof import('../src/projects/projects.repository.js');
+    const credits = (await import(path.join(ROOT, 'packages/server/dist/billing/credits.repository.js'))) as Credits;
+    const projects = (await import(path.join(ROOT, 'packages/server/dist/projects/projects.repository.js'))) as Projects;
+    const user = await newUser(server.url, 'riders');
+    const sent: string[] = [];
+    const query = pg.Client.prototype.query;
+    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+      const first = args[0] as string | { text?: string; submit?: unknown };
+      sent.push(typeof first === 'string' ? first : `${typeof first.submit === 'function' && first.constructor !== pg.Query ? 'pipeline: ' : ''}${first.text ?? ''}`);
+      return (query as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof query;
+    const created: string[] = [];
+    try {
+      // Round 1 prepares the two statements on the connection; from round 2 they ride.
+      for (const round of [1, 2, 3]) {
+        sent.length = 0;
+        const now = new Date();
+        const id = `prj_rider_${round}_${Date.now()}`;
+        const balance = await db.transaction().execute(async (trx) => {
+          const after = await credits.debitCredits(trx, { organizationId: user.organizationId, amount: 1, description: `rider ${round}`, now });
+          await projects.insertProject(trx, { id, organization_id: user.organizationId, name: `rider ${round}`, description: '', created_at: now.toISOString(), updated_at: now.toISOString() });
+          return after;
+        });
+        created.push(id);
+        expect(balance).toBe(100 - round);
+        const shown = sent.filter((text) => !text.startsWith('SELECT')).map((text) => (/^update "organizations"/i.test(text) ? 'debit' : text.replace(/^\/\* acct:with-commit \*\/ INSERT INTO (\w+).*$/s, 'marked: $1')));
+        expect(shown).toEqual(round === 1 ? ['begin', 'debit', 'marked: credit_ledger', 'marked: projects', 'commit'] : ['begin', 'debit', 'pipeline: commit']);
+      }
+    } finally {
+      pg.Client.prototype.query = query;
+    }
+    // Both committed: the ledger explains the balance, newest first, and the projects are there.
+    const ledger = (await sqlOn(server, "SELECT balance_after, description FROM credit_ledger WHERE organization_id = ? AND kind = 'debit' ORDER BY id DESC", [user.organizationId])) as { balance_after: number; description: string }[];
+    expect(ledger).toEqual([{ balance_after: 97, description: 'rider 3' }, { balance_after: 98, description: 'rider 2' }, { balance_after: 99, description: 'rider 1' }]);
+    expect(await sqlOn(server, `SELECT count(*)::int AS n FROM projects WHERE id IN (${created.map(() => '?').join(', ')})`, created)).toEqual([{ n: 3 }]);
   });
 });

@@ -1,16 +1,26 @@
-import type { DB } from '../db/database.js';
+import { insertWithCommit, type DB } from '../db/database.js';
 import type { LedgerRow } from '../db/schema.js';
 import { iso } from '../time/clock.js';
 import { ulid } from '../db/ids.js';
 
 /** Storage of an organization's credits: its balance column and the ledger that explains it. */
 
-/** One ledger entry; the balance it reports must already be the organization's. */
-export async function insertLedgerEntry(db: DB, input: { organizationId: string; kind: 'top-up' | 'debit'; amount: number; description: string; balanceAfter: number; idempotencyKey: string | null; now: Date }): Promise<LedgerRow> {
-  const entry: LedgerRow = {
+type LedgerInput = { organizationId: string; kind: 'top-up' | 'debit'; amount: number; description: string; balanceAfter: number; idempotencyKey: string | null; now: Date };
+
+function ledgerRow(input: LedgerInput): LedgerRow {
+  return {
     id: ulid(input.now.getTime()), organization_id: input.organizationId, kind: input.kind, amount: input.amount,
     description: input.description, balance_after: input.balanceAfter, idempotency_key: input.idempotencyKey, created_at: iso(input.now),
   };
+}
+
+const LEDGER_COLUMNS = ['id', 'organization_id', 'kind', 'amount', 'description', 'balance_after', 'idempotency_key', 'created_at'] as const;
+/** A debit's entry (no idempotency key, so no unique index to trip at COMMIT). */
+const INSERT_DEBIT = insertWithCommit('credit_ledger', LEDGER_COLUMNS);
+
+/** One ledger entry; the balance it reports must already be the organization's. */
+export async function insertLedgerEntry(db: DB, input: LedgerInput): Promise<LedgerRow> {
+  const entry = ledgerRow(input);
   await db.insertInto('credit_ledger').values(entry).execute();
   return entry;
 }
@@ -40,7 +50,11 @@ export async function debitCredits(db: DB, input: { organizationId: string; amou
     .returning('credit_balance')
     .executeTakeFirst();
   if (!updated) return null;
-  await insertLedgerEntry(db, { ...input, kind: 'debit', amount: -input.amount, balanceAfter: updated.credit_balance, idempotencyKey: null });
+  // The entry's id is made now, after the balance row is locked, so ids follow the balances.
+  const entry = ledgerRow({ ...input, kind: 'debit', amount: -input.amount, balanceAfter: updated.credit_balance, idempotencyKey: null });
+  // Rides with the COMMIT on PostgreSQL: the balance row stays locked until then, and a round trip
+  // of its own would lengthen every other debit's wait on it.
+  await INSERT_DEBIT(db, LEDGER_COLUMNS.map((c) => entry[c]));
   return updated.credit_balance;
 }
 

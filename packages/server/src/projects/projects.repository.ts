@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Pagination } from '@acct/shared';
-import type { DB } from '../db/database.js';
+import { insertWithCommit, type DB } from '../db/database.js';
 import type { ProjectRow } from '../db/schema.js';
 import { decodeCursor, encodeCursor, page } from '../http/pagination.js';
 
@@ -38,8 +38,11 @@ export async function findOrgProject(db: DB, organizationId: string, id: string)
   return db.selectFrom('projects').selectAll().where('organization_id', '=', organizationId).where('id', '=', id).executeTakeFirst();
 }
 
+const INSERT_PROJECT = insertWithCommit('projects', ['id', 'organization_id', 'name', 'description', 'created_at', 'updated_at']);
+
+/** Inside a transaction on PostgreSQL the row rides with the COMMIT: nothing in the transaction may read it. */
 export async function insertProject(db: DB, row: ProjectRow): Promise<void> {
-  await db.insertInto('projects').values(row).execute();
+  await INSERT_PROJECT(db, [row.id, row.organization_id, row.name, row.description, row.created_at, row.updated_at]);
 }
 
 export async function updateProjectColumns(db: DB, organizationId: string, id: string, changes: Partial<Pick<ProjectRow, 'name' | 'description' | 'updated_at'>>): Promise<void> {
