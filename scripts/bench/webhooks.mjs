@@ -13,6 +13,9 @@
 //   server's CPU counts with acct's: backends, WAL writer, checkpointer, autovacuum). The machine is shared: each turn gives one ratio (CPU per write
 //   with / without) and the figure is the median of the turns. The worker of the measured server
 //   is idle (ACCT_WEBHOOK_POLL_MS=1 h): the figure is the cost of the write, not of sending.
+//   BENCH_WEBHOOKS_TURNS=together loads both servers at once in each turn instead (`runTogether`:
+//   on PostgreSQL each side's own backends apart, the rest of the cluster against the audit side);
+//   its A/A runs were no tighter than alternating ones (docs/benchmarks.md "Session 15").
 // - The delivery worker's throughput on one instance (SQLite): 3,000 due deliveries put in the
 //   outbox at once, sent to a receiver on 127.0.0.1 that answers 204; events per second until the last arrives.
 import fs from 'node:fs';
@@ -151,6 +154,49 @@ async function run(title, s, opts, expectStatus, warmup, duration, log) {
   return r;
 }
 
+/** CPU seconds of each PostgreSQL backend serving `database` (its connections), by pid. */
+async function backendsCpu(database) {
+  const pids = await withPgAdmin(async (admin) => (await admin.query('SELECT pid FROM pg_stat_activity WHERE datname = $1', [database])).rows.map((r) => r.pid));
+  return new Map(pids.map((pid) => [pid, statCpu(pid)?.cpu ?? 0]));
+}
+
+/** CPU a database's backends spent between two snapshots (a backend that appeared in between counts from zero). */
+function backendsSpent(before, after) {
+  let total = 0;
+  for (const [pid, cpu] of after) total += cpu - (before.get(pid) ?? 0);
+  return total;
+}
+
+/**
+ * Both servers loaded at once for one turn, each by its own load generator: whatever the shared
+ * machine does during the turn (another tenant, a slower core, PostgreSQL's checkpoint) it does
+ * to both, so the turn's ratio compares like with like. Each side's CPU is its own process's and,
+ * on PostgreSQL, its own database's backends'; what the cluster spent besides (WAL writer,
+ * checkpointer, autovacuum, backends that exited) is all counted against the audit side, which
+ * makes the figure an upper bound.
+ */
+async function runTogether(title, sides, duration, log) {
+  const postgres = sides[0].s.postmaster;
+  const snapshot = async () => ({
+    servers: sides.map((side) => cpuSecondsOf(side.s.pid)),
+    backends: postgres ? await Promise.all(sides.map((side) => backendsCpu(side.s.database))) : [],
+    cluster: postgres ? clusterCpu(postgres) : 0,
+  });
+  const before = await snapshot();
+  const results = await Promise.all(sides.map((side) => cannon({ ...side.opts, title: `${title}, ${side.label}`, duration }, { expectStatus: side.expectStatus })));
+  const after = await snapshot();
+  const backends = sides.map((_, i) => (postgres ? backendsSpent(before.backends[i], after.backends[i]) : 0));
+  const shared = postgres ? Math.max(0, after.cluster - before.cluster - backends.reduce((a, b) => a + b, 0)) : 0;
+  return results.map((r, i) => {
+    const server = after.servers[i] == null || before.servers[i] == null ? null : after.servers[i] - before.servers[i];
+    const own = server === null ? null : server + backends[i] + (sides[i].audited ? shared : 0);
+    r.cpuUs = own === null ? null : (own * 1e6) / r.total;
+    const pgUs = postgres ? ` (PostgreSQL backends ${Math.round((backends[i] * 1e6) / r.total)}${sides[i].audited ? `, rest of the cluster ${Math.round((shared * 1e6) / r.total)}` : ''})` : '';
+    log(`${title}, ${sides[i].label}: ${fmtInt(r.rps)}/s, p99 ${fmtMs(r.p99)}, CPU ${r.cpuUs === null ? '?' : Math.round(r.cpuUs)} µs each${pgUs} (${fmtInt(r.total)} writes)`);
+    return r;
+  });
+}
+
 const median = (xs) => {
   const sorted = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
@@ -189,6 +235,7 @@ async function measureWrites(dialect, sink, { duration, warmup, turns, baseEnv, 
     });
     const runs = { projectWith: [], projectWithout: [], keyWith: [], keyWithout: [] };
     const keys = process.env.BENCH_WEBHOOKS_WRITES !== 'project';
+    const together = process.env.BENCH_WEBHOOKS_TURNS === 'together';
     // Both servers warmed up before the first turn, longer than between turns: in the first turns
     // a write still cost 10–20 % more than in the last (JIT, PostgreSQL's caches and statistics of
     // tables that were empty), which moved the first ratios by as much as the audit costs.
@@ -197,8 +244,17 @@ async function measureWrites(dialect, sink, { duration, warmup, turns, baseEnv, 
       if (keys) await cannon({ ...key(who, s), title: `${dialect}, warm-up, key creation`, duration: warmup }, { expectStatus: 200 });
     }
     for (let turn = 1; turn <= turns; turn++) {
-      // Alternate which side goes first, so a load that grows or shrinks during a turn favours neither.
       const pair = async (name, make, status, withList, withoutList) => {
+        if (together) {
+          const [w, wo] = await runTogether(`${dialect}, turn ${turn}, ${name}`, [
+            { s: withAudit, opts: make(a, withAudit), expectStatus: status, label: 'audit + outbox', audited: true },
+            { s: without, opts: make(b, without), expectStatus: status, label: 'baseline', audited: false },
+          ], duration, log);
+          withList.push(w);
+          withoutList.push(wo);
+          return;
+        }
+        // Alternate which side goes first, so a load that grows or shrinks during a turn favours neither.
         const sides = [[without, b, withoutList, 'baseline'], [withAudit, a, withList, 'audit + outbox']];
         if (turn % 2 === 0) sides.reverse();
         for (const [s, who, list, label] of sides) list.push(await run(`${dialect}, turn ${turn}, ${name}, ${label}`, s, make(who, s), status, warmup, duration, log));
