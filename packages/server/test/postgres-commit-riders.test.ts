@@ -34,6 +34,23 @@ afterAll(async () => {
 const INSERT = 'INSERT INTO rider_test (id, note, n) VALUES ($1, $2, $3)';
 const rows = async (ids: string[]) => (await sqlOn(server, `SELECT id, note, n FROM rider_test WHERE id IN (${ids.map(() => '?').join(', ')}) ORDER BY id`, ids)) as { id: string; note: string; n: number | null }[];
 
+/**
+ * Records into `sent` what reaches pg's client (the same module the server's database layer
+ * loads): a statement's text, or `pipeline: commit` for the COMMIT's pipeline (pg's Query
+ * subclass). Returns the function that stops recording.
+ */
+function recordSent(sent: string[]): () => void {
+  const query = pg.Client.prototype.query;
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    const first = args[0] as string | { text?: string; submit?: unknown };
+    sent.push(typeof first === 'string' ? first : `${typeof first.submit === 'function' && first.constructor !== pg.Query ? 'pipeline: ' : ''}${first.text ?? ''}`);
+    return (query as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof query;
+  return () => {
+    pg.Client.prototype.query = query;
+  };
+}
+
 describe('statements riding with the COMMIT', () => {
   it('commit with the transaction, unseen before it, with every character of their strings, prepared once per connection', async () => {
     const tricky = "it's a \\back\\slash, ''quotes'', $1 and $$ dollars, 日本語, emoji 🙂, a tab\tand a\nnewline; DROP TABLE rider_test; --";
@@ -42,12 +59,7 @@ describe('statements riding with the COMMIT', () => {
     // transaction sends begin, the insert, the marked statement and the COMMIT; later ones send
     // the COMMIT's pipeline (pg's Query, text 'commit') instead of the last two.
     const sent: string[] = [];
-    const query = pg.Client.prototype.query;
-    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-      const first = args[0] as string | { text?: string; submit?: unknown };
-      sent.push(typeof first === 'string' ? first : `${typeof first.submit === 'function' && first.constructor !== pg.Query ? 'pipeline: ' : ''}${first.text ?? ''}`);
-      return (query as (...a: unknown[]) => unknown).apply(this, args);
-    } as typeof query;
+    const restore = recordSent(sent);
     for (const round of [1, 2, 3]) {
       const [plain, rider] = [`a${round}1`, `a${round}2`];
       sent.length = 0;
@@ -64,7 +76,7 @@ describe('statements riding with the COMMIT', () => {
       );
       expect(await rows([plain, rider])).toEqual([{ id: plain, note: 'plain', n: 1 }, { id: rider, note: tricky, n: round }]);
     }
-    pg.Client.prototype.query = query;
+    restore();
     // One prepared statement on the connection (pg-pool hands back the connection released last).
     const prepared = await db.transaction().execute(async (trx) =>
       (await trx.executeQuery<{ name: string }>(CompiledQuery.raw("SELECT name FROM pg_prepared_statements WHERE statement LIKE '%INSERT INTO rider_test%'"))).rows);
@@ -118,12 +130,7 @@ describe("a project creation's rows after the debit ride with the COMMIT", () =>
     const projects = (await import(path.join(ROOT, 'packages/server/dist/projects/projects.repository.js'))) as Projects;
     const user = await newUser(server.url, 'riders');
     const sent: string[] = [];
-    const query = pg.Client.prototype.query;
-    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-      const first = args[0] as string | { text?: string; submit?: unknown };
-      sent.push(typeof first === 'string' ? first : `${typeof first.submit === 'function' && first.constructor !== pg.Query ? 'pipeline: ' : ''}${first.text ?? ''}`);
-      return (query as (...a: unknown[]) => unknown).apply(this, args);
-    } as typeof query;
+    const restore = recordSent(sent);
     const created: string[] = [];
     try {
       // Round 1 prepares the two statements on the connection; from round 2 they ride.
@@ -142,7 +149,7 @@ describe("a project creation's rows after the debit ride with the COMMIT", () =>
         expect(shown).toEqual(round === 1 ? ['begin', 'debit', 'marked: credit_ledger', 'marked: projects', 'commit'] : ['begin', 'debit', 'pipeline: commit']);
       }
     } finally {
-      pg.Client.prototype.query = query;
+      restore();
     }
     // Both committed: the ledger explains the balance, newest first, and the projects are there.
     const ledger = (await sqlOn(server, "SELECT balance_after, description FROM credit_ledger WHERE organization_id = ? AND kind = 'debit' ORDER BY id DESC", [user.organizationId])) as { balance_after: number; description: string }[];
