@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import { CompiledQuery, PostgresAdapter, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { isWebhookEventType } from '@acct/shared';
 import type { Principal } from '../auth/principal.js';
 import type { Database } from '../db/schema.js';
@@ -8,7 +8,7 @@ import { requestIp } from '../http/client-ip.js';
 import { ulid, ulidTimePrefix } from '../db/ids.js';
 import { eventBody } from '../webhooks/events.js';
 import { AUDIT_COLUMNS, markAuditPending } from './outbox.js';
-import { sqliteWriterOf, withCommitOnPostgres } from '../db/database.js';
+import { insertWithCommit } from '../db/database.js';
 import { currentRequest } from './request-context.js';
 
 /** Who acted, as a row keeps it. */
@@ -66,13 +66,11 @@ function clockOf(req: Request | undefined): Clock | undefined {
 
 const MAX_USER_AGENT = 512;
 
-const COLUMNS = [...AUDIT_COLUMNS, 'event'];
-/** One row in the outbox (audit/outbox.ts): plain SQL, it runs in every audited write. */
-const INSERT = {
-  sqlite: `INSERT INTO audit_outbox (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`,
-  // In a transaction it rides with the COMMIT (withCommitOnPostgres): no round trip of its own.
-  postgres: withCommitOnPostgres(`INSERT INTO audit_outbox (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`),
-};
+/**
+ * One row in the outbox (audit/outbox.ts), in every audited write: on PostgreSQL it rides with the
+ * COMMIT, on SQLite it runs on the transaction's own connection (insertWithCommit).
+ */
+const INSERT = insertWithCommit('audit_outbox', [...AUDIT_COLUMNS, 'event']);
 
 let recording = true;
 /** The benchmark's baseline (config.benchNoAudit): writes neither audit rows nor events. */
@@ -107,14 +105,7 @@ export async function record(db: Kysely<Database>, input: AuditInput): Promise<v
     JSON.stringify(detail), event,
   ];
   markAuditPending();
-  // Inside a transaction on SQLite: the cached statement, run on the transaction's own connection
-  // (kysely's async driver costs more than this insert).
-  const direct = sqliteWriterOf(db);
-  if (direct) {
-    direct.run(INSERT.sqlite, row);
-    return;
-  }
-  await db.executeQuery(CompiledQuery.raw(db.getExecutor().adapter instanceof PostgresAdapter ? INSERT.postgres : INSERT.sqlite, row));
+  await INSERT(db, row);
 }
 
 /** Deletes rows older than `days` (retention); returns how many went. */

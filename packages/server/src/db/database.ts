@@ -307,17 +307,24 @@ export function withCommitOnPostgres(sql: string): string {
 }
 
 /**
- * An INSERT of one row into `table` whose result nobody reads: on PostgreSQL, inside a
- * transaction, it rides with the COMMIT (withCommitOnPostgres); elsewhere it runs at once. For
- * the rows a write adds after taking a lock that others wait on (the organization's balance row):
- * each round trip inside that window lengthens every other writer's wait (docs/benchmarks.md
- * "Session 15").
+ * An INSERT of one row into `table` whose result nobody reads, for the rows of hot writes (the
+ * audit outbox row of every audited change, a debit's ledger entry, a new project). Inside a
+ * transaction on PostgreSQL it rides with the COMMIT (withCommitOnPostgres): no round trip of its
+ * own, and none inside the window where the write holds a lock others wait on (the organization's
+ * balance row; docs/benchmarks.md "Session 15"). Inside a transaction on SQLite it runs on the
+ * transaction's own connection (sqliteWriterOf: kysely's async driver costs more than such an
+ * insert). Elsewhere it runs at once.
  */
 export function insertWithCommit<T extends keyof Database & string>(table: T, columns: readonly (keyof Database[T] & string)[]): (db: DB, values: unknown[]) => Promise<void> {
   const list = columns.join(', ');
   const sqlite = `INSERT INTO ${table} (${list}) VALUES (${columns.map(() => '?').join(', ')})`;
   const postgres = withCommitOnPostgres(`INSERT INTO ${table} (${list}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})`);
   return async (db, values) => {
+    const direct = sqliteWriterOf(db);
+    if (direct) {
+      direct.run(sqlite, values);
+      return;
+    }
     await db.executeQuery(CompiledQuery.raw(db.getExecutor().adapter instanceof PostgresAdapter ? postgres : sqlite, values));
   };
 }
