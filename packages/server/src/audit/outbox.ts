@@ -44,13 +44,17 @@ const SQLITE = {
 /**
  * PostgreSQL: one statement per batch. Several instances flush at once: each takes rows no other
  * holds (FOR UPDATE SKIP LOCKED) and deletes them as it moves them, so each row moves exactly once.
+ * A flush before a read (`flushBeforeReading`) waits for the rows another flush holds instead of
+ * skipping them (FOR UPDATE): once it returns, every event committed before it is a delivery, not
+ * half of them with the rest still in another flush's open transaction.
  */
-const POSTGRES = preparedOnPostgres(`WITH moved AS (
-    DELETE FROM audit_outbox WHERE seq IN (SELECT seq FROM audit_outbox ORDER BY seq LIMIT ${BATCH} FOR UPDATE SKIP LOCKED)
+const postgresFlush = (lock: string) => preparedOnPostgres(`WITH moved AS (
+    DELETE FROM audit_outbox WHERE seq IN (SELECT seq FROM audit_outbox ORDER BY seq LIMIT ${BATCH} ${lock})
     RETURNING ${COLUMNS}, event),
   entries AS (INSERT INTO audit_entries (${COLUMNS}) SELECT ${COLUMNS} FROM moved),
   deliveries AS (${deliveriesSql('moved', '', (h, n) => `strpos(${h}, ${n}) > 0`)})
   SELECT count(*)::int AS moved FROM moved`);
+const POSTGRES = { skip: postgresFlush('FOR UPDATE SKIP LOCKED'), wait: postgresFlush('FOR UPDATE') };
 
 /** Set by every audited write in this process: the flush timer has something to move. */
 let pending = true;
@@ -62,16 +66,17 @@ export function markAuditPending(): void {
 
 /**
  * Moves what waits in the outbox, batch after batch; returns how many rows moved. On SQLite it
- * does nothing while this process wrote nothing since the last flush (the only writer).
+ * does nothing while this process wrote nothing since the last flush (the only writer). On
+ * PostgreSQL it skips rows another flush holds, unless `waitForOthers` (before a read).
  */
-export async function flushAuditOutbox(db: DB): Promise<number> {
+export async function flushAuditOutbox(db: DB, waitForOthers = false): Promise<number> {
   const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
   if (!postgres && !pending) return 0;
   pending = false;
   let moved = 0;
   try {
     for (;;) {
-      const n = postgres ? await flushPostgres(db) : await flushSqlite(db);
+      const n = postgres ? await flushPostgres(db, waitForOthers) : await flushSqlite(db);
       moved += n;
       if (n < BATCH) return moved;
     }
@@ -88,11 +93,11 @@ export async function flushAuditOutbox(db: DB): Promise<number> {
  * the read (it only lacks the newest deliveries); the timer tries again.
  */
 export async function flushBeforeReading(db: DB, logger: Logger): Promise<void> {
-  await flushAuditOutbox(db).catch((err: unknown) => logger.warn({ err }, 'audit outbox: flush before a read failed; the timer retries'));
+  await flushAuditOutbox(db, true).catch((err: unknown) => logger.warn({ err }, 'audit outbox: flush before a read failed; the timer retries'));
 }
 
-async function flushPostgres(db: DB): Promise<number> {
-  const result = await db.executeQuery<{ moved: number }>(CompiledQuery.raw(POSTGRES, []));
+async function flushPostgres(db: DB, waitForOthers: boolean): Promise<number> {
+  const result = await db.executeQuery<{ moved: number }>(CompiledQuery.raw(waitForOthers ? POSTGRES.wait : POSTGRES.skip, []));
   return result.rows[0]?.moved ?? 0;
 }
 
