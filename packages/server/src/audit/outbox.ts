@@ -33,12 +33,26 @@ const deliveriesSql = (from: string, batch: string, contains: (haystack: string,
    FROM ${from} o JOIN webhook_endpoints e ON e.organization_id = o.organization_id
    WHERE ${batch} o.event IS NOT NULL AND e.enabled = 1 AND e.created_at <= o.created_at AND ${contains('e.events', `'"' || o.action || '"'`)}`;
 
+/**
+ * SQLite: each batch is first taken out of the outbox into a table of the connection's own (TEMP,
+ * in memory) and deleted, and only then copied into `audit_entries` and `webhook_deliveries`, so
+ * the outbox pages the delete frees are the pages those inserts take. Deleted last (as it was),
+ * they stayed on the freelist for the requests after the flush: a B-tree split that takes a
+ * freelist page numbered below its sibling swaps the two through a page number far past the end
+ * of the file, and the commit after such a swap walks the whole page cache (16 MB, ~4,000 pages)
+ * to drop it: ~5 µs of every project creation (docs/benchmarks.md "Session 16").
+ */
+const MOVING = 'temp.audit_moving';
 const SQLITE = {
+  // Columns without a type (no affinity): values go in and come out exactly as the outbox held them.
+  moving: `CREATE TEMP TABLE IF NOT EXISTS audit_moving (seq INTEGER PRIMARY KEY, ${COLUMNS}, event)`,
   last: `SELECT max(seq) AS last FROM (SELECT seq FROM audit_outbox ORDER BY seq LIMIT ${BATCH})`,
-  entries: `INSERT INTO audit_entries (${COLUMNS}) SELECT ${COLUMNS} FROM audit_outbox WHERE seq <= ? ORDER BY seq`,
-  // `instr`, not LIKE with a parameter: SQLite re-prepares such a statement on every bind.
-  deliveries: deliveriesSql('audit_outbox', 'o.seq <= ? AND', (h, n) => `instr(${h}, ${n}) > 0`),
+  take: `INSERT INTO ${MOVING} (seq, ${COLUMNS}, event) SELECT seq, ${COLUMNS}, event FROM audit_outbox WHERE seq <= ?`,
   remove: 'DELETE FROM audit_outbox WHERE seq <= ?',
+  entries: `INSERT INTO audit_entries (${COLUMNS}) SELECT ${COLUMNS} FROM ${MOVING} ORDER BY seq`,
+  // `instr`, not LIKE with a parameter: SQLite re-prepares such a statement on every bind.
+  deliveries: deliveriesSql(MOVING, '', (h, n) => `instr(${h}, ${n}) > 0`),
+  clear: `DELETE FROM ${MOVING}`,
 };
 
 /**
@@ -101,24 +115,34 @@ async function flushPostgres(db: DB, waitForOthers: boolean): Promise<number> {
   return result.rows[0]?.moved ?? 0;
 }
 
+/** One batch's statements after SQLITE.last, in order, with their parameters; the delete's count is the batch's. */
+const sqliteSteps = (last: number): [string, unknown[]][] => [
+  [SQLITE.moving, []], [SQLITE.take, [last]], [SQLITE.remove, [last]], [SQLITE.entries, []], [SQLITE.deliveries, []], [SQLITE.clear, []],
+];
+
 async function flushSqlite(db: DB): Promise<number> {
-  const batch = (run: (sql: string, parameters: readonly unknown[]) => unknown, get: (sql: string) => { last: number | null } | undefined): number => {
-    const last = get(SQLITE.last)?.last;
-    if (last == null) return 0;
-    run(SQLITE.entries, [last]);
-    run(SQLITE.deliveries, [last]);
-    return Number(run(SQLITE.remove, [last]));
-  };
   // One synchronous transaction on the connection; between two awaits of a kysely transaction
   // (the connection busy), through kysely instead.
-  const direct = sqliteImmediate(db, (s) => batch((sql, p) => s.run(sql, p), (sql) => s.get<{ last: number | null }>(sql, [])));
+  const direct = sqliteImmediate(db, (s) => {
+    const last = s.get<{ last: number | null }>(SQLITE.last, [])?.last;
+    if (last == null) return 0;
+    let moved = 0;
+    for (const [sql, parameters] of sqliteSteps(last)) {
+      const changed = s.run(sql, parameters);
+      if (sql === SQLITE.remove) moved = changed;
+    }
+    return moved;
+  });
   if (direct !== undefined) return direct;
   return db.transaction().execute(async (trx) => {
     const last = (await trx.executeQuery<{ last: number | null }>(CompiledQuery.raw(SQLITE.last, []))).rows[0]?.last;
     if (last == null) return 0;
-    await trx.executeQuery(CompiledQuery.raw(SQLITE.entries, [last]));
-    await trx.executeQuery(CompiledQuery.raw(SQLITE.deliveries, [last]));
-    return Number((await trx.executeQuery(CompiledQuery.raw(SQLITE.remove, [last]))).numAffectedRows ?? 0);
+    let moved = 0;
+    for (const [sql, parameters] of sqliteSteps(last)) {
+      const changed = Number((await trx.executeQuery(CompiledQuery.raw(sql, parameters))).numAffectedRows ?? 0);
+      if (sql === SQLITE.remove) moved = changed;
+    }
+    return moved;
   });
 }
 
