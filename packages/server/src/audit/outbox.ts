@@ -34,8 +34,8 @@ const deliveriesSql = (from: string, batch: string, contains: (haystack: string,
    WHERE ${batch} o.event IS NOT NULL AND e.enabled = 1 AND e.created_at <= o.created_at AND ${contains('e.events', `'"' || o.action || '"'`)}`;
 
 /**
- * SQLite: each batch is first taken out of the outbox into a table of the connection's own (TEMP,
- * in memory) and deleted, and only then copied into `audit_entries` and `webhook_deliveries`, so
+ * SQLite: each batch is first taken out of the outbox into a TEMP table (the connection's own,
+ * held in its page cache, gone with the process) and deleted, and only then copied into `audit_entries` and `webhook_deliveries`, so
  * the outbox pages the delete frees are the pages those inserts take. Deleted last (as it was),
  * they stayed on the freelist for the requests after the flush: a B-tree split that takes a
  * freelist page numbered below its sibling swaps the two through a page number far past the end
