@@ -35,12 +35,13 @@ const deliveriesSql = (from: string, batch: string, contains: (haystack: string,
 
 /**
  * SQLite: each batch is first taken out of the outbox into a TEMP table (the connection's own,
- * held in its page cache, gone with the process) and deleted, and only then copied into `audit_entries` and `webhook_deliveries`, so
- * the outbox pages the delete frees are the pages those inserts take. Deleted last (as it was),
- * they stayed on the freelist for the requests after the flush: a B-tree split that takes a
- * freelist page numbered below its sibling swaps the two through a page number far past the end
- * of the file, and the commit after such a swap walks the whole page cache (16 MB, ~4,000 pages)
- * to drop it: ~5 µs of every project creation (docs/benchmarks.md "Session 16").
+ * held in its page cache, gone with the process) and deleted, and only then copied into
+ * `audit_entries` and `webhook_deliveries`, so the outbox pages the delete frees are the pages
+ * those inserts take. Deleted last (as it was), they stayed on the freelist for the requests after
+ * the flush: a B-tree split that takes a freelist page numbered below its sibling swaps the two
+ * through a page number far past the end of the file, and the commit after such a swap walks the
+ * whole page cache (16 MB, ~4,000 pages) to drop it: ~5 µs of every project creation
+ * (docs/benchmarks.md "Session 16").
  */
 const MOVING = 'temp.audit_moving';
 const SQLITE = {
@@ -115,34 +116,27 @@ async function flushPostgres(db: DB, waitForOthers: boolean): Promise<number> {
   return result.rows[0]?.moved ?? 0;
 }
 
-/** One batch's statements after SQLITE.last, in order, with their parameters; the delete's count is the batch's. */
+/** One batch's statements after SQLITE.last, in order, with their parameters. */
 const sqliteSteps = (last: number): [string, unknown[]][] => [
   [SQLITE.moving, []], [SQLITE.take, [last]], [SQLITE.remove, [last]], [SQLITE.entries, []], [SQLITE.deliveries, []], [SQLITE.clear, []],
 ];
+/** The step whose count is the batch's: the delete from the outbox. */
+const REMOVED = 2;
 
 async function flushSqlite(db: DB): Promise<number> {
   // One synchronous transaction on the connection; between two awaits of a kysely transaction
   // (the connection busy), through kysely instead.
   const direct = sqliteImmediate(db, (s) => {
     const last = s.get<{ last: number | null }>(SQLITE.last, [])?.last;
-    if (last == null) return 0;
-    let moved = 0;
-    for (const [sql, parameters] of sqliteSteps(last)) {
-      const changed = s.run(sql, parameters);
-      if (sql === SQLITE.remove) moved = changed;
-    }
-    return moved;
+    return last == null ? 0 : sqliteSteps(last).map(([sql, parameters]) => s.run(sql, parameters))[REMOVED]!;
   });
   if (direct !== undefined) return direct;
   return db.transaction().execute(async (trx) => {
     const last = (await trx.executeQuery<{ last: number | null }>(CompiledQuery.raw(SQLITE.last, []))).rows[0]?.last;
     if (last == null) return 0;
-    let moved = 0;
-    for (const [sql, parameters] of sqliteSteps(last)) {
-      const changed = Number((await trx.executeQuery(CompiledQuery.raw(sql, parameters))).numAffectedRows ?? 0);
-      if (sql === SQLITE.remove) moved = changed;
-    }
-    return moved;
+    const changes: number[] = [];
+    for (const [sql, parameters] of sqliteSteps(last)) changes.push(Number((await trx.executeQuery(CompiledQuery.raw(sql, parameters))).numAffectedRows ?? 0));
+    return changes[REMOVED]!;
   });
 }
 
