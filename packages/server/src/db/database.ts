@@ -170,6 +170,11 @@ export async function openDatabase(config: Config, timeouts?: DatabaseTimeouts, 
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
+  // TEMP tables and statement journals in memory, not in files under /tmp: the audit flush's
+  // batch (`temp.audit_moving`, at most 1,000 rows) and the journal of its multi-row inserts, which
+  // SQLite wrote to a temp file once past 64 KiB: ~1.5 µs of each audited write's share of the
+  // flush (docs/benchmarks.md "Session 17").
+  sqlite.pragma('temp_store = MEMORY');
   const cached = withStatementCache(sqlite, logger ? startCheckpointer(sqlite, file, logger, config.sqliteCheckpointWorkerCommits) : undefined);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cached }) });
   sqliteHandles.set(db, cached as unknown as SqliteHandle);
