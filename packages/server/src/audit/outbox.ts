@@ -71,6 +71,21 @@ const postgresFlush = (lock: string) => preparedOnPostgres(`WITH moved AS (
   SELECT count(*)::int AS moved FROM moved`);
 const POSTGRES = { skip: postgresFlush('FOR UPDATE SKIP LOCKED'), wait: postgresFlush('FOR UPDATE') };
 
+/**
+ * PostgreSQL: every row a flush moves leaves a dead tuple in the outbox's heap. Until a VACUUM
+ * marks that space free, new rows go to new pages at the end: the heap held every row ever written
+ * (9.5 MB after 13,000 project creations with 400 rows live), and each flush, which reads the
+ * outbox in full, read all of it, a cost per audited write that grew with the server's age
+ * (docs/benchmarks.md "Session 17"). autovacuum would get to it within a minute when it is on (it
+ * may be off, and a minute is ~40,000 rows at the bench's rate); the flusher vacuums the outbox
+ * itself once rows have moved and this long has passed. SKIP_LOCKED: while another instance
+ * vacuums it, this one does not wait.
+ */
+const VACUUM_MS = 1000;
+const VACUUM = 'VACUUM (SKIP_LOCKED) audit_outbox';
+/** Rows this process moved out of the outbox on PostgreSQL since its last vacuum. */
+let movedSinceVacuum = 0;
+
 /** Set by every audited write in this process: the flush timer has something to move. */
 let pending = true;
 
@@ -113,7 +128,24 @@ export async function flushBeforeReading(db: DB, logger: Logger): Promise<void> 
 
 async function flushPostgres(db: DB, waitForOthers: boolean): Promise<number> {
   const result = await db.executeQuery<{ moved: number }>(CompiledQuery.raw(waitForOthers ? POSTGRES.wait : POSTGRES.skip, []));
-  return result.rows[0]?.moved ?? 0;
+  const moved = result.rows[0]?.moved ?? 0;
+  movedSinceVacuum += moved;
+  return moved;
+}
+
+/** PostgreSQL: vacuums the outbox if this process moved rows out of it since it last did; returns whether it did. */
+export async function vacuumAuditOutbox(db: DB): Promise<boolean> {
+  if (movedSinceVacuum === 0 || !(db.getExecutor().adapter instanceof PostgresAdapter)) return false;
+  const moved = movedSinceVacuum;
+  movedSinceVacuum = 0;
+  try {
+    // Outside any transaction (VACUUM cannot run in one): a pooled connection of its own.
+    await db.executeQuery(CompiledQuery.raw(VACUUM, []));
+    return true;
+  } catch (err) {
+    movedSinceVacuum += moved;
+    throw err;
+  }
 }
 
 /** One batch's statements after SQLITE.last, in order, with their parameters. */
@@ -143,11 +175,12 @@ async function flushSqlite(db: DB): Promise<number> {
 /** How often the flusher looks in the outbox even though this process wrote nothing (rows another process left, e.g. `acct-server admin`). */
 const LOOK_ANYWAY_MS = 5000;
 
-/** Flushes every `everyMs` (ACCT_AUDIT_FLUSH_MS), and once more when stopped. */
+/** Flushes every `everyMs` (ACCT_AUDIT_FLUSH_MS), and once more when stopped; on PostgreSQL vacuums the outbox every VACUUM_MS while rows move. */
 export class AuditFlusher {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<unknown> = Promise.resolve();
   private lastLook = 0;
+  private lastVacuum = 0;
 
   constructor(private readonly db: DB, private readonly everyMs: number, private readonly logger: Logger) {}
 
@@ -161,6 +194,12 @@ export class AuditFlusher {
       this.running = this.running.then(() => flushAuditOutbox(this.db)).catch((err: unknown) => {
         this.logger.warn({ err }, 'audit outbox: flush failed; retrying');
       });
+      if (now - this.lastVacuum >= VACUUM_MS) {
+        this.lastVacuum = now;
+        this.running = this.running.then(() => vacuumAuditOutbox(this.db)).catch((err: unknown) => {
+          this.logger.warn({ err }, 'audit outbox: vacuum failed; retrying');
+        });
+      }
     }, this.everyMs);
     this.timer.unref();
   }
