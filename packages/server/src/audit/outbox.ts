@@ -73,9 +73,9 @@ const POSTGRES = { skip: postgresFlush('FOR UPDATE SKIP LOCKED'), wait: postgres
 
 /**
  * PostgreSQL: every row a flush moves leaves a dead tuple in the outbox's heap. Until a VACUUM
- * marks that space free, new rows go to new pages at the end: the heap held every row ever written
- * (9.5 MB after 13,000 project creations with 400 rows live), and each flush, which reads the
- * outbox in full, read all of it, a cost per audited write that grew with the server's age
+ * marks that space free, new rows mostly go to new pages at the end: the heap grew with every row
+ * written (9.5 MB after 13,000 project creations with 400 rows live), and each flush, which reads
+ * the outbox in full, read all of it, a cost per audited write that grew with the server's age
  * (docs/benchmarks.md "Session 17"). autovacuum would get to it within a minute when it is on (it
  * may be off, and a minute is ~40,000 rows at the bench's rate); the flusher vacuums the outbox
  * itself once rows have moved and this long has passed. SKIP_LOCKED: while another instance
