@@ -134,7 +134,7 @@ async function flushPostgres(db: DB, waitForOthers: boolean): Promise<number> {
 }
 
 /** PostgreSQL: vacuums the outbox if this process moved rows out of it since it last did; returns whether it did. */
-export async function vacuumAuditOutbox(db: DB): Promise<boolean> {
+async function vacuumAuditOutbox(db: DB): Promise<boolean> {
   if (movedSinceVacuum === 0 || !(db.getExecutor().adapter instanceof PostgresAdapter)) return false;
   const moved = movedSinceVacuum;
   movedSinceVacuum = 0;
