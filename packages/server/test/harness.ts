@@ -78,6 +78,14 @@ const START_TIMEOUT_MS = 50_000;
  */
 export const TEST_HASHES: Record<string, string> = { NODE_ENV: 'test', ACCT_TEST_FAST_HASHES: '1' };
 
+/**
+ * The instances' shared Redis when the test is not about Redis failing: a command may take 2 s
+ * rather than the 200 ms default (ACCT_REDIS_COMMAND_TIMEOUT_MS), which a loaded 2-core test
+ * machine running the whole suite misses now and then (the request then answers 503 UNAVAILABLE).
+ * Tests of the deadline itself (faults-redis, the outage cases) keep the default.
+ */
+export const SHARED_REDIS: Record<string, string> = { REDIS_URL: 'redis://127.0.0.1:6379', ACCT_REDIS_COMMAND_TIMEOUT_MS: '2000' };
+
 /** Starts the real built server on an ephemeral port with a fresh data dir. */
 export async function startServer(env: Record<string, string> = {}, dataDir?: string): Promise<RunningServer> {
   const dir = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'acct-test-'));

@@ -5,7 +5,7 @@
  * REDIS_URL every instance shares them (rate-limits-redis.test.ts covers the store itself).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, newUser, startServer, TEST_RATE_LIMITS, type RunningServer, type TestUser } from './harness.js';
+import { call, newUser, SHARED_REDIS, startServer, TEST_RATE_LIMITS, type RunningServer, type TestUser } from './harness.js';
 import { expectNoServerErrors } from './support.js';
 import { register } from './oauth-support.js';
 
@@ -61,7 +61,7 @@ describe('oauthRegister budget across instances', () => {
   it('with REDIS_URL two instances share one registration budget', async () => {
     // A prefix of its own per run, so parallel runs never share counters.
     const limits = JSON.stringify({ ...JSON.parse(LIMITS), redisPrefix: `acct-test:${process.pid}-${Date.now()}:oauth-register:` });
-    const env = { ACCT_RATE_LIMITS: limits, REDIS_URL: 'redis://127.0.0.1:6379' };
+    const env = { ...SHARED_REDIS, ACCT_RATE_LIMITS: limits };
     const a = await startServer(env);
     const b = await startServer(env);
     try {

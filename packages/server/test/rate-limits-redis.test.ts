@@ -1,15 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { email, PASSWORD, startServer, type RunningServer } from './harness.js';
+import { email, PASSWORD, SHARED_REDIS, startServer, type RunningServer } from './harness.js';
 import { expectEnvelope } from './support.js';
 import { expectLimited, from, limitedServer, limitHeaders, redisProxy, signInFrom, signUpFrom, startOfWindow } from './rate-limits.fixtures.js';
 
-const REDIS_URL = 'redis://127.0.0.1:6379';
-/**
- * The instances that share budgets through a healthy Redis: a command may take 2 s rather than
- * the 200 ms default, which a loaded 2-core test machine missed once (the request then answered
- * 503 without limit headers). The outage tests below keep the default: they are about the deadline.
- */
-const SHARED = { REDIS_URL, ACCT_REDIS_COMMAND_TIMEOUT_MS: '2000' };
 // A prefix of its own per run, so parallel runs never share counters.
 const PREFIX = `acct-test:${process.pid}-${Date.now()}:`;
 const LIMITS = (prefix: string) => ({
@@ -33,7 +26,7 @@ afterAll(async () => {
 describe('several instances', () => {
   it('two instances with Redis share one budget', async () => {
     const limits = LIMITS(`${PREFIX}shared:`);
-    const [a, b] = await Promise.all([start(limits, SHARED), start(limits, SHARED)]);
+    const [a, b] = await Promise.all([start(limits, SHARED_REDIS), start(limits, SHARED_REDIS)]);
     const { end } = await startOfWindow([a, b], 3600);
     for (const remaining of [5, 4, 3]) expect(limitHeaders(await from(null, a, 'GET', '/api/auth/scopes'))).toEqual({ limit: 6, remaining, reset: end });
     for (const remaining of [2, 1, 0]) expect(limitHeaders(await from(null, b, 'GET', '/api/auth/scopes'))).toEqual({ limit: 6, remaining, reset: end });
@@ -43,7 +36,7 @@ describe('several instances', () => {
 
   it('with Redis, sign-in failures on one instance lock the address on the other', async () => {
     const limits = LIMITS(`${PREFIX}lockout:`);
-    const [a, b] = await Promise.all([start(limits, SHARED), start(limits, SHARED)]);
+    const [a, b] = await Promise.all([start(limits, SHARED_REDIS), start(limits, SHARED_REDIS)]);
     for (let i = 0; i < 3; i++) expectEnvelope(await signInFrom(a, null, 'shared-lock@example.com', 'not-the-password-at-all'), 401, 'INVALID_CREDENTIALS');
     expect(expectLimited(await signInFrom(b, null, 'shared-lock@example.com', 'not-the-password-at-all'))).toBeGreaterThanOrEqual(59);
   });
@@ -51,9 +44,9 @@ describe('several instances', () => {
   it('with Redis, 40 parallel wrong passwords from one address across two instances run at most 3 password checks, from a known device too', async () => {
     // No request limits: only the lockout (3 free failures per address and per device) stands in the way.
     const limits = { defaults: false, lockout: { perIp: { freeFailures: 3, delaySeconds: 60, maxDelaySeconds: 600 } }, redisPrefix: `${PREFIX}race:` };
-    const a = await start(limits, SHARED);
+    const a = await start(limits, SHARED_REDIS);
     // The second instance shares the first's database too, as instances behind one load balancer do.
-    const b = await startServer({ NODE_ENV: 'test', ACCT_TEST_CLOCK: '1', ACCT_RATE_LIMITS: JSON.stringify(limits), ...SHARED }, a.dataDir);
+    const b = await startServer({ NODE_ENV: 'test', ACCT_TEST_CLOCK: '1', ACCT_RATE_LIMITS: JSON.stringify(limits), ...SHARED_REDIS }, a.dataDir);
     started.push(b);
     const checks = (responses: Awaited<ReturnType<typeof signInFrom>>[]) => {
       for (const res of responses) if (res.status !== 401) expectLimited(res);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, newKey, PASSWORD, signIn, startServer, TEST_DIALECT, type RunningServer } from './harness.js';
+import { call, newKey, PASSWORD, SHARED_REDIS, signIn, startServer, TEST_DIALECT, type RunningServer } from './harness.js';
 
 // Three instances on one database (PostgreSQL, or one SQLite file in WAL mode) and one Redis,
 // driven round-robin as a load balancer would.
@@ -8,7 +8,7 @@ let turn = 0;
 const next = () => instances[turn++ % instances.length]!.url;
 
 beforeAll(async () => {
-  const env = { REDIS_URL: 'redis://127.0.0.1:6379', ACCT_CREDIT_COSTS: JSON.stringify({ 'projects.create': 2 }) };
+  const env = { ...SHARED_REDIS, ACCT_CREDIT_COSTS: JSON.stringify({ 'projects.create': 2 }) };
   const first = await startServer(env);
   instances = [first, ...(await Promise.all([startServer(env, first.dataDir), startServer(env, first.dataDir)]))];
 });

@@ -4,12 +4,12 @@
  * PostgreSQL; SQLite serialises the claiming writes).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, newUser, startServer, TEST_DIALECT, type RunningServer } from './harness.js';
+import { call, newUser, SHARED_REDIS, startServer, TEST_DIALECT, type RunningServer } from './harness.js';
 import { expectEnvelope } from './support.js';
 import { orgPath, sqlOn } from './tenancy-support.js';
 import { startReceiver, type Receiver } from './webhook-receiver.js';
 
-const ENV = { REDIS_URL: 'redis://127.0.0.1:6379', ACCT_WEBHOOKS_ALLOW_PRIVATE: 'true', ACCT_WEBHOOK_POLL_MS: '20', ACCT_CREDIT_COSTS: JSON.stringify({ 'projects.create': 0 }) };
+const ENV = { ...SHARED_REDIS, ACCT_WEBHOOKS_ALLOW_PRIVATE: 'true', ACCT_WEBHOOK_POLL_MS: '20', ACCT_CREDIT_COSTS: JSON.stringify({ 'projects.create': 0 }) };
 let instances: RunningServer[] = [];
 let receiver: Receiver;
 
