@@ -31,7 +31,9 @@ async function databaseBytes(): Promise<Buffer> {
     return withTestDb(server, async (db) => {
       const tables = await db.all<{ table_name: string }>("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'");
       expect(tables.length).toBeGreaterThan(0);
-      const dumps = await Promise.all(tables.map(async (t) => JSON.stringify(await db.all(`SELECT * FROM "${t.table_name}"`))));
+      // One query at a time: a pg client queues concurrent ones, which pg deprecates (pg 9 refuses them).
+      const dumps: string[] = [];
+      for (const t of tables) dumps.push(JSON.stringify(await db.all(`SELECT * FROM "${t.table_name}"`)));
       return Buffer.from(dumps.join('\n'));
     });
   }
