@@ -79,10 +79,14 @@ const POSTGRES = { skip: postgresFlush('FOR UPDATE SKIP LOCKED'), wait: postgres
  * (docs/benchmarks.md "Session 17"). autovacuum would get to it within a minute when it is on (it
  * may be off, and a minute is ~40,000 rows at the bench's rate); the flusher vacuums the outbox
  * itself once rows have moved and this long has passed. SKIP_LOCKED: while another instance
- * vacuums it, this one does not wait.
+ * vacuums it, this one does not wait. TRUNCATE false: a vacuum that finds empty pages at the end
+ * of the heap would otherwise give them back to the file system under an ACCESS EXCLUSIVE lock,
+ * which every audited write waits behind (they insert into this table), after retrying for that
+ * lock for up to seconds while the flushes queue behind it, only for the next writes to extend the
+ * file again; the outbox's own steady size is the space to keep.
  */
 const VACUUM_MS = 1000;
-const VACUUM = 'VACUUM (SKIP_LOCKED) audit_outbox';
+const VACUUM = 'VACUUM (SKIP_LOCKED, TRUNCATE false) audit_outbox';
 /** Rows this process moved out of the outbox on PostgreSQL since its last vacuum. */
 let movedSinceVacuum = 0;
 
