@@ -405,13 +405,15 @@ async function main() {
   log();
   log('6. Audit log and webhook outbox: key and project creation with and without them; the delivery worker');
   const { measureWebhooks, webhookRows } = await import('./webhooks.mjs');
-  // Fifteen 2-s turns (seven 3-s turns until session 14): a write's cost moves ±5–10 % from turn
-  // to turn (A/A runs, both servers without audit: turns −9 to +6 %), the figure is the median of
-  // the turns' ratios, and with seven turns that median moved by ±3 points between runs of the
-  // same code (docs/benchmarks.md "Session 14").
-  const hookTurns = Math.max(TURNS, 15);
+  // Sixty 1-s turns of project creation, key creation in every third (2 s a side): a turn's ratio
+  // moves by ~10 % (σ of A/A runs, both servers without audit, whether turns last 1 s or 2 s), so
+  // the median of fifteen 2-s turns, as until session 17, moved by ±3 points between runs of the
+  // same code; sixty turns in about the same time halve that (docs/benchmarks.md "Session 18").
+  // Each turn follows 0.3 s of the same load (the other server ran meanwhile); both servers are
+  // first warmed up for 6 s (JIT, PostgreSQL's caches and statistics of tables that were empty).
+  const hookTurns = Math.max(TURNS, 60);
   const hooks = webhookRows(await measureWebhooks({
-    duration: Math.max(2, Math.round((DURATION * TURNS) / hookTurns)), warmup: Math.min(WARMUP, 2), turns: hookTurns, baseEnv, log: step,
+    duration: 1, warmup: 0.3, turns: hookTurns, keyEvery: 3, keyDuration: 2, firstWarmup: 6, baseEnv, log: step,
   }));
 
   // 7. CLI start-up, when the other half of the benchmark exists.

@@ -16,6 +16,9 @@
 //   BENCH_WEBHOOKS_TURNS=together loads both servers at once in each turn instead (`runTogether`:
 //   on PostgreSQL each side's own backends apart, the rest of the cluster against the audit side);
 //   its A/A runs were no tighter than alternating ones (docs/benchmarks.md "Session 15").
+//   Turns: BENCH_TURNS of BENCH_DURATION s a side, each after BENCH_WARMUP s of the same load;
+//   key creation every BENCH_WEBHOOKS_KEY_EVERY turns, BENCH_WEBHOOKS_KEY_DURATION s a side; both
+//   servers first warmed up BENCH_WEBHOOKS_FIRST_WARMUP s (3 × BENCH_WARMUP by default).
 // - The delivery worker's throughput on one instance (SQLite): 3,000 due deliveries put in the
 //   outbox at once, sent to a receiver on 127.0.0.1 that answers 204; events per second until the last arrives.
 import fs from 'node:fs';
@@ -216,7 +219,7 @@ const compare = (withRuns, withoutRuns) => ({
 });
 
 /** Audit + outbox cost on key and project creation on one database. */
-async function measureWrites(dialect, sink, { duration, warmup, turns, baseEnv, log }) {
+async function measureWrites(dialect, sink, { duration, warmup, turns, keyEvery = 1, keyDuration = duration, firstWarmup = 3 * warmup, baseEnv, log }) {
   // The same NODE_ENV on both sides: the baseline needs NODE_ENV=benchmark, so the measured server gets it too.
   const withAudit = await server(`acct on ${dialect} (audit + outbox)`, { ACCT_WEBHOOKS_ALLOW_PRIVATE: 'true', ACCT_WEBHOOK_POLL_MS: '3600000', NODE_ENV: 'benchmark', ...(process.env.BENCH_AUDIT_FLUSH_MS ? { ACCT_AUDIT_FLUSH_MS: process.env.BENCH_AUDIT_FLUSH_MS } : {}), ...(process.env.BENCH_WEBHOOKS_AA === '1' ? { ACCT_BENCH_NO_AUDIT: '1' } : {}) }, baseEnv, dialect);
   const without = await server(`acct on ${dialect} (benchmark baseline: no audit, no outbox)`, { ACCT_BENCH_NO_AUDIT: '1', NODE_ENV: 'benchmark' }, baseEnv, dialect);
@@ -240,11 +243,11 @@ async function measureWrites(dialect, sink, { duration, warmup, turns, baseEnv, 
     // a write still cost 10–20 % more than in the last (JIT, PostgreSQL's caches and statistics of
     // tables that were empty), which moved the first ratios by as much as the audit costs.
     for (const [s, who] of [[without, b], [withAudit, a]]) {
-      await cannon({ ...project(who, s), title: `${dialect}, warm-up, project creation`, duration: 3 * warmup }, { expectStatus: 201 });
-      if (keys) await cannon({ ...key(who, s), title: `${dialect}, warm-up, key creation`, duration: warmup }, { expectStatus: 200 });
+      await cannon({ ...project(who, s), title: `${dialect}, warm-up, project creation`, duration: firstWarmup }, { expectStatus: 201 });
+      if (keys) await cannon({ ...key(who, s), title: `${dialect}, warm-up, key creation`, duration: Math.max(warmup, keyDuration) }, { expectStatus: 200 });
     }
     for (let turn = 1; turn <= turns; turn++) {
-      const pair = async (name, make, status, withList, withoutList) => {
+      const pair = async (name, make, status, withList, withoutList, duration) => {
         if (together) {
           const [w, wo] = await runTogether(`${dialect}, turn ${turn}, ${name}`, [
             { s: withAudit, opts: make(a, withAudit), expectStatus: status, label: 'audit + outbox', audited: true },
@@ -259,8 +262,8 @@ async function measureWrites(dialect, sink, { duration, warmup, turns, baseEnv, 
         if (turn % 2 === 0) sides.reverse();
         for (const [s, who, list, label] of sides) list.push(await run(`${dialect}, turn ${turn}, ${name}, ${label}`, s, make(who, s), status, warmup, duration, log));
       };
-      await pair('project creation', project, 201, runs.projectWith, runs.projectWithout);
-      if (keys) await pair('key creation', key, 200, runs.keyWith, runs.keyWithout);
+      await pair('project creation', project, 201, runs.projectWith, runs.projectWithout, duration);
+      if (keys && turn % keyEvery === 0) await pair('key creation', key, 200, runs.keyWith, runs.keyWithout, keyDuration);
     }
     const count = async (table) => {
       if (dialect === 'postgres') {
@@ -297,10 +300,10 @@ async function measureWrites(dialect, sink, { duration, warmup, turns, baseEnv, 
 }
 
 /** Audit + outbox cost on key and project creation (SQLite, PostgreSQL), and the worker's throughput. */
-export async function measureWebhooks({ duration, warmup, turns, baseEnv, log, dialects = ['sqlite', 'postgres'] }) {
+export async function measureWebhooks({ duration, warmup, turns, keyEvery, keyDuration, firstWarmup, baseEnv, log, dialects = ['sqlite', 'postgres'] }) {
   const sink = await receiver();
   const writes = [];
-  for (const dialect of dialects) writes.push(await measureWrites(dialect, sink, { duration, warmup, turns, baseEnv, log }));
+  for (const dialect of dialects) writes.push(await measureWrites(dialect, sink, { duration, warmup, turns, keyEvery, keyDuration, firstWarmup, baseEnv, log }));
 
   // The worker: one instance, due deliveries written straight into its outbox.
   const Database = serverRequire('better-sqlite3');
@@ -342,7 +345,7 @@ export function webhookRows(r) {
   const rows = [];
   for (const d of r.writes) {
     const row = (label, w) => [`${label}, ${d.dialect}`, `${fmtInt(w.without.rps)}/s, ${Math.round(w.without.cpuUs)} µs`, `${fmtInt(w.with.rps)}/s, ${Math.round(w.with.cpuUs)} µs`,
-      `${pct(added(w))} (turns: ${w.cpuRatios.map((x) => pct(x - 1)).join(', ')})`, pct(slower(w))];
+      `${pct(added(w))} (${w.cpuRatios.length} turns, ${pct(Math.min(...w.cpuRatios) - 1)} to ${pct(Math.max(...w.cpuRatios) - 1)}; all turns together ${pct(w.with.cpuUs / w.without.cpuUs - 1)})`, pct(slower(w))];
     rows.push(row('POST …/projects', d.project));
     if (d.key) rows.push(row('POST /api/auth/api-key/create (Argon2id hash)', d.key));
   }
@@ -361,6 +364,8 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const num = (name, fallback) => (process.env[name] ? Number(process.env[name]) : fallback);
   measureWebhooks({
     duration: num('BENCH_DURATION', 10), warmup: num('BENCH_WARMUP', 3), turns: num('BENCH_TURNS', 5),
+    keyEvery: num('BENCH_WEBHOOKS_KEY_EVERY', 1), keyDuration: process.env.BENCH_WEBHOOKS_KEY_DURATION ? Number(process.env.BENCH_WEBHOOKS_KEY_DURATION) : undefined,
+    firstWarmup: process.env.BENCH_WEBHOOKS_FIRST_WARMUP ? Number(process.env.BENCH_WEBHOOKS_FIRST_WARMUP) : undefined,
     dialects: (process.env.BENCH_WEBHOOKS_DIALECTS ?? 'sqlite,postgres').split(','),
     baseEnv: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' }, log: (l) => process.stdout.write(`  · ${l}\n`),
   }).then((r) => {
