@@ -137,15 +137,14 @@ async function flushPostgres(db: DB, waitForOthers: boolean): Promise<number> {
   return moved;
 }
 
-/** PostgreSQL: vacuums the outbox if this process moved rows out of it since it last did; returns whether it did. */
-async function vacuumAuditOutbox(db: DB): Promise<boolean> {
-  if (movedSinceVacuum === 0 || !(db.getExecutor().adapter instanceof PostgresAdapter)) return false;
+/** PostgreSQL: vacuums the outbox if this process moved rows out of it since it last did. */
+async function vacuumAuditOutbox(db: DB): Promise<void> {
+  if (movedSinceVacuum === 0 || !(db.getExecutor().adapter instanceof PostgresAdapter)) return;
   const moved = movedSinceVacuum;
   movedSinceVacuum = 0;
   try {
     // Outside any transaction (VACUUM cannot run in one): a pooled connection of its own.
     await db.executeQuery(CompiledQuery.raw(VACUUM, []));
-    return true;
   } catch (err) {
     movedSinceVacuum += moved;
     throw err;
