@@ -16,6 +16,10 @@
 //   BENCH_WEBHOOKS_TURNS=together loads both servers at once in each turn instead (`runTogether`:
 //   on PostgreSQL each side's own backends apart, the rest of the cluster against the audit side);
 //   its A/A runs were no tighter than alternating ones (docs/benchmarks.md "Session 15").
+//   The load generator (this process) runs on the first CPU and both servers on the others
+//   (`taskset`, where there are two CPUs or more; BENCH_WEBHOOKS_PIN=0 leaves them free): the
+//   client's own work no longer shares a core's caches with the server it measures, which moved a
+//   turn's ratio (docs/benchmarks.md "Session 19").
 //   Turns: BENCH_TURNS of BENCH_DURATION s a side, each after BENCH_WARMUP s of the same load;
 //   key creation every BENCH_WEBHOOKS_KEY_EVERY turns, BENCH_WEBHOOKS_KEY_DURATION s a side; both
 //   servers first warmed up BENCH_WEBHOOKS_FIRST_WARMUP s (3 × BENCH_WARMUP by default).
@@ -25,6 +29,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { SERVER_FLAGS, SERVER_MAIN, call, cannon, cpuSecondsOf, fmtInt, fmtMs, killChildren, serverRequire, startListening, PG_ADMIN, withPgAdmin } from './lib.mjs';
@@ -218,11 +223,51 @@ const compare = (withRuns, withoutRuns) => ({
   rateRatios: withRuns.map((r, i) => withoutRuns[i].rps / r.rps),
 });
 
+/** The CPUs a process and its threads may run on (`taskset -pc`), as taskset writes them; null where taskset is missing. */
+function affinity(pid) {
+  try {
+    return /: *(\S+)\s*$/.exec(execFileSync('taskset', ['-pc', String(pid)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }))?.[1] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** Sets the CPUs of a process and all its threads; false if taskset refused or is missing. */
+function pin(pid, cpus) {
+  try {
+    execFileSync('taskset', ['-a', '-pc', cpus, String(pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The load generator on this process's first CPU, the measured servers on the rest; returns what
+ * undoes it, or null when there is nothing to split (one CPU, no taskset, BENCH_WEBHOOKS_PIN=0).
+ */
+function pinClientApart(servers, log) {
+  const before = affinity(process.pid);
+  const cpus = before?.split(',').flatMap((part) => {
+    const [a, b] = part.split('-').map(Number);
+    return b === undefined ? [a] : Array.from({ length: b - a + 1 }, (_, i) => a + i);
+  }) ?? [];
+  if (process.env.BENCH_WEBHOOKS_PIN === '0' || cpus.length < 2 || !before) return null;
+  const [client, ...rest] = cpus;
+  if (!pin(process.pid, String(client)) || !servers.every((s) => pin(s.pid, rest.join(',')))) {
+    pin(process.pid, before);
+    return null;
+  }
+  log(`load generator on CPU ${client}, servers on CPU ${rest.join(',')}`);
+  return () => pin(process.pid, before);
+}
+
 /** Audit + outbox cost on key and project creation on one database. */
 async function measureWrites(dialect, sink, { duration, warmup, turns, keyEvery = 1, keyDuration = duration, firstWarmup = 3 * warmup, baseEnv, log }) {
   // The same NODE_ENV on both sides: the baseline needs NODE_ENV=benchmark, so the measured server gets it too.
   const withAudit = await server(`acct on ${dialect} (audit + outbox)`, { ACCT_WEBHOOKS_ALLOW_PRIVATE: 'true', ACCT_WEBHOOK_POLL_MS: '3600000', NODE_ENV: 'benchmark', ...(process.env.BENCH_AUDIT_FLUSH_MS ? { ACCT_AUDIT_FLUSH_MS: process.env.BENCH_AUDIT_FLUSH_MS } : {}), ...(process.env.BENCH_WEBHOOKS_AA === '1' ? { ACCT_BENCH_NO_AUDIT: '1' } : {}) }, baseEnv, dialect);
   const without = await server(`acct on ${dialect} (benchmark baseline: no audit, no outbox)`, { ACCT_BENCH_NO_AUDIT: '1', NODE_ENV: 'benchmark' }, baseEnv, dialect);
+  const unpin = pinClientApart([withAudit, without], log);
   try {
     const a = await owner(withAudit.url);
     const b = await owner(without.url);
@@ -292,6 +337,7 @@ async function measureWrites(dialect, sink, { duration, warmup, turns, keyEvery 
     log(`${dialect}: the measured server wrote ${fmtInt(auditRows)} audit rows and ${fmtInt(outboxRows)} events (deliveries, or outbox rows carrying an event)`);
     return { dialect, project: compare(runs.projectWith, runs.projectWithout), key: runs.keyWith.length ? compare(runs.keyWith, runs.keyWithout) : null, auditRows, outboxRows };
   } finally {
+    unpin?.();
     await withAudit.stop();
     await without.stop();
     await withAudit.drop();
