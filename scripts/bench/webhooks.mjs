@@ -247,12 +247,13 @@ function pin(pid, cpus) {
  * undoes it, or null when there is nothing to split (one CPU, no taskset, BENCH_WEBHOOKS_PIN=0).
  */
 function pinClientApart(servers, log) {
+  if (process.env.BENCH_WEBHOOKS_PIN === '0') return null;
   const before = affinity(process.pid);
   const cpus = before?.split(',').flatMap((part) => {
     const [a, b] = part.split('-').map(Number);
     return b === undefined ? [a] : Array.from({ length: b - a + 1 }, (_, i) => a + i);
   }) ?? [];
-  if (process.env.BENCH_WEBHOOKS_PIN === '0' || cpus.length < 2 || !before) return null;
+  if (cpus.length < 2) return null;
   const [client, ...rest] = cpus;
   if (!pin(process.pid, String(client)) || !servers.every((s) => pin(s.pid, rest.join(',')))) {
     pin(process.pid, before);
@@ -410,8 +411,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const num = (name, fallback) => (process.env[name] ? Number(process.env[name]) : fallback);
   measureWebhooks({
     duration: num('BENCH_DURATION', 10), warmup: num('BENCH_WARMUP', 3), turns: num('BENCH_TURNS', 5),
-    keyEvery: num('BENCH_WEBHOOKS_KEY_EVERY', 1), keyDuration: process.env.BENCH_WEBHOOKS_KEY_DURATION ? Number(process.env.BENCH_WEBHOOKS_KEY_DURATION) : undefined,
-    firstWarmup: process.env.BENCH_WEBHOOKS_FIRST_WARMUP ? Number(process.env.BENCH_WEBHOOKS_FIRST_WARMUP) : undefined,
+    keyEvery: num('BENCH_WEBHOOKS_KEY_EVERY', 1), keyDuration: num('BENCH_WEBHOOKS_KEY_DURATION', undefined), firstWarmup: num('BENCH_WEBHOOKS_FIRST_WARMUP', undefined),
     dialects: (process.env.BENCH_WEBHOOKS_DIALECTS ?? 'sqlite,postgres').split(','),
     baseEnv: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' }, log: (l) => process.stdout.write(`  · ${l}\n`),
   }).then((r) => {
