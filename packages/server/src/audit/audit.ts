@@ -6,7 +6,7 @@ import type { Database } from '../db/schema.js';
 import type { Clock } from '../time/clock.js';
 import { requestIp } from '../http/client-ip.js';
 import { ulid, ulidTimePrefix } from '../db/ids.js';
-import { eventBody } from '../webhooks/events.js';
+import { eventBodyWithActor } from '../webhooks/events.js';
 import { AUDIT_COLUMNS, markAuditPending } from './outbox.js';
 import { insertWithCommit } from '../db/database.js';
 import { currentRequest } from './request-context.js';
@@ -95,7 +95,7 @@ export async function record(db: Kysely<Database>, input: AuditInput): Promise<v
   let event: string | null = null;
   if (input.organizationId && (input.outcome ?? 'success') === 'success' && isWebhookEventType(input.action)) {
     const data = input.event ?? { ...(input.target ? { id: input.target.id } : {}), ...detail };
-    event = eventBody(input.action, at, { ...data, actor: { type: actor.type, id: actor.id } });
+    event = eventBodyWithActor(input.action, at, data, actor);
   }
   const userAgent = req?.headers['user-agent'];
   const row = [
