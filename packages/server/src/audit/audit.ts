@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import { isWebhookEventType } from '@acct/shared';
 import type { Principal } from '../auth/principal.js';
 import type { Database } from '../db/schema.js';
-import type { Clock } from '../time/clock.js';
+import { iso, type Clock } from '../time/clock.js';
 import { requestIp } from '../http/client-ip.js';
 import { ulid, ulidTimePrefix } from '../db/ids.js';
 import { eventBodyWithActor } from '../webhooks/events.js';
@@ -91,7 +91,7 @@ export async function record(db: Kysely<Database>, input: AuditInput): Promise<v
   const actor = input.actor ?? actorOf(req);
   const userId = input.userId !== undefined ? input.userId : actor.type === 'user' ? actor.id : null;
   const detail = input.detail ?? {};
-  const at = now.toISOString();
+  const at = iso(now);
   let event: string | null = null;
   if (input.organizationId && (input.outcome ?? 'success') === 'success' && isWebhookEventType(input.action)) {
     const data = input.event ?? { ...(input.target ? { id: input.target.id } : {}), ...detail };
